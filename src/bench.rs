@@ -1,0 +1,156 @@
+//! `shopaudit bench`: the speed and memory figures quoted in the README, measured on
+//! loopback: extraction time per 100 KB page, the demo store, and a generated store of many
+//! pages. Figures, never pass/fail: timing belongs in a benchmark, not in tests.
+
+use std::fmt::Write;
+use std::time::Instant;
+
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+
+use crate::error::Result;
+use crate::knowledge::Knowledge;
+use crate::scenario::{Scenario, WebUrl};
+use crate::{demo, extract, serve, Quiet};
+
+/// One measured figure.
+#[derive(Debug, Clone)]
+pub struct Figure {
+    /// What was measured.
+    pub name: String,
+    /// The value with its unit.
+    pub value: String,
+}
+
+/// Runs the benchmark; `pages` is the size of the generated store.
+pub async fn run(pages: usize) -> Result<Vec<Figure>> {
+    let mut figures = Vec::new();
+    let mut add = |name: &str, value: String| {
+        figures.push(Figure {
+            name: name.into(),
+            value,
+        })
+    };
+
+    let knowledge = Knowledge::load()?;
+    let page = generated_page(7, pages.max(10), 100 * 1024);
+    let url = url::Url::parse("http://127.0.0.1/p/7.html")
+        .map_err(|e| crate::Error::Usage(e.to_string()))?;
+    let rounds = 200;
+    let started = Instant::now();
+    for _ in 0..rounds {
+        std::hint::black_box(extract::page(&page, &url, None, &knowledge));
+    }
+    let per_page = started.elapsed().as_secs_f64() * 1000.0 / f64::from(rounds);
+    add(
+        "extraction, one 100 KB page",
+        format!("{per_page:.2} ms (mean of {rounds})"),
+    );
+
+    let store = demo::start(0).await?;
+    let scenario = demo::scenario(&store)?;
+    let started = Instant::now();
+    let report = crate::audit(&scenario, &Quiet).await?;
+    add(
+        "demo store audit",
+        format!(
+            "{} ms for {} pages",
+            started.elapsed().as_millis(),
+            report.pages.len()
+        ),
+    );
+
+    let generated = serve::serve(generated_store(pages), 0).await?;
+    let mut scenario = Scenario::for_url(WebUrl(generated.url.clone()));
+    scenario.crawl.max_pages = pages;
+    let started = Instant::now();
+    let report = crate::audit(&scenario, &Quiet).await?;
+    let secs = started.elapsed().as_secs_f64();
+    add(
+        &format!("generated store of {pages} pages"),
+        format!(
+            "{:.2} s, {:.0} pages/s ({} pages read)",
+            secs,
+            report.pages.len() as f64 / secs,
+            report.pages.len()
+        ),
+    );
+    if let Some(kb) = peak_rss_kb() {
+        add(
+            "peak memory (VmHWM)",
+            format!("{:.1} MB", kb as f64 / 1024.0),
+        );
+    }
+    Ok(figures)
+}
+
+/// A store of `pages` pages, each about 30 KB, linking onwards.
+fn generated_store(pages: usize) -> Router {
+    Router::new()
+        .route(
+            "/",
+            get(move || async move { html(generated_page(0, pages, 30 * 1024)) }),
+        )
+        .route(
+            "/p/{file}",
+            get(move |Path(file): Path<String>| async move {
+                let n = file
+                    .trim_end_matches(".html")
+                    .parse::<usize>()
+                    .unwrap_or(usize::MAX);
+                if n < pages {
+                    html(generated_page(n, pages, 30 * 1024))
+                } else {
+                    serve::respond(StatusCode::NOT_FOUND, "text/html", Vec::new())
+                }
+            }),
+        )
+}
+
+fn html(body: String) -> axum::response::Response {
+    serve::respond(
+        StatusCode::OK,
+        "text/html; charset=utf-8",
+        body.into_bytes(),
+    )
+}
+
+/// A realistic page: header navigation, product cards, a footer with contacts and hours.
+fn generated_page(n: usize, pages: usize, size: usize) -> String {
+    let mut s = String::with_capacity(size + 4096);
+    let _ = write!(
+        s,
+        "<!doctype html><html lang=\"ru\"><head><meta charset=\"utf-8\"><title>Товар {n}</title></head><body>\
+         <header><nav><a href=\"/\">Главная</a> <a href=\"/p/1.html\">Контакты</a> <a href=\"/p/2.html\">Доставка</a> \
+         <a href=\"/p/3.html\">Вопросы и ответы</a></nav></header><main>"
+    );
+    let mut card = 0;
+    while s.len() < size {
+        let link = (n * 7 + card) % pages.max(1);
+        let _ = write!(
+            s,
+            "<div class=\"card\"><a href=\"/p/{link}.html\"><img src=\"/img/{card}.jpg\" alt=\"Товар {card}\"></a>\
+             <h3>Кроссовки модель {card}</h3><p>Удобные кроссовки для бега и прогулок, размеры 36–46, цвет чёрный. \
+             Цена 5 990 руб. Артикул {n}{card:05}.</p></div>"
+        );
+        card += 1;
+    }
+    let _ = write!(
+        s,
+        "</main><footer><p>Телефон: +7 (495) 123-45-67, почта: support@shop.example</p>\
+         <p>Служба поддержки: Пн–Пт с 9:00 до 18:00, перерыв 13–14</p><a href=\"/p/4.html\">Политика конфиденциальности</a>\
+         </footer></body></html>"
+    );
+    s
+}
+
+/// Peak resident memory of this process, from /proc (Linux only).
+fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}

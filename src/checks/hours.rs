@@ -1,0 +1,116 @@
+//! hours.posted, hours.on_home.
+
+use super::{home_url, list, Check, Input, Severity, Verdict};
+
+pub const POSTED: Check = Check {
+    id: "hours.posted",
+    title: "Support hours are published",
+    failure_title: "Support hours are not published",
+    description: "A buyer who writes at night wants to know when to expect an answer. Published hours set that expectation, and they are the promise later runs hold the store to.",
+    severity: Severity::Major,
+    reads: &["evidence.hours"],
+    run: posted,
+};
+
+fn posted(input: &Input<'_>) -> Verdict {
+    let on_site: Vec<_> = input
+        .evidence
+        .hours
+        .iter()
+        .filter(|h| h.page.is_some())
+        .collect();
+    if on_site.is_empty() {
+        let promised = input.evidence.hours.iter().any(|h| h.page.is_none());
+        let detail = if promised {
+            "The scenario states hours, but the site itself does not publish them."
+        } else {
+            "No support or opening hours were found on the pages read."
+        };
+        return Verdict::fail(detail, Vec::new());
+    }
+    let evidence: Vec<String> = on_site
+        .iter()
+        .map(|h| {
+            format!(
+                "{}: \u{201c}{}\u{201d} -> {} ({})",
+                h.channel.as_str(),
+                h.text,
+                h.opening_hours.as_deref().unwrap_or("not understood"),
+                h.page.as_deref().unwrap_or("")
+            )
+        })
+        .collect();
+    let unread: Vec<String> = on_site
+        .iter()
+        .filter(|h| h.opening_hours.is_none())
+        .map(|h| format!("\u{201c}{}\u{201d}", h.text))
+        .collect();
+    if unread.is_empty() {
+        Verdict::pass(
+            format!("{} hours statement(s) found and understood.", on_site.len()),
+            evidence,
+        )
+    } else {
+        Verdict::warn(
+            format!(
+                "Hours are published but {} could not be understood: {}.",
+                unread.len(),
+                list(&unread, 2)
+            ),
+            evidence,
+        )
+    }
+}
+
+pub const ON_HOME: Check = Check {
+    id: "hours.on_home",
+    title: "Hours are easy to find",
+    failure_title: "Hours are hard to find",
+    description: "Hours belong on the home page or one click away (the contacts page); buried deeper, buyers never see them.",
+    severity: Severity::Minor,
+    reads: &["evidence.hours", "pages"],
+    run: on_home,
+};
+
+fn on_home(input: &Input<'_>) -> Verdict {
+    let on_site: Vec<_> = input
+        .evidence
+        .hours
+        .iter()
+        .filter(|h| h.page.is_some())
+        .collect();
+    if on_site.is_empty() {
+        return Verdict::not_applicable("No hours were found on the site.");
+    }
+    let Some(home) = home_url(input) else {
+        return Verdict::error("the start page was not read");
+    };
+    if let Some(h) = on_site.iter().find(|h| h.pages.iter().any(|p| p == home)) {
+        return Verdict::pass(
+            format!("The home page states \u{201c}{}\u{201d}.", h.text),
+            vec![home.to_string()],
+        );
+    }
+    let depth_of = |url: &str| {
+        input
+            .pages
+            .iter()
+            .find(|p| p.url == url || p.final_url.as_deref() == Some(url))
+            .and_then(|p| p.depth)
+    };
+    if let Some((h, page)) = on_site
+        .iter()
+        .flat_map(|h| h.pages.iter().map(move |p| (h, p)))
+        .find(|(_, p)| depth_of(p) == Some(1))
+    {
+        return Verdict::pass(
+            format!("Hours are one click from the home page, on {page}."),
+            vec![format!("\u{201c}{}\u{201d} on {page}", h.text)],
+        );
+    }
+    let pages: Vec<String> = on_site.iter().flat_map(|h| h.pages.clone()).collect();
+    Verdict::fail(
+        format!("Hours appear only deeper in the site: {}.", list(&pages, 3)),
+        pages,
+    )
+}

@@ -1,0 +1,229 @@
+//! The check catalogue (docs/CHECKS.md): each check is a small value with an id, titles for
+//! pass and failure, why it matters, its severity, the evidence it reads, and one pure
+//! function. The registry [`CHECKS`] is the single list the runner, the CLI
+//! (`shopaudit checks`, `explain`) and the scenario's `skip` key use. Adding a check is adding
+//! one item here and its tests.
+
+mod chat;
+mod contacts;
+mod hours;
+mod photos;
+mod site;
+
+use serde::{Deserialize, Serialize};
+
+use crate::evidence::{Evidence, Page};
+use crate::knowledge::Knowledge;
+
+/// How much a failure hurts the store.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// A small loss of trust.
+    Minor,
+    /// Buyers are lost.
+    Major,
+    /// Buyers cannot get help or are put at risk.
+    Critical,
+}
+
+impl Severity {
+    /// The lower-case name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Minor => "minor",
+            Severity::Major => "major",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// What a check concluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The rule holds.
+    Pass,
+    /// The rule is broken.
+    Fail,
+    /// Not broken, but worth fixing.
+    Warn,
+    /// The evidence does not exist (no chat, no staff photos ...).
+    NotApplicable,
+    /// The probe feeding the check broke; the detail says why.
+    Error,
+}
+
+/// What a check reads.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    /// The crawled pages, start page first.
+    pub pages: &'a [Page],
+    /// The evidence.
+    pub evidence: &'a Evidence,
+    /// Static knowledge (for example which addresses are not for customers).
+    pub knowledge: &'a Knowledge,
+}
+
+/// A check's conclusion before the runner adds the check's identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// The outcome.
+    pub outcome: Outcome,
+    /// One or two sentences for the store owner.
+    pub detail: String,
+    /// Pages, quotes, images that back it.
+    pub evidence: Vec<String>,
+}
+
+impl Verdict {
+    fn new(outcome: Outcome, detail: impl Into<String>, evidence: Vec<String>) -> Self {
+        Verdict {
+            outcome,
+            detail: detail.into(),
+            evidence,
+        }
+    }
+    fn pass(detail: impl Into<String>, evidence: Vec<String>) -> Self {
+        Self::new(Outcome::Pass, detail, evidence)
+    }
+    fn fail(detail: impl Into<String>, evidence: Vec<String>) -> Self {
+        Self::new(Outcome::Fail, detail, evidence)
+    }
+    fn warn(detail: impl Into<String>, evidence: Vec<String>) -> Self {
+        Self::new(Outcome::Warn, detail, evidence)
+    }
+    fn not_applicable(detail: impl Into<String>) -> Self {
+        Self::new(Outcome::NotApplicable, detail, Vec::new())
+    }
+    fn error(detail: impl Into<String>) -> Self {
+        Self::new(Outcome::Error, detail, Vec::new())
+    }
+}
+
+/// One check of the catalogue.
+#[derive(Debug)]
+pub struct Check {
+    /// Stable id, e.g. `contacts.single_email`.
+    pub id: &'static str,
+    /// Title when it passes.
+    pub title: &'static str,
+    /// Title when it fails.
+    pub failure_title: &'static str,
+    /// Why it matters, for a store owner.
+    pub description: &'static str,
+    /// How much a failure hurts.
+    pub severity: Severity,
+    /// The evidence it reads (`evidence.contacts`, `pages` ...).
+    pub reads: &'static [&'static str],
+    /// The rule.
+    pub run: fn(&Input<'_>) -> Verdict,
+}
+
+/// A check's result in the report (`findings[]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// The check id.
+    pub check: String,
+    /// The outcome.
+    pub outcome: Outcome,
+    /// The check's severity.
+    pub severity: Severity,
+    /// The pass or failure title.
+    pub title: String,
+    /// What was found.
+    pub detail: String,
+    /// What backs it.
+    pub evidence: Vec<String>,
+}
+
+/// Every check, in report order.
+pub static CHECKS: &[Check] = &[
+    chat::PRESENT,
+    chat::ON_EVERY_PAGE,
+    contacts::ON_HOME,
+    contacts::SINGLE_EMAIL,
+    contacts::CHANNELS,
+    hours::POSTED,
+    hours::ON_HOME,
+    photos::NO_STOCK_STAFF,
+    site::HTTPS,
+    site::PRIVACY_POLICY,
+    site::FAQ,
+];
+
+/// The check with this id.
+pub fn find(id: &str) -> Option<&'static Check> {
+    CHECKS.iter().find(|c| c.id == id)
+}
+
+/// Runs every check not in `skip`.
+pub fn run(input: &Input<'_>, skip: &[String]) -> Vec<Finding> {
+    CHECKS
+        .iter()
+        .filter(|c| !skip.iter().any(|s| s == c.id))
+        .map(|c| {
+            let verdict = if input.pages.iter().all(|p| p.error.is_some()) {
+                Verdict::error("no page of the store could be read, so there is nothing to judge")
+            } else {
+                (c.run)(input)
+            };
+            let title = if matches!(verdict.outcome, Outcome::Pass | Outcome::NotApplicable) {
+                c.title
+            } else {
+                c.failure_title
+            };
+            Finding {
+                check: c.id.to_string(),
+                outcome: verdict.outcome,
+                severity: c.severity,
+                title: title.to_string(),
+                detail: verdict.detail,
+                evidence: verdict.evidence,
+            }
+        })
+        .collect()
+}
+
+/// Pages that were read (no error), with the URL they ended at.
+fn read_pages<'a>(input: &Input<'a>) -> impl Iterator<Item = (&'a Page, &'a str)> {
+    input
+        .pages
+        .iter()
+        .filter(|p| p.error.is_none())
+        .map(|p| (p, p.final_url.as_deref().unwrap_or(&p.url)))
+}
+
+/// The start page's final URL.
+fn home_url<'a>(input: &Input<'a>) -> Option<&'a str> {
+    input
+        .pages
+        .first()
+        .map(|p| p.final_url.as_deref().unwrap_or(&p.url))
+}
+
+/// "a, b, c and 4 more" for short details.
+fn list(items: &[String], most: usize) -> String {
+    match items.len() {
+        n if n <= most => items.join(", "),
+        n => format!("{} and {} more", items[..most].join(", "), n - most),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,224 @@
+//! Evidence: what the probes saw, as plain serialisable data with no judgement in it.
+//!
+//! The field names inside `evidence` follow the report contract (docs/REPORT.md); fields
+//! beyond the contract are additions, never renames. Checks read only these types, so a
+//! saved report can be checked again offline (`shopaudit check --from report.json`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::scenario::Channel;
+
+/// One fetched page (`pages[]` in the report).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Page {
+    /// The URL requested.
+    pub url: String,
+    /// HTTP status; null when no response came.
+    pub status: Option<u16>,
+    /// Time to the end of the body.
+    pub elapsed_ms: u64,
+    /// Body bytes read.
+    pub bytes: u64,
+    /// Why the page could not be read; null when it was.
+    pub error: Option<String>,
+    /// Where redirects ended, when not at `url`.
+    pub final_url: Option<String>,
+    /// What the page is for a shopper: home, contacts, delivery, faq, product, ...
+    pub kind: String,
+    /// Clicks from the start page; null for key pages no crawled link leads to.
+    pub depth: Option<u32>,
+    /// The `<title>`.
+    pub title: Option<String>,
+    /// The body was longer than the crawl's byte cap and was cut.
+    pub truncated: bool,
+    /// The character set the page was decoded with.
+    pub charset: Option<String>,
+}
+
+/// Everything the probes gathered (`evidence` in the report).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Live chat.
+    pub chat: ChatEvidence,
+    /// Posted hours found on the site or given by the scenario.
+    pub hours: Vec<PostedHours>,
+    /// Contact channels.
+    pub contacts: Contacts,
+    /// Images and whether they are stock.
+    pub images: Vec<Image>,
+    /// Page behaviour seen in a browser; null when the browser probe did not run.
+    pub ux: Option<Ux>,
+    /// The shopper's letters; filled by the e-mail probe, empty when it did not run.
+    pub email_probes: Vec<serde_json::Value>,
+    /// HTTPS and redirects.
+    pub site: Site,
+    /// Links to the pages a shopper looks for (contacts, FAQ, privacy ...), first seen first.
+    pub links: Vec<KeyLink>,
+}
+
+/// `evidence.chat`
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatEvidence {
+    /// Sorted vendor ids; empty when none.
+    pub vendors: Vec<String>,
+    /// Pages that embed a widget.
+    pub pages: Vec<String>,
+    /// Launcher visible in a browser; null when the browser probe did not run.
+    pub visible: Option<bool>,
+    /// Operators' status as the widget reports it.
+    pub status: ChatStatus,
+    /// Operator names the widget showed.
+    pub operator_names: Vec<String>,
+    /// The conversation probe's dialogues; empty when it did not run.
+    pub conversations: Vec<serde_json::Value>,
+    /// Each embed: which vendor, on which page, and what gave it away.
+    pub embeds: Vec<ChatEmbed>,
+}
+
+/// Whether operators are online.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChatStatus {
+    /// Operators reported online.
+    Online,
+    /// Operators reported offline.
+    Offline,
+    /// Not known (no browser, or the widget does not say).
+    #[default]
+    Unknown,
+}
+
+/// A chat widget found on one page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatEmbed {
+    /// Vendor id.
+    pub vendor: String,
+    /// The page.
+    pub page: String,
+    /// `script` (a script URL), `inline` (snippet text) or `dom` (an element).
+    pub how: String,
+    /// What matched: the script URL, the marker, or the selector.
+    pub matched: String,
+}
+
+/// `evidence.hours[]`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostedHours {
+    /// What the hours are for.
+    pub channel: Channel,
+    /// As written on the page (or in the scenario).
+    pub text: String,
+    /// OpenStreetMap opening_hours; null if the text could not be normalised.
+    pub opening_hours: Option<String>,
+    /// Where it was first seen; null when it came from the scenario.
+    pub page: Option<String>,
+    /// Every page that states it (footers repeat it).
+    pub pages: Vec<String>,
+}
+
+/// `evidence.contacts`
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contacts {
+    /// Distinct, lower-case, de-obfuscated, sorted.
+    pub emails: Vec<String>,
+    /// E.164, sorted.
+    pub phones: Vec<String>,
+    /// whatsapp, telegram, viber, vk, messenger.
+    pub messengers: Vec<String>,
+    /// vk, facebook, instagram, twitter, youtube, ok, tiktok, linkedin.
+    pub social: Vec<String>,
+    /// Where each contact was seen.
+    pub mentions: Vec<ContactMention>,
+}
+
+/// One contact seen on one page.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ContactMention {
+    /// email, phone, messenger or social.
+    pub kind: ContactKind,
+    /// The normalised value (address, E.164 number, network id).
+    pub value: String,
+    /// The page.
+    pub page: String,
+}
+
+/// Kinds of contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContactKind {
+    /// An e-mail address.
+    Email,
+    /// A phone number.
+    Phone,
+    /// A messenger link.
+    Messenger,
+    /// A social network profile.
+    Social,
+}
+
+/// `evidence.images[]`
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Image {
+    /// Absolute image URL.
+    pub url: String,
+    /// The page that shows it.
+    pub page: String,
+    /// Stock agency and the signals that named it; null when not stock.
+    pub stock: Option<Stock>,
+    /// Its context says it shows staff, operators or the team.
+    pub staff: bool,
+    /// The alt text.
+    pub alt: Option<String>,
+    /// Bytes fetched; null when it was not fetched.
+    pub bytes: Option<u64>,
+    /// Perceptual hash (base64), for staff photos, to find the same photo elsewhere.
+    pub phash: Option<String>,
+    /// Credit, source, copyright and by-line fields found in the metadata.
+    pub credits: Vec<String>,
+    /// A small JPEG thumbnail as a data URI, for staff photos, so reports can show them.
+    pub thumbnail: Option<String>,
+    /// Why the image could not be fetched or read.
+    pub error: Option<String>,
+}
+
+/// Why an image is stock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stock {
+    /// The agency's id.
+    pub agency: String,
+    /// `filename`, `iptc`, `xmp`, `exif`.
+    pub signals: Vec<String>,
+}
+
+/// `evidence.ux` (browser probe).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ux {
+    /// Something opened by itself and covered the page.
+    pub intrusive_popup: bool,
+    /// Audible media started by itself.
+    pub autoplay_audio: bool,
+}
+
+/// HTTPS facts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Site {
+    /// The start page was finally served over HTTPS.
+    pub https: bool,
+    /// `http://` of the same host redirects to `https://`; null when it could not be tried.
+    pub http_redirects_to_https: Option<bool>,
+    /// What the plain-HTTP request got (status and Location, or the error).
+    pub http_probe: Option<String>,
+}
+
+/// A link to a page a shopper looks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyLink {
+    /// contacts, faq, privacy, delivery ...
+    pub kind: String,
+    /// Where it points.
+    pub url: String,
+    /// The link text.
+    pub text: String,
+    /// The page it is on.
+    pub page: String,
+}

@@ -1,0 +1,128 @@
+//! Chat widgets in static HTML, recognised by the vendor fingerprints in `probes/vendors.toml`.
+//!
+//! Only real embeds count: a `<script src>` from the vendor, an inline snippet, or an element
+//! the snippet renders. Parsing the HTML first means a snippet inside an HTML comment and a
+//! vendor merely named in an article are never mistaken for a widget.
+
+use scraper::{Html, Selector};
+use url::Url;
+
+use crate::knowledge::Knowledge;
+
+/// A vendor fingerprint that matched on a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Embed {
+    /// Vendor id.
+    pub vendor: String,
+    /// `script`, `inline` or `dom`.
+    pub how: &'static str,
+    /// The script URL, marker or selector.
+    pub matched: String,
+}
+
+/// The widgets embedded in `doc`, at most one entry per vendor; `other` only when no known
+/// vendor matched.
+pub fn embeds(doc: &Html, base: &Url, k: &Knowledge) -> Vec<Embed> {
+    let scripts = Selector::parse("script").expect("static selector");
+    let mut found: Vec<Embed> = Vec::new();
+    for vendor in &k.vendors {
+        if vendor.id == "other" && !found.is_empty() {
+            continue;
+        }
+        let mut hit = None;
+        for script in doc.select(&scripts) {
+            if let Some(src) = script.value().attr("src") {
+                let absolute = base
+                    .join(src.trim())
+                    .map(|u| u.to_string())
+                    .unwrap_or_else(|_| src.to_string());
+                if vendor.scripts.iter().any(|re| re.is_match(&absolute)) {
+                    hit = Some(("script", absolute));
+                    break;
+                }
+            } else {
+                let code: String = script.text().collect();
+                if let Some(marker) = vendor.inline.iter().find(|m| code.contains(m.as_str())) {
+                    hit = Some(("inline", marker.clone()));
+                    break;
+                }
+            }
+        }
+        if hit.is_none() {
+            hit = vendor
+                .dom
+                .iter()
+                .find(|(_, sel)| doc.select(sel).next().is_some())
+                .map(|(source, _)| ("dom", source.clone()));
+        }
+        if let Some((how, matched)) = hit {
+            found.push(Embed {
+                vendor: vendor.id.clone(),
+                how,
+                matched,
+            });
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vendors(html: &str) -> Vec<String> {
+        let k = Knowledge::load().unwrap();
+        let base = Url::parse("https://shop.example/").unwrap();
+        embeds(&Html::parse_document(html), &base, &k)
+            .into_iter()
+            .map(|e| e.vendor)
+            .collect()
+    }
+
+    #[test]
+    fn finds_script_inline_and_dom_embeds() {
+        assert_eq!(
+            vendors(r#"<script src="//code.jivo.ru/widget/AbC123" async></script>"#),
+            ["jivo"]
+        );
+        assert_eq!(
+            vendors("<script>var Tawk_API=Tawk_API||{};(function(){var s1=document.createElement('script');s1.src='https://embed.tawk.to/1/default';})();</script>"),
+            ["tawk"]
+        );
+        assert_eq!(
+            vendors(r#"<div class="fb-customerchat" page_id="1"></div>"#),
+            ["facebook"]
+        );
+        assert_eq!(
+            vendors(
+                r#"<script src="https://client.crisp.chat/l.js"></script><script src="https://code.tidio.co/abc.js"></script>"#
+            ),
+            ["crisp", "tidio"]
+        );
+    }
+
+    #[test]
+    fn comments_and_article_text_are_not_embeds() {
+        assert!(
+            vendors(r#"<!-- <script src="//code.jivo.ru/widget/AbC123"></script> -->"#).is_empty()
+        );
+        assert!(vendors(
+            "<p>We compared JivoChat, Tawk_API and code.jivo.ru/widget/ in our blog.</p>"
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn unknown_chat_loader_is_other_but_known_vendor_wins() {
+        assert_eq!(
+            vendors(r#"<script src="/js/live-chat.min.js"></script>"#),
+            ["other"]
+        );
+        assert_eq!(
+            vendors(
+                r#"<script src="/js/live-chat.min.js"></script><script src="https://embed.tawk.to/1/x"></script>"#
+            ),
+            ["tawk"]
+        );
+    }
+}

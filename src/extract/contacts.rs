@@ -1,0 +1,319 @@
+//! Contact channels on a page: e-mail addresses (mailto:, text, obfuscated forms such as
+//! `name [at] shop [dot] ru` or `name собака shop.ru`, Cloudflare-protected addresses), phone
+//! numbers normalised to E.164 with libphonenumber's data, and messenger and social links.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use scraper::{Html, Selector};
+
+use crate::evidence::ContactKind;
+use crate::knowledge::Knowledge;
+
+/// A contact found on a page, normalised.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Found {
+    /// What it is.
+    pub kind: ContactKind,
+    /// Address, E.164 number, or network id.
+    pub value: String,
+}
+
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b[a-z0-9][a-z0-9._%+-]*@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,24}\b")
+        .expect("static regex")
+});
+static BRACKET_AT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\s*[\[({<]\s*(?:at|собака|@)\s*[\])}>]\s*").expect("static regex")
+});
+static BRACKET_DOT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\s*[\[({<]\s*(?:dot|точка|\.)\s*[\])}>]\s*").expect("static regex")
+});
+static SPACED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b([a-z0-9][a-z0-9._%+-]*)\s+(?:at|собака)\s+([a-z0-9-]+(?:(?:\s+(?:dot|точка)\s+|\.)[a-z0-9-]+)+)")
+        .expect("static regex")
+});
+static SPACED_DOT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\s+(?:dot|точка)\s+").expect("static regex"));
+static PHONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\+\s?\d|\b\d)[\d \u{a0}\-().]{5,20}\d\b").expect("static regex")
+});
+
+/// Words that precede " at " in prose ("find us at shop.ru") and are never an address.
+const PROSE_BEFORE_AT: &[&str] = &[
+    "us", "me", "him", "her", "them", "it", "you", "online", "home", "here", "site", "store",
+    "shop",
+];
+const NOT_TLDS: &[&str] = &[
+    "png", "jpg", "jpeg", "gif", "webp", "svg", "js", "css", "html", "php",
+];
+
+/// All contacts on the page, de-duplicated and sorted.
+pub fn contacts(
+    doc: &Html,
+    lines: &[String],
+    country: Option<phonenumber::country::Id>,
+    k: &Knowledge,
+) -> Vec<Found> {
+    let mut found = Vec::new();
+    let push = |found: &mut Vec<Found>, kind, value: String| found.push(Found { kind, value });
+    let anchors = Selector::parse("a[href]").expect("static selector");
+    for a in doc.select(&anchors) {
+        let href = a.value().attr("href").unwrap_or_default().trim();
+        let lower = href.to_lowercase();
+        if let Some(rest) = lower.strip_prefix("mailto:") {
+            let address = rest.split('?').next().unwrap_or_default();
+            let decoded = percent_decode(address);
+            emails_in(&decoded)
+                .into_iter()
+                .for_each(|e| push(&mut found, ContactKind::Email, e));
+        } else if let Some(rest) = href
+            .strip_prefix("tel:")
+            .or_else(|| href.strip_prefix("TEL:"))
+        {
+            if let Some(e164) = phone(&percent_decode(rest), country, true) {
+                push(&mut found, ContactKind::Phone, e164);
+            }
+        } else {
+            let target = lower
+                .trim_start_matches("https://")
+                .trim_start_matches("http://")
+                .trim_start_matches("www.");
+            if let Some(id) = network(&k.messengers, target) {
+                push(&mut found, ContactKind::Messenger, id);
+            } else if let Some(id) = network(&k.social, target) {
+                push(&mut found, ContactKind::Social, id);
+            }
+        }
+    }
+    let protected = Selector::parse("[data-cfemail]").expect("static selector");
+    for e in doc.select(&protected) {
+        if let Some(address) = e.value().attr("data-cfemail").and_then(cloudflare_email) {
+            emails_in(&address)
+                .into_iter()
+                .for_each(|e| push(&mut found, ContactKind::Email, e));
+        }
+    }
+    for line in lines {
+        emails_in(&deobfuscate(line))
+            .into_iter()
+            .for_each(|e| push(&mut found, ContactKind::Email, e));
+        for m in PHONE.find_iter(line) {
+            if let Some(e164) = phone(m.as_str(), country, false) {
+                push(&mut found, ContactKind::Phone, e164);
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+fn network(table: &[(String, Vec<Regex>)], target: &str) -> Option<String> {
+    table
+        .iter()
+        .find(|(_, patterns)| patterns.iter().any(|re| re.is_match(target)))
+        .map(|(id, _)| id.clone())
+}
+
+/// Lower-case addresses in `text`.
+pub fn emails_in(text: &str) -> Vec<String> {
+    EMAIL
+        .find_iter(text)
+        .map(|m| m.as_str().trim_end_matches('.').to_lowercase())
+        .filter(|e| {
+            let tld = e.rsplit('.').next().unwrap_or_default();
+            !NOT_TLDS.contains(&tld)
+        })
+        .collect()
+}
+
+/// Undoes the usual ways of hiding an address from harvesters.
+pub fn deobfuscate(line: &str) -> String {
+    let line = BRACKET_AT.replace_all(line, "@");
+    let line = BRACKET_DOT.replace_all(&line, ".");
+    SPACED
+        .replace_all(&line, |c: &regex::Captures<'_>| {
+            let local = &c[1];
+            if PROSE_BEFORE_AT.contains(&local.to_lowercase().as_str()) {
+                c[0].to_string()
+            } else {
+                format!("{local}@{}", SPACED_DOT.replace_all(&c[2], "."))
+            }
+        })
+        .into_owned()
+}
+
+/// Decodes Cloudflare's e-mail protection: the first byte is the XOR key for the rest.
+fn cloudflare_email(hex: &str) -> Option<String> {
+    let bytes: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| {
+            hex.get(i..i + 2)
+                .and_then(|b| u8::from_str_radix(b, 16).ok())
+        })
+        .collect::<Option<_>>()?;
+    let (key, rest) = bytes.split_first()?;
+    String::from_utf8(rest.iter().map(|b| b ^ key).collect()).ok()
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// Normalises a phone number to E.164. Text candidates must look like a phone number as
+/// written (a leading `+`, or digits grouped by spaces, dashes or brackets), so that order
+/// numbers and prices are not taken for phones.
+fn phone(
+    candidate: &str,
+    country: Option<phonenumber::country::Id>,
+    from_link: bool,
+) -> Option<String> {
+    let digits = candidate.chars().filter(char::is_ascii_digit).count();
+    if !(7..=15).contains(&digits) {
+        return None;
+    }
+    let grouped =
+        candidate.trim_start().starts_with('+') || candidate.contains(['(', '-', ' ', '\u{a0}']);
+    if !from_link && !grouped {
+        return None;
+    }
+    let number = phonenumber::parse(country, candidate).ok()?;
+    if phonenumber::is_valid(&number) {
+        return Some(number.format().mode(phonenumber::Mode::E164).to_string());
+    }
+    trunk_prefix_workaround(candidate, country)
+}
+
+/// The `phonenumber` crate strips Russia's trunk prefix "8" even after "+7", so every
+/// "+7 800 …" and "8 (800) …" toll-free number comes out one digit short and invalid
+/// (libphonenumber itself strips it only when the rest stays valid). For the +7 zone only,
+/// rebuild the number from its own digits when that is what happened.
+fn trunk_prefix_workaround(
+    candidate: &str,
+    country: Option<phonenumber::country::Id>,
+) -> Option<String> {
+    use phonenumber::country::Id;
+    let digits: String = candidate.chars().filter(char::is_ascii_digit).collect();
+    let international = candidate.trim_start().starts_with('+');
+    let national = !international && matches!(country, Some(Id::RU | Id::KZ));
+    let rest = match (
+        international,
+        national,
+        digits.strip_prefix('7'),
+        digits.strip_prefix('8'),
+    ) {
+        (true, _, Some(rest), _) | (_, true, _, Some(rest)) => rest,
+        _ => return None,
+    };
+    (rest.len() == 10 && rest.starts_with('8')).then(|| format!("+7{rest}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::text::lines;
+
+    fn found(html: &str, country: Option<&str>) -> Vec<(ContactKind, String)> {
+        let k = Knowledge::load().unwrap();
+        let doc = Html::parse_document(html);
+        let country = country.map(|c| c.parse().unwrap());
+        contacts(&doc, &lines(&doc), country, &k)
+            .into_iter()
+            .map(|f| (f.kind, f.value))
+            .collect()
+    }
+
+    fn emails(html: &str) -> Vec<String> {
+        found(html, None)
+            .into_iter()
+            .filter(|(k, _)| *k == ContactKind::Email)
+            .map(|(_, v)| v)
+            .collect()
+    }
+
+    #[test]
+    fn finds_plain_and_obfuscated_emails() {
+        assert_eq!(
+            emails(r#"<a href="mailto:Support@Shop.ru?subject=Hi">write</a>"#),
+            ["support@shop.ru"]
+        );
+        assert_eq!(emails("<p>info [at] shop [dot] ru</p>"), ["info@shop.ru"]);
+        assert_eq!(emails("<p>sales(at)shop.ru</p>"), ["sales@shop.ru"]);
+        assert_eq!(
+            emails("<p>Пишите: zakaz собака shop.ru</p>"),
+            ["zakaz@shop.ru"]
+        );
+        assert_eq!(emails("<p>help at shop dot com</p>"), ["help@shop.com"]);
+        assert_eq!(
+            emails("<p>Find us at shop.ru, logo@2x.png</p>"),
+            Vec::<String>::new()
+        );
+        // Cloudflare: key 0x42 XOR "a@b.co"
+        let hex: String = std::iter::once(0x42u8)
+            .chain(b"a@b.co".iter().map(|b| b ^ 0x42))
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(
+            emails(&format!(
+                r#"<a class="__cf_email__" data-cfemail="{hex}">[email&#160;protected]</a>"#
+            )),
+            ["a@b.co"]
+        );
+    }
+
+    #[test]
+    fn normalises_phones_with_the_country() {
+        let html = r#"<a href="tel:+74951234567">call</a><p>8 (800) 555-35-35</p>
+                      <p>+7 495 123-45-67</p><p>Заказ № 12345678, цена 1 299 руб.</p>"#;
+        let phones: Vec<String> = found(html, Some("RU"))
+            .into_iter()
+            .filter(|(k, _)| *k == ContactKind::Phone)
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(phones, ["+74951234567", "+78005553535"]);
+        let greek = found("<p>Τηλ: 210 123 4567</p>", Some("GR"));
+        assert_eq!(greek, [(ContactKind::Phone, "+302101234567".to_string())]);
+    }
+
+    #[test]
+    fn regression_phonenumber_strips_eight_after_plus_seven() {
+        let phones = |html| {
+            found(html, Some("RU"))
+                .into_iter()
+                .map(|(_, v)| v)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(phones("<p>+7 800 555-35-35</p>"), ["+78005553535"]);
+        assert_eq!(
+            phones(r#"<a href="tel:88005553535">free</a>"#),
+            ["+78005553535"]
+        );
+        assert!(
+            phones("<p>8 (812) 55-35</p>").is_empty(),
+            "too short stays out"
+        );
+    }
+
+    #[test]
+    fn recognises_messengers_and_social() {
+        let html = r#"<a href="https://wa.me/79991234567">WhatsApp</a><a href="https://t.me/shop">tg</a>
+                      <a href="viber://chat?number=%2B7999">viber</a><a href="https://vk.com/shop">VK</a>
+                      <a href="https://www.instagram.com/shop/">ig</a>"#;
+        let got = found(html, None);
+        let kinds: Vec<(ContactKind, &str)> = got.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(
+            kinds,
+            [
+                (ContactKind::Messenger, "telegram"),
+                (ContactKind::Messenger, "viber"),
+                (ContactKind::Messenger, "whatsapp"),
+                (ContactKind::Social, "instagram"),
+                (ContactKind::Social, "vk"),
+            ]
+        );
+    }
+}

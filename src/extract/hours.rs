@@ -1,0 +1,762 @@
+//! Posted hours: find the lines where a store says when it is available and normalise them
+//! to OpenStreetMap `opening_hours` ("Пн–Пт с 9:00 до 18:00, перерыв 13–14" ->
+//! "Mo-Fr 09:00-13:00,14:00-18:00").
+//!
+//! Each language's words are data (`probes/hours/*.toml`). A line is tokenised with one
+//! language's vocabulary at a time, parsed by a small state machine into rules (days, time
+//! ranges, breaks, days off), and the language that explains the line best wins. The result is
+//! validated with the `opening-hours` crate; text that cannot be normalised keeps a null
+//! `opening_hours` rather than a guess.
+
+use std::collections::HashMap;
+
+use crate::knowledge::HoursLexicon;
+use crate::scenario::Channel;
+
+/// Lines longer than this are prose, not an hours statement.
+const MAX_LINE_CHARS: usize = 300;
+const ALL_DAYS: u8 = 0b111_1111;
+const DAY_NAMES: [&str; 7] = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"];
+
+/// One language's hours vocabulary, compiled for lookup.
+#[derive(Debug)]
+pub struct Vocab {
+    language: String,
+    words: HashMap<String, Tok>,
+    /// Multi-word phrases, longest first, with the token they stand for.
+    phrases: Vec<(String, Tok)>,
+    channels: Vec<(String, Channel)>,
+    context: Vec<String>,
+}
+
+/// Hours found in a page's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// What the hours are for.
+    pub channel: Channel,
+    /// The line(s) as written.
+    pub text: String,
+    /// Normalised and validated, or `None`.
+    pub opening_hours: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tok {
+    Day(u8),
+    EveryDay,
+    AllDay,
+    AllWeek,
+    From,
+    To,
+    Break,
+    Closed,
+    Am,
+    Pm,
+    Suffix,
+    And,
+    Dash,
+    Comma,
+    Semi,
+    /// Hours, minutes, and whether it was written with two digits after a separator-less start.
+    Num(u32, Option<u32>, bool),
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Rule {
+    days: u8,
+    times: Vec<(u16, u16)>,
+    off: bool,
+    /// No day was named: only trusted when the line talks about hours or a channel.
+    implicit: bool,
+}
+
+impl Vocab {
+    /// Compiles a lexicon.
+    pub fn new(lexicon: &HoursLexicon) -> Result<Self, String> {
+        let mut words = HashMap::new();
+        let mut phrases = Vec::new();
+        let mut add = |entry: &str, tok: Tok| {
+            let entry = entry.to_lowercase();
+            if entry.contains(|c: char| !c.is_alphabetic() && c != '\'') {
+                phrases.push((entry, tok));
+            } else {
+                words.insert(entry, tok);
+            }
+        };
+        if lexicon.days.len() != 7 {
+            return Err(format!(
+                "[days] must name all seven days, not {}",
+                lexicon.days.len()
+            ));
+        }
+        for (day, spellings) in &lexicon.days {
+            let index = DAY_NAMES
+                .iter()
+                .position(|d| d.eq_ignore_ascii_case(day))
+                .ok_or_else(|| format!("unknown day {day:?} in [days]"))?;
+            for s in spellings {
+                add(s, Tok::Day(index as u8));
+            }
+        }
+        for (class, entries) in &lexicon.words {
+            let tok = match class.as_str() {
+                "every_day" => Tok::EveryDay,
+                "all_day" => Tok::AllDay,
+                "from" => Tok::From,
+                "to" => Tok::To,
+                "break" => Tok::Break,
+                "closed" => Tok::Closed,
+                "am" => Tok::Am,
+                "pm" => Tok::Pm,
+                "suffix" => Tok::Suffix,
+                "and" => Tok::And,
+                "context" => continue,
+                other => return Err(format!("unknown word class {other:?} in [words]")),
+            };
+            for e in entries {
+                add(e, tok);
+            }
+        }
+        phrases.sort_by_key(|(p, _)| std::cmp::Reverse(p.chars().count()));
+        let mut channels = Vec::new();
+        for (name, entries) in &lexicon.channels {
+            let channel = match name.as_str() {
+                "support" => Channel::Support,
+                "chat" => Channel::Chat,
+                "phone" => Channel::Phone,
+                "email" => Channel::Email,
+                "store" => Channel::Store,
+                other => return Err(format!("unknown channel {other:?} in [channels]")),
+            };
+            channels.extend(entries.iter().map(|e| (e.to_lowercase(), channel)));
+        }
+        let context = lexicon.words.get("context").cloned().unwrap_or_default();
+        Ok(Vocab {
+            language: lexicon.language.clone(),
+            words,
+            phrases,
+            channels,
+            context,
+        })
+    }
+
+    /// The language code.
+    pub fn language(&self) -> &str {
+        &self.language
+    }
+
+    fn tokens(&self, line: &str) -> Vec<Tok> {
+        let mut text = normalise(line);
+        for (phrase, tok) in &self.phrases {
+            text = replace_phrase(&text, phrase, sentinel(*tok));
+        }
+        let chars: Vec<char> = text.chars().collect();
+        let mut toks = Vec::new();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            if c.is_ascii_digit() {
+                let (tok, next) = number(&chars, i);
+                toks.push(tok);
+                i = next;
+            } else if c.is_alphabetic() || c == '\u{E000}' {
+                let start = i;
+                while i < chars.len()
+                    && (chars[i].is_alphabetic() || chars[i] == '\'' || chars[i] == '\u{E000}')
+                {
+                    i += 1;
+                }
+                let word: String = chars[start..i].iter().collect();
+                toks.push(
+                    from_sentinel(&word)
+                        .or_else(|| self.words.get(&word).copied())
+                        .unwrap_or(Tok::Other),
+                );
+            } else {
+                match c {
+                    '-' => toks.push(Tok::Dash),
+                    ',' | '/' => toks.push(Tok::Comma),
+                    ';' | '|' => toks.push(Tok::Semi),
+                    '&' => toks.push(Tok::And),
+                    _ => {}
+                }
+                i += 1;
+            }
+        }
+        toks
+    }
+
+    fn mentions(&self, lower: &str) -> Option<(usize, Channel)> {
+        self.channels
+            .iter()
+            .filter_map(|(word, channel)| lower.find(word.as_str()).map(|at| (at, *channel)))
+            .min_by_key(|(at, _)| *at)
+    }
+
+    fn talks_about_hours(&self, lower: &str) -> bool {
+        self.context.iter().any(|w| lower.contains(w.as_str())) || self.mentions(lower).is_some()
+    }
+}
+
+/// Lower case, one kind of dash, and am/pm without dots.
+fn normalise(line: &str) -> String {
+    let mut s: String = line
+        .to_lowercase()
+        .chars()
+        .map(|c| match c {
+            '–' | '—' | '−' | '‒' | '―' | '‐' | '‑' => '-',
+            '\u{a0}' | '\u{202f}' => ' ',
+            _ => c,
+        })
+        .collect();
+    for (from, to) in [
+        ("a.m.", "am"),
+        ("p.m.", "pm"),
+        ("μ.μ.", "μμ"),
+        ("π.μ.", "πμ"),
+    ] {
+        s = s.replace(from, to);
+    }
+    for week in ["24/7", "24x7", "24×7", "24 / 7", "24*7"] {
+        s = s.replace(week, " \u{E000}allweek\u{E000} ");
+    }
+    s
+}
+
+fn sentinel(tok: Tok) -> &'static str {
+    match tok {
+        Tok::EveryDay => " \u{E000}everyday\u{E000} ",
+        Tok::AllDay => " \u{E000}allday\u{E000} ",
+        Tok::Break => " \u{E000}break\u{E000} ",
+        Tok::Closed => " \u{E000}closed\u{E000} ",
+        Tok::Am => " \u{E000}am\u{E000} ",
+        Tok::Pm => " \u{E000}pm\u{E000} ",
+        Tok::To => " \u{E000}to\u{E000} ",
+        Tok::From => " \u{E000}from\u{E000} ",
+        Tok::Suffix => " \u{E000}suffix\u{E000} ",
+        Tok::And => " \u{E000}and\u{E000} ",
+        _ => " ",
+    }
+}
+
+fn from_sentinel(word: &str) -> Option<Tok> {
+    let inner = word.strip_prefix('\u{E000}')?.strip_suffix('\u{E000}')?;
+    Some(match inner {
+        "everyday" => Tok::EveryDay,
+        "allday" => Tok::AllDay,
+        "allweek" => Tok::AllWeek,
+        "break" => Tok::Break,
+        "closed" => Tok::Closed,
+        "am" => Tok::Am,
+        "pm" => Tok::Pm,
+        "to" => Tok::To,
+        "from" => Tok::From,
+        "suffix" => Tok::Suffix,
+        "and" => Tok::And,
+        _ => Tok::Other,
+    })
+}
+
+/// Replaces `phrase` where it stands as whole words.
+fn replace_phrase(text: &str, phrase: &str, with: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(phrase) {
+        let before_ok = rest[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric());
+        let after = &rest[at + phrase.len()..];
+        let after_ok = after.chars().next().is_none_or(|c| !c.is_alphanumeric());
+        out.push_str(&rest[..at]);
+        out.push_str(if before_ok && after_ok { with } else { phrase });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Reads "9", "09:00", "9.30" at `i`.
+fn number(chars: &[char], mut i: usize) -> (Tok, usize) {
+    let start = i;
+    while i < chars.len() && chars[i].is_ascii_digit() {
+        i += 1;
+    }
+    let digits: String = chars[start..i].iter().collect();
+    let Ok(hours) = digits.parse::<u32>() else {
+        return (Tok::Other, i);
+    };
+    if digits.len() > 2 {
+        return (Tok::Other, i);
+    }
+    let two_digit_minutes = |j: usize| {
+        j + 2 <= chars.len()
+            && chars[j].is_ascii_digit()
+            && chars[j + 1].is_ascii_digit()
+            && chars.get(j + 2).is_none_or(|c| !c.is_ascii_digit())
+    };
+    if i < chars.len() && matches!(chars[i], ':' | '.') && two_digit_minutes(i + 1) {
+        let minutes =
+            (chars[i + 1].to_digit(10).unwrap_or(0)) * 10 + chars[i + 2].to_digit(10).unwrap_or(0);
+        return (Tok::Num(hours, Some(minutes), false), i + 3);
+    }
+    (
+        Tok::Num(hours, None, digits.len() == 2 && digits.starts_with('0')),
+        i,
+    )
+}
+
+fn day_allowed(toks: &[Tok], i: usize) -> bool {
+    matches!(
+        toks.get(i + 1),
+        None | Some(
+            Tok::Dash
+                | Tok::To
+                | Tok::Comma
+                | Tok::And
+                | Tok::Num(..)
+                | Tok::From
+                | Tok::Day(_)
+                | Tok::Closed
+                | Tok::AllDay
+                | Tok::Semi
+        )
+    )
+}
+
+fn day_range(a: u8, b: u8) -> u8 {
+    let mut set = 0;
+    let mut d = a;
+    loop {
+        set |= 1 << d;
+        if d == b {
+            return set;
+        }
+        d = (d + 1) % 7;
+    }
+}
+
+fn parse_days(toks: &[Tok], mut j: usize) -> (u8, usize) {
+    let mut set = 0;
+    while let Some(Tok::Day(a)) = toks.get(j) {
+        j += 1;
+        if let (Some(Tok::Dash | Tok::To), Some(Tok::Day(b))) = (toks.get(j), toks.get(j + 1)) {
+            set |= day_range(*a, *b);
+            j += 2;
+        } else {
+            set |= 1 << a;
+        }
+        match (toks.get(j), toks.get(j + 1)) {
+            (Some(Tok::Comma | Tok::And), Some(Tok::Day(_))) => j += 1,
+            _ => break,
+        }
+    }
+    (set, j)
+}
+
+/// Reads an hour followed by am/pm or an hours suffix.
+fn time_at(toks: &[Tok], mut j: usize) -> Option<(u32, Option<u32>, bool, Option<bool>, usize)> {
+    let Tok::Num(h, m, _) = *toks.get(j)? else {
+        return None;
+    };
+    j += 1;
+    let (mut suffix, mut pm) = (false, None);
+    while let Some(t) = toks.get(j) {
+        match t {
+            Tok::Am => pm = Some(false),
+            Tok::Pm => pm = Some(true),
+            Tok::Suffix => suffix = true,
+            _ => break,
+        }
+        j += 1;
+    }
+    Some((h, m, suffix, pm, j))
+}
+
+fn minutes(h: u32, m: Option<u32>, pm: Option<bool>) -> Option<u16> {
+    let m = m.unwrap_or(0);
+    let h = match (pm, h) {
+        (Some(true), 1..=11) => h + 12,
+        (Some(false), 12) => 0,
+        (Some(_), 13..) => return None,
+        _ => h,
+    };
+    if h > 24 || m > 59 || (h == 24 && m > 0) {
+        return None;
+    }
+    u16::try_from(h * 60 + m).ok()
+}
+
+/// Reads "[from] T (-|to) T" at `i`. Bare "1-3" is not a time range unless days, a break or a
+/// "from" word, minutes, am/pm or an hours suffix say so.
+fn parse_range(toks: &[Tok], i: usize, expected: bool) -> Option<((u16, u16), usize)> {
+    let mut j = i;
+    let from = toks.get(j) == Some(&Tok::From);
+    if from {
+        j += 1;
+    }
+    let (h1, mut m1, s1, p1, next) = time_at(toks, j)?;
+    j = next;
+    // "с 9-00 до 18-00": a dash before two-digit minutes, then "to".
+    if m1.is_none() && toks.get(j) == Some(&Tok::Dash) {
+        if let (Some(Tok::Num(m, None, true)), Some(Tok::To)) = (toks.get(j + 1), toks.get(j + 2)) {
+            m1 = Some(*m);
+            j += 2;
+        }
+    }
+    if !matches!(toks.get(j), Some(Tok::Dash | Tok::To)) {
+        return None;
+    }
+    let (h2, mut m2, s2, p2, next) = time_at(toks, j + 1)?;
+    j = next;
+    if m2.is_none() && toks.get(j) == Some(&Tok::Dash) {
+        if let Some(Tok::Num(m, None, true)) = toks.get(j + 1) {
+            m2 = Some(*m);
+            j += 2;
+        }
+    }
+    let explicit = from || m1.is_some() || m2.is_some() || s1 || s2 || p1.is_some() || p2.is_some();
+    if !(explicit || expected) {
+        return None;
+    }
+    let start = minutes(h1, m1, p1)?;
+    let end = minutes(h2, m2, p2)?;
+    (start != end).then_some(((start, end), j))
+}
+
+fn parse(toks: &[Tok]) -> Vec<Rule> {
+    let mut rules: Vec<Rule> = Vec::new();
+    let mut pending: Option<u8> = None;
+    let mut in_break = false;
+    let mut i = 0;
+    let whole_day = |days, implicit| Rule {
+        days,
+        times: vec![(0, 1440)],
+        off: false,
+        implicit,
+    };
+    while i < toks.len() {
+        match toks[i] {
+            Tok::AllWeek => {
+                rules.push(whole_day(ALL_DAYS, false));
+                pending = None;
+                i += 1;
+            }
+            Tok::Day(_) if day_allowed(toks, i) => {
+                let (set, next) = parse_days(toks, i);
+                pending = Some(set);
+                i = next;
+            }
+            Tok::EveryDay => {
+                pending = Some(ALL_DAYS);
+                i += 1;
+            }
+            Tok::AllDay => {
+                let days = pending.take();
+                rules.push(whole_day(days.unwrap_or(ALL_DAYS), false));
+                i += 1;
+            }
+            Tok::Closed => {
+                if let Some(days) = pending.take() {
+                    rules.push(Rule {
+                        days,
+                        times: Vec::new(),
+                        off: true,
+                        implicit: false,
+                    });
+                }
+                i += 1;
+            }
+            Tok::Break => {
+                in_break = true;
+                i += 1;
+            }
+            Tok::From | Tok::Num(..) => {
+                let Some((range, next)) = parse_range(toks, i, pending.is_some() || in_break)
+                else {
+                    i += 1;
+                    continue;
+                };
+                i = next;
+                if std::mem::take(&mut in_break) {
+                    if let Some(rule) = rules.last_mut() {
+                        rule.times = subtract(&rule.times, range);
+                    }
+                } else if let Some(days) = pending.take() {
+                    rules.push(Rule {
+                        days,
+                        times: vec![range],
+                        off: false,
+                        implicit: false,
+                    });
+                } else if let Some(rule) = rules
+                    .last_mut()
+                    .filter(|r| !r.off && r.times != [(0, 1440)])
+                {
+                    rule.times.push(range);
+                } else {
+                    rules.push(Rule {
+                        days: ALL_DAYS,
+                        times: vec![range],
+                        off: false,
+                        implicit: true,
+                    });
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    // "с 9-00 до 18-00 пн-пт": days named after the times.
+    if let (Some(days), Some(rule)) = (pending, rules.last_mut()) {
+        if rule.implicit {
+            rule.days = days;
+            rule.implicit = false;
+        }
+    }
+    rules
+}
+
+fn subtract(times: &[(u16, u16)], (bs, be): (u16, u16)) -> Vec<(u16, u16)> {
+    let mut out = Vec::new();
+    for &(s, e) in times {
+        if s < bs && be < e {
+            out.push((s, bs));
+            out.push((be, e));
+        } else {
+            out.push((s, e));
+        }
+    }
+    out
+}
+
+fn format_days(days: u8) -> String {
+    let mut parts = Vec::new();
+    let mut d = 0;
+    while d < 7 {
+        if days & (1 << d) == 0 {
+            d += 1;
+            continue;
+        }
+        let start = d;
+        while d + 1 < 7 && days & (1 << (d + 1)) != 0 {
+            d += 1;
+        }
+        match d - start {
+            0 => parts.push(DAY_NAMES[start].to_string()),
+            1 => parts.push(format!("{},{}", DAY_NAMES[start], DAY_NAMES[d])),
+            _ => parts.push(format!("{}-{}", DAY_NAMES[start], DAY_NAMES[d])),
+        }
+        d += 1;
+    }
+    parts.join(",")
+}
+
+fn format_time(m: u16) -> String {
+    format!("{:02}:{:02}", m / 60, m % 60)
+}
+
+/// Renders rules in opening_hours syntax.
+fn to_osm(rules: &[Rule]) -> String {
+    if let [rule] = rules {
+        if rule.days == ALL_DAYS && rule.times == [(0, 1440)] {
+            return "24/7".to_string();
+        }
+    }
+    rules
+        .iter()
+        .map(|r| {
+            let times = if r.off {
+                "off".to_string()
+            } else {
+                r.times
+                    .iter()
+                    .map(|&(s, e)| format!("{}-{}", format_time(s), format_time(e)))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            format!("{} {}", format_days(r.days), times)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Normalises rules and keeps the result only if the opening-hours crate accepts it.
+fn validated(rules: &[Rule]) -> Option<String> {
+    let osm = to_osm(rules);
+    osm.parse::<opening_hours::OpeningHours>()
+        .is_ok()
+        .then_some(osm)
+}
+
+/// Normalises one hours text with the best-fitting vocabulary, as used for a single line.
+pub fn normalise_text(text: &str, vocabs: &[Vocab]) -> Option<String> {
+    let (rules, _) = best_parse(text, vocabs)?;
+    validated(&rules)
+}
+
+/// The vocabulary that explains `line` best (most rules with named days, then most rules;
+/// the first vocabulary on a tie), and its rules.
+fn best_parse<'v>(line: &str, vocabs: &'v [Vocab]) -> Option<(Vec<Rule>, &'v Vocab)> {
+    if line.chars().count() > MAX_LINE_CHARS {
+        return None;
+    }
+    let score = |rules: &[Rule]| (rules.iter().filter(|r| !r.implicit).count(), rules.len());
+    let mut best: Option<(Vec<Rule>, &Vocab)> = None;
+    for vocab in vocabs {
+        let rules = parse(&vocab.tokens(line));
+        if !rules.is_empty() && best.as_ref().is_none_or(|(b, _)| score(&rules) > score(b)) {
+            best = Some((rules, vocab));
+        }
+    }
+    best
+}
+
+/// Finds hours statements in a page's text lines. Consecutive lines ("Mon–Fri 9–18" then
+/// "Sat 10–16") join into one statement; a short line before them ("Support hours:") can
+/// name the channel.
+pub fn find(lines: &[String], vocabs: &[Vocab]) -> Vec<Statement> {
+    let mut found: Vec<(Statement, Vec<Rule>, usize)> = Vec::new();
+    for (index, line) in lines.iter().enumerate() {
+        let Some((rules, vocab)) = best_parse(line, vocabs) else {
+            continue;
+        };
+        let lower = line.to_lowercase();
+        let previous = index.checked_sub(1).map(|p| lines[p].to_lowercase());
+        let label = previous.as_deref().filter(|p| p.chars().count() <= 80);
+        let trusted = rules.iter().all(|r| !r.implicit)
+            || vocab.talks_about_hours(&lower)
+            || label.is_some_and(|l| vocab.talks_about_hours(l));
+        if !trusted {
+            continue;
+        }
+        let own_channel = vocab.mentions(&lower).map(|(_, c)| c);
+        if own_channel.is_none() {
+            if let Some((statement, joined, last)) =
+                found.last_mut().filter(|(_, _, last)| *last + 1 == index)
+            {
+                joined.extend(rules);
+                statement.text = format!("{}; {}", statement.text, line);
+                statement.opening_hours = validated(joined);
+                *last = index;
+                continue;
+            }
+        }
+        let channel = own_channel
+            .or_else(|| label.and_then(|l| vocab.mentions(l)).map(|(_, c)| c))
+            .unwrap_or(Channel::Support);
+        let opening_hours = validated(&rules);
+        found.push((
+            Statement {
+                channel,
+                text: line.clone(),
+                opening_hours,
+            },
+            rules,
+            index,
+        ));
+    }
+    found.into_iter().map(|(s, _, _)| s).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::knowledge::Knowledge;
+
+    fn norm(text: &str) -> Option<String> {
+        let k = Knowledge::load().unwrap();
+        normalise_text(text, &k.hours)
+    }
+
+    #[test]
+    fn normalises_the_issue_examples() {
+        let cases = [
+            (
+                "Пн–Пт с 9:00 до 18:00, перерыв 13–14",
+                "Mo-Fr 09:00-13:00,14:00-18:00",
+            ),
+            ("ежедневно с 10 до 22", "Mo-Su 10:00-22:00"),
+            ("Работаем круглосуточно", "24/7"),
+            ("Mon–Fri 9am–5pm", "Mo-Fr 09:00-17:00"),
+            ("Support 24/7", "24/7"),
+            ("Δευτέρα – Παρασκευή 09:00 – 17:00", "Mo-Fr 09:00-17:00"),
+            ("Mo.–Fr. 8–18 Uhr", "Mo-Fr 08:00-18:00"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(norm(text).as_deref(), Some(want), "{text}");
+        }
+    }
+
+    #[test]
+    fn normalises_real_world_variants() {
+        let cases = [
+            (
+                "Пн-Пт 9-18, Сб 10-16, Вс — выходной",
+                "Mo-Fr 09:00-18:00; Sa 10:00-16:00; Su off",
+            ),
+            ("с 9-00 до 18-00 пн-пт", "Mo-Fr 09:00-18:00"),
+            (
+                "Mon-Fri 9:00 AM - 5:30 PM, Sat 10am-2pm",
+                "Mo-Fr 09:00-17:30; Sa 10:00-14:00",
+            ),
+            ("Montag bis Freitag von 9 bis 17 Uhr", "Mo-Fr 09:00-17:00"),
+            ("Пн, Ср, Пт: 10:00–19:00", "Mo,We,Fr 10:00-19:00"),
+            ("Сб-Вс круглосуточно", "Sa,Su 00:00-24:00"),
+            ("Καθημερινά 10:00 - 21:00", "Mo-Su 10:00-21:00"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(norm(text).as_deref(), Some(want), "{text}");
+        }
+    }
+
+    #[test]
+    fn ignores_what_is_not_hours() {
+        for text in [
+            "Доставка 1-3 дня",
+            "Телефон: +7 (495) 123-45-67",
+            "So erreichen Sie uns: 030 1234567",
+            "We ship to 24 countries",
+            "Sun cream 50 ml, 2-3 pcs",
+        ] {
+            assert_eq!(norm(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn finds_channels_and_joins_lines() {
+        let k = Knowledge::load().unwrap();
+        let lines: Vec<String> = [
+            "Служба поддержки:",
+            "Пн–Пт 9:00–18:00",
+            "Сб 10:00–16:00",
+            "Наш адрес: Москва, ул. Ленина, 1",
+            "Онлайн-чат работает ежедневно с 10 до 22",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let found = find(&lines, &k.hours);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0].channel, Channel::Support);
+        assert_eq!(found[0].text, "Пн–Пт 9:00–18:00; Сб 10:00–16:00");
+        assert_eq!(
+            found[0].opening_hours.as_deref(),
+            Some("Mo-Fr 09:00-18:00; Sa 10:00-16:00")
+        );
+        assert_eq!(found[1].channel, Channel::Chat);
+        assert_eq!(found[1].opening_hours.as_deref(), Some("Mo-Su 10:00-22:00"));
+    }
+
+    #[test]
+    fn a_time_range_without_days_needs_context() {
+        let k = Knowledge::load().unwrap();
+        let lines = vec!["Доставка с 10 до 22".to_string()];
+        assert!(find(&lines, &k.hours).is_empty());
+        let lines = vec!["Работаем с 10 до 22".to_string()];
+        assert_eq!(
+            find(&lines, &k.hours)[0].opening_hours.as_deref(),
+            Some("Mo-Su 10:00-22:00")
+        );
+    }
+}

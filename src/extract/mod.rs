@@ -1,0 +1,94 @@
+//! Pure extraction: one page's HTML in, its facts out. No I/O, no judgement; unit-tested on
+//! real-looking HTML and fuzzed. The crawl calls [`page`] for every page it fetches.
+
+pub mod chat;
+pub mod contacts;
+pub mod hours;
+pub mod images;
+pub mod links;
+pub mod stock;
+pub mod text;
+
+use scraper::{Html, Selector};
+use url::Url;
+
+use crate::knowledge::Knowledge;
+
+/// What one page says.
+#[derive(Debug, Clone, Default)]
+pub struct PageFacts {
+    /// The `<title>`.
+    pub title: Option<String>,
+    /// `<html lang>`, lower case, primary subtag only.
+    pub lang: Option<String>,
+    /// Every link.
+    pub links: Vec<links::Link>,
+    /// Chat widgets embedded.
+    pub chat: Vec<chat::Embed>,
+    /// Contacts.
+    pub contacts: Vec<contacts::Found>,
+    /// Posted hours.
+    pub hours: Vec<hours::Statement>,
+    /// Images.
+    pub images: Vec<images::ImageRef>,
+}
+
+/// Extracts the facts of one page. `country` is the scenario's; without it the country is
+/// guessed from the page's language and the domain, for phone numbers written without a code.
+pub fn page(
+    html: &str,
+    url: &Url,
+    country: Option<phonenumber::country::Id>,
+    k: &Knowledge,
+) -> PageFacts {
+    let doc = Html::parse_document(html);
+    let base = links::base(&doc, url);
+    let lines = text::lines(&doc);
+    let title_sel = Selector::parse("title").expect("static selector");
+    let title = doc
+        .select(&title_sel)
+        .next()
+        .map(|t| text::element_text(&t))
+        .filter(|t| !t.is_empty());
+    let html_sel = Selector::parse("html[lang]").expect("static selector");
+    let lang = doc
+        .select(&html_sel)
+        .next()
+        .and_then(|h| h.value().attr("lang"))
+        .map(|l| {
+            l.split(['-', '_'])
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_lowercase()
+        })
+        .filter(|l| !l.is_empty());
+    let country = country.or_else(|| guess_country(url, lang.as_deref()));
+    PageFacts {
+        links: links::links(&doc, &base, k),
+        chat: chat::embeds(&doc, &base, k),
+        contacts: contacts::contacts(&doc, &lines, country, k),
+        hours: hours::find(&lines, &k.hours),
+        images: images::images(&doc, &base, k),
+        title,
+        lang,
+    }
+}
+
+/// The country a site most likely serves: its country-code domain, else its language.
+fn guess_country(url: &Url, lang: Option<&str>) -> Option<phonenumber::country::Id> {
+    let host = url.host_str().unwrap_or_default();
+    let tld = host.rsplit('.').next().unwrap_or_default();
+    let by_tld = match tld {
+        "ru" | "su" | "рф" | "xn--p1ai" => Some("RU"),
+        "by" | "kz" | "ua" | "gr" | "de" | "at" | "ch" | "cy" | "uk" | "us" => Some(tld),
+        _ => None,
+    };
+    let code = by_tld.or(match lang {
+        Some("ru") => Some("RU"),
+        Some("el") => Some("GR"),
+        Some("de") => Some("DE"),
+        _ => None,
+    })?;
+    code.to_ascii_uppercase().replace("UK", "GB").parse().ok()
+}

@@ -1,0 +1,310 @@
+//! Knowledge as data: chat vendors, stock agencies, page vocabularies, contact channels and
+//! hours lexicons live under `probes/` as TOML and are compiled into the binary, so a new
+//! vendor or language is a data change plus a test, and the binary works anywhere.
+
+use std::collections::BTreeMap;
+
+use regex::{Regex, RegexBuilder};
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::extract::hours::Vocab;
+
+/// Every bundled data file, by the name shown in errors.
+const FILES: &[(&str, &str)] = &[
+    (
+        "probes/vendors.toml",
+        include_str!("../probes/vendors.toml"),
+    ),
+    ("probes/stock.toml", include_str!("../probes/stock.toml")),
+    ("probes/pages.toml", include_str!("../probes/pages.toml")),
+    (
+        "probes/contacts.toml",
+        include_str!("../probes/contacts.toml"),
+    ),
+    (
+        "probes/hours/ru.toml",
+        include_str!("../probes/hours/ru.toml"),
+    ),
+    (
+        "probes/hours/en.toml",
+        include_str!("../probes/hours/en.toml"),
+    ),
+    (
+        "probes/hours/el.toml",
+        include_str!("../probes/hours/el.toml"),
+    ),
+    (
+        "probes/hours/de.toml",
+        include_str!("../probes/hours/de.toml"),
+    ),
+];
+
+/// All data the extractors use, loaded and compiled once per process.
+#[derive(Debug)]
+pub struct Knowledge {
+    /// Chat vendors in file order; `other` last.
+    pub vendors: Vec<Vendor>,
+    /// Stock agencies.
+    pub agencies: Vec<Agency>,
+    /// Words that mark a photo as showing staff.
+    pub staff_words: Vec<String>,
+    /// Page kinds in priority order.
+    pub page_kinds: Vec<PageKindRule>,
+    /// Messenger id -> link patterns.
+    pub messengers: Vec<(String, Vec<Regex>)>,
+    /// Social network id -> link patterns.
+    pub social: Vec<(String, Vec<Regex>)>,
+    /// E-mail local parts that are not customer-facing.
+    pub not_customer_facing: Vec<String>,
+    /// Hours vocabularies, one per language.
+    pub hours: Vec<Vocab>,
+}
+
+/// A chat vendor's static fingerprint.
+#[derive(Debug)]
+pub struct Vendor {
+    /// Stable id used in the report (`jivo`, `tawk` ... `other`).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Patterns over absolute `<script src>` URLs.
+    pub scripts: Vec<Regex>,
+    /// Substrings of inline script text.
+    pub inline: Vec<String>,
+    /// CSS selectors (as written, compiled) of elements the widget's snippet puts in the page.
+    pub dom: Vec<(String, scraper::Selector)>,
+}
+
+/// A stock agency's signature.
+#[derive(Debug)]
+pub struct Agency {
+    /// Stable id (`shutterstock` ...).
+    pub id: String,
+    /// Patterns over the image's file name.
+    pub files: Vec<Regex>,
+    /// Patterns over metadata credit/source/copyright fields.
+    pub metadata: Vec<Regex>,
+}
+
+/// How to recognise one kind of page from a link.
+#[derive(Debug)]
+pub struct PageKindRule {
+    /// `contacts`, `delivery` ...
+    pub id: String,
+    /// Lower-case words inside link text.
+    pub text: Vec<String>,
+    /// Lower-case fragments of the link's path.
+    pub url: Vec<String>,
+}
+
+/// One language's words for posted hours. All entries lower case.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HoursLexicon {
+    /// ISO 639-1 code.
+    pub language: String,
+    /// `mo` .. `su` -> spellings.
+    pub days: BTreeMap<String, Vec<String>>,
+    /// Word classes: every_day, all_day, from, to, break, closed, am, pm, suffix, and, context.
+    pub words: BTreeMap<String, Vec<String>>,
+    /// Channel id -> words that say the hours are for it.
+    pub channels: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VendorsFile {
+    vendor: Vec<VendorEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VendorEntry {
+    id: String,
+    name: String,
+    #[serde(default)]
+    scripts: Vec<String>,
+    #[serde(default)]
+    inline: Vec<String>,
+    #[serde(default)]
+    dom: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StockFile {
+    agency: Vec<AgencyEntry>,
+    staff: StaffEntry,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgencyEntry {
+    id: String,
+    files: Vec<String>,
+    metadata: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StaffEntry {
+    words: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PagesFile {
+    kind: Vec<PageKindEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageKindEntry {
+    id: String,
+    text: Vec<String>,
+    url: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContactsFile {
+    messengers: BTreeMap<String, Vec<String>>,
+    social: BTreeMap<String, Vec<String>>,
+    email: EmailEntry,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EmailEntry {
+    not_customer_facing: Vec<String>,
+}
+
+impl Knowledge {
+    /// Loads and compiles the bundled data files.
+    pub fn load() -> Result<Self> {
+        let vendors: VendorsFile = parse("probes/vendors.toml")?;
+        let stock: StockFile = parse("probes/stock.toml")?;
+        let pages: PagesFile = parse("probes/pages.toml")?;
+        let contacts: ContactsFile = parse("probes/contacts.toml")?;
+        let hours = FILES
+            .iter()
+            .filter(|(name, _)| name.starts_with("probes/hours/"))
+            .map(|(name, _)| {
+                let lexicon: HoursLexicon = parse(name)?;
+                Vocab::new(&lexicon).map_err(|message| Error::Bundled {
+                    file: name,
+                    message,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+
+        let file = "probes/vendors.toml";
+        let vendors = vendors
+            .vendor
+            .into_iter()
+            .map(|v| {
+                Ok(Vendor {
+                    scripts: regexes(file, &v.scripts)?,
+                    dom: v
+                        .dom
+                        .iter()
+                        .map(|s| {
+                            scraper::Selector::parse(s)
+                                .map(|sel| (s.clone(), sel))
+                                .map_err(|e| Error::Bundled {
+                                    file,
+                                    message: format!("selector {s:?}: {e}"),
+                                })
+                        })
+                        .collect::<Result<_>>()?,
+                    id: v.id,
+                    name: v.name,
+                    inline: v.inline,
+                })
+            })
+            .collect::<Result<_>>()?;
+        let file = "probes/stock.toml";
+        let agencies = stock
+            .agency
+            .into_iter()
+            .map(|a| {
+                Ok(Agency {
+                    files: regexes(file, &a.files)?,
+                    metadata: regexes(file, &a.metadata)?,
+                    id: a.id,
+                })
+            })
+            .collect::<Result<_>>()?;
+        let page_kinds = pages
+            .kind
+            .into_iter()
+            .map(|k| PageKindRule {
+                id: k.id,
+                text: k.text,
+                url: k.url,
+            })
+            .collect();
+        let file = "probes/contacts.toml";
+        let compile_map = |map: BTreeMap<String, Vec<String>>| {
+            map.into_iter()
+                .map(|(id, patterns)| Ok((id, regexes(file, &patterns)?)))
+                .collect::<Result<Vec<_>>>()
+        };
+        Ok(Knowledge {
+            vendors,
+            agencies,
+            staff_words: stock.staff.words,
+            page_kinds,
+            messengers: compile_map(contacts.messengers)?,
+            social: compile_map(contacts.social)?,
+            not_customer_facing: contacts.email.not_customer_facing,
+            hours,
+        })
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(file: &'static str) -> Result<T> {
+    let text = FILES
+        .iter()
+        .find(|(name, _)| *name == file)
+        .map(|(_, text)| *text)
+        .ok_or(Error::Bundled {
+            file,
+            message: "not bundled".into(),
+        })?;
+    toml::from_str(text).map_err(|e| Error::Bundled {
+        file,
+        message: e.to_string(),
+    })
+}
+
+fn regexes(file: &'static str, patterns: &[String]) -> Result<Vec<Regex>> {
+    patterns
+        .iter()
+        .map(|p| {
+            RegexBuilder::new(p)
+                .case_insensitive(true)
+                .build()
+                .map_err(|e| Error::Bundled {
+                    file,
+                    message: e.to_string(),
+                })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bundled_file_loads() {
+        let k = Knowledge::load().expect("bundled data loads");
+        assert!(k.vendors.len() >= 18);
+        assert_eq!(k.vendors.last().map(|v| v.id.as_str()), Some("other"));
+        assert_eq!(k.hours.len(), 4);
+        let languages: Vec<&str> = k.hours.iter().map(|v| v.language()).collect();
+        assert_eq!(languages, ["ru", "en", "el", "de"]);
+    }
+}

@@ -1,0 +1,118 @@
+//! shopaudit: a mystery-shopper compliance auditor for online stores.
+//!
+//! One pipeline, in the spirit of Lighthouse (gatherers -> artifacts -> audits -> report):
+//!
+//! ```text
+//! Scenario ─► probes (all I/O) ─► Evidence (plain data) ─► checks (pure) ─► Report ─► JSON / MD / HTML
+//! ```
+//!
+//! - [`scenario`]: the TOML contract, validated with line and column.
+//! - [`probes`]: the crawl, images and HTTPS today; the browser and e-mail probes add to
+//!   the same [`Evidence`](evidence::Evidence).
+//! - [`extract`]: pure per-page extractors (chat, contacts, hours, images, links).
+//! - [`knowledge`]: vendor fingerprints, stock signatures and vocabularies from `probes/*.toml`.
+//! - [`checks`]: the catalogue; each check an id, titles, why it matters, and a pure function.
+//! - [`report`]: the `shopaudit/report/v1` JSON, and Markdown and HTML renderings of it.
+
+pub mod bench;
+pub mod checks;
+pub mod demo;
+pub mod error;
+pub mod evidence;
+pub mod extract;
+pub mod knowledge;
+pub mod probes;
+pub mod report;
+pub mod scenario;
+pub mod serve;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset, Utc};
+
+pub use checks::{Finding, Outcome, Severity};
+pub use error::{Error, Result};
+pub use report::Report;
+pub use scenario::Scenario;
+
+/// Hears how an audit advances; the CLI draws a progress bar from it. Every method has an
+/// empty default, so a caller implements only what it shows.
+pub trait Progress: Send + Sync {
+    /// A stage started: "crawl", "images", "https".
+    fn stage(&self, _name: &str) {}
+    /// A page was fetched: `done` of at most `limit`.
+    fn page_done(&self, _url: &str, _done: usize, _limit: usize) {}
+}
+
+/// A [`Progress`] that shows nothing.
+pub struct Quiet;
+
+impl Progress for Quiet {}
+
+/// Audits one store: runs the probes, the checks, and returns the report.
+///
+/// Fails only when the audit cannot run at all (the start page is unreachable, a setting is
+/// unusable); problems with single pages or probes are findings in the report.
+pub async fn audit(scenario: &Scenario, progress: &dyn Progress) -> Result<Report> {
+    let knowledge = Arc::new(knowledge::Knowledge::load()?);
+    let started_at = now(scenario);
+    let (pages, evidence) = probes::gather_static(scenario, &knowledge, progress).await?;
+    let input = checks::Input {
+        pages: &pages,
+        evidence: &evidence,
+        knowledge: &knowledge,
+    };
+    let findings = checks::run(&input, &skipped(scenario));
+    Ok(Report {
+        schema: report::SCHEMA.to_string(),
+        tool: report::Tool {
+            name: "shopaudit".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        store: report::StoreInfo {
+            name: scenario.store_name(),
+            url: scenario.store.url.to_string(),
+            timezone: scenario.store.timezone.map(|t| t.0.name().to_string()),
+        },
+        run: report::RunInfo {
+            id: uuid::Uuid::new_v4().to_string(),
+            started_at,
+            finished_at: now(scenario),
+            probes: vec!["static".into()],
+        },
+        summary: report::Summary::of(&findings),
+        pages,
+        evidence,
+        findings,
+    })
+}
+
+/// Judges a saved report's evidence again with this build's checks, without any I/O
+/// (`shopaudit check --from report.json`).
+pub fn recheck(saved: &Report, skip: &[String]) -> Result<Report> {
+    let knowledge = knowledge::Knowledge::load()?;
+    let input = checks::Input {
+        pages: &saved.pages,
+        evidence: &saved.evidence,
+        knowledge: &knowledge,
+    };
+    let findings = checks::run(&input, skip);
+    Ok(Report {
+        summary: report::Summary::of(&findings),
+        findings,
+        ..saved.clone()
+    })
+}
+
+fn skipped(scenario: &Scenario) -> Vec<String> {
+    scenario.checks.skip.iter().map(|c| c.0.clone()).collect()
+}
+
+/// Now, in the store's time zone when known (UTC otherwise).
+fn now(scenario: &Scenario) -> DateTime<FixedOffset> {
+    let utc = Utc::now();
+    match scenario.store.timezone {
+        Some(tz) => utc.with_timezone(&tz.0).fixed_offset(),
+        None => utc.fixed_offset(),
+    }
+}

@@ -1,0 +1,355 @@
+//! The `shopaudit` command: parses arguments, shows progress, writes reports and maps the
+//! outcome to an exit code. Everything else lives in the library.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use console::style;
+use indicatif::{ProgressBar, ProgressStyle};
+use shopaudit::checks::CHECKS;
+use shopaudit::report::{self, Format};
+use shopaudit::scenario::{Scenario, WebUrl};
+use shopaudit::{Error, Outcome, Progress, Report, Severity};
+
+/// A mystery shopper for online stores: audits support, chat, contacts, hours and photos.
+#[derive(Parser)]
+#[command(name = "shopaudit", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Audit a store: a URL, or a scenario file (TOML).
+    Audit {
+        /// `https://shop.example/`, `shop.example`, or `scenarios/acme.toml`.
+        target: String,
+        #[command(flatten)]
+        out: OutputArgs,
+        /// Do not use a browser (the browser probe is not built yet; accepted so scripts keep working).
+        #[arg(long)]
+        no_browser: bool,
+        /// Send no letters (the e-mail probe is not built yet; accepted so scripts keep working).
+        #[arg(long)]
+        no_email: bool,
+        /// Most pages to crawl (overrides the scenario).
+        #[arg(long)]
+        max_pages: Option<usize>,
+    },
+    /// Serve the bundled demo store on 127.0.0.1, audit it and write the reports.
+    Demo {
+        #[command(flatten)]
+        out: OutputArgs,
+        /// Keep serving the demo store after the audit, to look at it in a browser.
+        #[arg(long)]
+        serve: bool,
+        /// Port for the demo store (default: any free port).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
+    /// Judge a saved report.json again with this version's checks, without any network.
+    Check {
+        /// A report.json written by `shopaudit audit`.
+        #[arg(long)]
+        from: PathBuf,
+        #[command(flatten)]
+        out: OutputArgs,
+    },
+    /// List every check with its id, severity and why it matters.
+    Checks,
+    /// Explain one check.
+    Explain {
+        /// A check id such as `contacts.single_email`.
+        id: String,
+    },
+    /// Measure speed and memory on loopback and print the figures.
+    Bench {
+        /// Pages in the generated store.
+        #[arg(long, default_value_t = 200)]
+        pages: usize,
+    },
+}
+
+#[derive(clap::Args)]
+struct OutputArgs {
+    /// Folder for the reports (default: ./reports/<store>-<time>/).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Which reports to write.
+    #[arg(long, value_delimiter = ',', default_value = "json,md,html")]
+    format: Vec<Format>,
+    /// Also write the JSON report here; `-` for standard output.
+    #[arg(long)]
+    json: Option<String>,
+    /// Exit 1 when a finding this severe or worse fails (default: the scenario's, else critical).
+    #[arg(long)]
+    fail_on: Option<Severity>,
+    /// No progress bar and no summary.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Exit codes (docs/REPORT.md).
+#[derive(Clone, Copy)]
+enum Exit {
+    Clean = 0,
+    Failed = 1,
+    Usage = 2,
+    CannotRun = 3,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SHOPAUDIT_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            return fail(&Error::Usage(format!(
+                "cannot start the async runtime: {e}"
+            )))
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(exit) => ExitCode::from(exit as u8),
+        Err(e) => fail(&e),
+    }
+}
+
+fn fail(e: &Error) -> ExitCode {
+    let (code, hint) = match e {
+        Error::Scenario { .. } => (
+            Exit::Usage,
+            "fix the scenario file; docs/SCENARIO.md lists every key",
+        ),
+        Error::Usage(_) | Error::Client(_) => (Exit::Usage, "see `shopaudit --help`"),
+        Error::Unreachable { .. } => (
+            Exit::CannotRun,
+            "check the address, and that the site is up from this machine",
+        ),
+        Error::Io { .. } => (Exit::CannotRun, "check the path and its permissions"),
+        Error::Bundled { .. } => (Exit::CannotRun, "this build is broken; please report it"),
+    };
+    eprintln!(
+        "{} {e}\n  {} {hint}",
+        style("error:").red().bold(),
+        style("hint:").dim()
+    );
+    ExitCode::from(code as u8)
+}
+
+async fn run(cli: Cli) -> Result<Exit, Error> {
+    match cli.command {
+        Command::Audit {
+            target,
+            out,
+            no_browser: _,
+            no_email: _,
+            max_pages,
+        } => {
+            let mut scenario = load_target(&target)?;
+            if let Some(n) = max_pages {
+                scenario.crawl.max_pages = n;
+            }
+            let report = audit_with_progress(&scenario, out.quiet).await?;
+            finish(&report, &out, scenario.checks.fail_on)
+        }
+        Command::Demo { out, serve, port } => {
+            let store = shopaudit::demo::start(port).await?;
+            let scenario = shopaudit::demo::scenario(&store)?;
+            if !out.quiet {
+                eprintln!("Demo store serving at {}", style(&store.url).cyan());
+            }
+            let report = audit_with_progress(&scenario, out.quiet).await?;
+            finish(&report, &out, scenario.checks.fail_on)?;
+            if serve {
+                eprintln!(
+                    "Still serving the demo store at {}; Ctrl-C to stop.",
+                    store.url
+                );
+                let _ = tokio::signal::ctrl_c().await;
+            }
+            // The demo fails checks on purpose; that is its point, not an error.
+            Ok(Exit::Clean)
+        }
+        Command::Check { from, out } => {
+            let saved = report::read(&from)?;
+            let report = shopaudit::recheck(&saved, &[])?;
+            finish(&report, &out, None)
+        }
+        Command::Checks => {
+            for c in CHECKS {
+                println!(
+                    "{:<24} {:<9} {}",
+                    style(c.id).bold(),
+                    c.severity.as_str(),
+                    c.title
+                );
+                println!("{:<34} {}", "", style(c.description).dim());
+            }
+            Ok(Exit::Clean)
+        }
+        Command::Explain { id } => {
+            let c = shopaudit::checks::find(&id).ok_or_else(|| {
+                Error::Usage(format!(
+                    "no check has the id {id:?}; `shopaudit checks` lists them"
+                ))
+            })?;
+            println!("{}  ({})\n", style(c.id).bold(), c.severity.as_str());
+            println!("Passes:  {}\nFails:   {}\n", c.title, c.failure_title);
+            println!("Why it matters: {}\n", c.description);
+            println!("Reads: {}", c.reads.join(", "));
+            Ok(Exit::Clean)
+        }
+        Command::Bench { pages } => {
+            for f in shopaudit::bench::run(pages).await? {
+                println!("{:<36} {}", f.name, f.value);
+            }
+            Ok(Exit::Clean)
+        }
+    }
+}
+
+/// A URL, a bare host, or a scenario file.
+fn load_target(target: &str) -> Result<Scenario, Error> {
+    if target.starts_with("http://") || target.starts_with("https://") {
+        let url = target.parse::<WebUrl>().map_err(Error::Usage)?;
+        return Ok(Scenario::for_url(url));
+    }
+    let path = Path::new(target);
+    if path.exists() || target.ends_with(".toml") {
+        return Scenario::from_file(path);
+    }
+    format!("https://{target}/")
+        .parse::<WebUrl>()
+        .map(Scenario::for_url)
+        .map_err(|_| Error::Usage(format!("{target:?} is neither a URL nor a scenario file")))
+}
+
+struct Bar(ProgressBar);
+
+impl Progress for Bar {
+    fn stage(&self, name: &str) {
+        self.0.set_message(name.to_string());
+    }
+    fn page_done(&self, url: &str, done: usize, limit: usize) {
+        self.0.set_length(limit as u64);
+        self.0.set_position(done as u64);
+        self.0.set_message(url.to_string());
+    }
+}
+
+async fn audit_with_progress(scenario: &Scenario, quiet: bool) -> Result<Report, Error> {
+    let bar = if quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(scenario.crawl.max_pages as u64)
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {pos}/{len} pages  {wide_msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let result = shopaudit::audit(scenario, &Bar(bar.clone())).await;
+    bar.finish_and_clear();
+    result
+}
+
+fn default_out(report: &Report) -> PathBuf {
+    let slug: String = report
+        .store
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    Path::new("reports").join(format!(
+        "{}-{}",
+        slug,
+        report.run.started_at.format("%Y%m%d-%H%M%S")
+    ))
+}
+
+fn finish(
+    report: &Report,
+    out: &OutputArgs,
+    scenario_fail_on: Option<Severity>,
+) -> Result<Exit, Error> {
+    let to_stdout = out.json.as_deref() == Some("-");
+    let dir = out.out.clone().unwrap_or_else(|| default_out(report));
+    let written = report::write(report, &dir, &out.format)?;
+    match out.json.as_deref() {
+        Some("-") => println!("{}", report::to_json(report)?),
+        Some(path) => std::fs::write(path, report::to_json(report)?)
+            .map_err(|e| Error::io("cannot write", path, e))?,
+        None => {}
+    }
+    if !out.quiet {
+        summary(report, &written, to_stdout);
+    }
+    let threshold = out
+        .fail_on
+        .or(scenario_fail_on)
+        .unwrap_or(Severity::Critical);
+    Ok(if report.fails_at(threshold) {
+        Exit::Failed
+    } else {
+        Exit::Clean
+    })
+}
+
+/// The terminal summary: to stderr when stdout carries JSON, coloured only on a terminal.
+fn summary(report: &Report, written: &[PathBuf], to_stderr: bool) {
+    let mut lines = Vec::new();
+    let s = &report.summary;
+    lines.push(format!(
+        "{} {}  {} failed, {} warnings, {} passed, {} n/a, {} errors",
+        style("shopaudit").bold(),
+        style(&report.store.name).cyan(),
+        style(s.fail).red().bold(),
+        style(s.warn).yellow().bold(),
+        style(s.pass).green().bold(),
+        s.not_applicable,
+        s.error
+    ));
+    for f in &report.findings {
+        let mark = match f.outcome {
+            Outcome::Pass => style("PASS").green(),
+            Outcome::Fail => style("FAIL").red().bold(),
+            Outcome::Warn => style("WARN").yellow(),
+            Outcome::NotApplicable => style("n/a ").dim(),
+            Outcome::Error => style("ERR ").magenta(),
+        };
+        lines.push(format!("  {mark} {:<24} {}", f.check, f.title));
+    }
+    for path in written {
+        lines.push(format!("  wrote {}", path.display()));
+    }
+    for line in lines {
+        if to_stderr {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! Probes do all the I/O and judge nothing: they fetch the store and turn what they saw into
+//! [`Evidence`]. Each later probe (browser, e-mail, chat) adds to the same evidence.
+
+pub mod assemble;
+pub mod crawl;
+pub mod decode;
+pub mod http;
+pub mod images;
+
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::evidence::{Evidence, Page, Site};
+use crate::knowledge::Knowledge;
+use crate::scenario::Scenario;
+use crate::Progress;
+
+/// The static probe: crawl, images, HTTPS. Returns the pages and the evidence they give.
+pub async fn gather_static(
+    scenario: &Scenario,
+    knowledge: &Arc<Knowledge>,
+    progress: &dyn Progress,
+) -> Result<(Vec<Page>, Evidence)> {
+    let client = http::client(&scenario.crawl)?;
+    progress.stage("crawl");
+    let crawled = crawl::crawl(scenario, &client, knowledge, progress).await?;
+    let mut evidence = assemble::assemble(&crawled, scenario);
+    progress.stage("images");
+    let refs = crawled
+        .iter()
+        .filter_map(|c| {
+            c.facts.as_ref().map(|f| {
+                (
+                    f,
+                    c.page
+                        .final_url
+                        .clone()
+                        .unwrap_or_else(|| c.page.url.clone()),
+                )
+            })
+        })
+        .flat_map(|(f, page)| f.images.iter().map(move |i| (i.clone(), page.clone())))
+        .collect();
+    evidence.images = images::probe(&client, refs, knowledge).await;
+    progress.stage("https");
+    evidence.site = https(scenario, &crawled[0].page).await?;
+    Ok((crawled.into_iter().map(|c| c.page).collect(), evidence))
+}
+
+/// Is the store served over HTTPS, and does plain HTTP redirect there?
+async fn https(scenario: &Scenario, home: &Page) -> Result<Site> {
+    let start = &scenario.store.url.0;
+    let landed = home
+        .final_url
+        .as_deref()
+        .and_then(|u| url::Url::parse(u).ok())
+        .unwrap_or_else(|| start.clone());
+    let https = landed.scheme() == "https";
+    if start.scheme() == "http" {
+        return Ok(Site {
+            https,
+            http_redirects_to_https: Some(https),
+            http_probe: Some(format!("{start} led to {landed}")),
+        });
+    }
+    if landed.port().is_some() {
+        return Ok(Site {
+            https,
+            http_redirects_to_https: None,
+            http_probe: Some(format!(
+                "the store uses port {}; there is no plain-HTTP twin to try",
+                landed.port().unwrap_or_default()
+            )),
+        });
+    }
+    let mut plain = landed.clone();
+    let _ = plain.set_scheme("http");
+    let client = http::client_without_redirects(&scenario.crawl)?;
+    let site = match client.get(plain.clone()).send().await {
+        Ok(response) => {
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let redirects = response.status().is_redirection() && location.starts_with("https://");
+            Site {
+                https,
+                http_redirects_to_https: Some(redirects),
+                http_probe: Some(
+                    format!("{plain} answered {} {location}", response.status().as_u16())
+                        .trim_end()
+                        .to_string(),
+                ),
+            }
+        }
+        Err(e) => Site {
+            https,
+            http_redirects_to_https: None,
+            http_probe: Some(format!("{plain}: {}", http::describe(&e))),
+        },
+    };
+    Ok(site)
+}

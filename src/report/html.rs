@@ -1,0 +1,80 @@
+//! The HTML report for a store owner: one self-contained file (styles inline, images as data
+//! URIs, no external resources), rendered with minijinja from `reports/report.html.j2`.
+//! Auto-escaping is on, so nothing taken from the store's pages can become markup.
+
+use minijinja::{context, Environment};
+
+use super::Report;
+use crate::checks::{find, Outcome};
+use crate::error::{Error, Result};
+
+const TEMPLATE: &str = include_str!("../../reports/report.html.j2");
+const STYLE: &str = include_str!("../../reports/report.css");
+
+/// Renders the HTML report.
+pub fn render(report: &Report) -> Result<String> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    env.add_filter("href", safe_href);
+    env.add_template("report.html", TEMPLATE).map_err(bundled)?;
+    let problems: Vec<_> = report
+        .problems()
+        .into_iter()
+        .map(|f| {
+            let check = find(&f.check);
+            context! {
+                finding => f,
+                severity => f.severity.as_str(),
+                why => check.map(|c| c.description).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let score = {
+        let judged = report.summary.pass + report.summary.fail + report.summary.warn;
+        if judged == 0 {
+            None
+        } else {
+            Some((report.summary.pass * 100 + report.summary.warn * 50) / judged)
+        }
+    };
+    let staff_photos: Vec<_> = report.evidence.images.iter().filter(|i| i.staff).collect();
+    let worst = report
+        .problems()
+        .first()
+        .map(|f| f.outcome == Outcome::Fail);
+    env.get_template("report.html")
+        .and_then(|t| {
+            t.render(context! {
+                r => report,
+                style => minijinja::Value::from_safe_string(STYLE.to_string()),
+                problems,
+                score,
+                worst,
+                staff_photos,
+                pages_read => report.pages.iter().filter(|p| p.error.is_none()).count(),
+                started => report.run.started_at.format("%Y-%m-%d %H:%M %:z").to_string(),
+            })
+        })
+        .map_err(bundled)
+}
+
+fn bundled(e: minijinja::Error) -> Error {
+    Error::Bundled {
+        file: "reports/report.html.j2",
+        message: format!("{e:#}"),
+    }
+}
+
+/// Only http(s) and data:image URLs become links or image sources; anything else (such as
+/// `javascript:`) is replaced by "#".
+fn safe_href(url: String) -> String {
+    let lower = url.trim_start().to_ascii_lowercase();
+    if lower.starts_with("http://")
+        || lower.starts_with("https://")
+        || lower.starts_with("data:image/jpeg;base64,")
+    {
+        url
+    } else {
+        "#".to_string()
+    }
+}

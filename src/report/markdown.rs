@@ -1,0 +1,136 @@
+//! The Markdown report: the same story as the HTML one, for tickets, chats and e-mail. Text
+//! taken from the store is escaped so it cannot inject markup.
+
+use std::fmt::Write;
+
+use super::Report;
+use crate::checks::{find, Outcome};
+
+/// Escapes Markdown and HTML metacharacters in store-supplied text.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn mark(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Pass => "✅ pass",
+        Outcome::Fail => "❌ fail",
+        Outcome::Warn => "⚠️ warn",
+        Outcome::NotApplicable => "➖ n/a",
+        Outcome::Error => "⛔ error",
+    }
+}
+
+/// Renders the report as Markdown.
+pub fn render(r: &Report) -> String {
+    let mut md = String::new();
+    let s = &r.summary;
+    let _ = writeln!(md, "# shopaudit report: {}\n", escape(&r.store.name));
+    let _ = writeln!(
+        md,
+        "{} · audited {} · {} pages read\n",
+        escape(&r.store.url),
+        r.run.started_at.format("%Y-%m-%d %H:%M %:z"),
+        r.pages.iter().filter(|p| p.error.is_none()).count()
+    );
+    let _ = writeln!(
+        md,
+        "**{} failed, {} warnings, {} passed**, {} not applicable, {} errors.\n",
+        s.fail, s.warn, s.pass, s.not_applicable, s.error
+    );
+    let problems = r.problems();
+    if !problems.is_empty() {
+        let _ = writeln!(md, "## What to fix first\n");
+        for f in problems {
+            let why = find(&f.check).map(|c| c.description).unwrap_or_default();
+            let _ = writeln!(
+                md,
+                "### {} — {} ({})\n",
+                mark(f.outcome),
+                escape(&f.title),
+                f.severity.as_str()
+            );
+            let _ = writeln!(md, "{}\n\n*Why it matters:* {}\n", escape(&f.detail), why);
+            for e in f.evidence.iter().take(8) {
+                let _ = writeln!(md, "- {}", escape(e));
+            }
+            if !f.evidence.is_empty() {
+                md.push('\n');
+            }
+        }
+    }
+    let _ = writeln!(
+        md,
+        "## All checks\n\n| Check | Outcome | Severity | Detail |\n|---|---|---|---|"
+    );
+    for f in &r.findings {
+        let _ = writeln!(
+            md,
+            "| `{}` | {} | {} | {} |",
+            f.check,
+            mark(f.outcome),
+            f.severity.as_str(),
+            escape(&f.detail)
+        );
+    }
+    let ev = &r.evidence;
+    let _ = writeln!(md, "\n## What the shopper saw\n");
+    let none = || "none".to_string();
+    let join = |v: &[String]| {
+        if v.is_empty() {
+            none()
+        } else {
+            escape(&v.join(", "))
+        }
+    };
+    let _ = writeln!(md, "- **Chat:** {}", join(&ev.chat.vendors));
+    let _ = writeln!(md, "- **E-mail:** {}", join(&ev.contacts.emails));
+    let _ = writeln!(md, "- **Phones:** {}", join(&ev.contacts.phones));
+    let _ = writeln!(md, "- **Messengers:** {}", join(&ev.contacts.messengers));
+    let _ = writeln!(md, "- **Social:** {}", join(&ev.contacts.social));
+    for h in &ev.hours {
+        let _ = writeln!(
+            md,
+            "- **Hours ({}):** “{}” → `{}`",
+            h.channel.as_str(),
+            escape(&h.text),
+            h.opening_hours.as_deref().unwrap_or("not understood")
+        );
+    }
+    let _ = writeln!(
+        md,
+        "\n## Pages\n\n| Page | Kind | Status | ms | Error |\n|---|---|---|---|---|"
+    );
+    for p in &r.pages {
+        let status = p.status.map_or_else(|| "—".to_string(), |s| s.to_string());
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} |",
+            escape(&p.url),
+            p.kind,
+            status,
+            p.elapsed_ms,
+            escape(p.error.as_deref().unwrap_or(""))
+        );
+    }
+    let _ = writeln!(
+        md,
+        "\n---\n{} {} · schema `{}` · run `{}`",
+        r.tool.name, r.tool.version, r.schema, r.run.id
+    );
+    md
+}

@@ -1,0 +1,565 @@
+//! The scenario file: which store to audit and how the mystery shopper behaves.
+//!
+//! The keys are a stable contract (docs/SCENARIO.md). Values are parsed into domain types
+//! by their own `Deserialize` impls, so a bad timezone or duration is reported by the TOML
+//! parser with its line and column, exactly like a syntax error or an unknown key.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use url::Url;
+
+use crate::error::{Error, Result};
+
+/// A whole scenario. Only `[store]` is required.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Which store.
+    pub store: Store,
+    /// How to crawl it.
+    #[serde(default)]
+    pub crawl: Crawl,
+    /// The browser probe's settings.
+    #[serde(default)]
+    pub browser: Browser,
+    /// Which checks to skip and when to fail.
+    #[serde(default)]
+    pub checks: Checks,
+    /// Hours the store promises when its site does not say: channel -> opening_hours.
+    #[serde(default)]
+    pub hours: BTreeMap<Channel, OsmHours>,
+    /// The shopper's identity and mailbox (e-mail probe).
+    pub shopper: Option<Shopper>,
+    /// The letters to send (e-mail probe).
+    #[serde(default)]
+    pub email: Email,
+    /// The questions to ask in the chat (conversation probe).
+    #[serde(default)]
+    pub chat: Chat,
+    /// When `shopaudit run` sends letters.
+    pub schedule: Option<Schedule>,
+}
+
+/// `[store]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Store {
+    /// Defaults to the host name.
+    pub name: Option<String>,
+    /// Where the crawl starts.
+    pub url: WebUrl,
+    /// Country for phone numbers without a country code.
+    pub country: Option<Country>,
+    /// Time zone of posted hours.
+    pub timezone: Option<TimeZone>,
+    /// Language of the pages, when detection is not wanted.
+    pub language: Option<String>,
+}
+
+/// `[crawl]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Crawl {
+    /// Most pages fetched (default [`crate::probes::crawl::DEFAULT_MAX_PAGES`]).
+    pub max_pages: usize,
+    /// Paths or URLs audited even if no link leads there.
+    pub key_pages: Vec<String>,
+    /// Per-request timeout.
+    pub timeout: Span,
+    /// The User-Agent header; a current desktop Chromium's by default.
+    pub user_agent: Option<String>,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Largest page body read; the rest is cut off and the page marked truncated.
+    pub max_page_bytes: usize,
+    /// Extra CA certificate (PEM) to trust, for stores behind a private CA.
+    pub ca_file: Option<String>,
+}
+
+impl Default for Crawl {
+    fn default() -> Self {
+        use crate::probes::crawl as c;
+        Crawl {
+            max_pages: c::DEFAULT_MAX_PAGES,
+            key_pages: Vec::new(),
+            timeout: Span(c::DEFAULT_TIMEOUT),
+            user_agent: None,
+            concurrency: c::DEFAULT_CONCURRENCY,
+            max_page_bytes: c::DEFAULT_MAX_PAGE_BYTES,
+            ca_file: None,
+        }
+    }
+}
+
+/// `[browser]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Browser {
+    /// Use the browser when Chromium is found.
+    pub enabled: bool,
+    /// No browser is an error.
+    pub required: bool,
+    /// How long each page is watched for popups.
+    pub observe: Span,
+    /// Which viewports.
+    pub viewports: Vec<Viewport>,
+}
+
+impl Default for Browser {
+    fn default() -> Self {
+        Browser {
+            enabled: true,
+            required: false,
+            observe: Span(Duration::from_secs(15)),
+            viewports: vec![Viewport::Desktop, Viewport::Mobile],
+        }
+    }
+}
+
+/// A browser viewport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Viewport {
+    /// 1366x768.
+    Desktop,
+    /// 390x844, touch.
+    Mobile,
+}
+
+/// `[checks]`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Checks {
+    /// Check ids not to run.
+    pub skip: Vec<CheckId>,
+    /// Exit 1 when a finding this severe or worse fails.
+    pub fail_on: Option<crate::Severity>,
+}
+
+/// `[shopper]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shopper {
+    /// The shopper's name, as signed in letters.
+    pub name: String,
+    /// The shopper's address.
+    pub email: String,
+    /// Outgoing mail server.
+    pub smtp: Option<MailServer>,
+    /// Incoming mail server.
+    pub imap: Option<MailServer>,
+}
+
+/// `[shopper.smtp]` and `[shopper.imap]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, try_from = "RawMailServer")]
+pub struct MailServer {
+    /// Host name.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Transport security.
+    pub tls: Tls,
+    /// Login, if the server wants one.
+    pub user: Option<String>,
+    /// Where the password comes from.
+    pub password: Option<Secret>,
+    /// Extra trusted CA (PEM).
+    pub ca_file: Option<String>,
+    /// IMAP folder to read (IMAP only).
+    pub mailbox: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMailServer {
+    host: String,
+    port: u16,
+    #[serde(default)]
+    tls: Tls,
+    user: Option<String>,
+    password_env: Option<String>,
+    password_file: Option<String>,
+    ca_file: Option<String>,
+    mailbox: Option<String>,
+}
+
+impl TryFrom<RawMailServer> for MailServer {
+    type Error = String;
+
+    fn try_from(raw: RawMailServer) -> Result<Self, String> {
+        let loopback = matches!(raw.host.as_str(), "127.0.0.1" | "::1" | "localhost");
+        if raw.tls == Tls::None && !loopback {
+            return Err(format!(
+                "tls = \"none\" is allowed only for loopback hosts, not {:?}: passwords would cross the network in clear text",
+                raw.host
+            ));
+        }
+        let password = match (raw.password_env, raw.password_file) {
+            (Some(_), Some(_)) => {
+                return Err("give either password_env or password_file, not both".into())
+            }
+            (Some(var), None) => Some(Secret::Env(var)),
+            (None, Some(file)) => Some(Secret::File(file)),
+            (None, None) => None,
+        };
+        Ok(MailServer {
+            host: raw.host,
+            port: raw.port,
+            tls: raw.tls,
+            user: raw.user,
+            password,
+            ca_file: raw.ca_file,
+            mailbox: raw.mailbox,
+        })
+    }
+}
+
+/// Transport security of a mail server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tls {
+    /// TLS from the first byte (ports 465, 993).
+    #[default]
+    Implicit,
+    /// Plain connection upgraded with STARTTLS.
+    Starttls,
+    /// No TLS: loopback hosts only.
+    None,
+}
+
+/// Where a password comes from; the value itself is never stored in the scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Secret {
+    /// An environment variable's name.
+    Env(String),
+    /// A file's path.
+    File(String),
+}
+
+/// `[email]`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Email {
+    /// Letters may be sent to this store.
+    pub enabled: bool,
+    /// The store's address, or "discover".
+    pub to: Option<String>,
+    /// Default answer deadline.
+    pub sla: Option<Span>,
+    /// The letters.
+    pub letters: Vec<Letter>,
+}
+
+/// `[[email.letters]]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Letter {
+    /// Stable within the store.
+    pub id: String,
+    /// Subject line.
+    pub subject: String,
+    /// Body text.
+    pub body: String,
+    /// Words a complete answer contains.
+    #[serde(default)]
+    pub expect: Vec<String>,
+    /// Overrides `email.sla`.
+    pub sla: Option<Span>,
+}
+
+/// `[chat]`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Chat {
+    /// Questions may be typed into this store's chat.
+    pub enabled: bool,
+    /// A vendor preset for the widget's structure.
+    pub preset: Option<String>,
+    /// Explicit selectors: launcher, input, send, operator_message, operator_name, typing.
+    pub selectors: BTreeMap<ChatSelector, String>,
+    /// Answer deadline.
+    pub sla: Option<Span>,
+    /// The questions.
+    pub questions: Vec<Question>,
+}
+
+/// The parts of a chat widget the conversation probe needs to find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)] // the names say it
+pub enum ChatSelector {
+    Launcher,
+    Input,
+    Send,
+    OperatorMessage,
+    OperatorName,
+    Typing,
+}
+
+/// `[[chat.questions]]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    /// Stable within the store.
+    pub id: String,
+    /// What the shopper types.
+    pub text: String,
+    /// Words a complete answer contains.
+    #[serde(default)]
+    pub expect: Vec<String>,
+}
+
+/// `[schedule]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Schedule {
+    /// "every run", "daily", "weekly" or a duration.
+    pub letters: Option<Cadence>,
+    /// Part of the letters sent outside posted hours, 0..1.
+    pub outside_hours_share: Option<Share>,
+    /// Seed for reproducible random times.
+    pub seed: Option<u64>,
+}
+
+/// How often letters go out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cadence {
+    /// Every run.
+    EveryRun,
+    /// At most this often.
+    Every(Duration),
+}
+
+impl<'de> Deserialize<'de> for Cadence {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        match text.as_str() {
+            "every run" => Ok(Cadence::EveryRun),
+            "daily" => Ok(Cadence::Every(Duration::from_secs(86_400))),
+            "weekly" => Ok(Cadence::Every(Duration::from_secs(7 * 86_400))),
+            other => parse_duration(other)
+                .map(Cadence::Every)
+                .map_err(|_| serde::de::Error::custom(format!(
+                    "{other:?} is not a cadence: use \"every run\", \"daily\", \"weekly\" or a duration such as \"3d\""
+                ))),
+        }
+    }
+}
+
+/// A fraction between 0 and 1.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Share(pub f64);
+
+impl<'de> Deserialize<'de> for Share {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = f64::deserialize(d)?;
+        if (0.0..=1.0).contains(&v) {
+            Ok(Share(v))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "{v} is not a share between 0 and 1"
+            )))
+        }
+    }
+}
+
+/// An http(s) URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebUrl(pub Url);
+
+impl FromStr for WebUrl {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let url = Url::parse(s.trim()).map_err(|e| format!("{s:?} is not a URL: {e}"))?;
+        match url.scheme() {
+            "http" | "https" if url.host_str().is_some() => Ok(WebUrl(url)),
+            _ => Err(format!("{s:?} is not an http:// or https:// address")),
+        }
+    }
+}
+
+/// A duration written as "90s", "30m", "4h", "2d".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span(pub Duration);
+
+/// An IANA time zone such as "Europe/Moscow".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeZone(pub chrono_tz::Tz);
+
+/// An ISO 3166 country code such as "RU".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Country(pub phonenumber::country::Id);
+
+/// An OpenStreetMap opening_hours expression, validated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OsmHours(pub String);
+
+/// A check id known to this build.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckId(pub String);
+
+/// What posted hours are for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    /// Customer support in general.
+    Support,
+    /// The live chat.
+    Chat,
+    /// The phone line.
+    Phone,
+    /// E-mail.
+    Email,
+    /// A physical shop or pick-up point.
+    Store,
+}
+
+impl Channel {
+    /// The id used in reports and lexicons.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Support => "support",
+            Channel::Chat => "chat",
+            Channel::Phone => "phone",
+            Channel::Email => "email",
+            Channel::Store => "store",
+        }
+    }
+}
+
+impl FromStr for Span {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        parse_duration(s).map(Span)
+    }
+}
+
+impl FromStr for TimeZone {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        s.parse::<chrono_tz::Tz>()
+            .map(TimeZone)
+            .map_err(|_| format!("{s:?} is not an IANA time zone such as \"Europe/Moscow\""))
+    }
+}
+
+impl FromStr for Country {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        s.to_ascii_uppercase()
+            .parse::<phonenumber::country::Id>()
+            .map(Country)
+            .map_err(|_| format!("{s:?} is not an ISO 3166 country code such as \"RU\""))
+    }
+}
+
+impl FromStr for OsmHours {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        s.parse::<opening_hours::OpeningHours>()
+            .map(|_| OsmHours(s.to_string()))
+            .map_err(|e| format!("{s:?} is not OpenStreetMap opening_hours syntax: {e}"))
+    }
+}
+
+impl FromStr for CheckId {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        if crate::checks::find(s).is_some() {
+            Ok(CheckId(s.to_string()))
+        } else {
+            Err(format!(
+                "unknown check id {s:?}; `shopaudit checks` lists them"
+            ))
+        }
+    }
+}
+
+/// Deserializes any of the string-backed domain types above through `FromStr`.
+macro_rules! deserialize_from_str {
+    ($($t:ty),*) => {$(
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    )*};
+}
+deserialize_from_str!(WebUrl, Span, TimeZone, Country, OsmHours, CheckId);
+
+impl fmt::Display for WebUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Parses "90s", "30m", "4h", "2d" (and anything humantime reads, such as "1h 30m").
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s.trim()).map_err(|e| {
+        format!("{s:?} is not a duration such as \"90s\", \"30m\", \"4h\" or \"2d\" ({e})")
+    })
+}
+
+impl Scenario {
+    /// The scenario `shopaudit audit URL` means: only `store.url`.
+    pub fn for_url(url: WebUrl) -> Self {
+        Scenario {
+            store: Store {
+                name: None,
+                url,
+                country: None,
+                timezone: None,
+                language: None,
+            },
+            crawl: Crawl::default(),
+            browser: Browser::default(),
+            checks: Checks::default(),
+            hours: BTreeMap::new(),
+            shopper: None,
+            email: Email::default(),
+            chat: Chat::default(),
+            schedule: None,
+        }
+    }
+
+    /// Parses scenario text; `path` is only used in error messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Self> {
+        toml::from_str(text).map_err(|e| Error::Scenario {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })
+    }
+
+    /// Reads and parses a scenario file.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io("cannot read scenario", path, e))?;
+        let text = String::from_utf8(bytes).map_err(|e| Error::Scenario {
+            path: path.to_path_buf(),
+            message: format!(
+                "not UTF-8 text (first bad byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// The store's display name: `store.name`, else the host.
+    pub fn store_name(&self) -> String {
+        self.store
+            .name
+            .clone()
+            .unwrap_or_else(|| self.store.url.0.host_str().unwrap_or("store").to_string())
+    }
+}
