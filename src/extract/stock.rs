@@ -81,6 +81,8 @@ pub fn credits(bytes: &[u8]) -> Vec<Credit> {
     out.extend(xmp(bytes));
     out.extend(exif(bytes));
     out.retain(|c| !c.text.trim().is_empty());
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|c| seen.insert((c.source, c.text.clone())));
     out
 }
 
@@ -193,9 +195,20 @@ fn exif(bytes: &[u8]) -> Vec<Credit> {
     [exif::Tag::Artist, exif::Tag::Copyright]
         .iter()
         .filter_map(|tag| data.get_field(*tag, exif::In::PRIMARY))
-        .map(|f| Credit {
-            source: "exif",
-            text: f.display_value().to_string().trim_matches('"').to_string(),
+        .map(|f| {
+            // EXIF says ASCII, but editors write UTF-8 ("©"): read the bytes as such.
+            let text = match &f.value {
+                exif::Value::Ascii(parts) => parts
+                    .iter()
+                    .map(|p| String::from_utf8_lossy(p))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                other => other.display_as(f.tag).to_string(),
+            };
+            Credit {
+                source: "exif",
+                text,
+            }
         })
         .collect()
 }
