@@ -355,73 +355,90 @@ fn parse_days(toks: &[Tok], mut j: usize) -> (u8, usize) {
     (set, j)
 }
 
-/// Reads an hour followed by am/pm or an hours suffix.
-fn time_at(toks: &[Tok], mut j: usize) -> Option<(u32, Option<u32>, bool, Option<bool>, usize)> {
-    let Tok::Num(h, m, _) = *toks.get(j)? else {
+/// A clock time as written: "9", "09:30", "5pm", "18 Uhr".
+#[derive(Debug, Clone, Copy)]
+struct Time {
+    hours: u32,
+    minutes: Option<u32>,
+    /// Followed by an hours word ("Uhr", "ч", "h").
+    suffix: bool,
+    /// `Some(true)` for pm, `Some(false)` for am.
+    pm: Option<bool>,
+}
+
+impl Time {
+    /// Minutes since midnight, if this is a real time of day.
+    fn minutes(self) -> Option<u16> {
+        let m = self.minutes.unwrap_or(0);
+        let h = match (self.pm, self.hours) {
+            (Some(true), h @ 1..=11) => h + 12,
+            (Some(false), 12) => 0,
+            (Some(_), 13..) => return None,
+            (_, h) => h,
+        };
+        if h > 24 || m > 59 || (h == 24 && m > 0) {
+            return None;
+        }
+        u16::try_from(h * 60 + m).ok()
+    }
+
+    /// Says on its own that it is a time (minutes, am/pm or an hours word).
+    fn explicit(self) -> bool {
+        self.minutes.is_some() || self.suffix || self.pm.is_some()
+    }
+}
+
+/// Reads a time at `j`: an hour, then am/pm or an hours suffix; "9-00" style minutes when
+/// `dash_minutes` allows them. Returns the time and where reading stopped.
+fn time_at(toks: &[Tok], mut j: usize, dash_minutes: bool) -> Option<(Time, usize)> {
+    let Tok::Num(hours, minutes, _) = *toks.get(j)? else {
         return None;
     };
+    let mut time = Time {
+        hours,
+        minutes,
+        suffix: false,
+        pm: None,
+    };
     j += 1;
-    let (mut suffix, mut pm) = (false, None);
+    // "с 9-00 до 18-00": a dash before two-digit minutes.
+    if dash_minutes && time.minutes.is_none() && toks.get(j) == Some(&Tok::Dash) {
+        if let Some(Tok::Num(m, None, true)) = toks.get(j + 1) {
+            time.minutes = Some(*m);
+            j += 2;
+        }
+    }
     while let Some(t) = toks.get(j) {
         match t {
-            Tok::Am => pm = Some(false),
-            Tok::Pm => pm = Some(true),
-            Tok::Suffix => suffix = true,
+            Tok::Am => time.pm = Some(false),
+            Tok::Pm => time.pm = Some(true),
+            Tok::Suffix => time.suffix = true,
             _ => break,
         }
         j += 1;
     }
-    Some((h, m, suffix, pm, j))
-}
-
-fn minutes(h: u32, m: Option<u32>, pm: Option<bool>) -> Option<u16> {
-    let m = m.unwrap_or(0);
-    let h = match (pm, h) {
-        (Some(true), 1..=11) => h + 12,
-        (Some(false), 12) => 0,
-        (Some(_), 13..) => return None,
-        _ => h,
-    };
-    if h > 24 || m > 59 || (h == 24 && m > 0) {
-        return None;
-    }
-    u16::try_from(h * 60 + m).ok()
+    Some((time, j))
 }
 
 /// Reads "[from] T (-|to) T" at `i`. Bare "1-3" is not a time range unless days, a break or a
 /// "from" word, minutes, am/pm or an hours suffix say so.
 fn parse_range(toks: &[Tok], i: usize, expected: bool) -> Option<((u16, u16), usize)> {
-    let mut j = i;
-    let from = toks.get(j) == Some(&Tok::From);
-    if from {
-        j += 1;
-    }
-    let (h1, mut m1, s1, p1, next) = time_at(toks, j)?;
-    j = next;
-    // "с 9-00 до 18-00": a dash before two-digit minutes, then "to".
-    if m1.is_none() && toks.get(j) == Some(&Tok::Dash) {
-        if let (Some(Tok::Num(m, None, true)), Some(Tok::To)) = (toks.get(j + 1), toks.get(j + 2)) {
-            m1 = Some(*m);
-            j += 2;
-        }
-    }
+    let from = toks.get(i) == Some(&Tok::From);
+    let j = if from { i + 1 } else { i };
+    // Dash-minutes in the first time only when "to" follows, or "9-18" would read as 9:18.
+    let dash_minutes = matches!(
+        (toks.get(j + 2), toks.get(j + 3)),
+        (Some(Tok::Num(_, None, true)), Some(Tok::To))
+    );
+    let (start, j) = time_at(toks, j, dash_minutes)?;
     if !matches!(toks.get(j), Some(Tok::Dash | Tok::To)) {
         return None;
     }
-    let (h2, mut m2, s2, p2, next) = time_at(toks, j + 1)?;
-    j = next;
-    if m2.is_none() && toks.get(j) == Some(&Tok::Dash) {
-        if let Some(Tok::Num(m, None, true)) = toks.get(j + 1) {
-            m2 = Some(*m);
-            j += 2;
-        }
-    }
-    let explicit = from || m1.is_some() || m2.is_some() || s1 || s2 || p1.is_some() || p2.is_some();
-    if !(explicit || expected) {
+    let (end, j) = time_at(toks, j + 1, true)?;
+    if !(from || start.explicit() || end.explicit() || expected) {
         return None;
     }
-    let start = minutes(h1, m1, p1)?;
-    let end = minutes(h2, m2, p2)?;
+    let (start, end) = (start.minutes()?, end.minutes()?);
     (start != end).then_some(((start, end), j))
 }
 

@@ -3,6 +3,7 @@
 
 pub mod chat;
 pub mod contacts;
+pub mod depth;
 pub mod hours;
 pub mod images;
 pub mod links;
@@ -41,7 +42,7 @@ pub fn page(
     country: Option<phonenumber::country::Id>,
     k: &Knowledge,
 ) -> PageFacts {
-    let doc = Html::parse_document(html);
+    let doc = Html::parse_document(&depth::flatten(html, depth::MAX_DEPTH));
     let base = links::base(&doc, url);
     let lines = text::lines(&doc);
     let title_sel = Selector::parse("title").expect("static selector");

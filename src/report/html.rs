@@ -29,14 +29,8 @@ pub fn render(report: &Report) -> Result<String> {
             }
         })
         .collect();
-    let score = {
-        let judged = report.summary.pass + report.summary.fail + report.summary.warn;
-        if judged == 0 {
-            None
-        } else {
-            Some((report.summary.pass * 100 + report.summary.warn * 50) / judged)
-        }
-    };
+    let judged = report.summary.pass + report.summary.fail + report.summary.warn;
+    let score = (report.summary.pass * 100 + report.summary.warn * 50).checked_div(judged);
     let staff_photos: Vec<_> = report.evidence.images.iter().filter(|i| i.staff).collect();
     let worst = report
         .problems()

@@ -1,0 +1,283 @@
+//! The `shopaudit` binary as a user runs it: exit codes, output files, JSON on stdout,
+//! clear errors for bad scenarios and unreachable stores, and an HTML report that escapes
+//! everything taken from the store.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::serve_store;
+
+fn shopaudit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_shopaudit"))
+        .args(args)
+        .env_remove("SHOPAUDIT_LOG")
+        .output()
+        .expect("binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Runs the binary on a separate thread so the fixture server keeps serving meanwhile.
+async fn run(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        shopaudit(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn audit_writes_three_reports_and_exits_by_severity() {
+    let store = serve_store("en-good").await;
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().to_str().unwrap().to_string();
+    let o = run(vec![
+        "audit".into(),
+        store.url.to_string(),
+        "--out".into(),
+        dir.clone(),
+        "--quiet".into(),
+    ])
+    .await;
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "site.https is critical and fails on loopback: {}",
+        text(&o.stderr)
+    );
+    for file in ["report.json", "report.md", "report.html"] {
+        assert!(out.path().join(file).is_file(), "{file}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["schema"], "shopaudit/report/v1");
+    assert_eq!(json["tool"]["name"], "shopaudit");
+    assert_eq!(json["run"]["probes"], serde_json::json!(["static"]));
+    assert!(json["evidence"]["ux"].is_null() && json["evidence"]["chat"]["visible"].is_null());
+    assert_eq!(json["evidence"]["chat"]["status"], "unknown");
+
+    let skip_https = run(vec![
+        "audit".into(),
+        store.url.to_string(),
+        "--out".into(),
+        dir.clone(),
+        "--quiet".into(),
+        "--fail-on".into(),
+        "major".into(),
+        "--format".into(),
+        "json".into(),
+    ])
+    .await;
+    assert_eq!(skip_https.status.code(), Some(1));
+    let scenario = out.path().join("s.toml");
+    std::fs::write(
+        &scenario,
+        format!(
+            "[store]\nurl = \"{}\"\n[checks]\nskip = [\"site.https\"]\n",
+            store.url
+        ),
+    )
+    .unwrap();
+    let clean = run(vec![
+        "audit".into(),
+        scenario.to_str().unwrap().into(),
+        "--out".into(),
+        dir,
+        "--quiet".into(),
+    ])
+    .await;
+    assert_eq!(clean.status.code(), Some(0), "{}", text(&clean.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_to_stdout_for_pipes() {
+    let store = serve_store("many-emails").await;
+    let out = tempfile::tempdir().unwrap();
+    let o = run(vec![
+        "audit".into(),
+        store.url.to_string(),
+        "--json".into(),
+        "-".into(),
+        "--format".into(),
+        "md".into(),
+        "--out".into(),
+        out.path().to_str().unwrap().into(),
+    ])
+    .await;
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("stdout is only JSON");
+    assert_eq!(json["summary"]["warn"], 1);
+    assert!(
+        text(&o.stderr).contains("contacts.single_email"),
+        "the summary goes to stderr"
+    );
+    assert!(out.path().join("report.md").is_file() && !out.path().join("report.html").exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn html_and_markdown_escape_what_the_store_wrote() {
+    let store = serve_store("xss").await;
+    let out = tempfile::tempdir().unwrap();
+    let o = run(vec![
+        "audit".into(),
+        store.url.to_string(),
+        "--out".into(),
+        out.path().to_str().unwrap().into(),
+        "-q".into(),
+    ])
+    .await;
+    assert!(o.status.code().is_some());
+    let json = std::fs::read_to_string(out.path().join("report.json")).unwrap();
+    assert!(
+        json.contains("<script>alert(3)</script>"),
+        "the evidence keeps the store's text as it was"
+    );
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert_eq!(
+        html.matches("<script").count(),
+        0,
+        "no script element at all in the report"
+    );
+    assert!(
+        !html.contains("<img src=x"),
+        "no live element from the store"
+    );
+    assert!(
+        html.contains("&lt;img src=x onerror=alert(2)&gt;"),
+        "shown as text"
+    );
+    assert!(!html.contains("src=\"javascript:"), "no javascript: URL");
+    assert!(
+        html.contains("&lt;script&gt;alert(3)&lt;&#x2f;script&gt;")
+            || html.contains("&lt;script&gt;alert(3)&lt;/script&gt;")
+    );
+    assert!(
+        !html.contains("http://") || !html.contains("<link"),
+        "no external resources"
+    );
+    let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    assert!(!md.contains("<script>"), "markdown escapes too");
+}
+
+#[test]
+fn unreachable_store_is_exit_3_with_one_sentence() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let o = shopaudit(&["audit", &format!("http://127.0.0.1:{port}/"), "-q"]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains(&format!("cannot reach http://127.0.0.1:{port}/")),
+        "{err}"
+    );
+    assert!(err.to_lowercase().contains("refused"), "{err}");
+}
+
+#[test]
+fn broken_scenarios_say_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("[store]\nurl = \"https://a.example/\"\ncolour = \"red\"\n", "line 3, column 1", "unknown field `colour`"),
+        ("[store]\nurl = \"https://a.example/\"\ntimezone = \"Mars/Base\"\n", "line 3", "IANA time zone"),
+        ("[store]\nurl = \"ftp://a.example/\"\n", "line 2", "http:// or https://"),
+        ("[store]\nurl = \"https://a.example/\"\n[crawl]\ntimeout = \"soon\"\n", "line 4", "not a duration"),
+        ("[store]\nurl = \"https://a.example/\"\n[checks]\nskip = [\"chat.pressent\"]\n", "line 4", "unknown check id"),
+        ("[store]\nurl = \"https://a.example/\"\n[hours]\nsupport = \"Mon to Fri\"\n", "line 4", "opening_hours"),
+        ("[store]\nurl = \"https://a.example/\"\n[shopper]\nname = \"A\"\nemail = \"a@b.c\"\n[shopper.smtp]\nhost = \"smtp.example\"\nport = 25\ntls = \"none\"\n", "line", "loopback"),
+        ("[store\nurl = 1", "line 1", ""),
+    ];
+    for (i, (toml, place, message)) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("s{i}.toml"));
+        std::fs::write(&path, toml).unwrap();
+        let o = shopaudit(&["audit", path.to_str().unwrap(), "-q"]);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "case {i}: {err}");
+        assert!(
+            err.contains(place) && err.contains(message),
+            "case {i}: {err}"
+        );
+        assert!(!err.contains("panicked"), "case {i}: {err}");
+    }
+    let missing = shopaudit(&["audit", "no/such/scenario.toml"]);
+    assert_eq!(missing.status.code(), Some(3));
+    assert!(text(&missing.stderr).contains("cannot read scenario no/such/scenario.toml"));
+}
+
+#[test]
+fn checks_and_explain() {
+    let list = text(&shopaudit(&["checks"]).stdout);
+    for c in shopaudit::checks::CHECKS {
+        assert!(list.contains(c.id), "{}", c.id);
+    }
+    let one = shopaudit(&["explain", "contacts.single_email"]);
+    assert!(text(&one.stdout).contains("Why it matters"));
+    let unknown = shopaudit(&["explain", "no.such"]);
+    assert_eq!(unknown.status.code(), Some(2));
+}
+
+#[test]
+fn demo_runs_and_recheck_reproduces_it_offline() {
+    let out = tempfile::tempdir().unwrap();
+    let o = shopaudit(&["demo", "--out", out.path().to_str().unwrap(), "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let saved = out.path().join("report.json");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
+    let outcome = |r: &serde_json::Value, id: &str| {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check"] == id)
+            .map(|f| f["outcome"].as_str().unwrap().to_string())
+    };
+    assert_eq!(
+        outcome(&report, "photos.no_stock_staff").as_deref(),
+        Some("fail")
+    );
+    assert_eq!(
+        outcome(&report, "contacts.single_email").as_deref(),
+        Some("warn")
+    );
+    assert_eq!(outcome(&report, "chat.present").as_deref(), Some("pass"));
+    assert_eq!(outcome(&report, "hours.posted").as_deref(), Some("pass"));
+
+    let again = tempfile::tempdir().unwrap();
+    let o = shopaudit(&[
+        "check",
+        "--from",
+        saved.to_str().unwrap(),
+        "--out",
+        again.path().to_str().unwrap(),
+        "-q",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "the demo's site.https failure is critical"
+    );
+    let rechecked: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(again.path().join("report.json")).unwrap()).unwrap();
+    assert_eq!(rechecked["findings"], report["findings"]);
+}
+
+#[test]
+fn every_example_scenario_parses() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            shopaudit::Scenario::from_file(&path).unwrap_or_else(|e| panic!("{e}"));
+            n += 1;
+        }
+    }
+    assert!(n >= 3, "a minimal, a full and the demo scenario");
+}
