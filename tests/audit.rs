@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{audit_store, outcome};
+use common::{audit_store, audit_store_at, outcome};
 use shopaudit::scenario::Channel;
 use shopaudit::Outcome::{Fail, NotApplicable, Pass, Warn};
 
@@ -334,4 +334,49 @@ async fn key_pages_are_audited_without_links() {
         .unwrap();
     assert_eq!(hidden.depth, None);
     assert_eq!(hidden.error.as_deref(), Some("HTTP 404"));
+}
+
+#[tokio::test]
+async fn https_store_with_redirect_passes_site_https() {
+    let tls = common::serve_tls_store("en-good").await;
+    let r = audit_store_at(tls.http_url.clone(), |s| {
+        s.crawl.ca_file = Some(tls.ca_file.display().to_string())
+    })
+    .await;
+    assert!(
+        r.pages[0]
+            .final_url
+            .as_deref()
+            .unwrap()
+            .starts_with("https://localhost:"),
+        "{:?}",
+        r.pages[0]
+    );
+    assert!(r.evidence.site.https);
+    assert_eq!(r.evidence.site.http_redirects_to_https, Some(true));
+    assert_eq!(outcome(&r, "site.https"), Pass);
+    assert!(
+        r.pages.len() > 3,
+        "the crawl continued on the HTTPS origin: {:?}",
+        r.pages
+    );
+    assert_eq!(r.summary.fail, 0, "{:?}", r.problems());
+}
+
+#[tokio::test]
+async fn untrusted_certificate_is_unreachable_with_the_reason() {
+    let tls = common::serve_tls_store("en-good").await;
+    let scenario = shopaudit::Scenario::for_url(shopaudit::scenario::WebUrl(tls.https_url.clone()));
+    let err = shopaudit::audit(&scenario, &shopaudit::Quiet)
+        .await
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(
+        matches!(err, shopaudit::Error::Unreachable { .. }),
+        "{message}"
+    );
+    assert!(
+        message.contains("certificate") || message.contains("UnknownIssuer"),
+        "{message}"
+    );
 }
