@@ -47,8 +47,8 @@ pub struct Knowledge {
     pub vendors: Vec<Vendor>,
     /// Stock agencies.
     pub agencies: Vec<Agency>,
-    /// Words that mark a photo as showing staff.
-    pub staff_words: Vec<String>,
+    /// Words that mark a photo as showing staff, as one case-insensitive matcher.
+    pub staff_words: Regex,
     /// Page kinds in priority order.
     pub page_kinds: Vec<PageKindRule>,
     /// Messenger id -> link patterns.
@@ -92,10 +92,10 @@ pub struct Agency {
 pub struct PageKindRule {
     /// `contacts`, `delivery` ...
     pub id: String,
-    /// Lower-case words inside link text.
-    pub text: Vec<String>,
-    /// Lower-case fragments of the link's path.
-    pub url: Vec<String>,
+    /// Any of the words inside link text (case-insensitive); `None` when the kind has none.
+    pub text: Option<Regex>,
+    /// Any of the fragments inside the link's path (case-insensitive).
+    pub url: Option<Regex>,
 }
 
 /// One language's words for posted hours. All entries lower case.
@@ -236,15 +236,25 @@ impl Knowledge {
                 })
             })
             .collect::<Result<_>>()?;
+        let file = "probes/pages.toml";
+        let optional = |words: &[String]| {
+            if words.is_empty() {
+                Ok(None)
+            } else {
+                alternation(file, words).map(Some)
+            }
+        };
         let page_kinds = pages
             .kind
             .into_iter()
-            .map(|k| PageKindRule {
-                id: k.id,
-                text: k.text,
-                url: k.url,
+            .map(|k| {
+                Ok(PageKindRule {
+                    text: optional(&k.text)?,
+                    url: optional(&k.url)?,
+                    id: k.id,
+                })
             })
-            .collect();
+            .collect::<Result<_>>()?;
         let file = "probes/contacts.toml";
         let compile_map = |map: BTreeMap<String, Vec<String>>| {
             map.into_iter()
@@ -254,7 +264,7 @@ impl Knowledge {
         Ok(Knowledge {
             vendors,
             agencies,
-            staff_words: stock.staff.words,
+            staff_words: alternation("probes/stock.toml", &stock.staff.words)?,
             page_kinds,
             messengers: compile_map(contacts.messengers)?,
             social: compile_map(contacts.social)?,
@@ -277,6 +287,12 @@ fn parse<T: serde::de::DeserializeOwned>(file: &'static str) -> Result<T> {
         file,
         message: e.to_string(),
     })
+}
+
+/// One case-insensitive matcher for any of `words` (matched as plain text).
+fn alternation(file: &'static str, words: &[String]) -> Result<Regex> {
+    let escaped: Vec<String> = words.iter().map(|w| regex::escape(w)).collect();
+    regexes(file, &[escaped.join("|")]).map(|mut v| v.remove(0))
 }
 
 fn regexes(file: &'static str, patterns: &[String]) -> Result<Vec<Regex>> {

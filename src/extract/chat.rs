@@ -23,39 +23,42 @@ pub struct Embed {
 /// The widgets embedded in `doc`, at most one entry per vendor; `other` only when no known
 /// vendor matched.
 pub fn embeds(doc: &Html, base: &Url, k: &Knowledge) -> Vec<Embed> {
-    let scripts = Selector::parse("script").expect("static selector");
+    let selector = Selector::parse("script").expect("static selector");
+    let mut sources = Vec::new();
+    let mut inline = Vec::new();
+    for script in doc.select(&selector) {
+        match script.value().attr("src") {
+            Some(src) => sources.push(
+                base.join(src.trim())
+                    .map_or_else(|_| src.to_string(), |u| u.to_string()),
+            ),
+            None => inline.push(script.text().collect::<String>()),
+        }
+    }
     let mut found: Vec<Embed> = Vec::new();
     for vendor in &k.vendors {
         if vendor.id == "other" && !found.is_empty() {
             continue;
         }
-        let mut hit = None;
-        for script in doc.select(&scripts) {
-            if let Some(src) = script.value().attr("src") {
-                let absolute = base
-                    .join(src.trim())
-                    .map(|u| u.to_string())
-                    .unwrap_or_else(|_| src.to_string());
-                if vendor.scripts.iter().any(|re| re.is_match(&absolute)) {
-                    hit = Some(("script", absolute));
-                    break;
-                }
-            } else {
-                let code: String = script.text().collect();
-                if let Some(marker) = vendor.inline.iter().find(|m| code.contains(m.as_str())) {
-                    hit = Some(("inline", marker.clone()));
-                    break;
-                }
-            }
-        }
-        if hit.is_none() {
-            hit = vendor
+        let by_script = sources
+            .iter()
+            .find(|src| vendor.scripts.iter().any(|re| re.is_match(src)))
+            .map(|src| ("script", src.clone()));
+        let by_inline = || {
+            vendor
+                .inline
+                .iter()
+                .find(|marker| inline.iter().any(|code| code.contains(marker.as_str())))
+                .map(|marker| ("inline", marker.clone()))
+        };
+        let by_dom = || {
+            vendor
                 .dom
                 .iter()
                 .find(|(_, sel)| doc.select(sel).next().is_some())
-                .map(|(source, _)| ("dom", source.clone()));
-        }
-        if let Some((how, matched)) = hit {
+                .map(|(source, _)| ("dom", source.clone()))
+        };
+        if let Some((how, matched)) = by_script.or_else(by_inline).or_else(by_dom) {
             found.push(Embed {
                 vendor: vendor.id.clone(),
                 how,

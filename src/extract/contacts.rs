@@ -20,7 +20,8 @@ pub struct Found {
 }
 
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b[a-z0-9][a-z0-9._%+-]*@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,24}\b")
+    // ASCII boundaries: Unicode ones are far slower on Cyrillic text, and addresses are ASCII.
+    Regex::new(r"(?i)(?-u:\b)[a-z0-9][a-z0-9._%+-]*@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,24}(?-u:\b)")
         .expect("static regex")
 });
 static BRACKET_AT: LazyLock<Regex> = LazyLock::new(|| {
@@ -30,13 +31,13 @@ static BRACKET_DOT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\s*[\[({<]\s*(?:dot|точка|\.)\s*[\])}>]\s*").expect("static regex")
 });
 static SPACED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b([a-z0-9][a-z0-9._%+-]*)\s+(?:at|собака)\s+([a-z0-9-]+(?:(?:\s+(?:dot|точка)\s+|\.)[a-z0-9-]+)+)")
+    Regex::new(r"(?i)(?-u:\b)([a-z0-9][a-z0-9._%+-]*)\s+(?:at|собака)\s+([a-z0-9-]+(?:(?:\s+(?:dot|точка)\s+|\.)[a-z0-9-]+)+)")
         .expect("static regex")
 });
 static SPACED_DOT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\s+(?:dot|точка)\s+").expect("static regex"));
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\+\s?\d|\b\d)[\d \u{a0}\-().]{5,20}\d\b").expect("static regex")
+    Regex::new(r"(?:\+\s?\d|(?-u:\b)\d)[\d \u{a0}\-().]{5,20}\d(?-u:\b)").expect("static regex")
 });
 
 /// Words that precede " at " in prose ("find us at shop.ru") and are never an address.
@@ -95,9 +96,15 @@ pub fn contacts(
         }
     }
     for line in lines {
-        emails_in(&deobfuscate(line))
-            .into_iter()
-            .for_each(|e| push(&mut found, ContactKind::Email, e));
+        // Cheap byte tests first: most lines hold neither an address nor a phone.
+        if could_hold_email(line) {
+            emails_in(&deobfuscate(line))
+                .into_iter()
+                .for_each(|e| push(&mut found, ContactKind::Email, e));
+        }
+        if line.bytes().filter(u8::is_ascii_digit).count() < 7 {
+            continue;
+        }
         for m in PHONE.find_iter(line) {
             if let Some(e164) = phone(m.as_str(), country, false) {
                 push(&mut found, ContactKind::Phone, e164);
@@ -114,6 +121,13 @@ fn network(table: &[(String, Vec<Regex>)], target: &str) -> Option<String> {
         .iter()
         .find(|(_, patterns)| patterns.iter().any(|re| re.is_match(target)))
         .map(|(id, _)| id.clone())
+}
+
+/// Whether a line has an `@` or one of the words that stand for it.
+fn could_hold_email(line: &str) -> bool {
+    static AT: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i)@|at|собака").expect("static regex"));
+    AT.is_match(line)
 }
 
 /// Lower-case addresses in `text`.

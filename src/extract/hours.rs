@@ -9,6 +9,9 @@
 //! `opening_hours` rather than a guess.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use crate::knowledge::HoursLexicon;
 use crate::scenario::Channel;
@@ -27,6 +30,8 @@ pub struct Vocab {
     phrases: Vec<(String, Tok)>,
     channels: Vec<(String, Channel)>,
     context: Vec<String>,
+    /// Words that state hours without a digit ("круглосуточно", "closed"), as one matcher.
+    triggers: Regex,
 }
 
 /// Hours found in a page's text.
@@ -132,7 +137,17 @@ impl Vocab {
             channels.extend(entries.iter().map(|e| (e.to_lowercase(), channel)));
         }
         let context = lexicon.words.get("context").cloned().unwrap_or_default();
+        let triggers: Vec<String> = ["all_day", "closed"]
+            .iter()
+            .flat_map(|class| lexicon.words.get(*class).into_iter().flatten())
+            .map(|w| regex::escape(&w.to_lowercase()))
+            .collect();
+        let triggers = regex::RegexBuilder::new(&triggers.join("|"))
+            .case_insensitive(true)
+            .build()
+            .map_err(|e| e.to_string())?;
         Ok(Vocab {
+            triggers,
             language: lexicon.language.clone(),
             words,
             phrases,
@@ -146,10 +161,13 @@ impl Vocab {
         &self.language
     }
 
-    fn tokens(&self, line: &str) -> Vec<Tok> {
-        let mut text = normalise(line);
+    /// Tokens of a line already passed through [`normalise`].
+    fn tokens(&self, normalised: &str) -> Vec<Tok> {
+        let mut text = normalised.to_string();
         for (phrase, tok) in &self.phrases {
-            text = replace_phrase(&text, phrase, sentinel(*tok));
+            if text.contains(phrase.as_str()) {
+                text = replace_phrase(&text, phrase, sentinel(*tok));
+            }
         }
         let chars: Vec<char> = text.chars().collect();
         let mut toks = Vec::new();
@@ -216,13 +234,29 @@ fn normalise(line: &str) -> String {
         ("μ.μ.", "μμ"),
         ("π.μ.", "πμ"),
     ] {
-        s = s.replace(from, to);
+        if s.contains(from) {
+            s = s.replace(from, to);
+        }
     }
     for week in ["24/7", "24x7", "24×7", "24 / 7", "24*7"] {
-        s = s.replace(week, " \u{E000}allweek\u{E000} ");
+        if s.contains(week) {
+            s = s.replace(week, " \u{E000}allweek\u{E000} ");
+        }
     }
     s
 }
+
+/// Something shaped like a time or a time range, with hours up to 24: "9:00", "9.30", "9am",
+/// "18 Uhr", "9-18", "10 до 22", "24/7". Lines with digits but nothing of this shape (prices,
+/// article numbers, "sizes 36–46") are not parsed at all.
+static TIME_LIKE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        // ASCII word boundaries: Unicode ones push the regex engine off its fast path on
+        // Cyrillic or Greek text (30x slower); digits are ASCII anyway.
+        r"(?i)24\s*[/x×*]\s*7|(?-u:\b)(?:[01]?\d|2[0-4])[:.]\d{2}(?-u:\b)|(?-u:\b)(?:[01]?\d|2[0-4])\s*(?:am|pm|a\.m|p\.m|uhr|ч|h|μμ|πμ)(?:[^\p{L}]|$)|(?-u:\b)(?:[01]?\d|2[0-4])\s*[-–—−‒―]\s*(?:[01]?\d|2[0-4])(?-u:\b)|(?-u:\b)(?:[01]?\d|2[0-4])\s+\p{L}{1,8}\.?\s+(?:[01]?\d|2[0-4])(?-u:\b)",
+    )
+    .expect("static regex")
+});
 
 fn sentinel(tok: Tok) -> &'static str {
     match tok {
@@ -618,10 +652,19 @@ fn best_parse<'v>(line: &str, vocabs: &'v [Vocab]) -> Option<(Vec<Rule>, &'v Voc
     if line.chars().count() > MAX_LINE_CHARS {
         return None;
     }
+    // Only a time ("9-18", "24/7") or a trigger word can state hours: most lines have neither.
+    let time_like = line.bytes().any(|b| b.is_ascii_digit()) && TIME_LIKE.is_match(line);
+    if !time_like && !vocabs.iter().any(|v| v.triggers.is_match(line)) {
+        return None;
+    }
+    let normalised = normalise(line);
     let score = |rules: &[Rule]| (rules.iter().filter(|r| !r.implicit).count(), rules.len());
     let mut best: Option<(Vec<Rule>, &Vocab)> = None;
     for vocab in vocabs {
-        let rules = parse(&vocab.tokens(line));
+        if !time_like && !vocab.triggers.is_match(line) {
+            continue;
+        }
+        let rules = parse(&vocab.tokens(&normalised));
         if !rules.is_empty() && best.as_ref().is_none_or(|(b, _)| score(&rules) > score(b)) {
             best = Some((rules, vocab));
         }

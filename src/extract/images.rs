@@ -99,8 +99,7 @@ fn is_staff(e: &ElementRef<'_>, url: &Url, k: &Knowledge) -> bool {
             }
         }
     }
-    let context = context.to_lowercase();
-    k.staff_words.iter().any(|w| context.contains(w.as_str()))
+    k.staff_words.is_match(&context)
 }
 
 #[cfg(test)]

@@ -61,15 +61,16 @@ pub fn classify(url: &Url, text: &str, k: &Knowledge) -> Option<String> {
     if !matches!(url.scheme(), "http" | "https") {
         return None;
     }
-    let text = text.to_lowercase();
-    let path = url.path().to_lowercase();
+    let matches = |re: &Option<regex::Regex>, haystack: &str| {
+        re.as_ref().is_some_and(|re| re.is_match(haystack))
+    };
     k.page_kinds
         .iter()
-        .find(|kind| kind.text.iter().any(|w| text.contains(w.as_str())))
+        .find(|kind| matches(&kind.text, text))
         .or_else(|| {
             k.page_kinds
                 .iter()
-                .find(|kind| kind.url.iter().any(|u| path.contains(u.as_str())))
+                .find(|kind| matches(&kind.url, url.path()))
         })
         .map(|kind| kind.id.clone())
 }
