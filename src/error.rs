@@ -31,6 +31,10 @@ pub enum Error {
         reason: String,
     },
 
+    /// The browser could not be found or started, and the scenario requires it.
+    #[error("browser: {0}")]
+    Browser(String),
+
     /// Writing or reading a file failed.
     #[error("{action} {path}: {source}")]
     Io {

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::scenario::Channel;
+use crate::scenario::{Channel, Viewport};
 
 /// One fetched page (`pages[]` in the report).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -54,6 +54,8 @@ pub struct Evidence {
     pub site: Site,
     /// Links to the pages a shopper looks for (contacts, FAQ, privacy ...), first seen first.
     pub links: Vec<KeyLink>,
+    /// What a real browser saw; null when the browser probe did not run.
+    pub browser: Option<BrowserEvidence>,
 }
 
 /// `evidence.chat`
@@ -221,4 +223,125 @@ pub struct KeyLink {
     pub text: String,
     /// The page it is on.
     pub page: String,
+}
+
+/// The browser probe's observations (`evidence.browser`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BrowserEvidence {
+    /// The browser that looked, e.g. "Chrome/131.0.6778.85".
+    pub product: String,
+    /// Why the browser could not look at all; null when it could.
+    pub error: Option<String>,
+    /// How long each page was watched for popups.
+    pub observe_ms: u64,
+    /// One visit per page and viewport.
+    pub visits: Vec<Visit>,
+}
+
+/// One page in one viewport.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Visit {
+    /// The page.
+    pub page: String,
+    /// Desktop (1366x768) or mobile (390x844).
+    pub viewport: Viewport,
+    /// Why the visit failed; null when it worked.
+    pub error: Option<String>,
+    /// Time to the load event.
+    pub load_ms: u64,
+    /// Chat widgets alive in the page.
+    pub chats: Vec<LiveChat>,
+    /// Dialogs and overlays that appeared while nobody touched the page.
+    pub popups: Vec<Popup>,
+    /// Media that started playing.
+    pub media: Vec<Media>,
+    /// JPEG of the first screen (launcher outlined in red), as a data URI.
+    pub screenshot: Option<String>,
+    /// JPEG taken when an invitation opened by itself, as a data URI.
+    pub popup_screenshot: Option<String>,
+}
+
+/// A chat widget found in the live page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveChat {
+    /// Vendor id.
+    pub vendor: String,
+    /// "global jivo_api" or "element jdiv": what proved it is there.
+    pub found_by: String,
+    /// The launcher button, when one was found.
+    pub launcher: Option<Launcher>,
+    /// Operators' status as the widget reports it.
+    pub status: ChatStatus,
+    /// The call made and what it returned, or why the status is unknown.
+    pub status_how: String,
+    /// The chat window was open at the end of the watch (null: the widget cannot say).
+    pub open: Option<bool>,
+    /// When offline: the widget offers a message form (null: not offline, or not readable).
+    pub offline_form: Option<bool>,
+}
+
+/// Where the launcher is and what keeps a buyer from seeing it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Launcher {
+    /// The selector that found it.
+    pub selector: String,
+    /// x, y, width, height in CSS pixels, relative to the first screen.
+    pub rect: [i64; 4],
+    /// Empty when visible: "display: none", "below the first screen", "covered by <div#x>" ...
+    pub problems: Vec<String>,
+}
+
+/// A dialog, overlay or chat window that appeared.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Popup {
+    /// Tag, id and classes.
+    pub element: String,
+    /// The start of its text.
+    pub text: String,
+    /// Milliseconds after navigation when it first appeared.
+    pub opened_at: u64,
+    /// How many times it appeared (more than once: it came back after being closed).
+    pub opens: u32,
+    /// The visitor had touched the page before it appeared (never, during the watch).
+    pub input: bool,
+    /// Largest share of the screen it covered, 0..1.
+    pub coverage: f64,
+    /// A cookie, consent or age dialog.
+    pub consent: bool,
+    /// The probe clicked its close button once, to see whether it comes back.
+    pub closed_by_probe: bool,
+}
+
+impl Popup {
+    /// An automatic invitation: it opened without the visitor's input and is not a legal
+    /// (cookie, consent, age) dialog.
+    pub fn is_invitation(&self) -> bool {
+        !self.input && !self.consent
+    }
+}
+
+/// Media that started playing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Media {
+    /// audio or video.
+    pub tag: String,
+    /// Its source.
+    pub src: String,
+    /// Muted when it started.
+    pub muted: bool,
+    /// Volume when it started, 0..1.
+    pub volume: f64,
+    /// Milliseconds after navigation.
+    pub at: u64,
+    /// The visitor had touched the page before it started.
+    pub input: bool,
+    /// Still playing at the end of the watch.
+    pub still_playing: bool,
+}
+
+impl Media {
+    /// Audible and started without the visitor's input.
+    pub fn is_autoplay_sound(&self) -> bool {
+        !self.input && !self.muted && self.volume > 0.0
+    }
 }

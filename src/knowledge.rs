@@ -40,6 +40,26 @@ const FILES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The vendors' status scripts, by file name.
+const STATUS_SCRIPTS: &[(&str, &str)] = &[
+    ("jivo.js", include_str!("../probes/status/jivo.js")),
+    ("tawk.js", include_str!("../probes/status/tawk.js")),
+    ("livechat.js", include_str!("../probes/status/livechat.js")),
+    ("crisp.js", include_str!("../probes/status/crisp.js")),
+    ("zendesk.js", include_str!("../probes/status/zendesk.js")),
+    ("olark.js", include_str!("../probes/status/olark.js")),
+    ("tidio.js", include_str!("../probes/status/tidio.js")),
+    ("drift.js", include_str!("../probes/status/drift.js")),
+    ("ui.js", include_str!("../probes/status/ui.js")),
+];
+
+fn status_script(name: &str) -> Option<&'static str> {
+    STATUS_SCRIPTS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
+}
+
 /// All data the extractors use, loaded and compiled once per process.
 #[derive(Debug)]
 pub struct Knowledge {
@@ -74,6 +94,12 @@ pub struct Vendor {
     pub inline: Vec<String>,
     /// CSS selectors (as written, compiled) of elements the widget's snippet puts in the page.
     pub dom: Vec<(String, scraper::Selector)>,
+    /// Window properties (dotted paths) that exist once the widget has loaded.
+    pub globals: Vec<String>,
+    /// CSS selectors of the launcher button in the live page, first match wins.
+    pub launcher: Vec<String>,
+    /// The status script (probes/status/*.js) that asks the widget whether operators are online.
+    pub status_script: Option<&'static str>,
 }
 
 /// A stock agency's signature.
@@ -129,6 +155,11 @@ struct VendorEntry {
     inline: Vec<String>,
     #[serde(default)]
     dom: Vec<String>,
+    #[serde(default)]
+    globals: Vec<String>,
+    #[serde(default)]
+    launcher: Vec<String>,
+    status: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -218,6 +249,15 @@ impl Knowledge {
                                 })
                         })
                         .collect::<Result<_>>()?,
+                    status_script: match &v.status {
+                        Some(name) => Some(status_script(name).ok_or_else(|| Error::Bundled {
+                            file,
+                            message: format!("{}: no status script probes/status/{name}", v.id),
+                        })?),
+                        None => None,
+                    },
+                    globals: v.globals,
+                    launcher: v.launcher,
                     id: v.id,
                     name: v.name,
                     inline: v.inline,

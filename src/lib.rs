@@ -7,8 +7,8 @@
 //! ```
 //!
 //! - [`scenario`]: the TOML contract, validated with line and column.
-//! - [`probes`]: the crawl, images and HTTPS today; the browser and e-mail probes add to
-//!   the same [`Evidence`](evidence::Evidence).
+//! - [`probes`]: the crawl, images and HTTPS, then the browser (real Chromium); the e-mail
+//!   probe will add to the same [`Evidence`](evidence::Evidence).
 //! - [`extract`]: pure per-page extractors (chat, contacts, hours, images, links).
 //! - [`knowledge`]: vendor fingerprints, stock signatures and vocabularies from `probes/*.toml`.
 //! - [`checks`]: the catalogue; each check an id, titles, why it matters, and a pure function.
@@ -56,7 +56,8 @@ impl Progress for Quiet {}
 pub async fn audit(scenario: &Scenario, progress: &dyn Progress) -> Result<Report> {
     let knowledge = Arc::new(knowledge::Knowledge::load()?);
     let started_at = now(scenario);
-    let (pages, evidence) = probes::gather_static(scenario, &knowledge, progress).await?;
+    let (pages, mut evidence) = probes::gather_static(scenario, &knowledge, progress).await?;
+    probes::gather_browser(scenario, &pages, &mut evidence, &knowledge, progress).await?;
     let input = checks::Input {
         pages: &pages,
         evidence: &evidence,
@@ -78,7 +79,7 @@ pub async fn audit(scenario: &Scenario, progress: &dyn Progress) -> Result<Repor
             id: uuid::Uuid::new_v4().to_string(),
             started_at,
             finished_at: now(scenario),
-            probes: vec!["static".into()],
+            probes: ran(&evidence),
         },
         summary: report::Summary::of(&findings),
         pages,
@@ -102,6 +103,15 @@ pub fn recheck(saved: &Report, skip: &[String]) -> Result<Report> {
         findings,
         ..saved.clone()
     })
+}
+
+/// The probes that looked at the store.
+fn ran(evidence: &evidence::Evidence) -> Vec<String> {
+    let mut probes = vec!["static".to_string()];
+    if evidence.browser.as_ref().is_some_and(|b| b.error.is_none()) {
+        probes.push("browser".into());
+    }
+    probes
 }
 
 fn skipped(scenario: &Scenario) -> Vec<String> {

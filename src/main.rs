@@ -29,9 +29,12 @@ enum Command {
         target: String,
         #[command(flatten)]
         out: OutputArgs,
-        /// Do not use a browser (the browser probe is not built yet; accepted so scripts keep working).
+        /// Do not use a browser (no visibility, online status, popup or audio checks).
         #[arg(long)]
         no_browser: bool,
+        /// The Chromium or Chrome executable (default: $CHROME, then /usr/bin/chromium ...).
+        #[arg(long, value_name = "PATH")]
+        chrome: Option<PathBuf>,
         /// Send no letters (the e-mail probe is not built yet; accepted so scripts keep working).
         #[arg(long)]
         no_email: bool,
@@ -121,9 +124,21 @@ fn main() -> ExitCode {
             )))
         }
     };
-    match runtime.block_on(run(cli)) {
-        Ok(exit) => ExitCode::from(exit as u8),
-        Err(e) => fail(&e),
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            result = run(cli) => Some(result),
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    });
+    match outcome {
+        Some(Ok(exit)) => ExitCode::from(exit as u8),
+        Some(Err(e)) => fail(&e),
+        None => {
+            // Blocking browser threads may still hold Chromium; end it before leaving.
+            shopaudit::probes::browser::kill_all();
+            eprintln!("interrupted");
+            ExitCode::from(130)
+        }
     }
 }
 
@@ -137,6 +152,10 @@ fn fail(e: &Error) -> ExitCode {
         Error::Unreachable { .. } => (
             Exit::CannotRun,
             "check the address, and that the site is up from this machine",
+        ),
+        Error::Browser(_) => (
+            Exit::CannotRun,
+            "install Chromium (`apt-get install chromium`), pass --chrome PATH, or run with --no-browser",
         ),
         Error::Io { .. } => (Exit::CannotRun, "check the path and its permissions"),
         Error::Bundled { .. } => (Exit::CannotRun, "this build is broken; please report it"),
@@ -154,11 +173,18 @@ async fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Audit {
             target,
             out,
-            no_browser: _,
+            no_browser,
+            chrome,
             no_email: _,
             max_pages,
         } => {
             let mut scenario = load_target(&target)?;
+            if no_browser {
+                scenario.browser.enabled = false;
+            }
+            if let Some(path) = chrome {
+                scenario.browser.path = Some(path.display().to_string());
+            }
             if let Some(n) = max_pages {
                 scenario.crawl.max_pages = n;
             }

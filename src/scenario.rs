@@ -108,6 +108,11 @@ pub struct Browser {
     pub observe: Span,
     /// Which viewports.
     pub viewports: Vec<Viewport>,
+    /// The Chromium executable (else `$CHROME`, else the system's).
+    pub path: Option<String>,
+    /// Resolve no host but 127.0.0.1 and localhost (tests and the demo: third-party widget
+    /// scripts are never fetched).
+    pub loopback_only: bool,
 }
 
 impl Default for Browser {
@@ -117,12 +122,14 @@ impl Default for Browser {
             required: false,
             observe: Span(Duration::from_secs(15)),
             viewports: vec![Viewport::Desktop, Viewport::Mobile],
+            path: None,
+            loopback_only: false,
         }
     }
 }
 
 /// A browser viewport.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Viewport {
     /// 1366x768.
@@ -419,6 +426,16 @@ pub enum Channel {
     Email,
     /// A physical shop or pick-up point.
     Store,
+}
+
+impl Viewport {
+    /// "desktop" or "mobile".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Viewport::Desktop => "desktop",
+            Viewport::Mobile => "mobile",
+        }
+    }
 }
 
 impl Channel {

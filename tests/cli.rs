@@ -37,6 +37,7 @@ async fn audit_writes_three_reports_and_exits_by_severity() {
     let o = run(vec![
         "audit".into(),
         store.url.to_string(),
+        "--no-browser".into(),
         "--out".into(),
         dir.clone(),
         "--quiet".into(),
@@ -55,13 +56,18 @@ async fn audit_writes_three_reports_and_exits_by_severity() {
         serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
     assert_eq!(json["schema"], "shopaudit/report/v1");
     assert_eq!(json["tool"]["name"], "shopaudit");
-    assert_eq!(json["run"]["probes"], serde_json::json!(["static"]));
+    assert_eq!(
+        json["run"]["probes"],
+        serde_json::json!(["static"]),
+        "--no-browser"
+    );
     assert!(json["evidence"]["ux"].is_null() && json["evidence"]["chat"]["visible"].is_null());
     assert_eq!(json["evidence"]["chat"]["status"], "unknown");
 
     let skip_https = run(vec![
         "audit".into(),
         store.url.to_string(),
+        "--no-browser".into(),
         "--out".into(),
         dir.clone(),
         "--quiet".into(),
@@ -76,7 +82,7 @@ async fn audit_writes_three_reports_and_exits_by_severity() {
     std::fs::write(
         &scenario,
         format!(
-            "[store]\nurl = \"{}\"\n[checks]\nskip = [\"site.https\"]\n",
+            "[store]\nurl = \"{}\"\n[browser]\nenabled = false\n[checks]\nskip = [\"site.https\"]\n",
             store.url
         ),
     )
@@ -99,6 +105,7 @@ async fn json_to_stdout_for_pipes() {
     let o = run(vec![
         "audit".into(),
         store.url.to_string(),
+        "--no-browser".into(),
         "--json".into(),
         "-".into(),
         "--format".into(),
@@ -123,6 +130,7 @@ async fn html_and_markdown_escape_what_the_store_wrote() {
     let o = run(vec![
         "audit".into(),
         store.url.to_string(),
+        "--no-browser".into(),
         "--out".into(),
         out.path().to_str().unwrap().into(),
         "-q".into(),
@@ -168,7 +176,12 @@ fn unreachable_store_is_exit_3_with_one_sentence() {
         .local_addr()
         .unwrap()
         .port();
-    let o = shopaudit(&["audit", &format!("http://127.0.0.1:{port}/"), "-q"]);
+    let o = shopaudit(&[
+        "audit",
+        &format!("http://127.0.0.1:{port}/"),
+        "--no-browser",
+        "-q",
+    ]);
     assert_eq!(o.status.code(), Some(3));
     let err = text(&o.stderr);
     assert!(
@@ -194,7 +207,7 @@ fn broken_scenarios_say_line_and_column() {
     for (i, (toml, place, message)) in cases.iter().enumerate() {
         let path = dir.path().join(format!("s{i}.toml"));
         std::fs::write(&path, toml).unwrap();
-        let o = shopaudit(&["audit", path.to_str().unwrap(), "-q"]);
+        let o = shopaudit(&["audit", path.to_str().unwrap(), "--no-browser", "-q"]);
         let err = text(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "case {i}: {err}");
         assert!(

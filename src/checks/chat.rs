@@ -1,6 +1,7 @@
-//! chat.present, chat.on_every_page (static part).
+//! chat.present, chat.on_every_page, chat.visible, chat.online, chat.offline_fallback.
 
-use super::{list, read_pages, Check, Input, Severity, Verdict};
+use super::{browser_visits, list, read_pages, where_, Check, Input, Severity, Verdict};
+use crate::evidence::ChatStatus;
 
 /// Pages on which a buyer expects to find the chat.
 const KEY_KINDS: &[&str] = &[
@@ -78,6 +79,176 @@ fn on_every_page(input: &Input<'_>) -> Verdict {
                 list(&missing, 3)
             ),
             missing,
+        )
+    }
+}
+
+pub const VISIBLE: Check = Check {
+    id: "chat.visible",
+    title: "The chat button is in plain sight",
+    failure_title: "Buyers cannot see the chat button",
+    description: "A chat nobody can find does not exist. The launcher must be on the first screen, not hidden, transparent, covered by a banner or only in the footer, on desktop and on phones.",
+    severity: Severity::Major,
+    reads: &["evidence.browser.visits[].chats[].launcher"],
+    run: visible,
+};
+
+fn visible(input: &Input<'_>) -> Verdict {
+    let visits = match browser_visits(input) {
+        Ok(v) => v,
+        Err(verdict) => return verdict,
+    };
+    let with_chat: Vec<_> = visits.iter().filter(|v| !v.chats.is_empty()).collect();
+    if with_chat.is_empty() {
+        return Verdict::not_applicable("No chat widget came alive in the browser.");
+    }
+    let mut problems = Vec::new();
+    let mut fine = Vec::new();
+    for v in &with_chat {
+        for chat in &v.chats {
+            match &chat.launcher {
+                None => problems.push(format!(
+                    "{}: {} loaded but no launcher button could be found",
+                    where_(v),
+                    chat.vendor
+                )),
+                Some(l) if !l.problems.is_empty() => problems.push(format!(
+                    "{}: {} launcher {}",
+                    where_(v),
+                    chat.vendor,
+                    l.problems.join(", ")
+                )),
+                Some(_) => fine.push(where_(v)),
+            }
+        }
+    }
+    if problems.is_empty() {
+        Verdict::pass(
+            format!(
+                "The launcher is visible on the first screen in all {} visits.",
+                fine.len()
+            ),
+            fine,
+        )
+    } else {
+        Verdict::fail(
+            format!(
+                "{} of {} visits: {}.",
+                problems.len(),
+                problems.len() + fine.len(),
+                list(&problems, 2)
+            ),
+            problems,
+        )
+    }
+}
+
+pub const ONLINE: Check = Check {
+    id: "chat.online",
+    title: "Operators are online",
+    failure_title: "The chat says nobody is there",
+    description: "A chat that shows \u{201c}offline\u{201d} most of the day is worse than none: it promises help and withholds it. Over repeated runs this becomes the share of checks inside posted hours when operators were online.",
+    severity: Severity::Major,
+    reads: &["evidence.browser.visits[].chats[].status"],
+    run: online,
+};
+
+fn online(input: &Input<'_>) -> Verdict {
+    let visits = match browser_visits(input) {
+        Ok(v) => v,
+        Err(verdict) => return verdict,
+    };
+    let readings: Vec<(String, &crate::evidence::LiveChat)> = visits
+        .iter()
+        .flat_map(|v| v.chats.iter().map(move |c| (where_(v), c)))
+        .collect();
+    if readings.is_empty() {
+        return Verdict::not_applicable("No chat widget came alive in the browser.");
+    }
+    let evidence: Vec<String> = readings
+        .iter()
+        .map(|(w, c)| format!("{w}: {} ({})", c.vendor, c.status_how))
+        .collect();
+    let known: Vec<_> = readings
+        .iter()
+        .filter(|(_, c)| c.status != ChatStatus::Unknown)
+        .collect();
+    match known.first() {
+        None => Verdict::not_applicable(format!(
+            "The widget did not say whether operators are online: {}.",
+            readings[0].1.status_how
+        )),
+        Some(_) if known.iter().all(|(_, c)| c.status == ChatStatus::Online) => Verdict::pass(
+            format!(
+                "Operators were reported online ({}).",
+                known[0].1.status_how
+            ),
+            evidence,
+        ),
+        Some(_) => {
+            let off = known
+                .iter()
+                .find(|(_, c)| c.status == ChatStatus::Offline)
+                .map_or_else(String::new, |(w, c)| format!("{w}: {}", c.status_how));
+            Verdict::fail(
+                format!("The chat reported operators offline: {off}."),
+                evidence,
+            )
+        }
+    }
+}
+
+pub const OFFLINE_FALLBACK: Check = Check {
+    id: "chat.offline_fallback",
+    title: "An offline chat still takes a message",
+    failure_title: "An offline chat is a dead end",
+    description: "When nobody is online the widget should still let the buyer leave a message or show another way to get help; a closed door loses the buyer.",
+    severity: Severity::Minor,
+    reads: &["evidence.browser.visits[].chats[].offline_form"],
+    run: offline_fallback,
+};
+
+fn offline_fallback(input: &Input<'_>) -> Verdict {
+    let visits = match browser_visits(input) {
+        Ok(v) => v,
+        Err(verdict) => return verdict,
+    };
+    let offline: Vec<_> = visits
+        .iter()
+        .flat_map(|v| v.chats.iter().map(move |c| (v, c)))
+        .filter(|(_, c)| c.status == ChatStatus::Offline)
+        .collect();
+    if offline.is_empty() {
+        return Verdict::not_applicable(
+            "The chat was not offline, so there was no fallback to look for.",
+        );
+    }
+    let dead: Vec<String> = offline
+        .iter()
+        .filter(|(_, c)| c.offline_form == Some(false))
+        .map(|(v, c)| format!("{}: {}", where_(v), c.vendor))
+        .collect();
+    let with_form: Vec<String> = offline
+        .iter()
+        .filter(|(_, c)| c.offline_form == Some(true))
+        .map(|(v, c)| format!("{}: {}", where_(v), c.vendor))
+        .collect();
+    if !dead.is_empty() {
+        Verdict::fail(
+            format!(
+                "Opened while offline, the widget offered no form to leave a message: {}.",
+                list(&dead, 2)
+            ),
+            dead,
+        )
+    } else if !with_form.is_empty() {
+        Verdict::pass(
+            "Opened while offline, the widget offers a form to leave a message.",
+            with_form,
+        )
+    } else {
+        Verdict::not_applicable(
+            "The offline widget's window could not be read (it lives in a frame of another site).",
         )
     }
 }

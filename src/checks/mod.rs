@@ -9,6 +9,7 @@ mod contacts;
 mod hours;
 mod photos;
 mod site;
+mod ux;
 
 use serde::{Deserialize, Serialize};
 
@@ -156,6 +157,9 @@ pub struct Finding {
 pub static CHECKS: &[Check] = &[
     chat::PRESENT,
     chat::ON_EVERY_PAGE,
+    chat::VISIBLE,
+    chat::ONLINE,
+    chat::OFFLINE_FALLBACK,
     contacts::ON_HOME,
     contacts::SINGLE_EMAIL,
     contacts::CHANNELS,
@@ -165,6 +169,8 @@ pub static CHECKS: &[Check] = &[
     site::HTTPS,
     site::PRIVACY_POLICY,
     site::FAQ,
+    ux::NO_INTRUSIVE_POPUP,
+    ux::NO_AUTOPLAY_AUDIO,
 ];
 
 /// The check with this id.
@@ -215,6 +221,43 @@ fn home_url<'a>(input: &Input<'a>) -> Option<&'a str> {
         .pages
         .first()
         .map(|p| p.final_url.as_deref().unwrap_or(&p.url))
+}
+
+/// The browser's successful visits, or the verdict to give when there are none: the browser
+/// probe did not run (not applicable) or could not look (error).
+fn browser_visits<'a>(input: &Input<'a>) -> Result<Vec<&'a crate::evidence::Visit>, Verdict> {
+    let Some(browser) = &input.evidence.browser else {
+        return Err(Verdict::not_applicable(
+            "The browser probe did not run (--no-browser, or browser.enabled = false).",
+        ));
+    };
+    if let Some(why) = &browser.error {
+        return Err(Verdict::error(format!(
+            "The browser could not look at the store: {why}"
+        )));
+    }
+    let ok: Vec<_> = browser
+        .visits
+        .iter()
+        .filter(|v| v.error.is_none())
+        .collect();
+    if ok.is_empty() {
+        let why: Vec<String> = browser
+            .visits
+            .iter()
+            .filter_map(|v| v.error.clone())
+            .collect();
+        return Err(Verdict::error(format!(
+            "No page could be opened in the browser: {}.",
+            list(&why, 2)
+        )));
+    }
+    Ok(ok)
+}
+
+/// "the home page (mobile)" style label for a visit.
+fn where_(v: &crate::evidence::Visit) -> String {
+    format!("{} ({})", v.page, v.viewport.as_str())
 }
 
 /// "a, b, c and 4 more" for short details.

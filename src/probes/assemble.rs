@@ -5,7 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::evidence::{
-    ChatEmbed, ChatEvidence, ContactKind, ContactMention, Contacts, Evidence, KeyLink, PostedHours,
+    BrowserEvidence, ChatEmbed, ChatEvidence, ChatStatus, ContactKind, ContactMention, Contacts,
+    Evidence, KeyLink, PostedHours, Ux, Visit,
 };
 use crate::probes::crawl::CrawledPage;
 use crate::scenario::Scenario;
@@ -116,4 +117,50 @@ fn contacts(mentions: Vec<ContactMention>) -> Contacts {
         social: take(ContactKind::Social),
         mentions,
     }
+}
+
+/// Folds the browser's visits into the contract's summary fields: widgets injected at run
+/// time join `chat.vendors` and `chat.pages`; `chat.visible` is true only when the launcher
+/// was visible in every visit that had a widget; `chat.status` is the first status a widget
+/// reported; `ux` says whether any page ambushed the visitor.
+pub fn fold_browser(ev: &mut Evidence, seen: BrowserEvidence) {
+    let ok: Vec<&Visit> = seen.visits.iter().filter(|v| v.error.is_none()).collect();
+    let mut vendors: BTreeSet<String> = ev.chat.vendors.iter().cloned().collect();
+    let mut pages: BTreeSet<String> = ev.chat.pages.iter().cloned().collect();
+    for v in &ok {
+        for chat in &v.chats {
+            vendors.insert(chat.vendor.clone());
+            pages.insert(v.page.clone());
+        }
+    }
+    ev.chat.vendors = vendors.into_iter().collect();
+    ev.chat.pages = pages.into_iter().collect();
+    if !ok.is_empty() {
+        let with_chat: Vec<&&Visit> = ok.iter().filter(|v| !v.chats.is_empty()).collect();
+        ev.chat.visible = Some(
+            !with_chat.is_empty()
+                && with_chat.iter().all(|v| {
+                    v.chats
+                        .iter()
+                        .any(|c| c.launcher.as_ref().is_some_and(|l| l.problems.is_empty()))
+                }),
+        );
+        ev.chat.status = ok
+            .iter()
+            .flat_map(|v| &v.chats)
+            .map(|c| c.status)
+            .find(|s| *s != ChatStatus::Unknown)
+            .unwrap_or(ChatStatus::Unknown);
+        ev.ux = Some(Ux {
+            intrusive_popup: ok
+                .iter()
+                .flat_map(|v| &v.popups)
+                .any(crate::evidence::Popup::is_invitation),
+            autoplay_audio: ok
+                .iter()
+                .flat_map(|v| &v.media)
+                .any(crate::evidence::Media::is_autoplay_sound),
+        });
+    }
+    ev.browser = Some(seen);
 }

@@ -2,6 +2,7 @@
 //! [`Evidence`]. Each later probe (browser, e-mail, chat) adds to the same evidence.
 
 pub mod assemble;
+pub mod browser;
 pub mod crawl;
 pub mod decode;
 pub mod http;
@@ -101,4 +102,64 @@ async fn https(scenario: &Scenario, home: &Page) -> Result<Site> {
         },
     };
     Ok(site)
+}
+
+/// The browser probe, when the scenario enables it: finds and starts Chromium, visits the key
+/// pages, and folds what it saw into the evidence. A browser that cannot start is an error
+/// only when the scenario requires one; otherwise the reason is kept in `evidence.browser`.
+pub async fn gather_browser(
+    scenario: &Scenario,
+    pages: &[Page],
+    evidence: &mut Evidence,
+    knowledge: &Arc<Knowledge>,
+    progress: &dyn Progress,
+) -> Result<()> {
+    use crate::error::Error;
+    let settings = &scenario.browser;
+    if !settings.enabled {
+        return Ok(());
+    }
+    let explicit = settings.path.as_deref().map(std::path::Path::new);
+    let Some(path) = browser::find(explicit) else {
+        let why = match explicit {
+            Some(p) => format!("{} is not a file", p.display()),
+            None => "no Chromium found (looked at $CHROME, /usr/bin/chromium and the usual places); install it with `apt-get install chromium`, or pass --chrome PATH".to_string(),
+        };
+        if settings.required {
+            return Err(Error::Browser(why));
+        }
+        evidence.browser = Some(crate::evidence::BrowserEvidence {
+            error: Some(why),
+            ..Default::default()
+        });
+        return Ok(());
+    };
+    progress.stage("browser");
+    let loopback_only = settings.loopback_only;
+    let launched =
+        tokio::task::spawn_blocking(move || browser::Chromium::launch(&path, loopback_only))
+            .await
+            .map_err(|e| Error::Browser(format!("the browser start crashed: {e}")))?;
+    let chromium = match launched {
+        Ok(c) => Arc::new(c),
+        Err(e) if settings.required => return Err(e),
+        Err(e) => {
+            evidence.browser = Some(crate::evidence::BrowserEvidence {
+                error: Some(e.to_string()),
+                ..Default::default()
+            });
+            return Ok(());
+        }
+    };
+    let visit = browser::pages_to_visit(pages, 5);
+    let seen = browser::probe(
+        chromium,
+        visit,
+        &settings.viewports,
+        settings.observe.0,
+        knowledge.clone(),
+    )
+    .await;
+    assemble::fold_browser(evidence, seen);
+    Ok(())
 }

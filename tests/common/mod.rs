@@ -54,7 +54,13 @@ fn files_router(dir: PathBuf) -> Router {
             if path.split('/').any(|seg| seg == "..") {
                 return StatusCode::BAD_REQUEST.into_response();
             }
-            match tokio::fs::read(dir.join(&path)).await {
+            // The emulated chat widgets live with the demo store; every fixture can load them.
+            let root = if path.starts_with("emulated/") {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/demo-store")
+            } else {
+                dir.clone()
+            };
+            match tokio::fs::read(root.join(&path)).await {
                 Ok(bytes) => {
                     ([(header::CONTENT_TYPE, serve::content_type(&path))], bytes).into_response()
                 }
@@ -84,13 +90,45 @@ pub async fn audit_store(store: &str, tweak: impl FnOnce(&mut Scenario)) -> Repo
     audit_store_at(served.url.clone(), tweak).await
 }
 
-/// Audits the store at `url`.
+/// Audits the store at `url` (static probe only, unless `tweak` turns the browser on).
 pub async fn audit_store_at(url: url::Url, tweak: impl FnOnce(&mut Scenario)) -> Report {
     let mut scenario = Scenario::for_url(WebUrl(url));
+    scenario.browser.enabled = false;
     tweak(&mut scenario);
     shopaudit::audit(&scenario, &shopaudit::Quiet)
         .await
         .expect("audit runs")
+}
+
+/// Audits one page of the `browser` fixture store in real Chromium: that page is the start
+/// page, watched for `observe_secs`, in the given viewports.
+pub async fn browse(
+    page: &str,
+    viewports: &[shopaudit::scenario::Viewport],
+    observe_secs: u64,
+) -> Report {
+    let served = serve_store("browser").await;
+    let url = served.url.join(page).unwrap();
+    let viewports = viewports.to_vec();
+    audit_store_at(url, move |s| {
+        s.crawl.max_pages = 1;
+        s.browser.enabled = true;
+        s.browser.required = true;
+        s.browser.loopback_only = true;
+        s.browser.viewports = viewports;
+        s.browser.observe = shopaudit::scenario::Span(Duration::from_secs(observe_secs));
+    })
+    .await
+}
+
+/// The detail of one check's finding.
+pub fn detail(report: &Report, check: &str) -> String {
+    report
+        .findings
+        .iter()
+        .find(|f| f.check == check)
+        .map(|f| f.detail.clone())
+        .unwrap_or_default()
 }
 
 /// The outcome of one check.

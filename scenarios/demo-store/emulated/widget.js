@@ -1,0 +1,46 @@
+// The shared part of the emulated widgets: a launcher button and a chat window. When offline
+// the window is a leave-a-message form, as real widgets show.
+window.ShopauditEmu = {
+  build(spec) {
+    const cfg = Object.assign({ status: "online", delay: 0, autoOpen: null, launcherCss: "", container: null }, window.EMU || {});
+    const state = { cfg, open: false, launcher: null, window: null, listeners: {} };
+    const emit = (name, ...args) => (state.listeners[name] || []).forEach((f) => f(...args));
+    state.on = (name, f) => { (state.listeners[name] = state.listeners[name] || []).push(f); };
+    state.setOpen = (open) => {
+      state.open = open;
+      if (state.window) state.window.style.display = open ? "block" : "none";
+      emit(open ? "open" : "close");
+    };
+    const mount = () => {
+      const launcher = document.createElement(spec.tag || "div");
+      if (spec.id) launcher.id = spec.id;
+      if (spec.className) launcher.className = spec.className;
+      for (const [k, v] of Object.entries(spec.attrs || {})) launcher.setAttribute(k, v);
+      const corner = cfg.container ? "position:static;display:inline-block;" : "position:fixed;right:20px;bottom:20px;";
+      launcher.style.cssText = corner + "width:64px;height:64px;border-radius:32px;background:#1a73e8;color:#fff;font:12px sans-serif;display:flex;align-items:center;justify-content:center;cursor:pointer;z-index:1000;" + cfg.launcherCss;
+      if (spec.tag !== "iframe") launcher.textContent = spec.label ? spec.label(cfg.status) : "Chat";
+      launcher.addEventListener("click", () => state.setOpen(!state.open));
+      const win = document.createElement("div");
+      win.className = "emu-chat-window";
+      win.style.cssText = "position:fixed;right:20px;bottom:100px;width:340px;height:460px;background:#fff;border:1px solid #ccc;border-radius:10px;box-shadow:0 4px 20px rgba(0,0,0,.2);display:none;z-index:1001;font:14px sans-serif;padding:12px;box-sizing:border-box";
+      win.innerHTML = cfg.status === "online"
+        ? '<b class="emu-title">' + (spec.title || "Chat") + '</b><div class="emu-messages"></div><input class="emu-input" placeholder="Type a message">'
+        : '<b class="emu-title">Leave us a message</b><form><input type="email" placeholder="Your e-mail"><textarea placeholder="Your message"></textarea><button>Send</button></form>';
+      const close = document.createElement("button");
+      close.className = "close";
+      close.setAttribute("aria-label", "Close");
+      close.textContent = "×";
+      close.addEventListener("click", () => state.setOpen(false));
+      win.prepend(close);
+      (cfg.container ? document.querySelector(cfg.container) : document.body).appendChild(launcher);
+      document.body.appendChild(win);
+      state.launcher = launcher;
+      state.window = win;
+      if (cfg.autoOpen != null) setTimeout(() => state.setOpen(true), cfg.autoOpen);
+      spec.ready(state);
+    };
+    const start = () => setTimeout(mount, cfg.delay);
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
+    return state;
+  },
+};

@@ -1,0 +1,507 @@
+//! The browser probe: the system Chromium, driven with headless_chrome, looks at each key
+//! page as a visitor would, in a desktop and a mobile viewport. One browser per audit, a tab
+//! per visit, a bounded number of tabs at once. It watches the page for a while without
+//! touching it (popups, autoplaying sound), finds the chat widgets alive in the page, asks
+//! each vendor's own API whether operators are online (scripts under `probes/status/`), and
+//! measures whether the launcher is really visible on the first screen.
+//!
+//! headless_chrome's API is blocking, so every visit runs on a blocking thread.
+
+use std::collections::HashSet;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use headless_chrome::protocol::cdp::{Emulation, Page};
+use headless_chrome::{Browser, LaunchOptions, Tab};
+use serde::Deserialize;
+use tokio::sync::Semaphore;
+
+use crate::error::{Error, Result};
+use crate::evidence::{BrowserEvidence, ChatStatus, Launcher, LiveChat, Media, Popup, Visit};
+use crate::knowledge::Knowledge;
+use crate::scenario::Viewport;
+
+const OBSERVE_JS: &str = include_str!("../../probes/browser/observe.js");
+const INSPECT_JS: &str = include_str!("../../probes/browser/inspect.js");
+/// Tabs open at once.
+pub const MAX_TABS: usize = 4;
+/// Where Debian and other distributions put Chromium or Chrome.
+const CANDIDATES: &[&str] = &[
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+    "/usr/bin/google-chrome",
+    "/usr/bin/google-chrome-stable",
+    "/snap/bin/chromium",
+];
+const MOBILE_UA: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36";
+
+/// Chromium processes this process started, so Ctrl-C can end them too.
+static RUNNING: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// The browser executable: `explicit` (`--chrome`, `browser.path`), else `$CHROME`, else
+/// the usual system paths. Never downloads one.
+pub fn find(explicit: Option<&Path>) -> Option<PathBuf> {
+    if let Some(path) = explicit {
+        return path.is_file().then(|| path.to_path_buf());
+    }
+    if let Some(path) = std::env::var_os("CHROME").map(PathBuf::from) {
+        return path.is_file().then_some(path);
+    }
+    CANDIDATES.iter().map(PathBuf::from).find(|p| p.is_file())
+}
+
+/// One running Chromium with its own empty profile; closed when dropped.
+pub struct Chromium {
+    browser: Browser,
+    product: String,
+    pid: Option<u32>,
+    _profile: tempfile::TempDir,
+}
+
+impl Chromium {
+    /// Starts Chromium headless with the flags a root user on a closed network needs.
+    /// `loopback_only` makes it resolve no host but 127.0.0.1 and localhost (tests, demo).
+    pub fn launch(path: &Path, loopback_only: bool) -> Result<Self> {
+        let profile = tempfile::tempdir().map_err(|e| {
+            Error::io(
+                "cannot create a browser profile in",
+                std::env::temp_dir(),
+                e,
+            )
+        })?;
+        let mut flags: Vec<OsString> = [
+            "--disable-quic",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--autoplay-policy=no-user-gesture-required",
+            "--mute-audio",
+            "--hide-scrollbars",
+        ]
+        .iter()
+        .map(OsString::from)
+        .collect();
+        if loopback_only {
+            flags.push(
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"
+                    .into(),
+            );
+        }
+        let options = LaunchOptions::default_builder()
+            .path(Some(path.to_path_buf()))
+            .headless(true)
+            .sandbox(false)
+            .enable_gpu(false)
+            .user_data_dir(Some(profile.path().to_path_buf()))
+            .idle_browser_timeout(Duration::from_secs(3600))
+            .window_size(Some((1366, 768)))
+            .args(flags.iter().map(OsString::as_os_str).collect())
+            .build()
+            .map_err(|e| Error::Browser(format!("bad launch options: {e}")))?;
+        let browser = Browser::new(options)
+            .map_err(|e| Error::Browser(format!("{} did not start: {e:#}", path.display())))?;
+        let product = browser
+            .get_version()
+            .map(|v| v.product)
+            .unwrap_or_else(|_| "Chromium".into());
+        let pid = browser.get_process_id();
+        if let (Some(pid), Ok(mut running)) = (pid, RUNNING.lock()) {
+            running.push(pid);
+        }
+        Ok(Chromium {
+            browser,
+            product,
+            pid,
+            _profile: profile,
+        })
+    }
+
+    /// The browser's product string, e.g. "Chrome/131.0.6778.85".
+    pub fn product(&self) -> &str {
+        &self.product
+    }
+}
+
+impl Drop for Chromium {
+    fn drop(&mut self) {
+        if let (Some(pid), Ok(mut running)) = (self.pid, RUNNING.lock()) {
+            running.retain(|p| *p != pid);
+        }
+    }
+}
+
+/// Ends every Chromium this process started (for Ctrl-C, when destructors will not run).
+pub fn kill_all() {
+    let pids = RUNNING.lock().map(|r| r.clone()).unwrap_or_default();
+    for pid in pids {
+        let _ = std::process::Command::new("kill")
+            .arg("-KILL")
+            .arg(pid.to_string())
+            .status();
+    }
+}
+
+/// Visits every page in every viewport, at most [`MAX_TABS`] at once.
+pub async fn probe(
+    chromium: Arc<Chromium>,
+    pages: Vec<String>,
+    viewports: &[Viewport],
+    observe: Duration,
+    knowledge: Arc<Knowledge>,
+) -> BrowserEvidence {
+    let tabs = Arc::new(Semaphore::new(MAX_TABS));
+    let mut jobs = Vec::new();
+    for page in &pages {
+        for &viewport in viewports {
+            let (chromium, knowledge, tabs, page) = (
+                chromium.clone(),
+                knowledge.clone(),
+                tabs.clone(),
+                page.clone(),
+            );
+            jobs.push(tokio::spawn(async move {
+                let _permit = tabs.acquire_owned().await;
+                let result = tokio::task::spawn_blocking({
+                    let page = page.clone();
+                    move || visit(&chromium, &page, viewport, observe, &knowledge)
+                })
+                .await;
+                match result {
+                    Ok(Ok(v)) => v,
+                    Ok(Err(e)) => failed(page, viewport, e),
+                    Err(e) => failed(page, viewport, format!("the visit crashed: {e}")),
+                }
+            }));
+        }
+    }
+    let mut visits = Vec::new();
+    for job in jobs {
+        if let Ok(v) = job.await {
+            visits.push(v);
+        }
+    }
+    BrowserEvidence {
+        product: chromium.product().to_string(),
+        error: None,
+        observe_ms: u64::try_from(observe.as_millis()).unwrap_or(u64::MAX),
+        visits,
+    }
+}
+
+fn failed(page: String, viewport: Viewport, error: String) -> Visit {
+    Visit {
+        page,
+        viewport,
+        error: Some(error),
+        load_ms: 0,
+        chats: Vec::new(),
+        popups: Vec::new(),
+        media: Vec::new(),
+        screenshot: None,
+        popup_screenshot: None,
+    }
+}
+
+#[derive(Deserialize)]
+struct Inspected {
+    chats: Vec<FoundChat>,
+    popups: Vec<Popup>,
+    media: Vec<Media>,
+}
+
+#[derive(Deserialize)]
+struct FoundChat {
+    vendor: String,
+    found_by: String,
+    launcher: Option<Launcher>,
+}
+
+#[derive(Deserialize)]
+struct Status {
+    status: ChatStatus,
+    how: String,
+    open: Option<bool>,
+}
+
+/// One page in one viewport, on a blocking thread.
+fn visit(
+    chromium: &Chromium,
+    page: &str,
+    viewport: Viewport,
+    observe: Duration,
+    k: &Knowledge,
+) -> Result<Visit, String> {
+    let tab = chromium
+        .browser
+        .new_tab()
+        .map_err(|e| format!("cannot open a tab: {e:#}"))?;
+    let result = look(&tab, page, viewport, observe, k);
+    let _ = tab.close(false);
+    result
+}
+
+fn look(
+    tab: &Arc<Tab>,
+    page: &str,
+    viewport: Viewport,
+    observe: Duration,
+    k: &Knowledge,
+) -> Result<Visit, String> {
+    tab.set_default_timeout(Duration::from_secs(30));
+    let (width, height, mobile) = match viewport {
+        Viewport::Desktop => (1366, 768, false),
+        Viewport::Mobile => (390, 844, true),
+    };
+    tab.call_method(Emulation::SetDeviceMetricsOverride {
+        width,
+        height,
+        device_scale_factor: if mobile { 2.0 } else { 1.0 },
+        mobile,
+        scale: None,
+        screen_width: None,
+        screen_height: None,
+        position_x: None,
+        position_y: None,
+        dont_set_visible_size: None,
+        screen_orientation: None,
+        viewport: None,
+        display_feature: None,
+        device_posture: None,
+    })
+    .map_err(cdp)?;
+    if mobile {
+        tab.call_method(Emulation::SetTouchEmulationEnabled {
+            enabled: true,
+            max_touch_points: Some(5),
+        })
+        .map_err(cdp)?;
+        tab.set_user_agent(MOBILE_UA, None, Some("Android"))
+            .map_err(cdp)?;
+    }
+    tab.call_method(Page::AddScriptToEvaluateOnNewDocument {
+        source: OBSERVE_JS.to_string(),
+        world_name: None,
+        include_command_line_api: None,
+        run_immediately: None,
+    })
+    .map_err(cdp)?;
+    let started = Instant::now();
+    tab.navigate_to(page).map_err(cdp)?;
+    tab.wait_until_navigated()
+        .map_err(|e| format!("the page did not finish loading: {e:#}"))?;
+    let load_ms = millis(started.elapsed());
+
+    // Watch without touching; photograph the first invitation that opens by itself.
+    let mut popup_screenshot = None;
+    while started.elapsed() < observe + Duration::from_millis(load_ms) {
+        std::thread::sleep(Duration::from_millis(250));
+        if popup_screenshot.is_none() {
+            let open = evaluate(tab, "JSON.stringify((window.__shopaudit||{popups:[]}).popups.filter(p => !p.consent && !p.input && p.shown).length)", false)
+                .ok()
+                .and_then(|n| n.parse::<u32>().ok())
+                .unwrap_or(0);
+            if open > 0 {
+                popup_screenshot = screenshot(tab);
+            }
+        }
+    }
+
+    let vendors: Vec<serde_json::Value> = k
+        .vendors
+        .iter()
+        .filter(|v| !v.globals.is_empty() || !v.launcher.is_empty())
+        .map(|v| serde_json::json!({ "id": v.id, "globals": v.globals, "launcher": v.launcher }))
+        .collect();
+    let script = INSPECT_JS.replace("VENDORS", &serde_json::Value::Array(vendors).to_string());
+    let inspected: Inspected = serde_json::from_str(&evaluate(tab, &script, false)?)
+        .map_err(|e| format!("page inspection: {e}"))?;
+
+    let mut chats = Vec::new();
+    for found in inspected.chats {
+        let vendor = k.vendors.iter().find(|v| v.id == found.vendor);
+        let status = match vendor.and_then(|v| v.status_script) {
+            Some(script) => ask_status(
+                tab,
+                script,
+                found.launcher.as_ref().map(|l| l.selector.as_str()),
+            ),
+            None => Status {
+                status: ChatStatus::Unknown,
+                how: "no status script for this vendor".into(),
+                open: None,
+            },
+        };
+        let offline_form = (status.status == ChatStatus::Offline)
+            .then(|| {
+                found
+                    .launcher
+                    .as_ref()
+                    .and_then(|l| offline_form(tab, &l.selector))
+            })
+            .flatten();
+        chats.push(LiveChat {
+            vendor: found.vendor,
+            found_by: found.found_by,
+            launcher: found.launcher,
+            status: status.status,
+            status_how: status.how,
+            open: status.open,
+            offline_form,
+        });
+    }
+    let outline = chats
+        .iter()
+        .filter_map(|c| c.launcher.as_ref())
+        .next()
+        .map(|l| l.rect);
+    let shot = outlined_screenshot(tab, outline);
+    Ok(Visit {
+        page: page.to_string(),
+        viewport,
+        error: None,
+        load_ms,
+        chats,
+        popups: inspected.popups,
+        media: inspected.media,
+        screenshot: shot,
+        popup_screenshot,
+    })
+}
+
+/// A CDP error as one line with its causes.
+fn cdp(e: impl std::fmt::Display) -> String {
+    format!("{e:#}")
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Evaluates `expression`, which must produce a string (scripts return JSON text).
+fn evaluate(tab: &Tab, expression: &str, await_promise: bool) -> Result<String, String> {
+    let result = tab
+        .evaluate(expression, await_promise)
+        .map_err(|e| format!("{e:#}"))?;
+    match result.value {
+        Some(serde_json::Value::String(s)) => Ok(s),
+        _ => Err(format!(
+            "script failed: {}",
+            result.description.unwrap_or_else(|| "no result".into())
+        )),
+    }
+}
+
+/// Runs a vendor's status script (an async function) with the `waitFor` helper.
+fn ask_status(tab: &Tab, script: &str, launcher: Option<&str>) -> Status {
+    let expression = format!(
+        "(async () => {{
+            const waitFor = (cond, ms) => new Promise((resolve) => {{
+                const t0 = Date.now();
+                const tick = () => {{
+                    let v; try {{ v = cond(); }} catch (e) {{}}
+                    if (v) return resolve(v);
+                    if (Date.now() - t0 > ms) return resolve(undefined);
+                    setTimeout(tick, 100);
+                }};
+                tick();
+            }});
+            const ask = {script};
+            try {{ return JSON.stringify(await ask({{ waitFor, launcher: {launcher} }})); }}
+            catch (e) {{ return JSON.stringify({{ status: 'unknown', how: 'the status call threw: ' + e, open: null }}); }}
+        }})()",
+        launcher = serde_json::to_string(&launcher).unwrap_or_else(|_| "null".into()),
+    );
+    match evaluate(tab, &expression, true)
+        .and_then(|json| serde_json::from_str::<Status>(&json).map_err(|e| e.to_string()))
+    {
+        Ok(status) => status,
+        Err(e) => Status {
+            status: ChatStatus::Unknown,
+            how: format!("the status script failed: {e}"),
+            open: None,
+        },
+    }
+}
+
+/// Opens the widget (clicks the launcher) and looks for a leave-a-message form in the page or
+/// a same-origin frame. `None` when the widget's window cannot be read (cross-origin frame).
+fn offline_form(tab: &Tab, launcher: &str) -> Option<bool> {
+    let expression = format!(
+        "(async () => {{
+            const el = document.querySelector({sel});
+            if (!el) return JSON.stringify(null);
+            el.click();
+            await new Promise((r) => setTimeout(r, 1200));
+            const visible = (e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden';
+            const roots = [document];
+            let unreadable = false;
+            for (const f of document.querySelectorAll('iframe')) {{
+                try {{ if (f.contentDocument) roots.push(f.contentDocument); }} catch (e) {{ unreadable = true; }}
+            }}
+            const form = roots.some((d) => [...d.querySelectorAll('textarea, input[type=email], input[name*=mail i]')].some(visible));
+            return JSON.stringify(form ? true : unreadable ? null : false);
+        }})()",
+        sel = serde_json::to_string(launcher).unwrap_or_default()
+    );
+    evaluate(tab, &expression, true)
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .flatten()
+}
+
+/// The first screen as a JPEG data URI, with a red outline around `rect` if given.
+fn outlined_screenshot(tab: &Tab, rect: Option<[i64; 4]>) -> Option<String> {
+    if let Some([x, y, w, h]) = rect {
+        let _ = evaluate(
+            tab,
+            &format!(
+                "(() => {{ const d = document.createElement('div'); d.id = '__shopaudit_outline';
+                  d.style.cssText = 'position:fixed;left:{}px;top:{}px;width:{}px;height:{}px;border:4px solid #e11;border-radius:6px;z-index:2147483647;pointer-events:none;box-sizing:content-box';
+                  document.documentElement.appendChild(d); return ''; }})()",
+                x - 6,
+                y - 6,
+                w + 4,
+                h + 4
+            ),
+            false,
+        );
+    }
+    let shot = screenshot(tab);
+    let _ = evaluate(tab, "(() => { const d = document.getElementById('__shopaudit_outline'); if (d) d.remove(); return ''; })()", false);
+    shot
+}
+
+fn screenshot(tab: &Tab) -> Option<String> {
+    let jpeg = tab
+        .capture_screenshot(
+            Page::CaptureScreenshotFormatOption::Jpeg,
+            Some(60),
+            None,
+            true,
+        )
+        .ok()?;
+    Some(format!(
+        "data:image/jpeg;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(jpeg)
+    ))
+}
+
+/// The pages worth a browser's time: the start page and one of each key kind.
+pub fn pages_to_visit(pages: &[crate::evidence::Page], most: usize) -> Vec<String> {
+    let mut kinds = HashSet::new();
+    let mut out = Vec::new();
+    for p in pages.iter().filter(|p| p.error.is_none()) {
+        let wanted = matches!(
+            p.kind.as_str(),
+            "home" | "contacts" | "product" | "cart" | "delivery"
+        );
+        if wanted && kinds.insert(p.kind.clone()) && out.len() < most {
+            out.push(p.final_url.clone().unwrap_or_else(|| p.url.clone()));
+        }
+    }
+    out
+}
