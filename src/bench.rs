@@ -27,40 +27,24 @@ pub struct Figure {
 /// Runs the benchmark; `pages` is the size of the generated store.
 pub async fn run(pages: usize) -> Result<Vec<Figure>> {
     let mut figures = Vec::new();
-    let mut add = |name: &str, value: String| {
-        figures.push(Figure {
-            name: name.into(),
-            value,
-        })
-    };
+    let mut add = |name: &str, value: String| figures.push(Figure { name: name.into(), value });
 
     let knowledge = Knowledge::load()?;
     let page = generated_page(7, pages.max(10), 100 * 1024);
-    let url = url::Url::parse("http://127.0.0.1/p/7.html")
-        .map_err(|e| crate::Error::Usage(e.to_string()))?;
+    let url = url::Url::parse("http://127.0.0.1/p/7.html").map_err(|e| crate::Error::Usage(e.to_string()))?;
     let rounds = 200;
     let started = Instant::now();
     for _ in 0..rounds {
         std::hint::black_box(extract::page(&page, &url, None, &knowledge));
     }
     let per_page = started.elapsed().as_secs_f64() * 1000.0 / f64::from(rounds);
-    add(
-        "extraction, one 100 KB page",
-        format!("{per_page:.2} ms (mean of {rounds})"),
-    );
+    add("extraction, one 100 KB page", format!("{per_page:.2} ms (mean of {rounds})"));
 
     let store = demo::start(0).await?;
     let scenario = demo::scenario(&store)?;
     let started = Instant::now();
     let report = crate::audit(&scenario, &Quiet).await?;
-    add(
-        "demo store audit",
-        format!(
-            "{} ms for {} pages",
-            started.elapsed().as_millis(),
-            report.pages.len()
-        ),
-    );
+    add("demo store audit", format!("{} ms for {} pages", started.elapsed().as_millis(), report.pages.len()));
 
     let generated = serve::serve(generated_store(pages), 0).await?;
     let mut scenario = Scenario::for_url(WebUrl(generated.url.clone()));
@@ -70,51 +54,31 @@ pub async fn run(pages: usize) -> Result<Vec<Figure>> {
     let secs = started.elapsed().as_secs_f64();
     add(
         &format!("generated store of {pages} pages"),
-        format!(
-            "{:.2} s, {:.0} pages/s ({} pages read)",
-            secs,
-            report.pages.len() as f64 / secs,
-            report.pages.len()
-        ),
+        format!("{:.2} s, {:.0} pages/s ({} pages read)", secs, report.pages.len() as f64 / secs, report.pages.len()),
     );
     if let Some(kb) = peak_rss_kb() {
-        add(
-            "peak memory (VmHWM)",
-            format!("{:.1} MB", kb as f64 / 1024.0),
-        );
+        add("peak memory (VmHWM)", format!("{:.1} MB", kb as f64 / 1024.0));
     }
     Ok(figures)
 }
 
 /// A store of `pages` pages, each about 30 KB, linking onwards.
 fn generated_store(pages: usize) -> Router {
-    Router::new()
-        .route(
-            "/",
-            get(move || async move { html(generated_page(0, pages, 30 * 1024)) }),
-        )
-        .route(
-            "/p/{file}",
-            get(move |Path(file): Path<String>| async move {
-                let n = file
-                    .trim_end_matches(".html")
-                    .parse::<usize>()
-                    .unwrap_or(usize::MAX);
-                if n < pages {
-                    html(generated_page(n, pages, 30 * 1024))
-                } else {
-                    serve::respond(StatusCode::NOT_FOUND, "text/html", Vec::new())
-                }
-            }),
-        )
+    Router::new().route("/", get(move || async move { html(generated_page(0, pages, 30 * 1024)) })).route(
+        "/p/{file}",
+        get(move |Path(file): Path<String>| async move {
+            let n = file.trim_end_matches(".html").parse::<usize>().unwrap_or(usize::MAX);
+            if n < pages {
+                html(generated_page(n, pages, 30 * 1024))
+            } else {
+                serve::respond(StatusCode::NOT_FOUND, "text/html", Vec::new())
+            }
+        }),
+    )
 }
 
 fn html(body: String) -> axum::response::Response {
-    serve::respond(
-        StatusCode::OK,
-        "text/html; charset=utf-8",
-        body.into_bytes(),
-    )
+    serve::respond(StatusCode::OK, "text/html; charset=utf-8", body.into_bytes())
 }
 
 /// A realistic page: header navigation, product cards, a footer with contacts and hours.

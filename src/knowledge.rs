@@ -12,32 +12,14 @@ use crate::extract::hours::Vocab;
 
 /// Every bundled data file, by the name shown in errors.
 const FILES: &[(&str, &str)] = &[
-    (
-        "probes/vendors.toml",
-        include_str!("../probes/vendors.toml"),
-    ),
+    ("probes/vendors.toml", include_str!("../probes/vendors.toml")),
     ("probes/stock.toml", include_str!("../probes/stock.toml")),
     ("probes/pages.toml", include_str!("../probes/pages.toml")),
-    (
-        "probes/contacts.toml",
-        include_str!("../probes/contacts.toml"),
-    ),
-    (
-        "probes/hours/ru.toml",
-        include_str!("../probes/hours/ru.toml"),
-    ),
-    (
-        "probes/hours/en.toml",
-        include_str!("../probes/hours/en.toml"),
-    ),
-    (
-        "probes/hours/el.toml",
-        include_str!("../probes/hours/el.toml"),
-    ),
-    (
-        "probes/hours/de.toml",
-        include_str!("../probes/hours/de.toml"),
-    ),
+    ("probes/contacts.toml", include_str!("../probes/contacts.toml")),
+    ("probes/hours/ru.toml", include_str!("../probes/hours/ru.toml")),
+    ("probes/hours/en.toml", include_str!("../probes/hours/en.toml")),
+    ("probes/hours/el.toml", include_str!("../probes/hours/el.toml")),
+    ("probes/hours/de.toml", include_str!("../probes/hours/de.toml")),
 ];
 
 /// The vendors' status scripts, by file name.
@@ -54,10 +36,7 @@ const STATUS_SCRIPTS: &[(&str, &str)] = &[
 ];
 
 fn status_script(name: &str) -> Option<&'static str> {
-    STATUS_SCRIPTS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, text)| *text)
+    STATUS_SCRIPTS.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
 }
 
 /// All data the extractors use, loaded and compiled once per process.
@@ -223,10 +202,7 @@ impl Knowledge {
             .filter(|(name, _)| name.starts_with("probes/hours/"))
             .map(|(name, _)| {
                 let lexicon: HoursLexicon = parse(name)?;
-                Vocab::new(&lexicon).map_err(|message| Error::Bundled {
-                    file: name,
-                    message,
-                })
+                Vocab::new(&lexicon).map_err(|message| Error::Bundled { file: name, message })
             })
             .collect::<Result<Vec<_>>>()?;
 
@@ -243,10 +219,7 @@ impl Knowledge {
                         .map(|s| {
                             scraper::Selector::parse(s)
                                 .map(|sel| (s.clone(), sel))
-                                .map_err(|e| Error::Bundled {
-                                    file,
-                                    message: format!("selector {s:?}: {e}"),
-                                })
+                                .map_err(|e| Error::Bundled { file, message: format!("selector {s:?}: {e}") })
                         })
                         .collect::<Result<_>>()?,
                     status_script: match &v.status {
@@ -268,13 +241,7 @@ impl Knowledge {
         let agencies = stock
             .agency
             .into_iter()
-            .map(|a| {
-                Ok(Agency {
-                    files: regexes(file, &a.files)?,
-                    metadata: regexes(file, &a.metadata)?,
-                    id: a.id,
-                })
-            })
+            .map(|a| Ok(Agency { files: regexes(file, &a.files)?, metadata: regexes(file, &a.metadata)?, id: a.id }))
             .collect::<Result<_>>()?;
         let file = "probes/pages.toml";
         let optional = |words: &[String]| {
@@ -287,19 +254,11 @@ impl Knowledge {
         let page_kinds = pages
             .kind
             .into_iter()
-            .map(|k| {
-                Ok(PageKindRule {
-                    text: optional(&k.text)?,
-                    url: optional(&k.url)?,
-                    id: k.id,
-                })
-            })
+            .map(|k| Ok(PageKindRule { text: optional(&k.text)?, url: optional(&k.url)?, id: k.id }))
             .collect::<Result<_>>()?;
         let file = "probes/contacts.toml";
         let compile_map = |map: BTreeMap<String, Vec<String>>| {
-            map.into_iter()
-                .map(|(id, patterns)| Ok((id, regexes(file, &patterns)?)))
-                .collect::<Result<Vec<_>>>()
+            map.into_iter().map(|(id, patterns)| Ok((id, regexes(file, &patterns)?))).collect::<Result<Vec<_>>>()
         };
         Ok(Knowledge {
             vendors,
@@ -319,14 +278,8 @@ fn parse<T: serde::de::DeserializeOwned>(file: &'static str) -> Result<T> {
         .iter()
         .find(|(name, _)| *name == file)
         .map(|(_, text)| *text)
-        .ok_or(Error::Bundled {
-            file,
-            message: "not bundled".into(),
-        })?;
-    toml::from_str(text).map_err(|e| Error::Bundled {
-        file,
-        message: e.to_string(),
-    })
+        .ok_or(Error::Bundled { file, message: "not bundled".into() })?;
+    toml::from_str(text).map_err(|e| Error::Bundled { file, message: e.to_string() })
 }
 
 /// One case-insensitive matcher for any of `words` (matched as plain text).
@@ -342,10 +295,7 @@ fn regexes(file: &'static str, patterns: &[String]) -> Result<Vec<Regex>> {
             RegexBuilder::new(p)
                 .case_insensitive(true)
                 .build()
-                .map_err(|e| Error::Bundled {
-                    file,
-                    message: e.to_string(),
-                })
+                .map_err(|e| Error::Bundled { file, message: e.to_string() })
         })
         .collect()
 }

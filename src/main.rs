@@ -108,21 +108,14 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SHOPAUDIT_LOG")
-                .unwrap_or_else(|_| "warn".into()),
+                .unwrap_or_else(|_| "warn,headless_chrome=error".into()),
         )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
-        Err(e) => {
-            return fail(&Error::Usage(format!(
-                "cannot start the async runtime: {e}"
-            )))
-        }
+        Err(e) => return fail(&Error::Usage(format!("cannot start the async runtime: {e}"))),
     };
     let outcome = runtime.block_on(async {
         tokio::select! {
@@ -144,15 +137,9 @@ fn main() -> ExitCode {
 
 fn fail(e: &Error) -> ExitCode {
     let (code, hint) = match e {
-        Error::Scenario { .. } => (
-            Exit::Usage,
-            "fix the scenario file; docs/SCENARIO.md lists every key",
-        ),
+        Error::Scenario { .. } => (Exit::Usage, "fix the scenario file; docs/SCENARIO.md lists every key"),
         Error::Usage(_) | Error::Client(_) => (Exit::Usage, "see `shopaudit --help`"),
-        Error::Unreachable { .. } => (
-            Exit::CannotRun,
-            "check the address, and that the site is up from this machine",
-        ),
+        Error::Unreachable { .. } => (Exit::CannotRun, "check the address, and that the site is up from this machine"),
         Error::Browser(_) => (
             Exit::CannotRun,
             "install Chromium (`apt-get install chromium`), pass --chrome PATH, or run with --no-browser",
@@ -160,24 +147,13 @@ fn fail(e: &Error) -> ExitCode {
         Error::Io { .. } => (Exit::CannotRun, "check the path and its permissions"),
         Error::Bundled { .. } => (Exit::CannotRun, "this build is broken; please report it"),
     };
-    eprintln!(
-        "{} {e}\n  {} {hint}",
-        style("error:").red().bold(),
-        style("hint:").dim()
-    );
+    eprintln!("{} {e}\n  {} {hint}", style("error:").red().bold(), style("hint:").dim());
     ExitCode::from(code as u8)
 }
 
 async fn run(cli: Cli) -> Result<Exit, Error> {
     match cli.command {
-        Command::Audit {
-            target,
-            out,
-            no_browser,
-            chrome,
-            no_email: _,
-            max_pages,
-        } => {
+        Command::Audit { target, out, no_browser, chrome, no_email: _, max_pages } => {
             let mut scenario = load_target(&target)?;
             if no_browser {
                 scenario.browser.enabled = false;
@@ -200,10 +176,7 @@ async fn run(cli: Cli) -> Result<Exit, Error> {
             let report = audit_with_progress(&scenario, out.quiet).await?;
             finish(&report, &out, scenario.checks.fail_on)?;
             if serve {
-                eprintln!(
-                    "Still serving the demo store at {}; Ctrl-C to stop.",
-                    store.url
-                );
+                eprintln!("Still serving the demo store at {}; Ctrl-C to stop.", store.url);
                 let _ = tokio::signal::ctrl_c().await;
             }
             // The demo fails checks on purpose; that is its point, not an error.
@@ -216,22 +189,14 @@ async fn run(cli: Cli) -> Result<Exit, Error> {
         }
         Command::Checks => {
             for c in CHECKS {
-                println!(
-                    "{:<24} {:<9} {}",
-                    style(c.id).bold(),
-                    c.severity.as_str(),
-                    c.title
-                );
+                println!("{:<24} {:<9} {}", style(c.id).bold(), c.severity.as_str(), c.title);
                 println!("{:<34} {}", "", style(c.description).dim());
             }
             Ok(Exit::Clean)
         }
         Command::Explain { id } => {
-            let c = shopaudit::checks::find(&id).ok_or_else(|| {
-                Error::Usage(format!(
-                    "no check has the id {id:?}; `shopaudit checks` lists them"
-                ))
-            })?;
+            let c = shopaudit::checks::find(&id)
+                .ok_or_else(|| Error::Usage(format!("no check has the id {id:?}; `shopaudit checks` lists them")))?;
             println!("{}  ({})\n", style(c.id).bold(), c.severity.as_str());
             println!("Passes:  {}\nFails:   {}\n", c.title, c.failure_title);
             println!("Why it matters: {}\n", c.description);
@@ -297,51 +262,29 @@ fn default_out(report: &Report) -> PathBuf {
         .store
         .name
         .chars()
-        .map(|c| {
-            if c.is_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
+        .map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
         .collect::<String>()
         .split('-')
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join("-");
-    Path::new("reports").join(format!(
-        "{}-{}",
-        slug,
-        report.run.started_at.format("%Y%m%d-%H%M%S")
-    ))
+    Path::new("reports").join(format!("{}-{}", slug, report.run.started_at.format("%Y%m%d-%H%M%S")))
 }
 
-fn finish(
-    report: &Report,
-    out: &OutputArgs,
-    scenario_fail_on: Option<Severity>,
-) -> Result<Exit, Error> {
+fn finish(report: &Report, out: &OutputArgs, scenario_fail_on: Option<Severity>) -> Result<Exit, Error> {
     let to_stdout = out.json.as_deref() == Some("-");
     let dir = out.out.clone().unwrap_or_else(|| default_out(report));
     let written = report::write(report, &dir, &out.format)?;
     match out.json.as_deref() {
         Some("-") => println!("{}", report::to_json(report)?),
-        Some(path) => std::fs::write(path, report::to_json(report)?)
-            .map_err(|e| Error::io("cannot write", path, e))?,
+        Some(path) => std::fs::write(path, report::to_json(report)?).map_err(|e| Error::io("cannot write", path, e))?,
         None => {}
     }
     if !out.quiet {
         summary(report, &written, to_stdout);
     }
-    let threshold = out
-        .fail_on
-        .or(scenario_fail_on)
-        .unwrap_or(Severity::Critical);
-    Ok(if report.fails_at(threshold) {
-        Exit::Failed
-    } else {
-        Exit::Clean
-    })
+    let threshold = out.fail_on.or(scenario_fail_on).unwrap_or(Severity::Critical);
+    Ok(if report.fails_at(threshold) { Exit::Failed } else { Exit::Clean })
 }
 
 /// The terminal summary: to stderr when stdout carries JSON, coloured only on a terminal.

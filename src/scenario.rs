@@ -208,9 +208,7 @@ impl TryFrom<RawMailServer> for MailServer {
             ));
         }
         let password = match (raw.password_env, raw.password_file) {
-            (Some(_), Some(_)) => {
-                return Err("give either password_env or password_file, not both".into())
-            }
+            (Some(_), Some(_)) => return Err("give either password_env or password_file, not both".into()),
             (Some(var), None) => Some(Secret::Env(var)),
             (None, Some(file)) => Some(Secret::File(file)),
             (None, None) => None,
@@ -350,11 +348,11 @@ impl<'de> Deserialize<'de> for Cadence {
             "every run" => Ok(Cadence::EveryRun),
             "daily" => Ok(Cadence::Every(Duration::from_secs(86_400))),
             "weekly" => Ok(Cadence::Every(Duration::from_secs(7 * 86_400))),
-            other => parse_duration(other)
-                .map(Cadence::Every)
-                .map_err(|_| serde::de::Error::custom(format!(
+            other => parse_duration(other).map(Cadence::Every).map_err(|_| {
+                serde::de::Error::custom(format!(
                     "{other:?} is not a cadence: use \"every run\", \"daily\", \"weekly\" or a duration such as \"3d\""
-                ))),
+                ))
+            }),
         }
     }
 }
@@ -369,9 +367,7 @@ impl<'de> Deserialize<'de> for Share {
         if (0.0..=1.0).contains(&v) {
             Ok(Share(v))
         } else {
-            Err(serde::de::Error::custom(format!(
-                "{v} is not a share between 0 and 1"
-            )))
+            Err(serde::de::Error::custom(format!("{v} is not a share between 0 and 1")))
         }
     }
 }
@@ -497,9 +493,7 @@ impl FromStr for CheckId {
         if crate::checks::find(s).is_some() {
             Ok(CheckId(s.to_string()))
         } else {
-            Err(format!(
-                "unknown check id {s:?}; `shopaudit checks` lists them"
-            ))
+            Err(format!("unknown check id {s:?}; `shopaudit checks` lists them"))
         }
     }
 }
@@ -524,22 +518,15 @@ impl fmt::Display for WebUrl {
 
 /// Parses "90s", "30m", "4h", "2d" (and anything humantime reads, such as "1h 30m").
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s.trim()).map_err(|e| {
-        format!("{s:?} is not a duration such as \"90s\", \"30m\", \"4h\" or \"2d\" ({e})")
-    })
+    humantime::parse_duration(s.trim())
+        .map_err(|e| format!("{s:?} is not a duration such as \"90s\", \"30m\", \"4h\" or \"2d\" ({e})"))
 }
 
 impl Scenario {
     /// The scenario `shopaudit audit URL` means: only `store.url`.
     pub fn for_url(url: WebUrl) -> Self {
         Scenario {
-            store: Store {
-                name: None,
-                url,
-                country: None,
-                timezone: None,
-                language: None,
-            },
+            store: Store { name: None, url, country: None, timezone: None, language: None },
             crawl: Crawl::default(),
             browser: Browser::default(),
             checks: Checks::default(),
@@ -553,10 +540,8 @@ impl Scenario {
 
     /// Parses scenario text; `path` is only used in error messages.
     pub fn parse(text: &str, path: &Path) -> Result<Self> {
-        toml::from_str(text).map_err(|e| Error::Scenario {
-            path: path.to_path_buf(),
-            message: e.to_string().trim_end().to_string(),
-        })
+        toml::from_str(text)
+            .map_err(|e| Error::Scenario { path: path.to_path_buf(), message: e.to_string().trim_end().to_string() })
     }
 
     /// Reads and parses a scenario file.
@@ -564,19 +549,13 @@ impl Scenario {
         let bytes = std::fs::read(path).map_err(|e| Error::io("cannot read scenario", path, e))?;
         let text = String::from_utf8(bytes).map_err(|e| Error::Scenario {
             path: path.to_path_buf(),
-            message: format!(
-                "not UTF-8 text (first bad byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
+            message: format!("not UTF-8 text (first bad byte at offset {})", e.utf8_error().valid_up_to()),
         })?;
         Self::parse(&text, path)
     }
 
     /// The store's display name: `store.name`, else the host.
     pub fn store_name(&self) -> String {
-        self.store
-            .name
-            .clone()
-            .unwrap_or_else(|| self.store.url.0.host_str().unwrap_or("store").to_string())
+        self.store.name.clone().unwrap_or_else(|| self.store.url.0.host_str().unwrap_or("store").to_string())
     }
 }

@@ -30,12 +30,9 @@ impl Drop for Served {
 /// Serves `router` on a free loopback port (or `port` if given).
 pub async fn serve(router: Router, port: u16) -> Result<Served> {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| Error::io("cannot listen on", addr.to_string(), e))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| Error::io("cannot listen on", addr.to_string(), e))?;
+    let listener =
+        tokio::net::TcpListener::bind(addr).await.map_err(|e| Error::io("cannot listen on", addr.to_string(), e))?;
+    let local = listener.local_addr().map_err(|e| Error::io("cannot listen on", addr.to_string(), e))?;
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(async move {
         let _ = axum::serve(listener, router)
@@ -45,10 +42,7 @@ pub async fn serve(router: Router, port: u16) -> Result<Served> {
             .await;
     });
     let url = Url::parse(&format!("http://{local}/")).map_err(|e| Error::Usage(e.to_string()))?;
-    Ok(Served {
-        url,
-        stop: Some(stop),
-    })
+    Ok(Served { url, stop: Some(stop) })
 }
 
 /// A router that serves the files of an embedded folder; `/` and folders serve `index.html`.
@@ -59,16 +53,8 @@ pub fn embedded(dir: &'static Dir<'static>) -> Router {
             path.push_str("index.html");
         }
         match dir.get_file(&path) {
-            Some(file) => respond(
-                StatusCode::OK,
-                content_type(&path),
-                file.contents().to_vec(),
-            ),
-            None => respond(
-                StatusCode::NOT_FOUND,
-                "text/html; charset=utf-8",
-                b"<h1>Not found</h1>".to_vec(),
-            ),
+            Some(file) => respond(StatusCode::OK, content_type(&path), file.contents().to_vec()),
+            None => respond(StatusCode::NOT_FOUND, "text/html; charset=utf-8", b"<h1>Not found</h1>".to_vec()),
         }
     })
 }
@@ -85,13 +71,7 @@ pub fn respond(status: StatusCode, content_type: &str, body: Vec<u8>) -> Respons
 /// The Content-Type for a file name. HTML is sent without a charset, like a bare static
 /// server, so pages must say their own (which is what the charset detection is for).
 pub fn content_type(path: &str) -> &'static str {
-    match path
-        .rsplit('.')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase()
-        .as_str()
-    {
+    match path.rsplit('.').next().unwrap_or_default().to_ascii_lowercase().as_str() {
         "html" | "htm" => "text/html",
         "css" => "text/css",
         "js" => "text/javascript",

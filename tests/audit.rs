@@ -9,22 +9,12 @@ use shopaudit::Outcome::{Fail, NotApplicable, Pass, Warn};
 
 #[tokio::test]
 async fn russian_store_in_windows_1251_and_koi8_r() {
-    let r = audit_store("ru-cp1251", |s| {
-        s.store.country = Some("RU".parse().unwrap())
-    })
-    .await;
+    let r = audit_store("ru-cp1251", |s| s.store.country = Some("RU".parse().unwrap())).await;
     let home = &r.pages[0];
     assert_eq!(home.charset.as_deref(), Some("windows-1251"));
     assert_eq!(home.title.as_deref(), Some("Обувь Москва"));
-    let dostavka = r
-        .pages
-        .iter()
-        .find(|p| p.url.ends_with("dostavka.html"))
-        .unwrap();
-    assert!(
-        dostavka.charset.as_deref().unwrap().starts_with("KOI8"),
-        "{dostavka:?}"
-    );
+    let dostavka = r.pages.iter().find(|p| p.url.ends_with("dostavka.html")).unwrap();
+    assert!(dostavka.charset.as_deref().unwrap().starts_with("KOI8"), "{dostavka:?}");
     assert_eq!(dostavka.kind, "delivery");
 
     let ev = &r.evidence;
@@ -33,30 +23,12 @@ async fn russian_store_in_windows_1251_and_koi8_r() {
     assert_eq!(ev.contacts.messengers, ["telegram"]);
     assert_eq!(ev.contacts.social, ["vk"]);
     assert_eq!(ev.chat.vendors, ["jivo"]);
-    let support = ev
-        .hours
-        .iter()
-        .find(|h| h.channel == Channel::Support)
-        .unwrap();
-    assert_eq!(
-        support.text,
-        "Служба поддержки: Пн–Пт с 9:00 до 18:00, перерыв 13–14"
-    );
-    assert_eq!(
-        support.opening_hours.as_deref(),
-        Some("Mo-Fr 09:00-13:00,14:00-18:00")
-    );
-    let chat = ev
-        .hours
-        .iter()
-        .find(|h| h.channel == Channel::Chat)
-        .unwrap();
+    let support = ev.hours.iter().find(|h| h.channel == Channel::Support).unwrap();
+    assert_eq!(support.text, "Служба поддержки: Пн–Пт с 9:00 до 18:00, перерыв 13–14");
+    assert_eq!(support.opening_hours.as_deref(), Some("Mo-Fr 09:00-13:00,14:00-18:00"));
+    let chat = ev.hours.iter().find(|h| h.channel == Channel::Chat).unwrap();
     assert_eq!(chat.opening_hours.as_deref(), Some("Mo-Su 10:00-22:00"));
-    let store = ev
-        .hours
-        .iter()
-        .find(|h| h.channel == Channel::Store)
-        .unwrap();
+    let store = ev.hours.iter().find(|h| h.channel == Channel::Store).unwrap();
     assert_eq!(store.opening_hours.as_deref(), Some("24/7"));
 
     assert_eq!(outcome(&r, "chat.present"), Pass);
@@ -68,11 +40,7 @@ async fn russian_store_in_windows_1251_and_koi8_r() {
     assert_eq!(outcome(&r, "hours.on_home"), Pass);
     assert_eq!(outcome(&r, "site.privacy_policy"), Pass);
     assert_eq!(outcome(&r, "selfservice.faq"), Pass);
-    assert_eq!(
-        outcome(&r, "site.https"),
-        Fail,
-        "loopback fixtures are plain HTTP"
-    );
+    assert_eq!(outcome(&r, "site.https"), Fail, "loopback fixtures are plain HTTP");
     assert_eq!(outcome(&r, "photos.no_stock_staff"), NotApplicable);
 }
 
@@ -91,88 +59,35 @@ async fn good_english_store_passes_and_real_staff_photo_is_not_stock() {
         "site.privacy_policy",
         "selfservice.faq",
     ] {
-        assert_eq!(
-            outcome(&r, check),
-            Pass,
-            "{check}: {:?}",
-            r.findings.iter().find(|f| f.check == check)
-        );
+        assert_eq!(outcome(&r, check), Pass, "{check}: {:?}", r.findings.iter().find(|f| f.check == check));
     }
     let ev = &r.evidence;
     assert_eq!(ev.chat.vendors, ["livechat"]);
-    assert_eq!(
-        ev.hours[0].opening_hours.as_deref(),
-        Some("Mo-Fr 09:00-17:00")
-    );
+    assert_eq!(ev.hours[0].opening_hours.as_deref(), Some("Mo-Fr 09:00-17:00"));
     assert_eq!(ev.contacts.phones, ["+442079460000"]);
-    let julia = ev
-        .images
-        .iter()
-        .find(|i| i.url.ends_with("julia-support.jpg"))
-        .unwrap();
+    let julia = ev.images.iter().find(|i| i.url.ends_with("julia-support.jpg")).unwrap();
     assert!(julia.staff && julia.stock.is_none());
-    assert!(
-        julia
-            .credits
-            .iter()
-            .any(|c| c == "exif: © 2024 Julia Ivanova"),
-        "{:?}",
-        julia.credits
-    );
-    assert!(
-        julia.phash.is_some()
-            && julia
-                .thumbnail
-                .as_deref()
-                .unwrap()
-                .starts_with("data:image/jpeg;base64,")
-    );
-    assert_eq!(
-        r.summary.fail,
-        1,
-        "only site.https fails: {:?}",
-        r.problems()
-    );
+    assert!(julia.credits.iter().any(|c| c == "exif: © 2024 Julia Ivanova"), "{:?}", julia.credits);
+    assert!(julia.phash.is_some() && julia.thumbnail.as_deref().unwrap().starts_with("data:image/jpeg;base64,"));
+    assert_eq!(r.summary.fail, 1, "only site.https fails: {:?}", r.problems());
 }
 
 #[tokio::test]
 async fn greek_and_german_stores() {
     let el = audit_store("el-store", |_| {}).await;
-    assert_eq!(
-        el.evidence.contacts.phones,
-        ["+302101234567"],
-        "country guessed from lang=el"
-    );
-    assert_eq!(
-        el.evidence.hours[0].opening_hours.as_deref(),
-        Some("Mo-Fr 09:00-17:00")
-    );
+    assert_eq!(el.evidence.contacts.phones, ["+302101234567"], "country guessed from lang=el");
+    assert_eq!(el.evidence.hours[0].opening_hours.as_deref(), Some("Mo-Fr 09:00-17:00"));
     assert_eq!(el.evidence.hours[0].channel, Channel::Support);
-    assert_eq!(
-        outcome(&el, "hours.on_home"),
-        Pass,
-        "one click away, on Επικοινωνία"
-    );
+    assert_eq!(outcome(&el, "hours.on_home"), Pass, "one click away, on Επικοινωνία");
     assert_eq!(outcome(&el, "selfservice.faq"), Pass);
     assert_eq!(outcome(&el, "site.privacy_policy"), Fail);
     assert_eq!(outcome(&el, "chat.present"), Fail);
 
     let de = audit_store("de-store", |_| {}).await;
-    assert_eq!(
-        de.evidence.contacts.emails,
-        ["service@schuhe-berlin.example"]
-    );
+    assert_eq!(de.evidence.contacts.emails, ["service@schuhe-berlin.example"]);
     assert_eq!(de.evidence.contacts.phones, ["+49301234567"]);
-    assert_eq!(
-        de.evidence.hours.len(),
-        1,
-        "\"So erreichen Sie uns\" is not Sunday: {:?}",
-        de.evidence.hours
-    );
-    assert_eq!(
-        de.evidence.hours[0].opening_hours.as_deref(),
-        Some("Mo-Fr 08:00-18:00")
-    );
+    assert_eq!(de.evidence.hours.len(), 1, "\"So erreichen Sie uns\" is not Sunday: {:?}", de.evidence.hours);
+    assert_eq!(de.evidence.hours[0].opening_hours.as_deref(), Some("Mo-Fr 08:00-18:00"));
     assert_eq!(outcome(&de, "site.privacy_policy"), Pass);
     assert_eq!(outcome(&de, "contacts.channels"), Fail);
 }
@@ -181,22 +96,9 @@ async fn greek_and_german_stores() {
 async fn too_many_addresses_warn() {
     let r = audit_store("many-emails", |_| {}).await;
     assert_eq!(outcome(&r, "contacts.single_email"), Warn);
-    let f = r
-        .findings
-        .iter()
-        .find(|f| f.check == "contacts.single_email")
-        .unwrap();
-    assert_eq!(
-        f.evidence.len(),
-        6,
-        "press@ is not for customers: {:?}",
-        f.evidence
-    );
-    assert_eq!(
-        outcome(&r, "contacts.on_home"),
-        Pass,
-        "a contacts link on the home page is enough"
-    );
+    let f = r.findings.iter().find(|f| f.check == "contacts.single_email").unwrap();
+    assert_eq!(f.evidence.len(), 6, "press@ is not for customers: {:?}", f.evidence);
+    assert_eq!(outcome(&r, "contacts.on_home"), Pass, "a contacts link on the home page is enough");
 }
 
 #[tokio::test]
@@ -218,32 +120,13 @@ async fn commented_snippet_and_blog_mentions_are_not_a_chat() {
 async fn stock_staff_photos_by_every_signal() {
     let r = audit_store("stock-photos", |_| {}).await;
     let stock = |name: &str| {
-        let i = r
-            .evidence
-            .images
-            .iter()
-            .find(|i| i.url.ends_with(name))
-            .unwrap();
-        i.stock
-            .as_ref()
-            .map(|s| (s.agency.clone(), s.signals.clone()))
+        let i = r.evidence.images.iter().find(|i| i.url.ends_with(name)).unwrap();
+        i.stock.as_ref().map(|s| (s.agency.clone(), s.signals.clone()))
     };
-    assert_eq!(
-        stock("stock-iptc.jpg"),
-        Some(("shutterstock".into(), vec!["iptc".into()]))
-    );
-    assert_eq!(
-        stock("stock-xmp.jpg"),
-        Some(("istock".into(), vec!["xmp".into()]))
-    );
-    assert_eq!(
-        stock("stock-exif.jpg"),
-        Some(("depositphotos".into(), vec!["exif".into()]))
-    );
-    assert_eq!(
-        stock("iStock-1165248386.jpg"),
-        Some(("istock".into(), vec!["filename".into()]))
-    );
+    assert_eq!(stock("stock-iptc.jpg"), Some(("shutterstock".into(), vec!["iptc".into()])));
+    assert_eq!(stock("stock-xmp.jpg"), Some(("istock".into(), vec!["xmp".into()])));
+    assert_eq!(stock("stock-exif.jpg"), Some(("depositphotos".into(), vec!["exif".into()])));
+    assert_eq!(stock("iStock-1165248386.jpg"), Some(("istock".into(), vec!["filename".into()])));
     assert_eq!(stock("own-copyright.jpg"), None);
     assert_eq!(outcome(&r, "photos.no_stock_staff"), Fail);
 }
@@ -262,76 +145,35 @@ async fn store_without_contacts_fails_the_contact_checks() {
 
 #[tokio::test]
 async fn broken_pages_are_recorded_and_the_audit_goes_on() {
-    let r = audit_store("broken", |s| {
-        s.crawl.timeout = shopaudit::scenario::Span(std::time::Duration::from_secs(1))
-    })
-    .await;
+    let r =
+        audit_store("broken", |s| s.crawl.timeout = shopaudit::scenario::Span(std::time::Duration::from_secs(1))).await;
     let page = |suffix: &str| {
-        r.pages
-            .iter()
-            .find(|p| p.url.ends_with(suffix))
-            .unwrap_or_else(|| panic!("{suffix} not crawled"))
+        r.pages.iter().find(|p| p.url.ends_with(suffix)).unwrap_or_else(|| panic!("{suffix} not crawled"))
     };
-    assert!(
-        page("/loop-a")
-            .error
-            .as_deref()
-            .unwrap()
-            .contains("redirect loop"),
-        "{:?}",
-        page("/loop-a")
-    );
+    assert!(page("/loop-a").error.as_deref().unwrap().contains("redirect loop"), "{:?}", page("/loop-a"));
     assert_eq!(page("/slow.html").error.as_deref(), Some("timed out"));
     assert_eq!(page("/missing.html").error.as_deref(), Some("HTTP 404"));
     let huge = page("/huge.html");
     assert!(huge.truncated && huge.bytes == 5 * 1024 * 1024, "{huge:?}");
-    assert!(r
-        .evidence
-        .contacts
-        .emails
-        .contains(&"huge-contacts@broken.example".to_string()));
-    assert!(
-        !r.evidence
-            .contacts
-            .emails
-            .contains(&"tail@broken.example".to_string()),
-        "cut off"
-    );
-    assert_eq!(
-        outcome(&r, "contacts.single_email"),
-        Pass,
-        "the rest of the audit still ran"
-    );
+    assert!(r.evidence.contacts.emails.contains(&"huge-contacts@broken.example".to_string()));
+    assert!(!r.evidence.contacts.emails.contains(&"tail@broken.example".to_string()), "cut off");
+    assert_eq!(outcome(&r, "contacts.single_email"), Pass, "the rest of the audit still ran");
 }
 
 #[tokio::test]
 async fn skipped_checks_are_not_reported() {
-    let r = audit_store("no-contacts", |s| {
-        s.checks.skip = vec!["site.https".parse().unwrap()]
-    })
-    .await;
+    let r = audit_store("no-contacts", |s| s.checks.skip = vec!["site.https".parse().unwrap()]).await;
     assert!(r.findings.iter().all(|f| f.check != "site.https"));
     assert_eq!(
-        r.summary.pass
-            + r.summary.fail
-            + r.summary.warn
-            + r.summary.not_applicable
-            + r.summary.error,
+        r.summary.pass + r.summary.fail + r.summary.warn + r.summary.not_applicable + r.summary.error,
         r.findings.len()
     );
 }
 
 #[tokio::test]
 async fn key_pages_are_audited_without_links() {
-    let r = audit_store("no-contacts", |s| {
-        s.crawl.key_pages = vec!["/hidden-contacts.html".into()]
-    })
-    .await;
-    let hidden = r
-        .pages
-        .iter()
-        .find(|p| p.url.ends_with("/hidden-contacts.html"))
-        .unwrap();
+    let r = audit_store("no-contacts", |s| s.crawl.key_pages = vec!["/hidden-contacts.html".into()]).await;
+    let hidden = r.pages.iter().find(|p| p.url.ends_with("/hidden-contacts.html")).unwrap();
     assert_eq!(hidden.depth, None);
     assert_eq!(hidden.error.as_deref(), Some("HTTP 404"));
 }
@@ -339,27 +181,12 @@ async fn key_pages_are_audited_without_links() {
 #[tokio::test]
 async fn https_store_with_redirect_passes_site_https() {
     let tls = common::serve_tls_store("en-good").await;
-    let r = audit_store_at(tls.http_url.clone(), |s| {
-        s.crawl.ca_file = Some(tls.ca_file.display().to_string())
-    })
-    .await;
-    assert!(
-        r.pages[0]
-            .final_url
-            .as_deref()
-            .unwrap()
-            .starts_with("https://localhost:"),
-        "{:?}",
-        r.pages[0]
-    );
+    let r = audit_store_at(tls.http_url.clone(), |s| s.crawl.ca_file = Some(tls.ca_file.display().to_string())).await;
+    assert!(r.pages[0].final_url.as_deref().unwrap().starts_with("https://localhost:"), "{:?}", r.pages[0]);
     assert!(r.evidence.site.https);
     assert_eq!(r.evidence.site.http_redirects_to_https, Some(true));
     assert_eq!(outcome(&r, "site.https"), Pass);
-    assert!(
-        r.pages.len() > 3,
-        "the crawl continued on the HTTPS origin: {:?}",
-        r.pages
-    );
+    assert!(r.pages.len() > 3, "the crawl continued on the HTTPS origin: {:?}", r.pages);
     assert_eq!(r.summary.fail, 0, "{:?}", r.problems());
 }
 
@@ -367,16 +194,8 @@ async fn https_store_with_redirect_passes_site_https() {
 async fn untrusted_certificate_is_unreachable_with_the_reason() {
     let tls = common::serve_tls_store("en-good").await;
     let scenario = shopaudit::Scenario::for_url(shopaudit::scenario::WebUrl(tls.https_url.clone()));
-    let err = shopaudit::audit(&scenario, &shopaudit::Quiet)
-        .await
-        .unwrap_err();
+    let err = shopaudit::audit(&scenario, &shopaudit::Quiet).await.unwrap_err();
     let message = err.to_string();
-    assert!(
-        matches!(err, shopaudit::Error::Unreachable { .. }),
-        "{message}"
-    );
-    assert!(
-        message.contains("certificate") || message.contains("UnknownIssuer"),
-        "{message}"
-    );
+    assert!(matches!(err, shopaudit::Error::Unreachable { .. }), "{message}");
+    assert!(message.contains("certificate") || message.contains("UnknownIssuer"), "{message}");
 }

@@ -9,11 +9,7 @@ use std::process::{Command, Output};
 use common::serve_store;
 
 fn shopaudit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_shopaudit"))
-        .args(args)
-        .env_remove("SHOPAUDIT_LOG")
-        .output()
-        .expect("binary runs")
+    Command::new(env!("CARGO_BIN_EXE_shopaudit")).args(args).env_remove("SHOPAUDIT_LOG").output().expect("binary runs")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -22,11 +18,7 @@ fn text(bytes: &[u8]) -> String {
 
 /// Runs the binary on a separate thread so the fixture server keeps serving meanwhile.
 async fn run(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        shopaudit(&args.iter().map(String::as_str).collect::<Vec<_>>())
-    })
-    .await
-    .unwrap()
+    tokio::task::spawn_blocking(move || shopaudit(&args.iter().map(String::as_str).collect::<Vec<_>>())).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -43,12 +35,7 @@ async fn audit_writes_three_reports_and_exits_by_severity() {
         "--quiet".into(),
     ])
     .await;
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "site.https is critical and fails on loopback: {}",
-        text(&o.stderr)
-    );
+    assert_eq!(o.status.code(), Some(1), "site.https is critical and fails on loopback: {}", text(&o.stderr));
     for file in ["report.json", "report.md", "report.html"] {
         assert!(out.path().join(file).is_file(), "{file}");
     }
@@ -56,11 +43,7 @@ async fn audit_writes_three_reports_and_exits_by_severity() {
         serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
     assert_eq!(json["schema"], "shopaudit/report/v1");
     assert_eq!(json["tool"]["name"], "shopaudit");
-    assert_eq!(
-        json["run"]["probes"],
-        serde_json::json!(["static"]),
-        "--no-browser"
-    );
+    assert_eq!(json["run"]["probes"], serde_json::json!(["static"]), "--no-browser");
     assert!(json["evidence"]["ux"].is_null() && json["evidence"]["chat"]["visible"].is_null());
     assert_eq!(json["evidence"]["chat"]["status"], "unknown");
 
@@ -81,20 +64,11 @@ async fn audit_writes_three_reports_and_exits_by_severity() {
     let scenario = out.path().join("s.toml");
     std::fs::write(
         &scenario,
-        format!(
-            "[store]\nurl = \"{}\"\n[browser]\nenabled = false\n[checks]\nskip = [\"site.https\"]\n",
-            store.url
-        ),
+        format!("[store]\nurl = \"{}\"\n[browser]\nenabled = false\n[checks]\nskip = [\"site.https\"]\n", store.url),
     )
     .unwrap();
-    let clean = run(vec![
-        "audit".into(),
-        scenario.to_str().unwrap().into(),
-        "--out".into(),
-        dir,
-        "--quiet".into(),
-    ])
-    .await;
+    let clean =
+        run(vec!["audit".into(), scenario.to_str().unwrap().into(), "--out".into(), dir, "--quiet".into()]).await;
     assert_eq!(clean.status.code(), Some(0), "{}", text(&clean.stderr));
 }
 
@@ -116,10 +90,7 @@ async fn json_to_stdout_for_pipes() {
     .await;
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("stdout is only JSON");
     assert_eq!(json["summary"]["warn"], 1);
-    assert!(
-        text(&o.stderr).contains("contacts.single_email"),
-        "the summary goes to stderr"
-    );
+    assert!(text(&o.stderr).contains("contacts.single_email"), "the summary goes to stderr");
     assert!(out.path().join("report.md").is_file() && !out.path().join("report.html").exists());
 }
 
@@ -138,56 +109,28 @@ async fn html_and_markdown_escape_what_the_store_wrote() {
     .await;
     assert!(o.status.code().is_some());
     let json = std::fs::read_to_string(out.path().join("report.json")).unwrap();
-    assert!(
-        json.contains("<script>alert(3)</script>"),
-        "the evidence keeps the store's text as it was"
-    );
+    assert!(json.contains("<script>alert(3)</script>"), "the evidence keeps the store's text as it was");
     let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
-    assert_eq!(
-        html.matches("<script").count(),
-        0,
-        "no script element at all in the report"
-    );
-    assert!(
-        !html.contains("<img src=x"),
-        "no live element from the store"
-    );
-    assert!(
-        html.contains("&lt;img src=x onerror=alert(2)&gt;"),
-        "shown as text"
-    );
+    assert_eq!(html.matches("<script").count(), 0, "no script element at all in the report");
+    assert!(!html.contains("<img src=x"), "no live element from the store");
+    assert!(html.contains("&lt;img src=x onerror=alert(2)&gt;"), "shown as text");
     assert!(!html.contains("src=\"javascript:"), "no javascript: URL");
     assert!(
         html.contains("&lt;script&gt;alert(3)&lt;&#x2f;script&gt;")
             || html.contains("&lt;script&gt;alert(3)&lt;/script&gt;")
     );
-    assert!(
-        !html.contains("http://") || !html.contains("<link"),
-        "no external resources"
-    );
+    assert!(!html.contains("http://") || !html.contains("<link"), "no external resources");
     let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
     assert!(!md.contains("<script>"), "markdown escapes too");
 }
 
 #[test]
 fn unreachable_store_is_exit_3_with_one_sentence() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let o = shopaudit(&[
-        "audit",
-        &format!("http://127.0.0.1:{port}/"),
-        "--no-browser",
-        "-q",
-    ]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let o = shopaudit(&["audit", &format!("http://127.0.0.1:{port}/"), "--no-browser", "-q"]);
     assert_eq!(o.status.code(), Some(3));
     let err = text(&o.stderr);
-    assert!(
-        err.contains(&format!("cannot reach http://127.0.0.1:{port}/")),
-        "{err}"
-    );
+    assert!(err.contains(&format!("cannot reach http://127.0.0.1:{port}/")), "{err}");
     assert!(err.to_lowercase().contains("refused"), "{err}");
 }
 
@@ -210,10 +153,7 @@ fn broken_scenarios_say_line_and_column() {
         let o = shopaudit(&["audit", path.to_str().unwrap(), "--no-browser", "-q"]);
         let err = text(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "case {i}: {err}");
-        assert!(
-            err.contains(place) && err.contains(message),
-            "case {i}: {err}"
-        );
+        assert!(err.contains(place) && err.contains(message), "case {i}: {err}");
         assert!(!err.contains("panicked"), "case {i}: {err}");
     }
     let missing = shopaudit(&["audit", "no/such/scenario.toml"]);
@@ -239,8 +179,7 @@ fn demo_runs_and_recheck_reproduces_it_offline() {
     let o = shopaudit(&["demo", "--out", out.path().to_str().unwrap(), "-q"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let saved = out.path().join("report.json");
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
     let outcome = |r: &serde_json::Value, id: &str| {
         r["findings"]
             .as_array()
@@ -249,14 +188,8 @@ fn demo_runs_and_recheck_reproduces_it_offline() {
             .find(|f| f["check"] == id)
             .map(|f| f["outcome"].as_str().unwrap().to_string())
     };
-    assert_eq!(
-        outcome(&report, "photos.no_stock_staff").as_deref(),
-        Some("fail")
-    );
-    assert_eq!(
-        outcome(&report, "contacts.single_email").as_deref(),
-        Some("warn")
-    );
+    assert_eq!(outcome(&report, "photos.no_stock_staff").as_deref(), Some("fail"));
+    assert_eq!(outcome(&report, "contacts.single_email").as_deref(), Some("warn"));
     assert_eq!(outcome(&report, "chat.present").as_deref(), Some("pass"));
     assert_eq!(outcome(&report, "hours.posted").as_deref(), Some("pass"));
 
@@ -271,11 +204,7 @@ fn demo_runs_and_recheck_reproduces_it_offline() {
         "--format",
         "json",
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "the demo's site.https failure is critical"
-    );
+    assert_eq!(o.status.code(), Some(1), "the demo's site.https failure is critical");
     let rechecked: serde_json::Value =
         serde_json::from_slice(&std::fs::read(again.path().join("report.json")).unwrap()).unwrap();
     assert_eq!(rechecked["findings"], report["findings"]);

@@ -4,9 +4,7 @@ use super::{browser_visits, list, read_pages, where_, Check, Input, Severity, Ve
 use crate::evidence::ChatStatus;
 
 /// Pages on which a buyer expects to find the chat.
-const KEY_KINDS: &[&str] = &[
-    "home", "product", "delivery", "cart", "contacts", "terms", "returns",
-];
+const KEY_KINDS: &[&str] = &["home", "product", "delivery", "cart", "contacts", "terms", "returns"];
 
 pub const PRESENT: Check = Check {
     id: "chat.present",
@@ -28,16 +26,8 @@ fn present(input: &Input<'_>) -> Verdict {
         );
     }
     Verdict::pass(
-        format!(
-            "{} embedded on {} of {read} pages read.",
-            chat.vendors.join(" and "),
-            chat.pages.len()
-        ),
-        chat.embeds
-            .iter()
-            .map(|e| format!("{} on {} ({}: {})", e.vendor, e.page, e.how, e.matched))
-            .take(10)
-            .collect(),
+        format!("{} embedded on {} of {read} pages read.", chat.vendors.join(" and "), chat.pages.len()),
+        chat.embeds.iter().map(|e| format!("{} on {} ({}: {})", e.vendor, e.page, e.how, e.matched)).take(10).collect(),
     )
 }
 
@@ -72,12 +62,7 @@ fn on_every_page(input: &Input<'_>) -> Verdict {
         )
     } else {
         Verdict::fail(
-            format!(
-                "The widget is missing on {} of {} key pages: {}.",
-                missing.len(),
-                key.len(),
-                list(&missing, 3)
-            ),
+            format!("The widget is missing on {} of {} key pages: {}.", missing.len(), key.len(), list(&missing, 3)),
             missing,
         )
     }
@@ -112,32 +97,18 @@ fn visible(input: &Input<'_>) -> Verdict {
                     where_(v),
                     chat.vendor
                 )),
-                Some(l) if !l.problems.is_empty() => problems.push(format!(
-                    "{}: {} launcher {}",
-                    where_(v),
-                    chat.vendor,
-                    l.problems.join(", ")
-                )),
+                Some(l) if !l.problems.is_empty() => {
+                    problems.push(format!("{}: {} launcher {}", where_(v), chat.vendor, l.problems.join(", ")))
+                }
                 Some(_) => fine.push(where_(v)),
             }
         }
     }
     if problems.is_empty() {
-        Verdict::pass(
-            format!(
-                "The launcher is visible on the first screen in all {} visits.",
-                fine.len()
-            ),
-            fine,
-        )
+        Verdict::pass(format!("The launcher is visible on the first screen in all {} visits.", fine.len()), fine)
     } else {
         Verdict::fail(
-            format!(
-                "{} of {} visits: {}.",
-                problems.len(),
-                problems.len() + fine.len(),
-                list(&problems, 2)
-            ),
+            format!("{} of {} visits: {}.", problems.len(), problems.len() + fine.len(), list(&problems, 2)),
             problems,
         )
     }
@@ -158,42 +129,27 @@ fn online(input: &Input<'_>) -> Verdict {
         Ok(v) => v,
         Err(verdict) => return verdict,
     };
-    let readings: Vec<(String, &crate::evidence::LiveChat)> = visits
-        .iter()
-        .flat_map(|v| v.chats.iter().map(move |c| (where_(v), c)))
-        .collect();
+    let readings: Vec<(String, &crate::evidence::LiveChat)> =
+        visits.iter().flat_map(|v| v.chats.iter().map(move |c| (where_(v), c))).collect();
     if readings.is_empty() {
         return Verdict::not_applicable("No chat widget came alive in the browser.");
     }
-    let evidence: Vec<String> = readings
-        .iter()
-        .map(|(w, c)| format!("{w}: {} ({})", c.vendor, c.status_how))
-        .collect();
-    let known: Vec<_> = readings
-        .iter()
-        .filter(|(_, c)| c.status != ChatStatus::Unknown)
-        .collect();
+    let evidence: Vec<String> = readings.iter().map(|(w, c)| format!("{w}: {} ({})", c.vendor, c.status_how)).collect();
+    let known: Vec<_> = readings.iter().filter(|(_, c)| c.status != ChatStatus::Unknown).collect();
     match known.first() {
         None => Verdict::not_applicable(format!(
             "The widget did not say whether operators are online: {}.",
             readings[0].1.status_how
         )),
-        Some(_) if known.iter().all(|(_, c)| c.status == ChatStatus::Online) => Verdict::pass(
-            format!(
-                "Operators were reported online ({}).",
-                known[0].1.status_how
-            ),
-            evidence,
-        ),
+        Some(_) if known.iter().all(|(_, c)| c.status == ChatStatus::Online) => {
+            Verdict::pass(format!("Operators were reported online ({}).", known[0].1.status_how), evidence)
+        }
         Some(_) => {
             let off = known
                 .iter()
                 .find(|(_, c)| c.status == ChatStatus::Offline)
                 .map_or_else(String::new, |(w, c)| format!("{w}: {}", c.status_how));
-            Verdict::fail(
-                format!("The chat reported operators offline: {off}."),
-                evidence,
-            )
+            Verdict::fail(format!("The chat reported operators offline: {off}."), evidence)
         }
     }
 }
@@ -219,9 +175,7 @@ fn offline_fallback(input: &Input<'_>) -> Verdict {
         .filter(|(_, c)| c.status == ChatStatus::Offline)
         .collect();
     if offline.is_empty() {
-        return Verdict::not_applicable(
-            "The chat was not offline, so there was no fallback to look for.",
-        );
+        return Verdict::not_applicable("The chat was not offline, so there was no fallback to look for.");
     }
     let dead: Vec<String> = offline
         .iter()
@@ -235,20 +189,12 @@ fn offline_fallback(input: &Input<'_>) -> Verdict {
         .collect();
     if !dead.is_empty() {
         Verdict::fail(
-            format!(
-                "Opened while offline, the widget offered no form to leave a message: {}.",
-                list(&dead, 2)
-            ),
+            format!("Opened while offline, the widget offered no form to leave a message: {}.", list(&dead, 2)),
             dead,
         )
     } else if !with_form.is_empty() {
-        Verdict::pass(
-            "Opened while offline, the widget offers a form to leave a message.",
-            with_form,
-        )
+        Verdict::pass("Opened while offline, the widget offers a form to leave a message.", with_form)
     } else {
-        Verdict::not_applicable(
-            "The offline widget's window could not be read (it lives in a frame of another site).",
-        )
+        Verdict::not_applicable("The offline widget's window could not be read (it lives in a frame of another site).")
     }
 }

@@ -27,19 +27,12 @@ fn on_home(input: &Input<'_>) -> Verdict {
         .filter(|m| m.page == home && matches!(m.kind, ContactKind::Email | ContactKind::Phone))
         .map(|m| m.value.clone())
         .collect();
-    let link = ev
-        .links
-        .iter()
-        .find(|l| l.kind == "contacts" && l.page == home);
+    let link = ev.links.iter().find(|l| l.kind == "contacts" && l.page == home);
     match (direct.is_empty(), link) {
         (false, _) => Verdict::pass(format!("The home page shows {}.", list(&direct, 3)), direct),
-        (true, Some(l)) => Verdict::pass(
-            format!(
-                "The home page links to contacts (\u{201c}{}\u{201d}).",
-                l.text
-            ),
-            vec![l.url.clone()],
-        ),
+        (true, Some(l)) => {
+            Verdict::pass(format!("The home page links to contacts (\u{201c}{}\u{201d}).", l.text), vec![l.url.clone()])
+        }
         (true, None) => Verdict::fail(
             "The home page shows no phone number or e-mail address and no link to a contacts page.",
             vec![home.to_string()],
@@ -58,10 +51,8 @@ pub const SINGLE_EMAIL: Check = Check {
 };
 
 fn single_email(input: &Input<'_>) -> Verdict {
-    let contact_pages: Vec<&str> = read_pages(input)
-        .filter(|(p, _)| p.kind == "contacts")
-        .map(|(_, url)| url)
-        .collect();
+    let contact_pages: Vec<&str> =
+        read_pages(input).filter(|(p, _)| p.kind == "contacts").map(|(_, url)| url).collect();
     if contact_pages.is_empty() {
         return Verdict::not_applicable("No contacts page was found.");
     }
@@ -75,25 +66,17 @@ fn single_email(input: &Input<'_>) -> Verdict {
         .map(|m| m.value.clone())
         .filter(|a| {
             let local = a.split('@').next().unwrap_or_default();
-            !stop.iter().any(|s| {
-                local == s
-                    || local.starts_with(&format!("{s}."))
-                    || local.starts_with(&format!("{s}-"))
-            })
+            !stop
+                .iter()
+                .any(|s| local == s || local.starts_with(&format!("{s}.")) || local.starts_with(&format!("{s}-")))
         })
         .collect();
     let addresses: Vec<String> = addresses.into_iter().collect();
     match addresses.len() {
         0 => Verdict::not_applicable("The contacts page shows no customer-facing e-mail address."),
-        1 | 2 => Verdict::pass(
-            format!("The contacts page gives {}.", addresses.join(" and ")),
-            addresses,
-        ),
+        1 | 2 => Verdict::pass(format!("The contacts page gives {}.", addresses.join(" and ")), addresses),
         n => Verdict::warn(
-            format!(
-                "The contacts page lists {n} addresses for customers: {}.",
-                list(&addresses, 6)
-            ),
+            format!("The contacts page lists {n} addresses for customers: {}.", list(&addresses, 6)),
             addresses,
         ),
     }

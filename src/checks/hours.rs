@@ -13,12 +13,7 @@ pub const POSTED: Check = Check {
 };
 
 fn posted(input: &Input<'_>) -> Verdict {
-    let on_site: Vec<_> = input
-        .evidence
-        .hours
-        .iter()
-        .filter(|h| h.page.is_some())
-        .collect();
+    let on_site: Vec<_> = input.evidence.hours.iter().filter(|h| h.page.is_some()).collect();
     if on_site.is_empty() {
         let promised = input.evidence.hours.iter().any(|h| h.page.is_none());
         let detail = if promised {
@@ -40,23 +35,13 @@ fn posted(input: &Input<'_>) -> Verdict {
             )
         })
         .collect();
-    let unread: Vec<String> = on_site
-        .iter()
-        .filter(|h| h.opening_hours.is_none())
-        .map(|h| format!("\u{201c}{}\u{201d}", h.text))
-        .collect();
+    let unread: Vec<String> =
+        on_site.iter().filter(|h| h.opening_hours.is_none()).map(|h| format!("\u{201c}{}\u{201d}", h.text)).collect();
     if unread.is_empty() {
-        Verdict::pass(
-            format!("{} hours statement(s) found and understood.", on_site.len()),
-            evidence,
-        )
+        Verdict::pass(format!("{} hours statement(s) found and understood.", on_site.len()), evidence)
     } else {
         Verdict::warn(
-            format!(
-                "Hours are published but {} could not be understood: {}.",
-                unread.len(),
-                list(&unread, 2)
-            ),
+            format!("Hours are published but {} could not be understood: {}.", unread.len(), list(&unread, 2)),
             evidence,
         )
     }
@@ -66,19 +51,15 @@ pub const ON_HOME: Check = Check {
     id: "hours.on_home",
     title: "Hours are easy to find",
     failure_title: "Hours are hard to find",
-    description: "Hours belong on the home page or one click away (the contacts page); buried deeper, buyers never see them.",
+    description:
+        "Hours belong on the home page or one click away (the contacts page); buried deeper, buyers never see them.",
     severity: Severity::Minor,
     reads: &["evidence.hours", "pages"],
     run: on_home,
 };
 
 fn on_home(input: &Input<'_>) -> Verdict {
-    let on_site: Vec<_> = input
-        .evidence
-        .hours
-        .iter()
-        .filter(|h| h.page.is_some())
-        .collect();
+    let on_site: Vec<_> = input.evidence.hours.iter().filter(|h| h.page.is_some()).collect();
     if on_site.is_empty() {
         return Verdict::not_applicable("No hours were found on the site.");
     }
@@ -86,22 +67,13 @@ fn on_home(input: &Input<'_>) -> Verdict {
         return Verdict::error("the start page was not read");
     };
     if let Some(h) = on_site.iter().find(|h| h.pages.iter().any(|p| p == home)) {
-        return Verdict::pass(
-            format!("The home page states \u{201c}{}\u{201d}.", h.text),
-            vec![home.to_string()],
-        );
+        return Verdict::pass(format!("The home page states \u{201c}{}\u{201d}.", h.text), vec![home.to_string()]);
     }
     let depth_of = |url: &str| {
-        input
-            .pages
-            .iter()
-            .find(|p| p.url == url || p.final_url.as_deref() == Some(url))
-            .and_then(|p| p.depth)
+        input.pages.iter().find(|p| p.url == url || p.final_url.as_deref() == Some(url)).and_then(|p| p.depth)
     };
-    if let Some((h, page)) = on_site
-        .iter()
-        .flat_map(|h| h.pages.iter().map(move |p| (h, p)))
-        .find(|(_, p)| depth_of(p) == Some(1))
+    if let Some((h, page)) =
+        on_site.iter().flat_map(|h| h.pages.iter().map(move |p| (h, p))).find(|(_, p)| depth_of(p) == Some(1))
     {
         return Verdict::pass(
             format!("Hours are one click from the home page, on {page}."),
@@ -109,8 +81,5 @@ fn on_home(input: &Input<'_>) -> Verdict {
         );
     }
     let pages: Vec<String> = on_site.iter().flat_map(|h| h.pages.clone()).collect();
-    Verdict::fail(
-        format!("Hours appear only deeper in the site: {}.", list(&pages, 3)),
-        pages,
-    )
+    Verdict::fail(format!("Hours appear only deeper in the site: {}.", list(&pages, 3)), pages)
 }

@@ -17,19 +17,7 @@ use crate::evidence::{Evidence, Page};
 use crate::knowledge::Knowledge;
 
 /// How much a failure hurts the store.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Worth knowing.
@@ -94,11 +82,7 @@ pub struct Verdict {
 
 impl Verdict {
     fn new(outcome: Outcome, detail: impl Into<String>, evidence: Vec<String>) -> Self {
-        Verdict {
-            outcome,
-            detail: detail.into(),
-            evidence,
-        }
+        Verdict { outcome, detail: detail.into(), evidence }
     }
     fn pass(detail: impl Into<String>, evidence: Vec<String>) -> Self {
         Self::new(Outcome::Pass, detail, evidence)
@@ -208,19 +192,12 @@ pub fn run(input: &Input<'_>, skip: &[String]) -> Vec<Finding> {
 
 /// Pages that were read (no error), with the URL they ended at.
 fn read_pages<'a>(input: &Input<'a>) -> impl Iterator<Item = (&'a Page, &'a str)> {
-    input
-        .pages
-        .iter()
-        .filter(|p| p.error.is_none())
-        .map(|p| (p, p.final_url.as_deref().unwrap_or(&p.url)))
+    input.pages.iter().filter(|p| p.error.is_none()).map(|p| (p, p.final_url.as_deref().unwrap_or(&p.url)))
 }
 
 /// The start page's final URL.
 fn home_url<'a>(input: &Input<'a>) -> Option<&'a str> {
-    input
-        .pages
-        .first()
-        .map(|p| p.final_url.as_deref().unwrap_or(&p.url))
+    input.pages.first().map(|p| p.final_url.as_deref().unwrap_or(&p.url))
 }
 
 /// The browser's successful visits, or the verdict to give when there are none: the browser
@@ -232,25 +209,12 @@ fn browser_visits<'a>(input: &Input<'a>) -> Result<Vec<&'a crate::evidence::Visi
         ));
     };
     if let Some(why) = &browser.error {
-        return Err(Verdict::error(format!(
-            "The browser could not look at the store: {why}"
-        )));
+        return Err(Verdict::error(format!("The browser could not look at the store: {why}")));
     }
-    let ok: Vec<_> = browser
-        .visits
-        .iter()
-        .filter(|v| v.error.is_none())
-        .collect();
+    let ok: Vec<_> = browser.visits.iter().filter(|v| v.error.is_none()).collect();
     if ok.is_empty() {
-        let why: Vec<String> = browser
-            .visits
-            .iter()
-            .filter_map(|v| v.error.clone())
-            .collect();
-        return Err(Verdict::error(format!(
-            "No page could be opened in the browser: {}.",
-            list(&why, 2)
-        )));
+        let why: Vec<String> = browser.visits.iter().filter_map(|v| v.error.clone()).collect();
+        return Err(Verdict::error(format!("No page could be opened in the browser: {}.", list(&why, 2))));
     }
     Ok(ok)
 }

@@ -20,40 +20,23 @@ fn no_stock_staff(input: &Input<'_>) -> Verdict {
     }
     let stock: Vec<String> = staff
         .iter()
-        .filter_map(|i| {
-            i.stock
-                .as_ref()
-                .map(|s| format!("{} ({}: {})", i.url, s.agency, s.signals.join(", ")))
-        })
+        .filter_map(|i| i.stock.as_ref().map(|s| format!("{} ({}: {})", i.url, s.agency, s.signals.join(", "))))
         .collect();
     if !stock.is_empty() {
         return Verdict::fail(
-            format!(
-                "{} of {} staff photos are stock: {}.",
-                stock.len(),
-                staff.len(),
-                list(&stock, 2)
-            ),
+            format!("{} of {} staff photos are stock: {}.", stock.len(), staff.len(), list(&stock, 2)),
             stock,
         );
     }
-    let checked: Vec<String> = staff
-        .iter()
-        .filter(|i| i.error.is_none() && i.bytes.is_some())
-        .map(|i| i.url.clone())
-        .collect();
+    let checked: Vec<String> =
+        staff.iter().filter(|i| i.error.is_none() && i.bytes.is_some()).map(|i| i.url.clone()).collect();
     if checked.is_empty() {
-        let why: Vec<String> = staff
-            .iter()
-            .filter_map(|i| i.error.as_ref().map(|e| format!("{}: {e}", i.url)))
-            .collect();
+        let why: Vec<String> =
+            staff.iter().filter_map(|i| i.error.as_ref().map(|e| format!("{}: {e}", i.url))).collect();
         return Verdict::error(format!("No staff photo could be read: {}.", list(&why, 2)));
     }
     Verdict::pass(
-        format!(
-            "{} staff photo(s) checked; none carries a stock agency's name or file pattern.",
-            checked.len()
-        ),
+        format!("{} staff photo(s) checked; none carries a stock agency's name or file pattern.", checked.len()),
         checked,
     )
 }

@@ -2,9 +2,7 @@
 //! integration tests run the same checks on real pages).
 
 use super::*;
-use crate::evidence::{
-    ChatEmbed, ContactKind, ContactMention, Image, KeyLink, PostedHours, Site, Stock,
-};
+use crate::evidence::{ChatEmbed, ContactKind, ContactMention, Image, KeyLink, PostedHours, Site, Stock};
 use crate::scenario::Channel;
 
 const HOME: &str = "http://127.0.0.1/";
@@ -16,27 +14,13 @@ fn ids_are_unique_and_documented() {
     let mut seen = std::collections::HashSet::new();
     for c in CHECKS {
         assert!(seen.insert(c.id), "duplicate id {}", c.id);
-        assert!(
-            doc.contains(&format!("| {} |", c.id)),
-            "{} is not in docs/CHECKS.md",
-            c.id
-        );
-        assert!(
-            !c.title.is_empty() && !c.failure_title.is_empty() && c.description.len() > 40,
-            "{}",
-            c.id
-        );
+        assert!(doc.contains(&format!("| {} |", c.id)), "{} is not in docs/CHECKS.md", c.id);
+        assert!(!c.title.is_empty() && !c.failure_title.is_empty() && c.description.len() > 40, "{}", c.id);
     }
 }
 
 fn page(url: &str, kind: &str, depth: Option<u32>) -> Page {
-    Page {
-        url: url.into(),
-        status: Some(200),
-        kind: kind.into(),
-        depth,
-        ..Page::default()
-    }
+    Page { url: url.into(), status: Some(200), kind: kind.into(), depth, ..Page::default() }
 }
 
 fn pages() -> Vec<Page> {
@@ -50,20 +34,12 @@ fn pages() -> Vec<Page> {
 fn judge(id: &str, ev: &Evidence) -> Outcome {
     let k = Knowledge::load().unwrap();
     let pages = pages();
-    let input = Input {
-        pages: &pages,
-        evidence: ev,
-        knowledge: &k,
-    };
+    let input = Input { pages: &pages, evidence: ev, knowledge: &k };
     (find(id).unwrap().run)(&input).outcome
 }
 
 fn mention(kind: ContactKind, value: &str, page: &str) -> ContactMention {
-    ContactMention {
-        kind,
-        value: value.into(),
-        page: page.into(),
-    }
+    ContactMention { kind, value: value.into(), page: page.into() }
 }
 
 #[test]
@@ -73,12 +49,8 @@ fn chat_present_and_on_every_page() {
     assert_eq!(judge("chat.on_every_page", &ev), Outcome::NotApplicable);
     ev.chat.vendors = vec!["jivo".into()];
     ev.chat.pages = vec![CONTACTS.into()];
-    ev.chat.embeds = vec![ChatEmbed {
-        vendor: "jivo".into(),
-        page: CONTACTS.into(),
-        how: "script".into(),
-        matched: "x".into(),
-    }];
+    ev.chat.embeds =
+        vec![ChatEmbed { vendor: "jivo".into(), page: CONTACTS.into(), how: "script".into(), matched: "x".into() }];
     assert_eq!(judge("chat.present", &ev), Outcome::Pass);
     assert_eq!(judge("chat.on_every_page", &ev), Outcome::Fail);
     ev.chat.pages.push(HOME.into());
@@ -99,19 +71,11 @@ fn contacts_rules() {
 
     assert_eq!(judge("contacts.single_email", &ev), Outcome::NotApplicable);
     for a in ["support@s.ru", "jobs@s.ru", "press@s.ru", "noreply@s.ru"] {
-        ev.contacts
-            .mentions
-            .push(mention(ContactKind::Email, a, CONTACTS));
+        ev.contacts.mentions.push(mention(ContactKind::Email, a, CONTACTS));
     }
-    assert_eq!(
-        judge("contacts.single_email", &ev),
-        Outcome::Pass,
-        "non-customer addresses do not count"
-    );
+    assert_eq!(judge("contacts.single_email", &ev), Outcome::Pass, "non-customer addresses do not count");
     for a in ["sales@s.ru", "delivery@s.ru"] {
-        ev.contacts
-            .mentions
-            .push(mention(ContactKind::Email, a, CONTACTS));
+        ev.contacts.mentions.push(mention(ContactKind::Email, a, CONTACTS));
     }
     assert_eq!(judge("contacts.single_email", &ev), Outcome::Warn);
 
@@ -138,18 +102,9 @@ fn hours_rules() {
     let mut ev = Evidence::default();
     assert_eq!(judge("hours.posted", &ev), Outcome::Fail);
     assert_eq!(judge("hours.on_home", &ev), Outcome::NotApplicable);
-    ev.hours
-        .push(hours("Mo-Fr", Some("Mo-Fr 09:00-18:00"), &[]));
-    assert_eq!(
-        judge("hours.posted", &ev),
-        Outcome::Fail,
-        "hours only in the scenario are not published"
-    );
-    ev.hours.push(hours(
-        "deep",
-        Some("Mo-Fr 09:00-18:00"),
-        &["http://127.0.0.1/deep/hours.html"],
-    ));
+    ev.hours.push(hours("Mo-Fr", Some("Mo-Fr 09:00-18:00"), &[]));
+    assert_eq!(judge("hours.posted", &ev), Outcome::Fail, "hours only in the scenario are not published");
+    ev.hours.push(hours("deep", Some("Mo-Fr 09:00-18:00"), &["http://127.0.0.1/deep/hours.html"]));
     assert_eq!(judge("hours.posted", &ev), Outcome::Pass);
     assert_eq!(judge("hours.on_home", &ev), Outcome::Fail);
     ev.hours.push(hours("по будням", None, &[CONTACTS]));
@@ -170,20 +125,9 @@ fn photos_rule() {
     };
     ev.images.push(staff.clone());
     assert_eq!(judge("photos.no_stock_staff", &ev), Outcome::Pass);
-    ev.images.push(Image {
-        stock: Some(Stock {
-            agency: "istock".into(),
-            signals: vec!["xmp".into()],
-        }),
-        ..staff
-    });
+    ev.images.push(Image { stock: Some(Stock { agency: "istock".into(), signals: vec!["xmp".into()] }), ..staff });
     assert_eq!(judge("photos.no_stock_staff", &ev), Outcome::Fail);
-    ev.images = vec![Image {
-        url: "x".into(),
-        staff: true,
-        error: Some("HTTP 404".into()),
-        ..Image::default()
-    }];
+    ev.images = vec![Image { url: "x".into(), staff: true, error: Some("HTTP 404".into()), ..Image::default() }];
     assert_eq!(judge("photos.no_stock_staff", &ev), Outcome::Error);
 }
 
@@ -191,28 +135,14 @@ fn photos_rule() {
 fn site_rules() {
     let mut ev = Evidence::default();
     assert_eq!(judge("site.https", &ev), Outcome::Fail);
-    ev.site = Site {
-        https: true,
-        http_redirects_to_https: Some(true),
-        http_probe: None,
-    };
+    ev.site = Site { https: true, http_redirects_to_https: Some(true), http_probe: None };
     assert_eq!(judge("site.https", &ev), Outcome::Pass);
     ev.site.http_redirects_to_https = Some(false);
     assert_eq!(judge("site.https", &ev), Outcome::Fail);
     assert_eq!(judge("site.privacy_policy", &ev), Outcome::Fail);
     assert_eq!(judge("selfservice.faq", &ev), Outcome::Fail);
-    ev.links.push(KeyLink {
-        kind: "privacy".into(),
-        url: "p".into(),
-        text: "Privacy".into(),
-        page: HOME.into(),
-    });
-    ev.links.push(KeyLink {
-        kind: "faq".into(),
-        url: "f".into(),
-        text: "FAQ".into(),
-        page: HOME.into(),
-    });
+    ev.links.push(KeyLink { kind: "privacy".into(), url: "p".into(), text: "Privacy".into(), page: HOME.into() });
+    ev.links.push(KeyLink { kind: "faq".into(), url: "f".into(), text: "FAQ".into(), page: HOME.into() });
     assert_eq!(judge("site.privacy_policy", &ev), Outcome::Pass);
     assert_eq!(judge("selfservice.faq", &ev), Outcome::Pass);
 }
@@ -220,28 +150,10 @@ fn site_rules() {
 #[test]
 fn unreadable_site_is_an_error_not_a_verdict() {
     let k = Knowledge::load().unwrap();
-    let pages = vec![Page {
-        url: HOME.into(),
-        error: Some("timed out".into()),
-        ..Page::default()
-    }];
+    let pages = vec![Page { url: HOME.into(), error: Some("timed out".into()), ..Page::default() }];
     let ev = Evidence::default();
-    let findings = run(
-        &Input {
-            pages: &pages,
-            evidence: &ev,
-            knowledge: &k,
-        },
-        &[],
-    );
+    let findings = run(&Input { pages: &pages, evidence: &ev, knowledge: &k }, &[]);
     assert!(findings.iter().all(|f| f.outcome == Outcome::Error));
-    let skipped = run(
-        &Input {
-            pages: &pages,
-            evidence: &ev,
-            knowledge: &k,
-        },
-        &["site.https".into()],
-    );
+    let skipped = run(&Input { pages: &pages, evidence: &ev, knowledge: &k }, &["site.https".into()]);
     assert_eq!(skipped.len(), CHECKS.len() - 1);
 }

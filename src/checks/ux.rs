@@ -20,26 +20,25 @@ fn no_intrusive_popup(input: &Input<'_>) -> Verdict {
     let mut found = Vec::new();
     for v in &visits {
         for p in v.popups.iter().filter(|p| p.is_invitation()) {
-            let again = if p.opens > 1 {
-                format!(", came back {} times after being closed", p.opens - 1)
-            } else {
-                String::new()
+            let again = match p.opens {
+                0 | 1 => String::new(),
+                2 => ", and came back once after being closed".to_string(),
+                n => format!(", and came back {} times after being closed", n - 1),
             };
-            found.push(format!("{}: <{}> \u{201c}{}\u{201d} opened by itself after {:.1} s, covering {:.0}% of the screen{again}", where_(v), p.element, p.text, p.opened_at as f64 / 1000.0, p.coverage * 100.0));
-        }
-        for c in v.chats.iter().filter(|c| c.open == Some(true)) {
             found.push(format!(
-                "{}: the {} chat window opened by itself",
+                "{}: <{}> \u{201c}{}\u{201d} opened by itself after {:.1} s, covering {:.0}% of the screen{again}",
                 where_(v),
-                c.vendor
+                p.element,
+                p.text,
+                p.opened_at as f64 / 1000.0,
+                p.coverage * 100.0
             ));
         }
+        for c in v.chats.iter().filter(|c| c.open == Some(true)) {
+            found.push(format!("{}: the {} chat window opened by itself", where_(v), c.vendor));
+        }
     }
-    let consent = visits
-        .iter()
-        .flat_map(|v| &v.popups)
-        .filter(|p| p.consent)
-        .count();
+    let consent = visits.iter().flat_map(|v| &v.popups).filter(|p| p.consent).count();
     let watched = input.evidence.browser.as_ref().map_or(0, |b| b.observe_ms) as f64 / 1000.0;
     if found.is_empty() {
         let note = if consent > 0 {
@@ -48,28 +47,17 @@ fn no_intrusive_popup(input: &Input<'_>) -> Verdict {
             String::new()
         };
         Verdict::pass(
-            format!(
-                "{} visits watched for {watched:.0} s each; nothing opened by itself.{note}",
-                visits.len()
-            ),
+            format!("{} visits watched for {watched:.0} s each; nothing opened by itself.{note}", visits.len()),
             Vec::new(),
         )
     } else {
         let pages: std::collections::BTreeSet<&str> = visits
             .iter()
-            .filter(|v| {
-                v.popups.iter().any(|p| p.is_invitation())
-                    || v.chats.iter().any(|c| c.open == Some(true))
-            })
+            .filter(|v| v.popups.iter().any(|p| p.is_invitation()) || v.chats.iter().any(|c| c.open == Some(true)))
             .map(|v| v.page.as_str())
             .collect();
         Verdict::fail(
-            format!(
-                "{} automatic invitation(s) on {} page(s): {}.",
-                found.len(),
-                pages.len(),
-                list(&found, 1)
-            ),
+            format!("{} automatic invitation(s) on {} page(s): {}.", found.len(), pages.len(), list(&found, 1)),
             found,
         )
     }
@@ -93,43 +81,23 @@ fn no_autoplay_audio(input: &Input<'_>) -> Verdict {
     let loud: Vec<String> = visits
         .iter()
         .flat_map(|v| {
-            v.media
-                .iter()
-                .filter(|m| m.is_autoplay_sound())
-                .map(move |m| {
-                    format!(
-                        "{}: <{}> {} started after {:.1} s at volume {:.0}%",
-                        where_(v),
-                        m.tag,
-                        m.src,
-                        m.at as f64 / 1000.0,
-                        m.volume * 100.0
-                    )
-                })
+            v.media.iter().filter(|m| m.is_autoplay_sound()).map(move |m| {
+                format!(
+                    "{}: <{}> {} started after {:.1} s at volume {:.0}%",
+                    where_(v),
+                    m.tag,
+                    m.src,
+                    m.at as f64 / 1000.0,
+                    m.volume * 100.0
+                )
+            })
         })
         .collect();
-    let muted = visits
-        .iter()
-        .flat_map(|v| &v.media)
-        .filter(|m| m.muted)
-        .count();
+    let muted = visits.iter().flat_map(|v| &v.media).filter(|m| m.muted).count();
     if loud.is_empty() {
-        let note = if muted > 0 {
-            format!(" {muted} muted video(s) played, which is fine.")
-        } else {
-            String::new()
-        };
-        Verdict::pass(
-            format!(
-                "No audible media started by itself in {} visits.{note}",
-                visits.len()
-            ),
-            Vec::new(),
-        )
+        let note = if muted > 0 { format!(" {muted} muted video(s) played, which is fine.") } else { String::new() };
+        Verdict::pass(format!("No audible media started by itself in {} visits.{note}", visits.len()), Vec::new())
     } else {
-        Verdict::fail(
-            format!("Sound started without a click: {}.", list(&loud, 1)),
-            loud,
-        )
+        Verdict::fail(format!("Sound started without a click: {}.", list(&loud, 1)), loud)
     }
 }

@@ -28,10 +28,7 @@ pub fn embeds(doc: &Html, base: &Url, k: &Knowledge) -> Vec<Embed> {
     let mut inline = Vec::new();
     for script in doc.select(&selector) {
         match script.value().attr("src") {
-            Some(src) => sources.push(
-                base.join(src.trim())
-                    .map_or_else(|_| src.to_string(), |u| u.to_string()),
-            ),
+            Some(src) => sources.push(base.join(src.trim()).map_or_else(|_| src.to_string(), |u| u.to_string())),
             None => inline.push(script.text().collect::<String>()),
         }
     }
@@ -59,11 +56,7 @@ pub fn embeds(doc: &Html, base: &Url, k: &Knowledge) -> Vec<Embed> {
                 .map(|(source, _)| ("dom", source.clone()))
         };
         if let Some((how, matched)) = by_script.or_else(by_inline).or_else(by_dom) {
-            found.push(Embed {
-                vendor: vendor.id.clone(),
-                how,
-                matched,
-            });
+            found.push(Embed { vendor: vendor.id.clone(), how, matched });
         }
     }
     found
@@ -76,26 +69,17 @@ mod tests {
     fn vendors(html: &str) -> Vec<String> {
         let k = Knowledge::load().unwrap();
         let base = Url::parse("https://shop.example/").unwrap();
-        embeds(&Html::parse_document(html), &base, &k)
-            .into_iter()
-            .map(|e| e.vendor)
-            .collect()
+        embeds(&Html::parse_document(html), &base, &k).into_iter().map(|e| e.vendor).collect()
     }
 
     #[test]
     fn finds_script_inline_and_dom_embeds() {
-        assert_eq!(
-            vendors(r#"<script src="//code.jivo.ru/widget/AbC123" async></script>"#),
-            ["jivo"]
-        );
+        assert_eq!(vendors(r#"<script src="//code.jivo.ru/widget/AbC123" async></script>"#), ["jivo"]);
         assert_eq!(
             vendors("<script>var Tawk_API=Tawk_API||{};(function(){var s1=document.createElement('script');s1.src='https://embed.tawk.to/1/default';})();</script>"),
             ["tawk"]
         );
-        assert_eq!(
-            vendors(r#"<div class="fb-customerchat" page_id="1"></div>"#),
-            ["facebook"]
-        );
+        assert_eq!(vendors(r#"<div class="fb-customerchat" page_id="1"></div>"#), ["facebook"]);
         assert_eq!(
             vendors(
                 r#"<script src="https://client.crisp.chat/l.js"></script><script src="https://code.tidio.co/abc.js"></script>"#
@@ -106,25 +90,15 @@ mod tests {
 
     #[test]
     fn comments_and_article_text_are_not_embeds() {
-        assert!(
-            vendors(r#"<!-- <script src="//code.jivo.ru/widget/AbC123"></script> -->"#).is_empty()
-        );
-        assert!(vendors(
-            "<p>We compared JivoChat, Tawk_API and code.jivo.ru/widget/ in our blog.</p>"
-        )
-        .is_empty());
+        assert!(vendors(r#"<!-- <script src="//code.jivo.ru/widget/AbC123"></script> -->"#).is_empty());
+        assert!(vendors("<p>We compared JivoChat, Tawk_API and code.jivo.ru/widget/ in our blog.</p>").is_empty());
     }
 
     #[test]
     fn unknown_chat_loader_is_other_but_known_vendor_wins() {
+        assert_eq!(vendors(r#"<script src="/js/live-chat.min.js"></script>"#), ["other"]);
         assert_eq!(
-            vendors(r#"<script src="/js/live-chat.min.js"></script>"#),
-            ["other"]
-        );
-        assert_eq!(
-            vendors(
-                r#"<script src="/js/live-chat.min.js"></script><script src="https://embed.tawk.to/1/x"></script>"#
-            ),
+            vendors(r#"<script src="/js/live-chat.min.js"></script><script src="https://embed.tawk.to/1/x"></script>"#),
             ["tawk"]
         );
     }

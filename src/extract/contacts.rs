@@ -24,38 +24,27 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?-u:\b)[a-z0-9][a-z0-9._%+-]*@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,24}(?-u:\b)")
         .expect("static regex")
 });
-static BRACKET_AT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\s*[\[({<]\s*(?:at|собака|@)\s*[\])}>]\s*").expect("static regex")
-});
-static BRACKET_DOT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\s*[\[({<]\s*(?:dot|точка|\.)\s*[\])}>]\s*").expect("static regex")
-});
+static BRACKET_AT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\s*[\[({<]\s*(?:at|собака|@)\s*[\])}>]\s*").expect("static regex"));
+static BRACKET_DOT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\s*[\[({<]\s*(?:dot|точка|\.)\s*[\])}>]\s*").expect("static regex"));
 static SPACED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)([a-z0-9][a-z0-9._%+-]*)\s+(?:at|собака)\s+([a-z0-9-]+(?:(?:\s+(?:dot|точка)\s+|\.)[a-z0-9-]+)+)")
-        .expect("static regex")
+    Regex::new(
+        r"(?i)(?-u:\b)([a-z0-9][a-z0-9._%+-]*)\s+(?:at|собака)\s+([a-z0-9-]+(?:(?:\s+(?:dot|точка)\s+|\.)[a-z0-9-]+)+)",
+    )
+    .expect("static regex")
 });
-static SPACED_DOT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\s+(?:dot|точка)\s+").expect("static regex"));
-static PHONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\+\s?\d|(?-u:\b)\d)[\d \u{a0}\-().]{5,20}\d(?-u:\b)").expect("static regex")
-});
+static SPACED_DOT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\s+(?:dot|точка)\s+").expect("static regex"));
+static PHONE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:\+\s?\d|(?-u:\b)\d)[\d \u{a0}\-().]{5,20}\d(?-u:\b)").expect("static regex"));
 
 /// Words that precede " at " in prose ("find us at shop.ru") and are never an address.
-const PROSE_BEFORE_AT: &[&str] = &[
-    "us", "me", "him", "her", "them", "it", "you", "online", "home", "here", "site", "store",
-    "shop",
-];
-const NOT_TLDS: &[&str] = &[
-    "png", "jpg", "jpeg", "gif", "webp", "svg", "js", "css", "html", "php",
-];
+const PROSE_BEFORE_AT: &[&str] =
+    &["us", "me", "him", "her", "them", "it", "you", "online", "home", "here", "site", "store", "shop"];
+const NOT_TLDS: &[&str] = &["png", "jpg", "jpeg", "gif", "webp", "svg", "js", "css", "html", "php"];
 
 /// All contacts on the page, de-duplicated and sorted.
-pub fn contacts(
-    doc: &Html,
-    lines: &[String],
-    country: Option<phonenumber::country::Id>,
-    k: &Knowledge,
-) -> Vec<Found> {
+pub fn contacts(doc: &Html, lines: &[String], country: Option<phonenumber::country::Id>, k: &Knowledge) -> Vec<Found> {
     let mut found = Vec::new();
     let push = |found: &mut Vec<Found>, kind, value: String| found.push(Found { kind, value });
     let anchors = Selector::parse("a[href]").expect("static selector");
@@ -65,21 +54,13 @@ pub fn contacts(
         if let Some(rest) = lower.strip_prefix("mailto:") {
             let address = rest.split('?').next().unwrap_or_default();
             let decoded = percent_decode(address);
-            emails_in(&decoded)
-                .into_iter()
-                .for_each(|e| push(&mut found, ContactKind::Email, e));
-        } else if let Some(rest) = href
-            .strip_prefix("tel:")
-            .or_else(|| href.strip_prefix("TEL:"))
-        {
+            emails_in(&decoded).into_iter().for_each(|e| push(&mut found, ContactKind::Email, e));
+        } else if let Some(rest) = href.strip_prefix("tel:").or_else(|| href.strip_prefix("TEL:")) {
             if let Some(e164) = phone(&percent_decode(rest), country, true) {
                 push(&mut found, ContactKind::Phone, e164);
             }
         } else {
-            let target = lower
-                .trim_start_matches("https://")
-                .trim_start_matches("http://")
-                .trim_start_matches("www.");
+            let target = lower.trim_start_matches("https://").trim_start_matches("http://").trim_start_matches("www.");
             if let Some(id) = network(&k.messengers, target) {
                 push(&mut found, ContactKind::Messenger, id);
             } else if let Some(id) = network(&k.social, target) {
@@ -90,17 +71,13 @@ pub fn contacts(
     let protected = Selector::parse("[data-cfemail]").expect("static selector");
     for e in doc.select(&protected) {
         if let Some(address) = e.value().attr("data-cfemail").and_then(cloudflare_email) {
-            emails_in(&address)
-                .into_iter()
-                .for_each(|e| push(&mut found, ContactKind::Email, e));
+            emails_in(&address).into_iter().for_each(|e| push(&mut found, ContactKind::Email, e));
         }
     }
     for line in lines {
         // Cheap byte tests first: most lines hold neither an address nor a phone.
         if could_hold_email(line) {
-            emails_in(&deobfuscate(line))
-                .into_iter()
-                .for_each(|e| push(&mut found, ContactKind::Email, e));
+            emails_in(&deobfuscate(line)).into_iter().for_each(|e| push(&mut found, ContactKind::Email, e));
         }
         if line.bytes().filter(u8::is_ascii_digit).count() < 7 {
             continue;
@@ -117,16 +94,12 @@ pub fn contacts(
 }
 
 fn network(table: &[(String, Vec<Regex>)], target: &str) -> Option<String> {
-    table
-        .iter()
-        .find(|(_, patterns)| patterns.iter().any(|re| re.is_match(target)))
-        .map(|(id, _)| id.clone())
+    table.iter().find(|(_, patterns)| patterns.iter().any(|re| re.is_match(target))).map(|(id, _)| id.clone())
 }
 
 /// Whether a line has an `@` or one of the words that stand for it.
 fn could_hold_email(line: &str) -> bool {
-    static AT: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"(?i)@|at|собака").expect("static regex"));
+    static AT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)@|at|собака").expect("static regex"));
     AT.is_match(line)
 }
 
@@ -162,10 +135,7 @@ pub fn deobfuscate(line: &str) -> String {
 fn cloudflare_email(hex: &str) -> Option<String> {
     let bytes: Vec<u8> = (0..hex.len())
         .step_by(2)
-        .map(|i| {
-            hex.get(i..i + 2)
-                .and_then(|b| u8::from_str_radix(b, 16).ok())
-        })
+        .map(|i| hex.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
         .collect::<Option<_>>()?;
     let (key, rest) = bytes.split_first()?;
     String::from_utf8(rest.iter().map(|b| b ^ key).collect()).ok()
@@ -181,17 +151,12 @@ fn percent_decode(s: &str) -> String {
 /// Normalises a phone number to E.164. Text candidates must look like a phone number as
 /// written (a leading `+`, or digits grouped by spaces, dashes or brackets), so that order
 /// numbers and prices are not taken for phones.
-fn phone(
-    candidate: &str,
-    country: Option<phonenumber::country::Id>,
-    from_link: bool,
-) -> Option<String> {
+fn phone(candidate: &str, country: Option<phonenumber::country::Id>, from_link: bool) -> Option<String> {
     let digits = candidate.chars().filter(char::is_ascii_digit).count();
     if !(7..=15).contains(&digits) {
         return None;
     }
-    let grouped =
-        candidate.trim_start().starts_with('+') || candidate.contains(['(', '-', ' ', '\u{a0}']);
+    let grouped = candidate.trim_start().starts_with('+') || candidate.contains(['(', '-', ' ', '\u{a0}']);
     if !from_link && !grouped {
         return None;
     }
@@ -206,20 +171,12 @@ fn phone(
 /// "+7 800 …" and "8 (800) …" toll-free number comes out one digit short and invalid
 /// (libphonenumber itself strips it only when the rest stays valid). For the +7 zone only,
 /// rebuild the number from its own digits when that is what happened.
-fn trunk_prefix_workaround(
-    candidate: &str,
-    country: Option<phonenumber::country::Id>,
-) -> Option<String> {
+fn trunk_prefix_workaround(candidate: &str, country: Option<phonenumber::country::Id>) -> Option<String> {
     use phonenumber::country::Id;
     let digits: String = candidate.chars().filter(char::is_ascii_digit).collect();
     let international = candidate.trim_start().starts_with('+');
     let national = !international && matches!(country, Some(Id::RU | Id::KZ));
-    let rest = match (
-        international,
-        national,
-        digits.strip_prefix('7'),
-        digits.strip_prefix('8'),
-    ) {
+    let rest = match (international, national, digits.strip_prefix('7'), digits.strip_prefix('8')) {
         (true, _, Some(rest), _) | (_, true, _, Some(rest)) => rest,
         _ => return None,
     };
@@ -235,46 +192,26 @@ mod tests {
         let k = Knowledge::load().unwrap();
         let doc = Html::parse_document(html);
         let country = country.map(|c| c.parse().unwrap());
-        contacts(&doc, &lines(&doc), country, &k)
-            .into_iter()
-            .map(|f| (f.kind, f.value))
-            .collect()
+        contacts(&doc, &lines(&doc), country, &k).into_iter().map(|f| (f.kind, f.value)).collect()
     }
 
     fn emails(html: &str) -> Vec<String> {
-        found(html, None)
-            .into_iter()
-            .filter(|(k, _)| *k == ContactKind::Email)
-            .map(|(_, v)| v)
-            .collect()
+        found(html, None).into_iter().filter(|(k, _)| *k == ContactKind::Email).map(|(_, v)| v).collect()
     }
 
     #[test]
     fn finds_plain_and_obfuscated_emails() {
-        assert_eq!(
-            emails(r#"<a href="mailto:Support@Shop.ru?subject=Hi">write</a>"#),
-            ["support@shop.ru"]
-        );
+        assert_eq!(emails(r#"<a href="mailto:Support@Shop.ru?subject=Hi">write</a>"#), ["support@shop.ru"]);
         assert_eq!(emails("<p>info [at] shop [dot] ru</p>"), ["info@shop.ru"]);
         assert_eq!(emails("<p>sales(at)shop.ru</p>"), ["sales@shop.ru"]);
-        assert_eq!(
-            emails("<p>Пишите: zakaz собака shop.ru</p>"),
-            ["zakaz@shop.ru"]
-        );
+        assert_eq!(emails("<p>Пишите: zakaz собака shop.ru</p>"), ["zakaz@shop.ru"]);
         assert_eq!(emails("<p>help at shop dot com</p>"), ["help@shop.com"]);
-        assert_eq!(
-            emails("<p>Find us at shop.ru, logo@2x.png</p>"),
-            Vec::<String>::new()
-        );
+        assert_eq!(emails("<p>Find us at shop.ru, logo@2x.png</p>"), Vec::<String>::new());
         // Cloudflare: key 0x42 XOR "a@b.co"
-        let hex: String = std::iter::once(0x42u8)
-            .chain(b"a@b.co".iter().map(|b| b ^ 0x42))
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let hex: String =
+            std::iter::once(0x42u8).chain(b"a@b.co".iter().map(|b| b ^ 0x42)).map(|b| format!("{b:02x}")).collect();
         assert_eq!(
-            emails(&format!(
-                r#"<a class="__cf_email__" data-cfemail="{hex}">[email&#160;protected]</a>"#
-            )),
+            emails(&format!(r#"<a class="__cf_email__" data-cfemail="{hex}">[email&#160;protected]</a>"#)),
             ["a@b.co"]
         );
     }
@@ -283,11 +220,8 @@ mod tests {
     fn normalises_phones_with_the_country() {
         let html = r#"<a href="tel:+74951234567">call</a><p>8 (800) 555-35-35</p>
                       <p>+7 495 123-45-67</p><p>Заказ № 12345678, цена 1 299 руб.</p>"#;
-        let phones: Vec<String> = found(html, Some("RU"))
-            .into_iter()
-            .filter(|(k, _)| *k == ContactKind::Phone)
-            .map(|(_, v)| v)
-            .collect();
+        let phones: Vec<String> =
+            found(html, Some("RU")).into_iter().filter(|(k, _)| *k == ContactKind::Phone).map(|(_, v)| v).collect();
         assert_eq!(phones, ["+74951234567", "+78005553535"]);
         let greek = found("<p>Τηλ: 210 123 4567</p>", Some("GR"));
         assert_eq!(greek, [(ContactKind::Phone, "+302101234567".to_string())]);
@@ -295,21 +229,10 @@ mod tests {
 
     #[test]
     fn regression_phonenumber_strips_eight_after_plus_seven() {
-        let phones = |html| {
-            found(html, Some("RU"))
-                .into_iter()
-                .map(|(_, v)| v)
-                .collect::<Vec<_>>()
-        };
+        let phones = |html| found(html, Some("RU")).into_iter().map(|(_, v)| v).collect::<Vec<_>>();
         assert_eq!(phones("<p>+7 800 555-35-35</p>"), ["+78005553535"]);
-        assert_eq!(
-            phones(r#"<a href="tel:88005553535">free</a>"#),
-            ["+78005553535"]
-        );
-        assert!(
-            phones("<p>8 (812) 55-35</p>").is_empty(),
-            "too short stays out"
-        );
+        assert_eq!(phones(r#"<a href="tel:88005553535">free</a>"#), ["+78005553535"]);
+        assert!(phones("<p>8 (812) 55-35</p>").is_empty(), "too short stays out");
     }
 
     #[test]

@@ -12,9 +12,8 @@ pub const MAX_DEPTH: usize = 512;
 
 /// Elements that never nest (void) or whose end tags are implied; they do not count.
 const NOT_NESTING: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
-    "track", "wbr", "p", "li", "dt", "dd", "option", "tr", "td", "th", "tbody", "thead", "tfoot",
-    "html", "head", "body",
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr", "p",
+    "li", "dt", "dd", "option", "tr", "td", "th", "tbody", "thead", "tfoot", "html", "head", "body",
 ];
 /// Elements whose content is raw text: tags inside them are not tags.
 const RAW_TEXT: &[&str] = &["script", "style", "textarea", "title", "xmp", "noscript"];
@@ -120,9 +119,7 @@ fn read_tag(html: &str, lt: usize) -> (usize, Tag<'_>) {
         Some(name) => (true, name),
         None => (false, inner),
     };
-    let name_len = inner
-        .find(|c: char| !c.is_ascii_alphanumeric() && c != '-')
-        .unwrap_or(inner.len());
+    let name_len = inner.find(|c: char| !c.is_ascii_alphanumeric() && c != '-').unwrap_or(inner.len());
     let name = &inner[..name_len];
     if name.is_empty() || !name.as_bytes()[0].is_ascii_alphabetic() {
         return (end, Tag::Other);

@@ -90,10 +90,7 @@ impl Vocab {
             }
         };
         if lexicon.days.len() != 7 {
-            return Err(format!(
-                "[days] must name all seven days, not {}",
-                lexicon.days.len()
-            ));
+            return Err(format!("[days] must name all seven days, not {}", lexicon.days.len()));
         }
         for (day, spellings) in &lexicon.days {
             let index = DAY_NAMES
@@ -142,18 +139,9 @@ impl Vocab {
             .flat_map(|class| lexicon.words.get(*class).into_iter().flatten())
             .map(|w| regex::escape(&w.to_lowercase()))
             .collect();
-        let triggers = regex::RegexBuilder::new(&triggers.join("|"))
-            .case_insensitive(true)
-            .build()
-            .map_err(|e| e.to_string())?;
-        Ok(Vocab {
-            triggers,
-            language: lexicon.language.clone(),
-            words,
-            phrases,
-            channels,
-            context,
-        })
+        let triggers =
+            regex::RegexBuilder::new(&triggers.join("|")).case_insensitive(true).build().map_err(|e| e.to_string())?;
+        Ok(Vocab { triggers, language: lexicon.language.clone(), words, phrases, channels, context })
     }
 
     /// The language code.
@@ -180,17 +168,11 @@ impl Vocab {
                 i = next;
             } else if c.is_alphabetic() || c == '\u{E000}' {
                 let start = i;
-                while i < chars.len()
-                    && (chars[i].is_alphabetic() || chars[i] == '\'' || chars[i] == '\u{E000}')
-                {
+                while i < chars.len() && (chars[i].is_alphabetic() || chars[i] == '\'' || chars[i] == '\u{E000}') {
                     i += 1;
                 }
                 let word: String = chars[start..i].iter().collect();
-                toks.push(
-                    from_sentinel(&word)
-                        .or_else(|| self.words.get(&word).copied())
-                        .unwrap_or(Tok::Other),
-                );
+                toks.push(from_sentinel(&word).or_else(|| self.words.get(&word).copied()).unwrap_or(Tok::Other));
             } else {
                 match c {
                     '-' => toks.push(Tok::Dash),
@@ -228,12 +210,7 @@ fn normalise(line: &str) -> String {
             _ => c,
         })
         .collect();
-    for (from, to) in [
-        ("a.m.", "am"),
-        ("p.m.", "pm"),
-        ("μ.μ.", "μμ"),
-        ("π.μ.", "πμ"),
-    ] {
+    for (from, to) in [("a.m.", "am"), ("p.m.", "pm"), ("μ.μ.", "μμ"), ("π.μ.", "πμ")] {
         if s.contains(from) {
             s = s.replace(from, to);
         }
@@ -297,10 +274,7 @@ fn replace_phrase(text: &str, phrase: &str, with: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find(phrase) {
-        let before_ok = rest[..at]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !c.is_alphanumeric());
+        let before_ok = rest[..at].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
         let after = &rest[at + phrase.len()..];
         let after_ok = after.chars().next().is_none_or(|c| !c.is_alphanumeric());
         out.push_str(&rest[..at]);
@@ -331,14 +305,10 @@ fn number(chars: &[char], mut i: usize) -> (Tok, usize) {
             && chars.get(j + 2).is_none_or(|c| !c.is_ascii_digit())
     };
     if i < chars.len() && matches!(chars[i], ':' | '.') && two_digit_minutes(i + 1) {
-        let minutes =
-            (chars[i + 1].to_digit(10).unwrap_or(0)) * 10 + chars[i + 2].to_digit(10).unwrap_or(0);
+        let minutes = (chars[i + 1].to_digit(10).unwrap_or(0)) * 10 + chars[i + 2].to_digit(10).unwrap_or(0);
         return (Tok::Num(hours, Some(minutes), false), i + 3);
     }
-    (
-        Tok::Num(hours, None, digits.len() == 2 && digits.starts_with('0')),
-        i,
-    )
+    (Tok::Num(hours, None, digits.len() == 2 && digits.starts_with('0')), i)
 }
 
 fn day_allowed(toks: &[Tok], i: usize) -> bool {
@@ -428,12 +398,7 @@ fn time_at(toks: &[Tok], mut j: usize, dash_minutes: bool) -> Option<(Time, usiz
     let Tok::Num(hours, minutes, _) = *toks.get(j)? else {
         return None;
     };
-    let mut time = Time {
-        hours,
-        minutes,
-        suffix: false,
-        pm: None,
-    };
+    let mut time = Time { hours, minutes, suffix: false, pm: None };
     j += 1;
     // "с 9-00 до 18-00": a dash before two-digit minutes.
     if dash_minutes && time.minutes.is_none() && toks.get(j) == Some(&Tok::Dash) {
@@ -460,10 +425,7 @@ fn parse_range(toks: &[Tok], i: usize, expected: bool) -> Option<((u16, u16), us
     let from = toks.get(i) == Some(&Tok::From);
     let j = if from { i + 1 } else { i };
     // Dash-minutes in the first time only when "to" follows, or "9-18" would read as 9:18.
-    let dash_minutes = matches!(
-        (toks.get(j + 2), toks.get(j + 3)),
-        (Some(Tok::Num(_, None, true)), Some(Tok::To))
-    );
+    let dash_minutes = matches!((toks.get(j + 2), toks.get(j + 3)), (Some(Tok::Num(_, None, true)), Some(Tok::To)));
     let (start, j) = time_at(toks, j, dash_minutes)?;
     if !matches!(toks.get(j), Some(Tok::Dash | Tok::To)) {
         return None;
@@ -481,12 +443,7 @@ fn parse(toks: &[Tok]) -> Vec<Rule> {
     let mut pending: Option<u8> = None;
     let mut in_break = false;
     let mut i = 0;
-    let whole_day = |days, implicit| Rule {
-        days,
-        times: vec![(0, 1440)],
-        off: false,
-        implicit,
-    };
+    let whole_day = |days, implicit| Rule { days, times: vec![(0, 1440)], off: false, implicit };
     while i < toks.len() {
         match toks[i] {
             Tok::AllWeek => {
@@ -510,12 +467,7 @@ fn parse(toks: &[Tok]) -> Vec<Rule> {
             }
             Tok::Closed => {
                 if let Some(days) = pending.take() {
-                    rules.push(Rule {
-                        days,
-                        times: Vec::new(),
-                        off: true,
-                        implicit: false,
-                    });
+                    rules.push(Rule { days, times: Vec::new(), off: true, implicit: false });
                 }
                 i += 1;
             }
@@ -524,8 +476,7 @@ fn parse(toks: &[Tok]) -> Vec<Rule> {
                 i += 1;
             }
             Tok::From | Tok::Num(..) => {
-                let Some((range, next)) = parse_range(toks, i, pending.is_some() || in_break)
-                else {
+                let Some((range, next)) = parse_range(toks, i, pending.is_some() || in_break) else {
                     i += 1;
                     continue;
                 };
@@ -535,24 +486,11 @@ fn parse(toks: &[Tok]) -> Vec<Rule> {
                         rule.times = subtract(&rule.times, range);
                     }
                 } else if let Some(days) = pending.take() {
-                    rules.push(Rule {
-                        days,
-                        times: vec![range],
-                        off: false,
-                        implicit: false,
-                    });
-                } else if let Some(rule) = rules
-                    .last_mut()
-                    .filter(|r| !r.off && r.times != [(0, 1440)])
-                {
+                    rules.push(Rule { days, times: vec![range], off: false, implicit: false });
+                } else if let Some(rule) = rules.last_mut().filter(|r| !r.off && r.times != [(0, 1440)]) {
                     rule.times.push(range);
                 } else {
-                    rules.push(Rule {
-                        days: ALL_DAYS,
-                        times: vec![range],
-                        off: false,
-                        implicit: true,
-                    });
+                    rules.push(Rule { days: ALL_DAYS, times: vec![range], off: false, implicit: true });
                 }
             }
             _ => i += 1,
@@ -635,9 +573,7 @@ fn to_osm(rules: &[Rule]) -> String {
 /// Normalises rules and keeps the result only if the opening-hours crate accepts it.
 fn validated(rules: &[Rule]) -> Option<String> {
     let osm = to_osm(rules);
-    osm.parse::<opening_hours::OpeningHours>()
-        .is_ok()
-        .then_some(osm)
+    osm.parse::<opening_hours::OpeningHours>().is_ok().then_some(osm)
 }
 
 /// Normalises one hours text with the best-fitting vocabulary, as used for a single line.
@@ -692,9 +628,7 @@ pub fn find(lines: &[String], vocabs: &[Vocab]) -> Vec<Statement> {
         }
         let own_channel = vocab.mentions(&lower).map(|(_, c)| c);
         if own_channel.is_none() {
-            if let Some((statement, joined, last)) =
-                found.last_mut().filter(|(_, _, last)| *last + 1 == index)
-            {
+            if let Some((statement, joined, last)) = found.last_mut().filter(|(_, _, last)| *last + 1 == index) {
                 joined.extend(rules);
                 statement.text = format!("{}; {}", statement.text, line);
                 statement.opening_hours = validated(joined);
@@ -702,19 +636,10 @@ pub fn find(lines: &[String], vocabs: &[Vocab]) -> Vec<Statement> {
                 continue;
             }
         }
-        let channel = own_channel
-            .or_else(|| label.and_then(|l| vocab.mentions(l)).map(|(_, c)| c))
-            .unwrap_or(Channel::Support);
+        let channel =
+            own_channel.or_else(|| label.and_then(|l| vocab.mentions(l)).map(|(_, c)| c)).unwrap_or(Channel::Support);
         let opening_hours = validated(&rules);
-        found.push((
-            Statement {
-                channel,
-                text: line.clone(),
-                opening_hours,
-            },
-            rules,
-            index,
-        ));
+        found.push((Statement { channel, text: line.clone(), opening_hours }, rules, index));
     }
     found.into_iter().map(|(s, _, _)| s).collect()
 }
@@ -732,10 +657,7 @@ mod tests {
     #[test]
     fn normalises_the_issue_examples() {
         let cases = [
-            (
-                "Пн–Пт с 9:00 до 18:00, перерыв 13–14",
-                "Mo-Fr 09:00-13:00,14:00-18:00",
-            ),
+            ("Пн–Пт с 9:00 до 18:00, перерыв 13–14", "Mo-Fr 09:00-13:00,14:00-18:00"),
             ("ежедневно с 10 до 22", "Mo-Su 10:00-22:00"),
             ("Работаем круглосуточно", "24/7"),
             ("Mon–Fri 9am–5pm", "Mo-Fr 09:00-17:00"),
@@ -751,15 +673,9 @@ mod tests {
     #[test]
     fn normalises_real_world_variants() {
         let cases = [
-            (
-                "Пн-Пт 9-18, Сб 10-16, Вс — выходной",
-                "Mo-Fr 09:00-18:00; Sa 10:00-16:00; Su off",
-            ),
+            ("Пн-Пт 9-18, Сб 10-16, Вс — выходной", "Mo-Fr 09:00-18:00; Sa 10:00-16:00; Su off"),
             ("с 9-00 до 18-00 пн-пт", "Mo-Fr 09:00-18:00"),
-            (
-                "Mon-Fri 9:00 AM - 5:30 PM, Sat 10am-2pm",
-                "Mo-Fr 09:00-17:30; Sa 10:00-14:00",
-            ),
+            ("Mon-Fri 9:00 AM - 5:30 PM, Sat 10am-2pm", "Mo-Fr 09:00-17:30; Sa 10:00-14:00"),
             ("Montag bis Freitag von 9 bis 17 Uhr", "Mo-Fr 09:00-17:00"),
             ("Пн, Ср, Пт: 10:00–19:00", "Mo,We,Fr 10:00-19:00"),
             ("Сб-Вс круглосуточно", "Sa,Su 00:00-24:00"),
@@ -800,10 +716,7 @@ mod tests {
         assert_eq!(found.len(), 2, "{found:?}");
         assert_eq!(found[0].channel, Channel::Support);
         assert_eq!(found[0].text, "Пн–Пт 9:00–18:00; Сб 10:00–16:00");
-        assert_eq!(
-            found[0].opening_hours.as_deref(),
-            Some("Mo-Fr 09:00-18:00; Sa 10:00-16:00")
-        );
+        assert_eq!(found[0].opening_hours.as_deref(), Some("Mo-Fr 09:00-18:00; Sa 10:00-16:00"));
         assert_eq!(found[1].channel, Channel::Chat);
         assert_eq!(found[1].opening_hours.as_deref(), Some("Mo-Su 10:00-22:00"));
     }
@@ -814,9 +727,6 @@ mod tests {
         let lines = vec!["Доставка с 10 до 22".to_string()];
         assert!(find(&lines, &k.hours).is_empty());
         let lines = vec!["Работаем с 10 до 22".to_string()];
-        assert_eq!(
-            find(&lines, &k.hours)[0].opening_hours.as_deref(),
-            Some("Mo-Su 10:00-22:00")
-        );
+        assert_eq!(find(&lines, &k.hours)[0].opening_hours.as_deref(), Some("Mo-Su 10:00-22:00"));
     }
 }

@@ -23,8 +23,7 @@ pub struct ImageRef {
 }
 
 static BACKGROUND: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"background(?:-image)?\s*:[^;]*url\(\s*['"]?([^'")]+)['"]?\s*\)"#)
-        .expect("static regex")
+    Regex::new(r#"background(?:-image)?\s*:[^;]*url\(\s*['"]?([^'")]+)['"]?\s*\)"#).expect("static regex")
 });
 
 /// `<img>` elements (src, lazy-loading attributes, or the first srcset entry) and inline-style
@@ -37,19 +36,12 @@ pub fn images(doc: &Html, base: &Url, k: &Knowledge) -> Vec<ImageRef> {
         let v = e.value();
         let src = ["src", "data-src", "data-lazy-src", "data-original"]
             .iter()
-            .find_map(|a| {
-                v.attr(a)
-                    .filter(|s| !s.trim().is_empty() && !s.starts_with("data:"))
-            })
+            .find_map(|a| v.attr(a).filter(|s| !s.trim().is_empty() && !s.starts_with("data:")))
             .or_else(|| v.attr("srcset").and_then(|s| s.split_whitespace().next()));
         let Some(url) = src.and_then(|s| resolve(base, s)) else {
             continue;
         };
-        let alt = v
-            .attr("alt")
-            .map(str::trim)
-            .filter(|a| !a.is_empty())
-            .map(str::to_string);
+        let alt = v.attr("alt").map(str::trim).filter(|a| !a.is_empty()).map(str::to_string);
         let staff = is_staff(&e, &url, k);
         out.push(ImageRef { url, alt, staff });
     }
@@ -58,11 +50,7 @@ pub fn images(doc: &Html, base: &Url, k: &Knowledge) -> Vec<ImageRef> {
         for c in BACKGROUND.captures_iter(style) {
             if let Some(url) = resolve(base, &c[1]) {
                 let staff = is_staff(&e, &url, k);
-                out.push(ImageRef {
-                    url,
-                    alt: None,
-                    staff,
-                });
+                out.push(ImageRef { url, alt: None, staff });
             }
         }
     }
@@ -81,11 +69,7 @@ fn is_staff(e: &ElementRef<'_>, url: &Url, k: &Knowledge) -> bool {
         context.push_str(e.value().attr(attr).unwrap_or_default());
         context.push(' ');
     }
-    context.push_str(
-        url.path_segments()
-            .and_then(|mut s| s.next_back())
-            .unwrap_or_default(),
-    );
+    context.push_str(url.path_segments().and_then(|mut s| s.next_back()).unwrap_or_default());
     for ancestor in e.ancestors().filter_map(ElementRef::wrap).take(3) {
         for attr in ["class", "id"] {
             context.push(' ');
@@ -117,10 +101,8 @@ mod tests {
                <img src="data:image/png;base64,AAAA"><img src="/icons/cart.svg">
                <div class="hero" style="background-image: url('/img/hero.webp')"></div>"#,
         );
-        let got: Vec<(String, bool)> = images(&doc, &base, &k)
-            .into_iter()
-            .map(|i| (i.url.to_string(), i.staff))
-            .collect();
+        let got: Vec<(String, bool)> =
+            images(&doc, &base, &k).into_iter().map(|i| (i.url.to_string(), i.staff)).collect();
         assert_eq!(
             got,
             vec![

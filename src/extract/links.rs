@@ -20,8 +20,8 @@ pub struct Link {
 
 /// File endings that are never HTML pages.
 const NOT_PAGES: &[&str] = &[
-    ".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".pdf", ".zip", ".rar", ".doc", ".docx",
-    ".xls", ".xlsx", ".mp4", ".mp3", ".avi", ".css", ".js", ".xml", ".ico", ".7z", ".exe",
+    ".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".pdf", ".zip", ".rar", ".doc", ".docx", ".xls", ".xlsx", ".mp4",
+    ".mp3", ".avi", ".css", ".js", ".xml", ".ico", ".7z", ".exe",
 ];
 
 /// The base URL for relative links: `<base href>` if present.
@@ -61,17 +61,11 @@ pub fn classify(url: &Url, text: &str, k: &Knowledge) -> Option<String> {
     if !matches!(url.scheme(), "http" | "https") {
         return None;
     }
-    let matches = |re: &Option<regex::Regex>, haystack: &str| {
-        re.as_ref().is_some_and(|re| re.is_match(haystack))
-    };
+    let matches = |re: &Option<regex::Regex>, haystack: &str| re.as_ref().is_some_and(|re| re.is_match(haystack));
     k.page_kinds
         .iter()
         .find(|kind| matches(&kind.text, text))
-        .or_else(|| {
-            k.page_kinds
-                .iter()
-                .find(|kind| matches(&kind.url, url.path()))
-        })
+        .or_else(|| k.page_kinds.iter().find(|kind| matches(&kind.url, url.path())))
         .map(|kind| kind.id.clone())
 }
 
@@ -96,31 +90,21 @@ mod tests {
                <a href="/product/42#reviews">Boots</a><a href="/img/a.jpg">photo</a>"#,
         );
         let base = super::base(&doc, &base);
-        let got: Vec<(String, Option<String>)> = links(&doc, &base, &k)
-            .into_iter()
-            .map(|l| (l.url.to_string(), l.kind))
-            .collect();
+        let got: Vec<(String, Option<String>)> =
+            links(&doc, &base, &k).into_iter().map(|l| (l.url.to_string(), l.kind)).collect();
         let kind = |s: &str| Some(s.to_string());
         assert_eq!(
             got,
             vec![
                 ("https://shop.example/kontakty".into(), kind("contacts")),
-                (
-                    "https://shop.example/epikoinonia.html".into(),
-                    kind("contacts")
-                ),
+                ("https://shop.example/epikoinonia.html".into(), kind("contacts")),
                 ("https://shop.example/x".into(), kind("contacts")),
                 ("https://shop.example/dostavka/".into(), kind("delivery")),
-                (
-                    "https://shop.example/privacy-policy".into(),
-                    kind("privacy")
-                ),
+                ("https://shop.example/privacy-policy".into(), kind("privacy")),
                 ("https://shop.example/product/42".into(), kind("product")),
                 ("https://shop.example/img/a.jpg".into(), None),
             ]
         );
-        assert!(!is_page(
-            &Url::parse("https://shop.example/img/a.jpg").unwrap()
-        ));
+        assert!(!is_page(&Url::parse("https://shop.example/img/a.jpg").unwrap()));
     }
 }

@@ -36,33 +36,18 @@ pub struct PageFacts {
 
 /// Extracts the facts of one page. `country` is the scenario's; without it the country is
 /// guessed from the page's language and the domain, for phone numbers written without a code.
-pub fn page(
-    html: &str,
-    url: &Url,
-    country: Option<phonenumber::country::Id>,
-    k: &Knowledge,
-) -> PageFacts {
+pub fn page(html: &str, url: &Url, country: Option<phonenumber::country::Id>, k: &Knowledge) -> PageFacts {
     let doc = Html::parse_document(&depth::flatten(html, depth::MAX_DEPTH));
     let base = links::base(&doc, url);
     let lines = text::lines(&doc);
     let title_sel = Selector::parse("title").expect("static selector");
-    let title = doc
-        .select(&title_sel)
-        .next()
-        .map(|t| text::element_text(&t))
-        .filter(|t| !t.is_empty());
+    let title = doc.select(&title_sel).next().map(|t| text::element_text(&t)).filter(|t| !t.is_empty());
     let html_sel = Selector::parse("html[lang]").expect("static selector");
     let lang = doc
         .select(&html_sel)
         .next()
         .and_then(|h| h.value().attr("lang"))
-        .map(|l| {
-            l.split(['-', '_'])
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_lowercase()
-        })
+        .map(|l| l.split(['-', '_']).next().unwrap_or_default().trim().to_lowercase())
         .filter(|l| !l.is_empty());
     let country = country.or_else(|| guess_country(url, lang.as_deref()));
     PageFacts {

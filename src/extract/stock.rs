@@ -32,19 +32,11 @@ const XMP_FIELDS: &[&str] = &[
 ];
 
 static XMP_ATTR: LazyLock<Regex> = LazyLock::new(|| {
-    let names = XMP_FIELDS
-        .iter()
-        .map(|f| regex::escape(f))
-        .collect::<Vec<_>>()
-        .join("|");
+    let names = XMP_FIELDS.iter().map(|f| regex::escape(f)).collect::<Vec<_>>().join("|");
     Regex::new(&format!(r#"(?s)({names})\s*=\s*"([^"]*)""#)).expect("static regex")
 });
 static XMP_ELEMENT: LazyLock<Regex> = LazyLock::new(|| {
-    let names = XMP_FIELDS
-        .iter()
-        .map(|f| regex::escape(f))
-        .collect::<Vec<_>>()
-        .join("|");
+    let names = XMP_FIELDS.iter().map(|f| regex::escape(f)).collect::<Vec<_>>().join("|");
     Regex::new(&format!(r"(?s)<({names})\b[^>]*>(.*?)</({names})>")).expect("static regex")
 });
 static TAGS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"<[^>]*>").expect("static regex"));
@@ -58,17 +50,13 @@ pub fn judge(file_name: &str, credits: &[Credit], k: &Knowledge) -> Option<Stock
             signals.push("filename".to_string());
         }
         for credit in credits {
-            if agency.metadata.iter().any(|re| re.is_match(&credit.text))
-                && !signals.iter().any(|s| s == credit.source)
+            if agency.metadata.iter().any(|re| re.is_match(&credit.text)) && !signals.iter().any(|s| s == credit.source)
             {
                 signals.push(credit.source.to_string());
             }
         }
         if !signals.is_empty() {
-            return Some(Stock {
-                agency: agency.id.clone(),
-                signals,
-            });
+            return Some(Stock { agency: agency.id.clone(), signals });
         }
     }
     None
@@ -101,8 +89,7 @@ fn iptc(bytes: &[u8]) -> Vec<Credit> {
             let Some(size_at) = rest.get(6 + name_total..6 + name_total + 4) else {
                 break;
             };
-            let size =
-                u32::from_be_bytes([size_at[0], size_at[1], size_at[2], size_at[3]]) as usize;
+            let size = u32::from_be_bytes([size_at[0], size_at[1], size_at[2], size_at[3]]) as usize;
             let data_start = 6 + name_total + 4;
             let Some(data) = rest.get(data_start..data_start.saturating_add(size)) else {
                 break;
@@ -129,10 +116,7 @@ fn iim(mut data: &[u8]) -> Vec<Credit> {
             break;
         };
         if record == 2 && matches!(dataset, 80 | 110 | 115 | 116) {
-            out.push(Credit {
-                source: "iptc",
-                text: String::from_utf8_lossy(value).into_owned(),
-            });
+            out.push(Credit { source: "iptc", text: String::from_utf8_lossy(value).into_owned() });
         }
         data = &data[5 + len..];
     }
@@ -170,17 +154,13 @@ fn xmp(bytes: &[u8]) -> Vec<Credit> {
     };
     let end = find(&bytes[start..], b"</x:xmpmeta>").map_or(bytes.len(), |e| start + e);
     let xml = String::from_utf8_lossy(&bytes[start..end]);
-    let mut out: Vec<Credit> = XMP_ATTR
-        .captures_iter(&xml)
-        .map(|c| Credit {
-            source: "xmp",
-            text: c[2].to_string(),
-        })
-        .collect();
-    out.extend(XMP_ELEMENT.captures_iter(&xml).map(|c| Credit {
-        source: "xmp",
-        text: crate::extract::text::collapse(&TAGS.replace_all(&c[2], " ")),
-    }));
+    let mut out: Vec<Credit> =
+        XMP_ATTR.captures_iter(&xml).map(|c| Credit { source: "xmp", text: c[2].to_string() }).collect();
+    out.extend(
+        XMP_ELEMENT
+            .captures_iter(&xml)
+            .map(|c| Credit { source: "xmp", text: crate::extract::text::collapse(&TAGS.replace_all(&c[2], " ")) }),
+    );
     out
 }
 
@@ -198,17 +178,12 @@ fn exif(bytes: &[u8]) -> Vec<Credit> {
         .map(|f| {
             // EXIF says ASCII, but editors write UTF-8 ("©"): read the bytes as such.
             let text = match &f.value {
-                exif::Value::Ascii(parts) => parts
-                    .iter()
-                    .map(|p| String::from_utf8_lossy(p))
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                exif::Value::Ascii(parts) => {
+                    parts.iter().map(|p| String::from_utf8_lossy(p)).collect::<Vec<_>>().join(" ")
+                }
                 other => other.display_as(f.tag).to_string(),
             };
-            Credit {
-                source: "exif",
-                text,
-            }
+            Credit { source: "exif", text }
         })
         .collect()
 }
@@ -225,17 +200,10 @@ mod tests {
             ("iStock-1165248386.jpg", "istock"),
             ("GettyImages-912345678.jpg", "gettyimages"),
             ("AdobeStock_123456789.jpeg", "adobestock"),
-            (
-                "depositphotos_123456789-stock-photo-smiling-operator.jpg",
-                "depositphotos",
-            ),
+            ("depositphotos_123456789-stock-photo-smiling-operator.jpg", "depositphotos"),
             ("dreamstime_xxl_98765432.jpg", "dreamstime"),
         ] {
-            assert_eq!(
-                judge(name, &[], &k).map(|s| s.agency).as_deref(),
-                Some(agency),
-                "{name}"
-            );
+            assert_eq!(judge(name, &[], &k).map(|s| s.agency).as_deref(), Some(agency), "{name}");
         }
         assert_eq!(judge("julia-ivanova.jpg", &[], &k), None);
         assert_eq!(judge("IMG_2041.jpg", &[], &k), None);
@@ -244,21 +212,12 @@ mod tests {
     #[test]
     fn a_photographers_own_copyright_is_not_stock() {
         let k = Knowledge::load().unwrap();
-        let own = [Credit {
-            source: "exif",
-            text: "© 2024 Ivan Petrov Photography".into(),
-        }];
+        let own = [Credit { source: "exif", text: "© 2024 Ivan Petrov Photography".into() }];
         assert_eq!(judge("team.jpg", &own, &k), None);
-        let agency = [Credit {
-            source: "iptc",
-            text: "Shutterstock / Ivan Petrov".into(),
-        }];
+        let agency = [Credit { source: "iptc", text: "Shutterstock / Ivan Petrov".into() }];
         assert_eq!(
             judge("team.jpg", &agency, &k),
-            Some(Stock {
-                agency: "shutterstock".into(),
-                signals: vec!["iptc".into()]
-            })
+            Some(Stock { agency: "shutterstock".into(), signals: vec!["iptc".into()] })
         );
     }
 

@@ -49,9 +49,7 @@ const BLOCKS: &[&str] = &[
     "summary",
     "details",
 ];
-const HIDDEN: &[&str] = &[
-    "script", "style", "noscript", "template", "head", "svg", "iframe", "object",
-];
+const HIDDEN: &[&str] = &["script", "style", "noscript", "template", "head", "svg", "iframe", "object"];
 
 /// The page's visible text, one trimmed, whitespace-collapsed line per block.
 pub fn lines(doc: &Html) -> Vec<String> {
@@ -61,34 +59,23 @@ pub fn lines(doc: &Html) -> Vec<String> {
         match edge {
             Edge::Open(node) => match node.value() {
                 Node::Element(e) if HIDDEN.contains(&e.name()) => hidden_depth += 1,
-                Node::Element(e) if hidden_depth == 0 && BLOCKS.contains(&e.name()) => {
-                    buffer.push('\n')
-                }
+                Node::Element(e) if hidden_depth == 0 && BLOCKS.contains(&e.name()) => buffer.push('\n'),
                 Node::Text(t) if hidden_depth == 0 => buffer.push_str(t),
                 _ => {}
             },
             Edge::Close(node) => match node.value() {
                 Node::Element(e) if HIDDEN.contains(&e.name()) => hidden_depth -= 1,
-                Node::Element(e) if hidden_depth == 0 && BLOCKS.contains(&e.name()) => {
-                    buffer.push('\n')
-                }
+                Node::Element(e) if hidden_depth == 0 && BLOCKS.contains(&e.name()) => buffer.push('\n'),
                 _ => {}
             },
         }
     }
-    buffer
-        .lines()
-        .map(collapse)
-        .filter(|l| !l.is_empty())
-        .collect()
+    buffer.lines().map(collapse).filter(|l| !l.is_empty()).collect()
 }
 
 /// Collapses runs of white space (including no-break spaces) to one space and trims.
 pub fn collapse(s: &str) -> String {
-    s.split(|c: char| c.is_whitespace())
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+    s.split(|c: char| c.is_whitespace()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 /// The text of an element, collapsed.

@@ -5,16 +5,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::evidence::{
-    BrowserEvidence, ChatEmbed, ChatEvidence, ChatStatus, ContactKind, ContactMention, Contacts,
-    Evidence, KeyLink, PostedHours, Ux, Visit,
+    BrowserEvidence, ChatEmbed, ChatEvidence, ChatStatus, ContactKind, ContactMention, Contacts, Evidence, KeyLink,
+    PostedHours, Ux, Visit,
 };
 use crate::probes::crawl::CrawledPage;
 use crate::scenario::Scenario;
 
 /// Link kinds worth keeping as evidence.
-const KEY_LINK_KINDS: &[&str] = &[
-    "contacts", "faq", "privacy", "delivery", "returns", "about", "terms", "cart",
-];
+const KEY_LINK_KINDS: &[&str] = &["contacts", "faq", "privacy", "delivery", "returns", "about", "terms", "cart"];
 
 /// Evidence from the crawl (images and the HTTPS probe are added by the caller).
 pub fn assemble(pages: &[CrawledPage], scenario: &Scenario) -> Evidence {
@@ -27,11 +25,7 @@ pub fn assemble(pages: &[CrawledPage], scenario: &Scenario) -> Evidence {
         let Some(facts) = &crawled.facts else {
             continue;
         };
-        let page = crawled
-            .page
-            .final_url
-            .clone()
-            .unwrap_or_else(|| crawled.page.url.clone());
+        let page = crawled.page.final_url.clone().unwrap_or_else(|| crawled.page.url.clone());
         for embed in &facts.chat {
             vendors.insert(embed.vendor.clone());
             ev.chat.embeds.push(ChatEmbed {
@@ -42,17 +36,10 @@ pub fn assemble(pages: &[CrawledPage], scenario: &Scenario) -> Evidence {
             });
         }
         for found in &facts.contacts {
-            mentions.insert(ContactMention {
-                kind: found.kind,
-                value: found.value.clone(),
-                page: page.clone(),
-            });
+            mentions.insert(ContactMention { kind: found.kind, value: found.value.clone(), page: page.clone() });
         }
         for statement in &facts.hours {
-            match hours
-                .iter_mut()
-                .find(|h| h.channel == statement.channel && h.text == statement.text)
-            {
+            match hours.iter_mut().find(|h| h.channel == statement.channel && h.text == statement.text) {
                 Some(known) if !known.pages.contains(&page) => known.pages.push(page.clone()),
                 Some(_) => {}
                 None => hours.push(PostedHours {
@@ -104,12 +91,7 @@ fn contacts(mentions: Vec<ContactMention>) -> Contacts {
     for m in &mentions {
         by_kind.entry(m.kind).or_default().insert(m.value.clone());
     }
-    let mut take = |kind| {
-        by_kind
-            .remove(&kind)
-            .map(|s| s.into_iter().collect())
-            .unwrap_or_default()
-    };
+    let mut take = |kind| by_kind.remove(&kind).map(|s| s.into_iter().collect()).unwrap_or_default();
     Contacts {
         emails: take(ContactKind::Email),
         phones: take(ContactKind::Phone),
@@ -139,11 +121,9 @@ pub fn fold_browser(ev: &mut Evidence, seen: BrowserEvidence) {
         let with_chat: Vec<&&Visit> = ok.iter().filter(|v| !v.chats.is_empty()).collect();
         ev.chat.visible = Some(
             !with_chat.is_empty()
-                && with_chat.iter().all(|v| {
-                    v.chats
-                        .iter()
-                        .any(|c| c.launcher.as_ref().is_some_and(|l| l.problems.is_empty()))
-                }),
+                && with_chat
+                    .iter()
+                    .all(|v| v.chats.iter().any(|c| c.launcher.as_ref().is_some_and(|l| l.problems.is_empty()))),
         );
         ev.chat.status = ok
             .iter()
@@ -152,14 +132,8 @@ pub fn fold_browser(ev: &mut Evidence, seen: BrowserEvidence) {
             .find(|s| *s != ChatStatus::Unknown)
             .unwrap_or(ChatStatus::Unknown);
         ev.ux = Some(Ux {
-            intrusive_popup: ok
-                .iter()
-                .flat_map(|v| &v.popups)
-                .any(crate::evidence::Popup::is_invitation),
-            autoplay_audio: ok
-                .iter()
-                .flat_map(|v| &v.media)
-                .any(crate::evidence::Media::is_autoplay_sound),
+            intrusive_popup: ok.iter().flat_map(|v| &v.popups).any(crate::evidence::Popup::is_invitation),
+            autoplay_audio: ok.iter().flat_map(|v| &v.media).any(crate::evidence::Media::is_autoplay_sound),
         });
     }
     ev.browser = Some(seen);

@@ -65,13 +65,8 @@ impl Chromium {
     /// Starts Chromium headless with the flags a root user on a closed network needs.
     /// `loopback_only` makes it resolve no host but 127.0.0.1 and localhost (tests, demo).
     pub fn launch(path: &Path, loopback_only: bool) -> Result<Self> {
-        let profile = tempfile::tempdir().map_err(|e| {
-            Error::io(
-                "cannot create a browser profile in",
-                std::env::temp_dir(),
-                e,
-            )
-        })?;
+        let profile = tempfile::tempdir()
+            .map_err(|e| Error::io("cannot create a browser profile in", std::env::temp_dir(), e))?;
         let mut flags: Vec<OsString> = [
             "--disable-quic",
             "--disable-component-update",
@@ -86,10 +81,7 @@ impl Chromium {
         .map(OsString::from)
         .collect();
         if loopback_only {
-            flags.push(
-                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"
-                    .into(),
-            );
+            flags.push("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost".into());
         }
         let options = LaunchOptions::default_builder()
             .path(Some(path.to_path_buf()))
@@ -102,22 +94,14 @@ impl Chromium {
             .args(flags.iter().map(OsString::as_os_str).collect())
             .build()
             .map_err(|e| Error::Browser(format!("bad launch options: {e}")))?;
-        let browser = Browser::new(options)
-            .map_err(|e| Error::Browser(format!("{} did not start: {e:#}", path.display())))?;
-        let product = browser
-            .get_version()
-            .map(|v| v.product)
-            .unwrap_or_else(|_| "Chromium".into());
+        let browser =
+            Browser::new(options).map_err(|e| Error::Browser(format!("{} did not start: {e:#}", path.display())))?;
+        let product = browser.get_version().map(|v| v.product).unwrap_or_else(|_| "Chromium".into());
         let pid = browser.get_process_id();
         if let (Some(pid), Ok(mut running)) = (pid, RUNNING.lock()) {
             running.push(pid);
         }
-        Ok(Chromium {
-            browser,
-            product,
-            pid,
-            _profile: profile,
-        })
+        Ok(Chromium { browser, product, pid, _profile: profile })
     }
 
     /// The browser's product string, e.g. "Chrome/131.0.6778.85".
@@ -138,10 +122,7 @@ impl Drop for Chromium {
 pub fn kill_all() {
     let pids = RUNNING.lock().map(|r| r.clone()).unwrap_or_default();
     for pid in pids {
-        let _ = std::process::Command::new("kill")
-            .arg("-KILL")
-            .arg(pid.to_string())
-            .status();
+        let _ = std::process::Command::new("kill").arg("-KILL").arg(pid.to_string()).status();
     }
 }
 
@@ -157,12 +138,7 @@ pub async fn probe(
     let mut jobs = Vec::new();
     for page in &pages {
         for &viewport in viewports {
-            let (chromium, knowledge, tabs, page) = (
-                chromium.clone(),
-                knowledge.clone(),
-                tabs.clone(),
-                page.clone(),
-            );
+            let (chromium, knowledge, tabs, page) = (chromium.clone(), knowledge.clone(), tabs.clone(), page.clone());
             jobs.push(tokio::spawn(async move {
                 let _permit = tabs.acquire_owned().await;
                 let result = tokio::task::spawn_blocking({
@@ -235,22 +211,13 @@ fn visit(
     observe: Duration,
     k: &Knowledge,
 ) -> Result<Visit, String> {
-    let tab = chromium
-        .browser
-        .new_tab()
-        .map_err(|e| format!("cannot open a tab: {e:#}"))?;
+    let tab = chromium.browser.new_tab().map_err(|e| format!("cannot open a tab: {e:#}"))?;
     let result = look(&tab, page, viewport, observe, k);
     let _ = tab.close(false);
     result
 }
 
-fn look(
-    tab: &Arc<Tab>,
-    page: &str,
-    viewport: Viewport,
-    observe: Duration,
-    k: &Knowledge,
-) -> Result<Visit, String> {
+fn look(tab: &Arc<Tab>, page: &str, viewport: Viewport, observe: Duration, k: &Knowledge) -> Result<Visit, String> {
     tab.set_default_timeout(Duration::from_secs(30));
     let (width, height, mobile) = match viewport {
         Viewport::Desktop => (1366, 768, false),
@@ -259,7 +226,7 @@ fn look(
     tab.call_method(Emulation::SetDeviceMetricsOverride {
         width,
         height,
-        device_scale_factor: if mobile { 2.0 } else { 1.0 },
+        device_scale_factor: 1.0,
         mobile,
         scale: None,
         screen_width: None,
@@ -274,13 +241,9 @@ fn look(
     })
     .map_err(cdp)?;
     if mobile {
-        tab.call_method(Emulation::SetTouchEmulationEnabled {
-            enabled: true,
-            max_touch_points: Some(5),
-        })
-        .map_err(cdp)?;
-        tab.set_user_agent(MOBILE_UA, None, Some("Android"))
+        tab.call_method(Emulation::SetTouchEmulationEnabled { enabled: true, max_touch_points: Some(5) })
             .map_err(cdp)?;
+        tab.set_user_agent(MOBILE_UA, None, Some("Android")).map_err(cdp)?;
     }
     tab.call_method(Page::AddScriptToEvaluateOnNewDocument {
         source: OBSERVE_JS.to_string(),
@@ -291,8 +254,7 @@ fn look(
     .map_err(cdp)?;
     let started = Instant::now();
     tab.navigate_to(page).map_err(cdp)?;
-    tab.wait_until_navigated()
-        .map_err(|e| format!("the page did not finish loading: {e:#}"))?;
+    tab.wait_until_navigated().map_err(|e| format!("the page did not finish loading: {e:#}"))?;
     let load_ms = millis(started.elapsed());
 
     // Watch without touching; photograph the first invitation that opens by itself.
@@ -317,31 +279,21 @@ fn look(
         .map(|v| serde_json::json!({ "id": v.id, "globals": v.globals, "launcher": v.launcher }))
         .collect();
     let script = INSPECT_JS.replace("VENDORS", &serde_json::Value::Array(vendors).to_string());
-    let inspected: Inspected = serde_json::from_str(&evaluate(tab, &script, false)?)
-        .map_err(|e| format!("page inspection: {e}"))?;
+    let inspected: Inspected =
+        serde_json::from_str(&evaluate(tab, &script, false)?).map_err(|e| format!("page inspection: {e}"))?;
 
+    // Photograph the first screen before the probe touches anything (the offline check clicks).
+    let outline = inspected.chats.iter().find_map(|c| c.launcher.as_ref()).map(|l| l.rect);
+    let shot = outlined_screenshot(tab, outline);
     let mut chats = Vec::new();
     for found in inspected.chats {
         let vendor = k.vendors.iter().find(|v| v.id == found.vendor);
         let status = match vendor.and_then(|v| v.status_script) {
-            Some(script) => ask_status(
-                tab,
-                script,
-                found.launcher.as_ref().map(|l| l.selector.as_str()),
-            ),
-            None => Status {
-                status: ChatStatus::Unknown,
-                how: "no status script for this vendor".into(),
-                open: None,
-            },
+            Some(script) => ask_status(tab, script, found.launcher.as_ref().map(|l| l.selector.as_str())),
+            None => Status { status: ChatStatus::Unknown, how: "no status script for this vendor".into(), open: None },
         };
         let offline_form = (status.status == ChatStatus::Offline)
-            .then(|| {
-                found
-                    .launcher
-                    .as_ref()
-                    .and_then(|l| offline_form(tab, &l.selector))
-            })
+            .then(|| found.launcher.as_ref().and_then(|l| offline_form(tab, &l.selector)))
             .flatten();
         chats.push(LiveChat {
             vendor: found.vendor,
@@ -353,12 +305,6 @@ fn look(
             offline_form,
         });
     }
-    let outline = chats
-        .iter()
-        .filter_map(|c| c.launcher.as_ref())
-        .next()
-        .map(|l| l.rect);
-    let shot = outlined_screenshot(tab, outline);
     Ok(Visit {
         page: page.to_string(),
         viewport,
@@ -383,15 +329,10 @@ fn millis(d: Duration) -> u64 {
 
 /// Evaluates `expression`, which must produce a string (scripts return JSON text).
 fn evaluate(tab: &Tab, expression: &str, await_promise: bool) -> Result<String, String> {
-    let result = tab
-        .evaluate(expression, await_promise)
-        .map_err(|e| format!("{e:#}"))?;
+    let result = tab.evaluate(expression, await_promise).map_err(|e| format!("{e:#}"))?;
     match result.value {
         Some(serde_json::Value::String(s)) => Ok(s),
-        _ => Err(format!(
-            "script failed: {}",
-            result.description.unwrap_or_else(|| "no result".into())
-        )),
+        _ => Err(format!("script failed: {}", result.description.unwrap_or_else(|| "no result".into()))),
     }
 }
 
@@ -419,11 +360,7 @@ fn ask_status(tab: &Tab, script: &str, launcher: Option<&str>) -> Status {
         .and_then(|json| serde_json::from_str::<Status>(&json).map_err(|e| e.to_string()))
     {
         Ok(status) => status,
-        Err(e) => Status {
-            status: ChatStatus::Unknown,
-            how: format!("the status script failed: {e}"),
-            open: None,
-        },
+        Err(e) => Status { status: ChatStatus::Unknown, how: format!("the status script failed: {e}"), open: None },
     }
 }
 
@@ -434,6 +371,8 @@ fn offline_form(tab: &Tab, launcher: &str) -> Option<bool> {
         "(async () => {{
             const el = document.querySelector({sel});
             if (!el) return JSON.stringify(null);
+            // From here on the probe acts as the visitor: what opens now is not uninvited.
+            if (window.__shopaudit) window.__shopaudit.input = true;
             el.click();
             await new Promise((r) => setTimeout(r, 1200));
             const visible = (e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden';
@@ -447,10 +386,7 @@ fn offline_form(tab: &Tab, launcher: &str) -> Option<bool> {
         }})()",
         sel = serde_json::to_string(launcher).unwrap_or_default()
     );
-    evaluate(tab, &expression, true)
-        .ok()
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .flatten()
+    evaluate(tab, &expression, true).ok().and_then(|s| serde_json::from_str(&s).ok()).flatten()
 }
 
 /// The first screen as a JPEG data URI, with a red outline around `rect` if given.
@@ -471,23 +407,17 @@ fn outlined_screenshot(tab: &Tab, rect: Option<[i64; 4]>) -> Option<String> {
         );
     }
     let shot = screenshot(tab);
-    let _ = evaluate(tab, "(() => { const d = document.getElementById('__shopaudit_outline'); if (d) d.remove(); return ''; })()", false);
+    let _ = evaluate(
+        tab,
+        "(() => { const d = document.getElementById('__shopaudit_outline'); if (d) d.remove(); return ''; })()",
+        false,
+    );
     shot
 }
 
 fn screenshot(tab: &Tab) -> Option<String> {
-    let jpeg = tab
-        .capture_screenshot(
-            Page::CaptureScreenshotFormatOption::Jpeg,
-            Some(60),
-            None,
-            true,
-        )
-        .ok()?;
-    Some(format!(
-        "data:image/jpeg;base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(jpeg)
-    ))
+    let jpeg = tab.capture_screenshot(Page::CaptureScreenshotFormatOption::Jpeg, Some(60), None, true).ok()?;
+    Some(format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(jpeg)))
 }
 
 /// The pages worth a browser's time: the start page and one of each key kind.
@@ -495,10 +425,7 @@ pub fn pages_to_visit(pages: &[crate::evidence::Page], most: usize) -> Vec<Strin
     let mut kinds = HashSet::new();
     let mut out = Vec::new();
     for p in pages.iter().filter(|p| p.error.is_none()) {
-        let wanted = matches!(
-            p.kind.as_str(),
-            "home" | "contacts" | "product" | "cart" | "delivery"
-        );
+        let wanted = matches!(p.kind.as_str(), "home" | "contacts" | "product" | "cart" | "delivery");
         if wanted && kinds.insert(p.kind.clone()) && out.len() < most {
             out.push(p.final_url.clone().unwrap_or_else(|| p.url.clone()));
         }

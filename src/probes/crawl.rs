@@ -28,9 +28,7 @@ pub const DEFAULT_CONCURRENCY: usize = 4;
 pub const DEFAULT_MAX_PAGE_BYTES: usize = 5 * 1024 * 1024;
 
 /// Page kinds a shopper looks for, in the order they are visited.
-const KEY_KINDS: &[&str] = &[
-    "contacts", "about", "delivery", "returns", "faq", "cart", "privacy", "terms",
-];
+const KEY_KINDS: &[&str] = &["contacts", "about", "delivery", "returns", "faq", "cart", "privacy", "terms"];
 
 /// A fetched page with what it says (`None` when it could not be read as HTML).
 #[derive(Debug)]
@@ -62,11 +60,7 @@ pub async fn crawl(
 
     let home = visit(
         client,
-        Queued {
-            url: start.clone(),
-            kind: "home".into(),
-            depth: Some(0),
-        },
+        Queued { url: start.clone(), kind: "home".into(), depth: Some(0) },
         settings.max_page_bytes,
         country,
         knowledge.clone(),
@@ -74,19 +68,10 @@ pub async fn crawl(
     .await;
     if let Some(reason) = &home.page.error {
         if home.page.status.is_none() {
-            return Err(Error::Unreachable {
-                url: start.to_string(),
-                reason: reason.clone(),
-            });
+            return Err(Error::Unreachable { url: start.to_string(), reason: reason.clone() });
         }
     }
-    let origin = home
-        .page
-        .final_url
-        .as_deref()
-        .and_then(|u| Url::parse(u).ok())
-        .unwrap_or(start.clone())
-        .origin();
+    let origin = home.page.final_url.as_deref().and_then(|u| Url::parse(u).ok()).unwrap_or(start.clone()).origin();
 
     let mut seen: HashSet<String> = HashSet::from([start.to_string()]);
     if let Some(final_url) = &home.page.final_url {
@@ -96,10 +81,7 @@ pub async fn crawl(
     let mut frontier: BTreeMap<(u8, u32, usize), Queued> = BTreeMap::new();
     let mut discovered = 0usize;
     let mut enqueue = |frontier: &mut BTreeMap<_, _>, seen: &mut HashSet<String>, q: Queued| {
-        if q.url.origin() != origin
-            || !extract::links::is_page(&q.url)
-            || !seen.insert(q.url.to_string())
-        {
+        if q.url.origin() != origin || !extract::links::is_page(&q.url) || !seen.insert(q.url.to_string()) {
             return;
         }
         discovered += 1;
@@ -112,44 +94,21 @@ pub async fn crawl(
         frontier.insert((priority, q.depth.unwrap_or(0), discovered), q);
     };
     for key in &settings.key_pages {
-        if let Ok(url) = home
-            .page
-            .final_url
-            .as_deref()
-            .and_then(|u| Url::parse(u).ok())
-            .unwrap_or(start.clone())
-            .join(key)
+        if let Ok(url) =
+            home.page.final_url.as_deref().and_then(|u| Url::parse(u).ok()).unwrap_or(start.clone()).join(key)
         {
-            let kind =
-                extract::links::classify(&url, "", knowledge).unwrap_or_else(|| "key".into());
-            enqueue(
-                &mut frontier,
-                &mut seen,
-                Queued {
-                    url,
-                    kind,
-                    depth: None,
-                },
-            );
+            let kind = extract::links::classify(&url, "", knowledge).unwrap_or_else(|| "key".into());
+            enqueue(&mut frontier, &mut seen, Queued { url, kind, depth: None });
         }
     }
     let mut pages = vec![home];
-    let mut next_links =
-        |frontier: &mut BTreeMap<_, _>, seen: &mut HashSet<String>, crawled: &CrawledPage| {
-            let depth = crawled.page.depth.map(|d| d + 1);
-            for link in crawled.facts.iter().flat_map(|f| &f.links) {
-                let kind = link.kind.clone().unwrap_or_else(|| "other".into());
-                enqueue(
-                    frontier,
-                    seen,
-                    Queued {
-                        url: link.url.clone(),
-                        kind,
-                        depth,
-                    },
-                );
-            }
-        };
+    let mut next_links = |frontier: &mut BTreeMap<_, _>, seen: &mut HashSet<String>, crawled: &CrawledPage| {
+        let depth = crawled.page.depth.map(|d| d + 1);
+        for link in crawled.facts.iter().flat_map(|f| &f.links) {
+            let kind = link.kind.clone().unwrap_or_else(|| "other".into());
+            enqueue(frontier, seen, Queued { url: link.url.clone(), kind, depth });
+        }
+    };
     next_links(&mut frontier, &mut seen, &pages[0]);
     progress.page_done(&pages[0].page.url, 1, max_pages);
 
@@ -184,12 +143,7 @@ async fn visit(
     country: Option<phonenumber::country::Id>,
     knowledge: Arc<Knowledge>,
 ) -> CrawledPage {
-    let mut page = Page {
-        url: q.url.to_string(),
-        kind: q.kind,
-        depth: q.depth,
-        ..Page::default()
-    };
+    let mut page = Page { url: q.url.to_string(), kind: q.kind, depth: q.depth, ..Page::default() };
     let fetched = match http::get(client, &q.url, cap).await {
         Ok(f) => f,
         Err(reason) => {
@@ -207,24 +161,14 @@ async fn visit(
     if fetched.status >= 400 {
         page.error = Some(format!("HTTP {}", fetched.status));
     }
-    let is_html = fetched
-        .content_type
-        .as_deref()
-        .is_none_or(|ct| ct.contains("html") || ct.starts_with("text/plain"));
+    let is_html = fetched.content_type.as_deref().is_none_or(|ct| ct.contains("html") || ct.starts_with("text/plain"));
     if !is_html || fetched.status >= 400 {
         return CrawledPage { page, facts: None };
     }
     let url = fetched.final_url.clone();
     let facts = tokio::task::spawn_blocking(move || {
-        let tld = url
-            .host_str()
-            .and_then(|h| h.rsplit('.').next())
-            .map(|t| t.as_bytes().to_vec());
-        let (html, charset) = decode::decode(
-            &fetched.body,
-            fetched.content_type.as_deref(),
-            tld.as_deref(),
-        );
+        let tld = url.host_str().and_then(|h| h.rsplit('.').next()).map(|t| t.as_bytes().to_vec());
+        let (html, charset) = decode::decode(&fetched.body, fetched.content_type.as_deref(), tld.as_deref());
         (extract::page(&html, &url, country, &knowledge), charset)
     })
     .await;
@@ -232,10 +176,7 @@ async fn visit(
         Ok((facts, charset)) => {
             page.charset = Some(charset.to_string());
             page.title.clone_from(&facts.title);
-            CrawledPage {
-                page,
-                facts: Some(facts),
-            }
+            CrawledPage { page, facts: Some(facts) }
         }
         Err(e) => {
             page.error = Some(format!("could not read the page: {e}"));

@@ -7,23 +7,14 @@ use std::sync::LazyLock;
 use encoding_rs::Encoding;
 use regex::bytes::Regex;
 
-static META: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)<meta[^>]+charset\s*=\s*["']?\s*([a-z0-9_\-:.]+)"#).expect("static regex")
-});
+static META: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?i)<meta[^>]+charset\s*=\s*["']?\s*([a-z0-9_\-:.]+)"#).expect("static regex"));
 
 /// Decodes `bytes`; returns the text and the encoding's name.
-pub fn decode(
-    bytes: &[u8],
-    content_type: Option<&str>,
-    tld: Option<&[u8]>,
-) -> (String, &'static str) {
+pub fn decode(bytes: &[u8], content_type: Option<&str>, tld: Option<&[u8]>) -> (String, &'static str) {
     let from_header = content_type
         .and_then(|ct| {
-            ct.split(';').find_map(|p| {
-                p.trim()
-                    .strip_prefix("charset=")
-                    .or_else(|| p.trim().strip_prefix("CHARSET="))
-            })
+            ct.split(';').find_map(|p| p.trim().strip_prefix("charset=").or_else(|| p.trim().strip_prefix("CHARSET=")))
         })
         .and_then(|label| Encoding::for_label(label.trim_matches(['"', '\'']).as_bytes()));
     let encoding = from_header
@@ -58,19 +49,16 @@ mod tests {
 
     #[test]
     fn header_then_meta_then_detection() {
-        let (cp1251, _, _) =
-            encoding_rs::WINDOWS_1251.encode("<p>Контакты и доставка по всей России</p>");
+        let (cp1251, _, _) = encoding_rs::WINDOWS_1251.encode("<p>Контакты и доставка по всей России</p>");
         assert_eq!(
             decode(&cp1251, Some("text/html; charset=windows-1251"), None).0,
             "<p>Контакты и доставка по всей России</p>"
         );
         let mut with_meta = b"<meta charset=\"windows-1251\">".to_vec();
         with_meta.extend_from_slice(&cp1251);
-        assert!(decode(&with_meta, Some("text/html"), None)
-            .0
-            .contains("Контакты"));
-        let (koi8, _, _) = encoding_rs::KOI8_R
-            .encode("<p>Режим работы: ежедневно с 10 до 22, служба поддержки магазина</p>");
+        assert!(decode(&with_meta, Some("text/html"), None).0.contains("Контакты"));
+        let (koi8, _, _) =
+            encoding_rs::KOI8_R.encode("<p>Режим работы: ежедневно с 10 до 22, служба поддержки магазина</p>");
         let (text, name) = decode(&koi8, None, Some(b"ru"));
         assert!(name.starts_with("KOI8"), "{name}"); // chardetng names the KOI8-U superset
         assert!(text.contains("ежедневно"));

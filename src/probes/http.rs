@@ -35,18 +35,12 @@ pub struct Fetched {
 
 /// Builds the shared client from the scenario's `[crawl]` settings.
 pub fn client(crawl: &Crawl) -> Result<reqwest::Client> {
-    builder(crawl)?
-        .redirect(redirect_policy())
-        .build()
-        .map_err(|e| Error::Client(chain(&e)))
+    builder(crawl)?.redirect(redirect_policy()).build().map_err(|e| Error::Client(chain(&e)))
 }
 
 /// The same client settings, but redirects are returned rather than followed.
 pub fn client_without_redirects(crawl: &Crawl) -> Result<reqwest::Client> {
-    builder(crawl)?
-        .redirect(Policy::none())
-        .build()
-        .map_err(|e| Error::Client(chain(&e)))
+    builder(crawl)?.redirect(Policy::none()).build().map_err(|e| Error::Client(chain(&e)))
 }
 
 fn builder(crawl: &Crawl) -> Result<reqwest::ClientBuilder> {
@@ -60,12 +54,8 @@ fn builder(crawl: &Crawl) -> Result<reqwest::ClientBuilder> {
         .deflate(true);
     if let Some(path) = &crawl.ca_file {
         let pem = std::fs::read(path).map_err(|e| Error::io("cannot read CA file", path, e))?;
-        let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
-            Error::Client(format!(
-                "CA file {path} is not a PEM certificate: {}",
-                chain(&e)
-            ))
-        })?;
+        let cert = reqwest::Certificate::from_pem(&pem)
+            .map_err(|e| Error::Client(format!("CA file {path} is not a PEM certificate: {}", chain(&e))))?;
         b = b.add_root_certificate(cert);
     }
     Ok(b)
@@ -87,18 +77,11 @@ fn redirect_policy() -> Policy {
 /// GETs `url`, reading at most `cap` body bytes. The error is a sentence saying why.
 pub async fn get(client: &reqwest::Client, url: &Url, cap: usize) -> Result<Fetched, String> {
     let started = Instant::now();
-    let mut response = client
-        .get(url.clone())
-        .send()
-        .await
-        .map_err(|e| describe(&e))?;
+    let mut response = client.get(url.clone()).send().await.map_err(|e| describe(&e))?;
     let final_url = response.url().clone();
     let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let content_type =
+        response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
     let mut body = Vec::new();
     let mut truncated = false;
     while let Some(chunk) = response.chunk().await.map_err(|e| describe(&e))? {
@@ -110,14 +93,7 @@ pub async fn get(client: &reqwest::Client, url: &Url, cap: usize) -> Result<Fetc
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(Fetched {
-        final_url,
-        status,
-        content_type,
-        body,
-        truncated,
-        elapsed: started.elapsed(),
-    })
+    Ok(Fetched { final_url, status, content_type, body, truncated, elapsed: started.elapsed() })
 }
 
 /// One sentence from a reqwest error and its causes ("timed out", "redirect loop ...",

@@ -24,33 +24,21 @@ const THUMBNAIL_WIDTH: u32 = 160;
 const MAX_DECODE_PIXELS: u32 = 12_000;
 
 /// Probes every distinct image; `refs` pairs each image with the page that shows it.
-pub async fn probe(
-    client: &reqwest::Client,
-    refs: Vec<(ImageRef, String)>,
-    knowledge: &Arc<Knowledge>,
-) -> Vec<Image> {
+pub async fn probe(client: &reqwest::Client, refs: Vec<(ImageRef, String)>, knowledge: &Arc<Knowledge>) -> Vec<Image> {
     let mut distinct: BTreeMap<String, Image> = BTreeMap::new();
     let mut order = Vec::new();
     for (r, page) in refs {
         let key = r.url.to_string();
         let entry = distinct.entry(key.clone()).or_insert_with(|| {
             order.push(key);
-            Image {
-                url: r.url.to_string(),
-                page,
-                alt: r.alt.clone(),
-                ..Image::default()
-            }
+            Image { url: r.url.to_string(), page, alt: r.alt.clone(), ..Image::default() }
         });
         entry.staff |= r.staff;
         if entry.alt.is_none() {
             entry.alt = r.alt;
         }
     }
-    let mut images: Vec<Image> = order
-        .into_iter()
-        .filter_map(|k| distinct.remove(&k))
-        .collect();
+    let mut images: Vec<Image> = order.into_iter().filter_map(|k| distinct.remove(&k)).collect();
     // Staff photos are what the check is about: fetch them first.
     let mut wanted: Vec<usize> = (0..images.len()).collect();
     wanted.sort_by_key(|&i| !images[i].staff);
@@ -67,10 +55,7 @@ pub async fn probe(
     for (i, image) in results {
         images[i] = image;
     }
-    for image in images
-        .iter_mut()
-        .filter(|i| i.bytes.is_none() && i.error.is_none())
-    {
+    for image in images.iter_mut().filter(|i| i.bytes.is_none() && i.error.is_none()) {
         image.stock = stock::judge(file_name(&image.url), &[], knowledge);
     }
     images
@@ -103,10 +88,7 @@ async fn inspect(client: &reqwest::Client, mut image: Image, k: Arc<Knowledge>) 
     let result = tokio::task::spawn_blocking(move || {
         let credits = stock::credits(&fetched.body);
         image.stock = stock::judge(file_name(&image.url), &credits, &k);
-        image.credits = credits
-            .into_iter()
-            .map(|c| format!("{}: {}", c.source, c.text))
-            .collect();
+        image.credits = credits.into_iter().map(|c| format!("{}: {}", c.source, c.text)).collect();
         if image.staff {
             match decode(&fetched.body) {
                 Ok(picture) => {
@@ -120,10 +102,7 @@ async fn inspect(client: &reqwest::Client, mut image: Image, k: Arc<Knowledge>) 
         image
     })
     .await;
-    result.unwrap_or_else(|e| Image {
-        error: Some(format!("image analysis failed: {e}")),
-        ..Image::default()
-    })
+    result.unwrap_or_else(|e| Image { error: Some(format!("image analysis failed: {e}")), ..Image::default() })
 }
 
 fn decode(bytes: &[u8]) -> Result<image::DynamicImage, image::ImageError> {
@@ -137,13 +116,8 @@ fn decode(bytes: &[u8]) -> Result<image::DynamicImage, image::ImageError> {
 }
 
 fn thumbnail(picture: &image::DynamicImage) -> Option<String> {
-    let small = picture
-        .thumbnail(THUMBNAIL_WIDTH, THUMBNAIL_WIDTH)
-        .to_rgb8();
+    let small = picture.thumbnail(THUMBNAIL_WIDTH, THUMBNAIL_WIDTH).to_rgb8();
     let mut out = Cursor::new(Vec::new());
     small.write_to(&mut out, image::ImageFormat::Jpeg).ok()?;
-    Some(format!(
-        "data:image/jpeg;base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(out.into_inner())
-    ))
+    Some(format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(out.into_inner())))
 }

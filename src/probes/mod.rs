@@ -29,17 +29,7 @@ pub async fn gather_static(
     progress.stage("images");
     let refs = crawled
         .iter()
-        .filter_map(|c| {
-            c.facts.as_ref().map(|f| {
-                (
-                    f,
-                    c.page
-                        .final_url
-                        .clone()
-                        .unwrap_or_else(|| c.page.url.clone()),
-                )
-            })
-        })
+        .filter_map(|c| c.facts.as_ref().map(|f| (f, c.page.final_url.clone().unwrap_or_else(|| c.page.url.clone()))))
         .flat_map(|(f, page)| f.images.iter().map(move |i| (i.clone(), page.clone())))
         .collect();
     evidence.images = images::probe(&client, refs, knowledge).await;
@@ -51,11 +41,7 @@ pub async fn gather_static(
 /// Is the store served over HTTPS, and does plain HTTP redirect there?
 async fn https(scenario: &Scenario, home: &Page) -> Result<Site> {
     let start = &scenario.store.url.0;
-    let landed = home
-        .final_url
-        .as_deref()
-        .and_then(|u| url::Url::parse(u).ok())
-        .unwrap_or_else(|| start.clone());
+    let landed = home.final_url.as_deref().and_then(|u| url::Url::parse(u).ok()).unwrap_or_else(|| start.clone());
     let https = landed.scheme() == "https";
     if start.scheme() == "http" {
         return Ok(Site {
@@ -79,27 +65,20 @@ async fn https(scenario: &Scenario, home: &Page) -> Result<Site> {
     let client = http::client_without_redirects(&scenario.crawl)?;
     let site = match client.get(plain.clone()).send().await {
         Ok(response) => {
-            let location = response
-                .headers()
-                .get(reqwest::header::LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
+            let location =
+                response.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("");
             let redirects = response.status().is_redirection() && location.starts_with("https://");
             Site {
                 https,
                 http_redirects_to_https: Some(redirects),
                 http_probe: Some(
-                    format!("{plain} answered {} {location}", response.status().as_u16())
-                        .trim_end()
-                        .to_string(),
+                    format!("{plain} answered {} {location}", response.status().as_u16()).trim_end().to_string(),
                 ),
             }
         }
-        Err(e) => Site {
-            https,
-            http_redirects_to_https: None,
-            http_probe: Some(format!("{plain}: {}", http::describe(&e))),
-        },
+        Err(e) => {
+            Site { https, http_redirects_to_https: None, http_probe: Some(format!("{plain}: {}", http::describe(&e))) }
+        }
     };
     Ok(site)
 }
@@ -128,38 +107,25 @@ pub async fn gather_browser(
         if settings.required {
             return Err(Error::Browser(why));
         }
-        evidence.browser = Some(crate::evidence::BrowserEvidence {
-            error: Some(why),
-            ..Default::default()
-        });
+        evidence.browser = Some(crate::evidence::BrowserEvidence { error: Some(why), ..Default::default() });
         return Ok(());
     };
     progress.stage("browser");
     let loopback_only = settings.loopback_only;
-    let launched =
-        tokio::task::spawn_blocking(move || browser::Chromium::launch(&path, loopback_only))
-            .await
-            .map_err(|e| Error::Browser(format!("the browser start crashed: {e}")))?;
+    let launched = tokio::task::spawn_blocking(move || browser::Chromium::launch(&path, loopback_only))
+        .await
+        .map_err(|e| Error::Browser(format!("the browser start crashed: {e}")))?;
     let chromium = match launched {
         Ok(c) => Arc::new(c),
         Err(e) if settings.required => return Err(e),
         Err(e) => {
-            evidence.browser = Some(crate::evidence::BrowserEvidence {
-                error: Some(e.to_string()),
-                ..Default::default()
-            });
+            evidence.browser =
+                Some(crate::evidence::BrowserEvidence { error: Some(e.to_string()), ..Default::default() });
             return Ok(());
         }
     };
     let visit = browser::pages_to_visit(pages, 5);
-    let seen = browser::probe(
-        chromium,
-        visit,
-        &settings.viewports,
-        settings.observe.0,
-        knowledge.clone(),
-    )
-    .await;
+    let seen = browser::probe(chromium, visit, &settings.viewports, settings.observe.0, knowledge.clone()).await;
     assemble::fold_browser(evidence, seen);
     Ok(())
 }

@@ -32,10 +32,8 @@ pub fn render(report: &Report) -> Result<String> {
     let judged = report.summary.pass + report.summary.fail + report.summary.warn;
     let score = (report.summary.pass * 100 + report.summary.warn * 50).checked_div(judged);
     let staff_photos: Vec<_> = report.evidence.images.iter().filter(|i| i.staff).collect();
-    let worst = report
-        .problems()
-        .first()
-        .map(|f| f.outcome == Outcome::Fail);
+    let shots = browser_shots(report);
+    let worst = report.problems().first().map(|f| f.outcome == Outcome::Fail);
     env.get_template("report.html")
         .and_then(|t| {
             t.render(context! {
@@ -45,6 +43,12 @@ pub fn render(report: &Report) -> Result<String> {
                 score,
                 worst,
                 staff_photos,
+                shots,
+                browser => report.evidence.browser.as_ref().map(|b| context! {
+                    product => b.product.clone(),
+                    observe_s => b.observe_ms / 1000,
+                    error => b.error.clone(),
+                }),
                 pages_read => report.pages.iter().filter(|p| p.error.is_none()).count(),
                 started => report.run.started_at.format("%Y-%m-%d %H:%M %:z").to_string(),
             })
@@ -52,21 +56,62 @@ pub fn render(report: &Report) -> Result<String> {
         .map_err(bundled)
 }
 
-fn bundled(e: minijinja::Error) -> Error {
-    Error::Bundled {
-        file: "reports/report.html.j2",
-        message: format!("{e:#}"),
+/// Screenshots worth showing: every visit that found a chat or was ambushed, and the start
+/// page, each with a caption of what the browser saw.
+fn browser_shots(report: &Report) -> Vec<minijinja::Value> {
+    let Some(browser) = &report.evidence.browser else { return Vec::new() };
+    let home = report.pages.first().map(|p| p.final_url.clone().unwrap_or_else(|| p.url.clone()));
+    let mut shots = Vec::new();
+    for v in browser.visits.iter().filter(|v| v.error.is_none()) {
+        let invitations: Vec<_> = v.popups.iter().filter(|p| p.is_invitation()).collect();
+        let interesting = !v.chats.is_empty() || !invitations.is_empty() || Some(&v.page) == home.as_ref();
+        if !interesting {
+            continue;
+        }
+        let mut notes = Vec::new();
+        let mut bad = false;
+        for c in &v.chats {
+            let launcher = match &c.launcher {
+                Some(l) if l.problems.is_empty() => "button visible".to_string(),
+                Some(l) => {
+                    bad = true;
+                    l.problems.join(", ")
+                }
+                None => "no button found".to_string(),
+            };
+            let status = match c.status {
+                crate::evidence::ChatStatus::Online => "online",
+                crate::evidence::ChatStatus::Offline => "offline",
+                crate::evidence::ChatStatus::Unknown => "status unknown",
+            };
+            notes.push(format!("{}: {status}, {launcher}", c.vendor));
+        }
+        for p in &invitations {
+            bad = true;
+            notes.push(format!(
+                "“{}” opened by itself after {:.1} s",
+                p.text.chars().take(60).collect::<String>(),
+                p.opened_at as f64 / 1000.0
+            ));
+        }
+        if v.chats.is_empty() {
+            notes.push("no chat widget".to_string());
+        }
+        let image = v.popup_screenshot.clone().filter(|_| !invitations.is_empty()).or_else(|| v.screenshot.clone());
+        shots.push(context! { page => v.page.clone(), viewport => v.viewport.as_str(), image, notes, bad });
     }
+    shots
+}
+
+fn bundled(e: minijinja::Error) -> Error {
+    Error::Bundled { file: "reports/report.html.j2", message: format!("{e:#}") }
 }
 
 /// Only http(s) and data:image URLs become links or image sources; anything else (such as
 /// `javascript:`) is replaced by "#".
 fn safe_href(url: String) -> String {
     let lower = url.trim_start().to_ascii_lowercase();
-    if lower.starts_with("http://")
-        || lower.starts_with("https://")
-        || lower.starts_with("data:image/jpeg;base64,")
-    {
+    if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("data:image/jpeg;base64,") {
         url
     } else {
         "#".to_string()

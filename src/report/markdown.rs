@@ -57,13 +57,7 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(md, "## What to fix first\n");
         for f in problems {
             let why = find(&f.check).map(|c| c.description).unwrap_or_default();
-            let _ = writeln!(
-                md,
-                "### {} — {} ({})\n",
-                mark(f.outcome),
-                escape(&f.title),
-                f.severity.as_str()
-            );
+            let _ = writeln!(md, "### {} — {} ({})\n", mark(f.outcome), escape(&f.title), f.severity.as_str());
             let _ = writeln!(md, "{}\n\n*Why it matters:* {}\n", escape(&f.detail), why);
             for e in f.evidence.iter().take(8) {
                 let _ = writeln!(md, "- {}", escape(e));
@@ -73,19 +67,10 @@ pub fn render(r: &Report) -> String {
             }
         }
     }
-    let _ = writeln!(
-        md,
-        "## All checks\n\n| Check | Outcome | Severity | Detail |\n|---|---|---|---|"
-    );
+    let _ = writeln!(md, "## All checks\n\n| Check | Outcome | Severity | Detail |\n|---|---|---|---|");
     for f in &r.findings {
-        let _ = writeln!(
-            md,
-            "| `{}` | {} | {} | {} |",
-            f.check,
-            mark(f.outcome),
-            f.severity.as_str(),
-            escape(&f.detail)
-        );
+        let _ =
+            writeln!(md, "| `{}` | {} | {} | {} |", f.check, mark(f.outcome), f.severity.as_str(), escape(&f.detail));
     }
     let ev = &r.evidence;
     let _ = writeln!(md, "\n## What the shopper saw\n");
@@ -111,10 +96,7 @@ pub fn render(r: &Report) -> String {
             h.opening_hours.as_deref().unwrap_or("not understood")
         );
     }
-    let _ = writeln!(
-        md,
-        "\n## Pages\n\n| Page | Kind | Status | ms | Error |\n|---|---|---|---|---|"
-    );
+    let _ = writeln!(md, "\n## Pages\n\n| Page | Kind | Status | ms | Error |\n|---|---|---|---|---|");
     for p in &r.pages {
         let status = p.status.map_or_else(|| "—".to_string(), |s| s.to_string());
         let _ = writeln!(
@@ -127,10 +109,6 @@ pub fn render(r: &Report) -> String {
             escape(p.error.as_deref().unwrap_or(""))
         );
     }
-    let _ = writeln!(
-        md,
-        "\n---\n{} {} · schema `{}` · run `{}`",
-        r.tool.name, r.tool.version, r.schema, r.run.id
-    );
+    let _ = writeln!(md, "\n---\n{} {} · schema `{}` · run `{}`", r.tool.name, r.tool.version, r.schema, r.run.id);
     md
 }

@@ -105,9 +105,7 @@ impl Summary {
 impl Report {
     /// True when a finding at or above `threshold` failed: the audit's exit status 1.
     pub fn fails_at(&self, threshold: Severity) -> bool {
-        self.findings
-            .iter()
-            .any(|f| f.outcome == Outcome::Fail && f.severity >= threshold)
+        self.findings.iter().any(|f| f.outcome == Outcome::Fail && f.severity >= threshold)
     }
 
     /// Findings that need attention (fail, warn, error), worst first.
@@ -161,8 +159,7 @@ impl Format {
 
 /// Pretty JSON of the report.
 pub fn to_json(report: &Report) -> Result<String> {
-    serde_json::to_string_pretty(report)
-        .map_err(|e| Error::Usage(format!("cannot serialise the report: {e}")))
+    serde_json::to_string_pretty(report).map_err(|e| Error::Usage(format!("cannot serialise the report: {e}")))
 }
 
 /// Writes the report in each format into `dir` (created if needed); each file is written
@@ -173,8 +170,7 @@ pub fn write(report: &Report, dir: &Path, formats: &[Format]) -> Result<Vec<Path
     for format in formats {
         let path = dir.join(format.file_name());
         let partial = dir.join(format!(".{}.partial", format.file_name()));
-        std::fs::write(&partial, format.render(report)?)
-            .map_err(|e| Error::io("cannot write", &partial, e))?;
+        std::fs::write(&partial, format.render(report)?).map_err(|e| Error::io("cannot write", &partial, e))?;
         std::fs::rename(&partial, &path).map_err(|e| Error::io("cannot write", &path, e))?;
         written.push(path);
     }
@@ -184,6 +180,5 @@ pub fn write(report: &Report, dir: &Path, formats: &[Format]) -> Result<Vec<Path
 /// Reads a `report.json`.
 pub fn read(path: &Path) -> Result<Report> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
-    serde_json::from_str(&text)
-        .map_err(|e| Error::Usage(format!("{} is not a shopaudit report: {e}", path.display())))
+    serde_json::from_str(&text).map_err(|e| Error::Usage(format!("{} is not a shopaudit report: {e}", path.display())))
 }

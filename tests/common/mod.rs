@@ -16,9 +16,7 @@ use shopaudit::serve::{self, Served};
 use shopaudit::{Outcome, Report};
 
 pub fn fixture_dir(store: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(store)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(store)
 }
 
 /// Serves a fixture store on a free loopback port.
@@ -37,9 +35,7 @@ pub async fn serve_store(store: &str) -> Served {
         )
         .route("/huge.html", get(|| async { html(huge_page()) }))
         .merge(files_router(dir));
-    serve::serve(router, 0)
-        .await
-        .expect("fixture server starts")
+    serve::serve(router, 0).await.expect("fixture server starts")
 }
 
 /// Serves the files of `dir`; `/` and folders serve `index.html`.
@@ -61,9 +57,7 @@ fn files_router(dir: PathBuf) -> Router {
                 dir.clone()
             };
             match tokio::fs::read(root.join(&path)).await {
-                Ok(bytes) => {
-                    ([(header::CONTENT_TYPE, serve::content_type(&path))], bytes).into_response()
-                }
+                Ok(bytes) => ([(header::CONTENT_TYPE, serve::content_type(&path))], bytes).into_response(),
                 Err(_) => StatusCode::NOT_FOUND.into_response(),
             }
         }
@@ -95,18 +89,12 @@ pub async fn audit_store_at(url: url::Url, tweak: impl FnOnce(&mut Scenario)) ->
     let mut scenario = Scenario::for_url(WebUrl(url));
     scenario.browser.enabled = false;
     tweak(&mut scenario);
-    shopaudit::audit(&scenario, &shopaudit::Quiet)
-        .await
-        .expect("audit runs")
+    shopaudit::audit(&scenario, &shopaudit::Quiet).await.expect("audit runs")
 }
 
 /// Audits one page of the `browser` fixture store in real Chromium: that page is the start
 /// page, watched for `observe_secs`, in the given viewports.
-pub async fn browse(
-    page: &str,
-    viewports: &[shopaudit::scenario::Viewport],
-    observe_secs: u64,
-) -> Report {
+pub async fn browse(page: &str, viewports: &[shopaudit::scenario::Viewport], observe_secs: u64) -> Report {
     let served = serve_store("browser").await;
     let url = served.url.join(page).unwrap();
     let viewports = viewports.to_vec();
@@ -123,22 +111,12 @@ pub async fn browse(
 
 /// The detail of one check's finding.
 pub fn detail(report: &Report, check: &str) -> String {
-    report
-        .findings
-        .iter()
-        .find(|f| f.check == check)
-        .map(|f| f.detail.clone())
-        .unwrap_or_default()
+    report.findings.iter().find(|f| f.check == check).map(|f| f.detail.clone()).unwrap_or_default()
 }
 
 /// The outcome of one check.
 pub fn outcome(report: &Report, check: &str) -> Outcome {
-    report
-        .findings
-        .iter()
-        .find(|f| f.check == check)
-        .unwrap_or_else(|| panic!("no finding for {check}"))
-        .outcome
+    report.findings.iter().find(|f| f.check == check).unwrap_or_else(|| panic!("no finding for {check}")).outcome
 }
 
 /// A store served over HTTPS with a certificate from a throwaway CA, and a plain-HTTP twin
@@ -158,9 +136,7 @@ pub async fn serve_tls_store(store: &str) -> TlsStore {
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "shopaudit test CA");
+    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "shopaudit test CA");
     let ca = ca_params.self_signed(&ca_key).unwrap();
     let leaf_key = KeyPair::generate().unwrap();
     let leaf = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
@@ -195,12 +171,5 @@ pub async fn serve_tls_store(store: &str) -> TlsStore {
         async move { Redirect::permanent(to.as_str()) }
     });
     let http = serve::serve(redirect, 0).await.unwrap();
-    TlsStore {
-        http_url: http.url.clone(),
-        https_url,
-        ca_file,
-        _dir: dir,
-        _http: http,
-        _https: handle,
-    }
+    TlsStore { http_url: http.url.clone(), https_url, ca_file, _dir: dir, _http: http, _https: handle }
 }
