@@ -41,7 +41,8 @@ pub async fn run(pages: usize) -> Result<Vec<Figure>> {
     add("extraction, one 100 KB page", format!("{per_page:.2} ms (mean of {rounds})"));
 
     let store = demo::start(0).await?;
-    let scenario = demo::scenario(&store)?;
+    let mut scenario = demo::scenario(&store)?;
+    scenario.browser.enabled = false; // measured on its own below
     let started = Instant::now();
     let report = crate::audit(&scenario, &Quiet).await?;
     add("demo store audit", format!("{} ms for {} pages", started.elapsed().as_millis(), report.pages.len()));
@@ -49,6 +50,7 @@ pub async fn run(pages: usize) -> Result<Vec<Figure>> {
     let generated = serve::serve(generated_store(pages), 0).await?;
     let mut scenario = Scenario::for_url(WebUrl(generated.url.clone()));
     scenario.crawl.max_pages = pages;
+    scenario.browser.enabled = false;
     let started = Instant::now();
     let report = crate::audit(&scenario, &Quiet).await?;
     let secs = started.elapsed().as_secs_f64();
@@ -57,9 +59,114 @@ pub async fn run(pages: usize) -> Result<Vec<Figure>> {
         format!("{:.2} s, {:.0} pages/s ({} pages read)", secs, report.pages.len() as f64 / secs, report.pages.len()),
     );
     if let Some(kb) = peak_rss_kb() {
-        add("peak memory (VmHWM)", format!("{:.1} MB", kb as f64 / 1024.0));
+        add("peak memory of shopaudit (VmHWM)", format!("{:.1} MB", kb as f64 / 1024.0));
+    }
+    match crate::probes::browser::find(None) {
+        Some(path) => figures.extend(browser(&path).await?),
+        None => add("browser", "skipped: no Chromium found".into()),
     }
     Ok(figures)
+}
+
+/// Chromium on the demo store: launch time, time per page without the observation window
+/// (one tab at a time), and the peak resident memory of the whole Chromium process tree with
+/// 8 tabs open at once.
+async fn browser(path: &std::path::Path) -> Result<Vec<Figure>> {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use crate::probes::browser::{probe, Chromium};
+    use crate::scenario::Viewport;
+
+    let mut figures = Vec::new();
+    let store = demo::start(0).await?;
+    let pages: Vec<String> = [
+        "",
+        "contacts.html",
+        "about.html",
+        "delivery.html",
+        "cart.html",
+        "privacy.html",
+        "product/runner-42.html",
+        "product/trail-x.html",
+    ]
+    .iter()
+    .filter_map(|p| store.url.join(p).ok().map(|u| u.to_string()))
+    .collect();
+    let knowledge = Arc::new(Knowledge::load()?);
+    let started = Instant::now();
+    let path = path.to_path_buf();
+    let chromium = Arc::new(
+        tokio::task::spawn_blocking(move || Chromium::launch(&path, true))
+            .await
+            .map_err(|e| crate::Error::Browser(e.to_string()))??,
+    );
+    figures.push(Figure { name: "browser launch".into(), value: format!("{} ms", started.elapsed().as_millis()) });
+
+    let started = Instant::now();
+    let seen = probe(chromium.clone(), pages.clone(), &[Viewport::Desktop], Duration::ZERO, knowledge.clone(), 1).await;
+    let per_page = started.elapsed().as_secs_f64() / seen.visits.len().max(1) as f64;
+    figures.push(Figure {
+        name: "browser time per page (no watch)".into(),
+        value: format!("{:.2} s (mean of {}, one tab at a time)", per_page, seen.visits.len()),
+    });
+
+    let pid = chromium.pid();
+    let peak = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampler = {
+        let (peak, sampling) = (peak.clone(), sampling.clone());
+        std::thread::spawn(move || {
+            while sampling.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Some(kb) = pid.and_then(tree_rss_kb) {
+                    peak.fetch_max(kb, std::sync::atomic::Ordering::Relaxed);
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+    };
+    let seen = probe(chromium, pages, &[Viewport::Desktop], Duration::from_secs(3), knowledge, 8).await;
+    sampling.store(false, std::sync::atomic::Ordering::Relaxed);
+    let _ = sampler.join();
+    figures.push(Figure {
+        name: "Chromium process tree, 8 tabs".into(),
+        value: format!(
+            "{:.0} MB peak PSS (whole process tree, {} visits at once)",
+            peak.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1024.0,
+            seen.visits.len()
+        ),
+    });
+    Ok(figures)
+}
+
+/// Proportional resident memory (PSS: shared pages split between the processes that share
+/// them) of `root` and all its descendants, from /proc (Linux only).
+fn tree_rss_kb(root: u32) -> Option<u64> {
+    let mut parent_of = Vec::new();
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        // The command name may hold spaces; the fields after its closing parenthesis do not.
+        let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
+        if let Some(ppid) = ppid {
+            parent_of.push((pid, ppid));
+        }
+    }
+    let mut tree = vec![root];
+    let mut i = 0;
+    while i < tree.len() {
+        let parent = tree[i];
+        tree.extend(parent_of.iter().filter(|(_, pp)| *pp == parent).map(|(p, _)| *p));
+        i += 1;
+    }
+    let rss = |pid: u32| {
+        std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+            .ok()?
+            .lines()
+            .find_map(|l| l.strip_prefix("Pss:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+    };
+    Some(tree.into_iter().filter_map(rss).sum())
 }
 
 /// A store of `pages` pages, each about 30 KB, linking onwards.

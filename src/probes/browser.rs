@@ -104,6 +104,11 @@ impl Chromium {
         Ok(Chromium { browser, product, pid, _profile: profile })
     }
 
+    /// The browser's process id, when known.
+    pub fn pid(&self) -> Option<u32> {
+        self.pid
+    }
+
     /// The browser's product string, e.g. "Chrome/131.0.6778.85".
     pub fn product(&self) -> &str {
         &self.product
@@ -126,24 +131,28 @@ pub fn kill_all() {
     }
 }
 
-/// Visits every page in every viewport, at most [`MAX_TABS`] at once.
+/// Visits every page in every viewport, at most `tabs` at once ([`MAX_TABS`] in audits).
 pub async fn probe(
     chromium: Arc<Chromium>,
     pages: Vec<String>,
     viewports: &[Viewport],
     observe: Duration,
     knowledge: Arc<Knowledge>,
+    tabs: usize,
 ) -> BrowserEvidence {
-    let tabs = Arc::new(Semaphore::new(MAX_TABS));
+    let permits = Arc::new(Semaphore::new(tabs.max(1)));
+    // Opening a tab costs about half a second; each finished visit hands its tab on.
+    let pool: Arc<Mutex<Vec<Arc<Tab>>>> = Arc::new(Mutex::new(Vec::new()));
     let mut jobs = Vec::new();
     for page in &pages {
         for &viewport in viewports {
-            let (chromium, knowledge, tabs, page) = (chromium.clone(), knowledge.clone(), tabs.clone(), page.clone());
+            let (chromium, knowledge, permits, pool, page) =
+                (chromium.clone(), knowledge.clone(), permits.clone(), pool.clone(), page.clone());
             jobs.push(tokio::spawn(async move {
-                let _permit = tabs.acquire_owned().await;
+                let _permit = permits.acquire_owned().await;
                 let result = tokio::task::spawn_blocking({
                     let page = page.clone();
-                    move || visit(&chromium, &page, viewport, observe, &knowledge)
+                    move || visit(&chromium, &pool, &page, viewport, observe, &knowledge)
                 })
                 .await;
                 match result {
@@ -160,6 +169,13 @@ pub async fn probe(
             visits.push(v);
         }
     }
+    let tabs = pool.lock().map(|mut p| std::mem::take(&mut *p)).unwrap_or_default();
+    let _ = tokio::task::spawn_blocking(move || {
+        for tab in tabs {
+            let _ = tab.close(false);
+        }
+    })
+    .await;
     BrowserEvidence {
         product: chromium.product().to_string(),
         error: None,
@@ -206,14 +222,35 @@ struct Status {
 /// One page in one viewport, on a blocking thread.
 fn visit(
     chromium: &Chromium,
+    pool: &Mutex<Vec<Arc<Tab>>>,
     page: &str,
     viewport: Viewport,
     observe: Duration,
     k: &Knowledge,
 ) -> Result<Visit, String> {
-    let tab = chromium.browser.new_tab().map_err(|e| format!("cannot open a tab: {e:#}"))?;
+    let reused = pool.lock().ok().and_then(|mut p| p.pop());
+    let tab = match reused {
+        Some(tab) => tab,
+        None => {
+            let tab = chromium.browser.new_tab().map_err(|e| format!("cannot open a tab: {e:#}"))?;
+            tab.call_method(Page::AddScriptToEvaluateOnNewDocument {
+                source: OBSERVE_JS.to_string(),
+                world_name: None,
+                include_command_line_api: None,
+                run_immediately: None,
+            })
+            .map_err(cdp)?;
+            tab
+        }
+    };
     let result = look(&tab, page, viewport, observe, k);
-    let _ = tab.close(false);
+    match (&result, pool.lock()) {
+        // A tab whose visit failed may be stuck: close it rather than reuse it.
+        (Ok(_), Ok(mut p)) => p.push(tab),
+        _ => {
+            let _ = tab.close(false);
+        }
+    }
     result
 }
 
@@ -254,8 +291,9 @@ fn look(tab: &Arc<Tab>, page: &str, viewport: Viewport, observe: Duration, k: &K
     .map_err(cdp)?;
     let started = Instant::now();
     tab.navigate_to(page).map_err(cdp)?;
-    tab.wait_until_navigated().map_err(|e| format!("the page did not finish loading: {e:#}"))?;
+    wait_for_load(tab, page)?;
     let load_ms = millis(started.elapsed());
+    tracing::debug!(page, load_ms, "loaded");
 
     // Watch without touching; photograph the first invitation that opens by itself.
     let mut popup_screenshot = None;
@@ -279,12 +317,14 @@ fn look(tab: &Arc<Tab>, page: &str, viewport: Viewport, observe: Duration, k: &K
         .map(|v| serde_json::json!({ "id": v.id, "globals": v.globals, "launcher": v.launcher }))
         .collect();
     let script = INSPECT_JS.replace("VENDORS", &serde_json::Value::Array(vendors).to_string());
+    tracing::debug!(page, ms = millis(started.elapsed()), "watched");
     let inspected: Inspected =
         serde_json::from_str(&evaluate(tab, &script, false)?).map_err(|e| format!("page inspection: {e}"))?;
 
     // Photograph the first screen before the probe touches anything (the offline check clicks).
     let outline = inspected.chats.iter().find_map(|c| c.launcher.as_ref()).map(|l| l.rect);
     let shot = outlined_screenshot(tab, outline);
+    tracing::debug!(page, ms = millis(started.elapsed()), "inspected and photographed");
     let mut chats = Vec::new();
     for found in inspected.chats {
         let vendor = k.vendors.iter().find(|v| v.id == found.vendor);
@@ -305,6 +345,7 @@ fn look(tab: &Arc<Tab>, page: &str, viewport: Viewport, observe: Duration, k: &K
             offline_form,
         });
     }
+    tracing::debug!(page, ms = millis(started.elapsed()), "status read");
     Ok(Visit {
         page: page.to_string(),
         viewport,
@@ -316,6 +357,20 @@ fn look(tab: &Arc<Tab>, page: &str, viewport: Viewport, observe: Duration, k: &K
         screenshot: shot,
         popup_screenshot,
     })
+}
+
+/// Waits for the page's own load event. (headless_chrome's `wait_until_navigated` waits for
+/// Chrome's "network almost idle", which by definition costs half a second of quiet.)
+fn wait_for_load(tab: &Tab, page: &str) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let probe = "JSON.stringify(!window.__shopaudit_stale && location.href !== 'about:blank' && document.readyState === 'complete')";
+    while Instant::now() < deadline {
+        if evaluate(tab, probe, false).is_ok_and(|done| done == "true") {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    Err(format!("{page} did not finish loading within 30 s"))
 }
 
 /// A CDP error as one line with its causes.

@@ -125,7 +125,9 @@ pub async fn gather_browser(
         }
     };
     let visit = browser::pages_to_visit(pages, 5);
-    let seen = browser::probe(chromium, visit, &settings.viewports, settings.observe.0, knowledge.clone()).await;
+    let seen =
+        browser::probe(chromium, visit, &settings.viewports, settings.observe.0, knowledge.clone(), browser::MAX_TABS)
+            .await;
     assemble::fold_browser(evidence, seen);
     Ok(())
 }
