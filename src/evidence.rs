@@ -278,6 +278,26 @@ pub struct LiveChat {
     pub open: Option<bool>,
     /// When offline: the widget offers a message form (null: not offline, or not readable).
     pub offline_form: Option<bool>,
+    /// What the widget showed when the probe opened it; null when it was not opened.
+    pub window: Option<ChatWindow>,
+}
+
+/// The chat window, as the probe saw it after one click on the launcher (nothing typed).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ChatWindow {
+    /// The window could be read (not a frame of another site).
+    pub readable: bool,
+    /// Why it could not be read.
+    pub reason: Option<String>,
+    /// Its title, e.g. "Acme support".
+    pub title: Option<String>,
+    /// Operators' displayed names.
+    pub operator_names: Vec<String>,
+    /// Operators' photos (absolute URLs).
+    pub avatars: Vec<String>,
+    /// It offers a form (a message box or an e-mail field).
+    pub form: bool,
 }
 
 /// Where the launcher is and what keeps a buyer from seeing it.

@@ -16,6 +16,7 @@ const FILES: &[(&str, &str)] = &[
     ("probes/stock.toml", include_str!("../probes/stock.toml")),
     ("probes/pages.toml", include_str!("../probes/pages.toml")),
     ("probes/contacts.toml", include_str!("../probes/contacts.toml")),
+    ("probes/chat.toml", include_str!("../probes/chat.toml")),
     ("probes/hours/ru.toml", include_str!("../probes/hours/ru.toml")),
     ("probes/hours/en.toml", include_str!("../probes/hours/en.toml")),
     ("probes/hours/el.toml", include_str!("../probes/hours/el.toml")),
@@ -58,6 +59,42 @@ pub struct Knowledge {
     pub not_customer_facing: Vec<String>,
     /// Hours vocabularies, one per language.
     pub hours: Vec<Vocab>,
+    /// Operator names and widget titles that fail identity and branding.
+    pub chat: ChatWords,
+}
+
+/// `probes/chat.toml`, compiled.
+#[derive(Debug)]
+pub struct ChatWords {
+    /// Placeholder operator names (whole name).
+    pub placeholder: Vec<Regex>,
+    /// Jokey nicknames, lower case, matched as whole words.
+    pub jokey: Vec<String>,
+    /// Titles of unbranded widgets, lower case.
+    pub unbranded_titles: Vec<String>,
+    /// Chat vendors' names, lower case.
+    pub vendor_names: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChatFile {
+    operators: OperatorsEntry,
+    branding: BrandingEntry,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OperatorsEntry {
+    placeholder: Vec<String>,
+    jokey: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BrandingEntry {
+    unbranded_titles: Vec<String>,
+    vendor_names: Vec<String>,
 }
 
 /// A chat vendor's static fingerprint.
@@ -197,6 +234,14 @@ impl Knowledge {
         let stock: StockFile = parse("probes/stock.toml")?;
         let pages: PagesFile = parse("probes/pages.toml")?;
         let contacts: ContactsFile = parse("probes/contacts.toml")?;
+        let chat: ChatFile = parse("probes/chat.toml")?;
+        let lower = |v: Vec<String>| v.into_iter().map(|w| w.to_lowercase()).collect();
+        let chat = ChatWords {
+            placeholder: regexes("probes/chat.toml", &chat.operators.placeholder)?,
+            jokey: lower(chat.operators.jokey),
+            unbranded_titles: lower(chat.branding.unbranded_titles),
+            vendor_names: lower(chat.branding.vendor_names),
+        };
         let hours = FILES
             .iter()
             .filter(|(name, _)| name.starts_with("probes/hours/"))
@@ -269,6 +314,7 @@ impl Knowledge {
             social: compile_map(contacts.social)?,
             not_customer_facing: contacts.email.not_customer_facing,
             hours,
+            chat,
         })
     }
 }

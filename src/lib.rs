@@ -58,13 +58,14 @@ pub async fn audit(scenario: &Scenario, progress: &dyn Progress) -> Result<Repor
     let started_at = now(scenario);
     let (pages, mut evidence) = probes::gather_static(scenario, &knowledge, progress).await?;
     probes::gather_browser(scenario, &pages, &mut evidence, &knowledge, progress).await?;
-    let input = checks::Input { pages: &pages, evidence: &evidence, knowledge: &knowledge };
+    let store = scenario.store_name();
+    let input = checks::Input { store: &store, pages: &pages, evidence: &evidence, knowledge: &knowledge };
     let findings = checks::run(&input, &skipped(scenario));
     Ok(Report {
         schema: report::SCHEMA.to_string(),
         tool: report::Tool { name: "shopaudit".into(), version: env!("CARGO_PKG_VERSION").into() },
         store: report::StoreInfo {
-            name: scenario.store_name(),
+            name: store.clone(),
             url: scenario.store.url.to_string(),
             timezone: scenario.store.timezone.map(|t| t.0.name().to_string()),
         },
@@ -85,7 +86,12 @@ pub async fn audit(scenario: &Scenario, progress: &dyn Progress) -> Result<Repor
 /// (`shopaudit check --from report.json`).
 pub fn recheck(saved: &Report, skip: &[String]) -> Result<Report> {
     let knowledge = knowledge::Knowledge::load()?;
-    let input = checks::Input { pages: &saved.pages, evidence: &saved.evidence, knowledge: &knowledge };
+    let input = checks::Input {
+        store: &saved.store.name,
+        pages: &saved.pages,
+        evidence: &saved.evidence,
+        knowledge: &knowledge,
+    };
     let findings = checks::run(&input, skip);
     Ok(Report { summary: report::Summary::of(&findings), findings, ..saved.clone() })
 }

@@ -166,3 +166,42 @@ async fn regression_the_probes_own_click_is_not_an_invitation_on_a_phone() {
     assert_eq!(outcome(&r, "chat.offline_fallback"), Pass);
     assert_eq!(outcome(&r, "ux.no_intrusive_popup"), Pass);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_named_operator_in_a_branded_window_passes() {
+    let r = browse("identity-real.html", &[Desktop], 1).await;
+    let window = r.evidence.browser.as_ref().unwrap().visits[0].chats[0].window.clone().unwrap();
+    assert_eq!(window.title.as_deref(), Some("Good Shop support"), "{window:?}");
+    assert_eq!(window.operator_names, ["Julia Ivanova"]);
+    assert_eq!(r.evidence.chat.operator_names, ["Julia Ivanova"]);
+    assert_eq!(outcome(&r, "chat.operator_identity"), Pass, "{}", detail(&r, "chat.operator_identity"));
+    assert_eq!(outcome(&r, "chat.branding"), Pass, "{}", detail(&r, "chat.branding"));
+    let avatar = r.evidence.images.iter().find(|i| i.url.ends_with("/img/julia.jpg")).expect("the avatar was checked");
+    assert!(avatar.staff && avatar.stock.is_none());
+    assert_eq!(outcome(&r, "ux.no_intrusive_popup"), Pass, "opening the window ourselves is not an invitation");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn placeholder_jokey_and_stock_operators_fail_and_default_titles_fail_branding() {
+    for (page, problem, branding) in [
+        ("identity-placeholder.html", "placeholder", Fail),
+        ("identity-jokey.html", "jokey", Fail),
+        ("identity-stock-avatar.html", "stock image (shutterstock)", Pass),
+        ("identity-other-title.html", "", shopaudit::Outcome::Warn),
+    ] {
+        let r = browse(page, &[Desktop], 1).await;
+        if problem.is_empty() {
+            assert_eq!(outcome(&r, "chat.operator_identity"), Pass, "{page}: {}", detail(&r, "chat.operator_identity"));
+        } else {
+            assert_eq!(outcome(&r, "chat.operator_identity"), Fail, "{page}");
+            assert!(
+                detail(&r, "chat.operator_identity").contains(problem),
+                "{page}: {}",
+                detail(&r, "chat.operator_identity")
+            );
+        }
+        assert_eq!(outcome(&r, "chat.branding"), branding, "{page}: {}", detail(&r, "chat.branding"));
+    }
+    let r = browse("identity-stock-avatar.html", &[Desktop], 1).await;
+    assert_eq!(outcome(&r, "photos.no_stock_staff"), Fail, "the avatar counts as a staff photo");
+}

@@ -198,3 +198,101 @@ fn offline_fallback(input: &Input<'_>) -> Verdict {
         Verdict::not_applicable("The offline widget's window could not be read (it lives in a frame of another site).")
     }
 }
+
+pub const OPERATOR_IDENTITY: Check = Check {
+    id: "chat.operator_identity",
+    title: "Operators introduce themselves",
+    failure_title: "The operator is a placeholder or a joke",
+    description: "\u{201c}Operator 7\u{201d}, \u{201c}Support Bot\u{201d}, a jokey nickname or a stock photo make the buyer unsure whom they are talking to. A real name (\u{201c}Julia Ivanova, support\u{201d}) builds trust.",
+    severity: Severity::Minor,
+    reads: &["evidence.browser.visits[].chats[].window", "evidence.images"],
+    run: operator_identity,
+};
+
+fn operator_identity(input: &Input<'_>) -> Verdict {
+    let visits = match browser_visits(input) {
+        Ok(v) => v,
+        Err(verdict) => return verdict,
+    };
+    let windows: Vec<_> =
+        visits.iter().flat_map(|v| &v.chats).filter_map(|c| c.window.as_ref()).filter(|w| w.readable).collect();
+    let names: std::collections::BTreeSet<&str> =
+        windows.iter().flat_map(|w| w.operator_names.iter().map(String::as_str)).collect();
+    let avatars: std::collections::BTreeSet<&str> =
+        windows.iter().flat_map(|w| w.avatars.iter().map(String::as_str)).collect();
+    if names.is_empty() && avatars.is_empty() {
+        return Verdict::not_applicable("The chat window showed no operator name or photo (or could not be read).");
+    }
+    let words = &input.knowledge.chat;
+    let mut problems = Vec::new();
+    for name in &names {
+        let lower = name.to_lowercase();
+        if words.placeholder.iter().any(|re| re.is_match(name.trim())) {
+            problems.push(format!("\u{201c}{name}\u{201d} is a placeholder, not a person"));
+        } else if lower.split(|c: char| !c.is_alphanumeric()).any(|w| words.jokey.iter().any(|j| j == w)) {
+            problems.push(format!("\u{201c}{name}\u{201d} is a jokey nickname"));
+        }
+    }
+    for image in input.evidence.images.iter().filter(|i| avatars.contains(i.url.as_str())) {
+        if let Some(stock) = &image.stock {
+            problems.push(format!("the operator's photo {} is a stock image ({})", image.url, stock.agency));
+        }
+    }
+    let shown: Vec<String> = names.iter().map(|n| format!("\u{201c}{n}\u{201d}")).collect();
+    if problems.is_empty() {
+        Verdict::pass(
+            format!(
+                "Operators appear as {}.",
+                if shown.is_empty() { "a real photo".to_string() } else { list(&shown, 3) }
+            ),
+            shown,
+        )
+    } else {
+        Verdict::fail(format!("{}.", list(&problems, 2)), problems)
+    }
+}
+
+pub const BRANDING: Check = Check {
+    id: "chat.branding",
+    title: "The chat carries the store's name",
+    failure_title: "The chat looks like the vendor's, not the store's",
+    description: "A widget with the vendor's default title and colours leaves the buyer wondering whether they are talking to the store at all. Its title should name the store.",
+    severity: Severity::Minor,
+    reads: &["evidence.browser.visits[].chats[].window.title", "store.name"],
+    run: branding,
+};
+
+fn branding(input: &Input<'_>) -> Verdict {
+    let visits = match browser_visits(input) {
+        Ok(v) => v,
+        Err(verdict) => return verdict,
+    };
+    let titles: std::collections::BTreeSet<&str> = visits
+        .iter()
+        .flat_map(|v| &v.chats)
+        .filter_map(|c| c.window.as_ref()?.title.as_deref())
+        .filter(|t| !t.trim().is_empty())
+        .collect();
+    if titles.is_empty() {
+        return Verdict::not_applicable("The chat window showed no title (or could not be read).");
+    }
+    let squash = |s: &str| s.to_lowercase().chars().filter(|c| c.is_alphanumeric()).collect::<String>();
+    let store = squash(input.store);
+    let words = &input.knowledge.chat;
+    let quoted: Vec<String> = titles.iter().map(|t| format!("\u{201c}{t}\u{201d}")).collect();
+    if !store.is_empty() && titles.iter().any(|t| squash(t).contains(&store)) {
+        return Verdict::pass(format!("The chat is titled {}.", list(&quoted, 2)), quoted);
+    }
+    let unbranded = titles.iter().any(|t| {
+        let lower = t.trim().to_lowercase();
+        words.unbranded_titles.contains(&lower) || words.vendor_names.iter().any(|v| lower.contains(v.as_str()))
+    });
+    if unbranded {
+        Verdict::fail(
+            format!("The chat is titled {}, a default that does not name {}.", list(&quoted, 2), input.store),
+            quoted,
+        )
+    } else {
+        Verdict::warn(format!("The chat is titled {}, which does not name {}.", list(&quoted, 2), input.store), quoted)
+    }
+}

@@ -61,6 +61,8 @@ pub enum Outcome {
 /// What a check reads.
 #[derive(Debug, Clone, Copy)]
 pub struct Input<'a> {
+    /// The store's display name.
+    pub store: &'a str,
     /// The crawled pages, start page first.
     pub pages: &'a [Page],
     /// The evidence.
@@ -144,6 +146,8 @@ pub static CHECKS: &[Check] = &[
     chat::VISIBLE,
     chat::ONLINE,
     chat::OFFLINE_FALLBACK,
+    chat::OPERATOR_IDENTITY,
+    chat::BRANDING,
     contacts::ON_HOME,
     contacts::SINGLE_EMAIL,
     contacts::CHANNELS,

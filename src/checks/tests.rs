@@ -34,7 +34,7 @@ fn pages() -> Vec<Page> {
 fn judge(id: &str, ev: &Evidence) -> Outcome {
     let k = Knowledge::load().unwrap();
     let pages = pages();
-    let input = Input { pages: &pages, evidence: ev, knowledge: &k };
+    let input = Input { store: "Shop", pages: &pages, evidence: ev, knowledge: &k };
     (find(id).unwrap().run)(&input).outcome
 }
 
@@ -152,8 +152,8 @@ fn unreadable_site_is_an_error_not_a_verdict() {
     let k = Knowledge::load().unwrap();
     let pages = vec![Page { url: HOME.into(), error: Some("timed out".into()), ..Page::default() }];
     let ev = Evidence::default();
-    let findings = run(&Input { pages: &pages, evidence: &ev, knowledge: &k }, &[]);
+    let findings = run(&Input { store: "Shop", pages: &pages, evidence: &ev, knowledge: &k }, &[]);
     assert!(findings.iter().all(|f| f.outcome == Outcome::Error));
-    let skipped = run(&Input { pages: &pages, evidence: &ev, knowledge: &k }, &["site.https".into()]);
+    let skipped = run(&Input { store: "Shop", pages: &pages, evidence: &ev, knowledge: &k }, &["site.https".into()]);
     assert_eq!(skipped.len(), CHECKS.len() - 1);
 }

@@ -131,6 +131,15 @@ pub fn fold_browser(ev: &mut Evidence, seen: BrowserEvidence) {
             .map(|c| c.status)
             .find(|s| *s != ChatStatus::Unknown)
             .unwrap_or(ChatStatus::Unknown);
+        let mut names: Vec<String> = ok
+            .iter()
+            .flat_map(|v| &v.chats)
+            .filter_map(|c| c.window.as_ref())
+            .flat_map(|w| w.operator_names.iter().cloned())
+            .collect();
+        names.sort();
+        names.dedup();
+        ev.chat.operator_names = names;
         ev.ux = Some(Ux {
             intrusive_popup: ok.iter().flat_map(|v| &v.popups).any(crate::evidence::Popup::is_invitation),
             autoplay_audio: ok.iter().flat_map(|v| &v.media).any(crate::evidence::Media::is_autoplay_sound),

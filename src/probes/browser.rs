@@ -20,12 +20,13 @@ use serde::Deserialize;
 use tokio::sync::Semaphore;
 
 use crate::error::{Error, Result};
-use crate::evidence::{BrowserEvidence, ChatStatus, Launcher, LiveChat, Media, Popup, Visit};
+use crate::evidence::{BrowserEvidence, ChatStatus, ChatWindow, Launcher, LiveChat, Media, Popup, Visit};
 use crate::knowledge::Knowledge;
 use crate::scenario::Viewport;
 
 const OBSERVE_JS: &str = include_str!("../../probes/browser/observe.js");
 const INSPECT_JS: &str = include_str!("../../probes/browser/inspect.js");
+const OPEN_JS: &str = include_str!("../../probes/browser/open.js");
 /// Tabs open at once.
 pub const MAX_TABS: usize = 4;
 /// Where Debian and other distributions put Chromium or Chrome.
@@ -332,8 +333,10 @@ fn look(tab: &Arc<Tab>, page: &str, viewport: Viewport, observe: Duration, k: &K
             Some(script) => ask_status(tab, script, found.launcher.as_ref().map(|l| l.selector.as_str())),
             None => Status { status: ChatStatus::Unknown, how: "no status script for this vendor".into(), open: None },
         };
+        // Open the widget only after its status and the watch are recorded: this is a click.
+        let window = found.launcher.as_ref().and_then(|l| open_window(tab, &l.selector));
         let offline_form = (status.status == ChatStatus::Offline)
-            .then(|| found.launcher.as_ref().and_then(|l| offline_form(tab, &l.selector)))
+            .then(|| window.as_ref().filter(|w| w.readable).map(|w| w.form))
             .flatten();
         chats.push(LiveChat {
             vendor: found.vendor,
@@ -343,6 +346,7 @@ fn look(tab: &Arc<Tab>, page: &str, viewport: Viewport, observe: Duration, k: &K
             status_how: status.how,
             open: status.open,
             offline_form,
+            window,
         });
     }
     tracing::debug!(page, ms = millis(started.elapsed()), "status read");
@@ -419,29 +423,11 @@ fn ask_status(tab: &Tab, script: &str, launcher: Option<&str>) -> Status {
     }
 }
 
-/// Opens the widget (clicks the launcher) and looks for a leave-a-message form in the page or
-/// a same-origin frame. `None` when the widget's window cannot be read (cross-origin frame).
-fn offline_form(tab: &Tab, launcher: &str) -> Option<bool> {
-    let expression = format!(
-        "(async () => {{
-            const el = document.querySelector({sel});
-            if (!el) return JSON.stringify(null);
-            // From here on the probe acts as the visitor: what opens now is not uninvited.
-            if (window.__shopaudit) window.__shopaudit.input = true;
-            el.click();
-            await new Promise((r) => setTimeout(r, 1200));
-            const visible = (e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden';
-            const roots = [document];
-            let unreadable = false;
-            for (const f of document.querySelectorAll('iframe')) {{
-                try {{ if (f.contentDocument) roots.push(f.contentDocument); }} catch (e) {{ unreadable = true; }}
-            }}
-            const form = roots.some((d) => [...d.querySelectorAll('textarea, input[type=email], input[name*=mail i]')].some(visible));
-            return JSON.stringify(form ? true : unreadable ? null : false);
-        }})()",
-        sel = serde_json::to_string(launcher).unwrap_or_default()
-    );
-    evaluate(tab, &expression, true).ok().and_then(|s| serde_json::from_str(&s).ok()).flatten()
+/// Opens the widget with one click on its launcher and reads the window (`probes/browser/open.js`).
+fn open_window(tab: &Tab, launcher: &str) -> Option<ChatWindow> {
+    let selector = serde_json::to_string(launcher).ok()?;
+    let json = evaluate(tab, &OPEN_JS.replace("LAUNCHER", &selector), true).ok()?;
+    serde_json::from_str::<Option<ChatWindow>>(&json).ok().flatten()
 }
 
 /// The first screen as a JPEG data URI, with a red outline around `rect` if given.

@@ -128,6 +128,26 @@ pub async fn gather_browser(
     let seen =
         browser::probe(chromium, visit, &settings.viewports, settings.observe.0, knowledge.clone(), browser::MAX_TABS)
             .await;
+    // Operators' photos are staff photos: judge them for stock like the site's own.
+    let avatars: Vec<(crate::extract::images::ImageRef, String)> = seen
+        .visits
+        .iter()
+        .flat_map(|v| {
+            v.chats.iter().filter_map(|c| c.window.as_ref()).flat_map(move |w| w.avatars.iter().map(move |a| (a, v)))
+        })
+        .filter(|(a, _)| !evidence.images.iter().any(|i| &i.url == *a))
+        .filter_map(|(a, v)| {
+            let url = url::Url::parse(a).ok()?;
+            Some((
+                crate::extract::images::ImageRef { url, alt: Some("chat operator".into()), staff: true },
+                v.page.clone(),
+            ))
+        })
+        .collect();
+    if !avatars.is_empty() {
+        let client = http::client(&scenario.crawl)?;
+        evidence.images.extend(images::probe(&client, avatars, knowledge).await);
+    }
     assemble::fold_browser(evidence, seen);
     Ok(())
 }

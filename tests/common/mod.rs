@@ -99,6 +99,7 @@ pub async fn browse(page: &str, viewports: &[shopaudit::scenario::Viewport], obs
     let url = served.url.join(page).unwrap();
     let viewports = viewports.to_vec();
     audit_store_at(url, move |s| {
+        s.store.name = Some("Good Shop".into());
         s.crawl.max_pages = 1;
         s.browser.enabled = true;
         s.browser.required = true;

@@ -23,8 +23,10 @@ window.ShopauditEmu = {
       const win = document.createElement("div");
       win.className = "emu-chat-window";
       win.style.cssText = "position:fixed;right:20px;bottom:100px;width:340px;height:460px;background:#fff;border:1px solid #ccc;border-radius:10px;box-shadow:0 4px 20px rgba(0,0,0,.2);display:none;z-index:1001;font:14px sans-serif;padding:12px;box-sizing:border-box";
+      const avatar = cfg.avatar ? '<img class="emu-avatar" src="' + cfg.avatar + '" alt="" width="40" height="40"> ' : "";
+      const operator = cfg.operator ? ' <span class="emu-operator-name">' + cfg.operator + "</span>" : "";
       win.innerHTML = cfg.status === "online"
-        ? '<b class="emu-title">' + (spec.title || "Chat") + '</b><div class="emu-messages"></div><input class="emu-input" placeholder="Type a message">'
+        ? '<div class="emu-header">' + avatar + '<b class="emu-title">' + (cfg.title || spec.title || "Chat") + "</b>" + operator + '</div><div class="emu-messages"></div><input class="emu-input" placeholder="Type a message">'
         : '<b class="emu-title">Leave us a message</b><form><input type="email" placeholder="Your e-mail"><textarea placeholder="Your message"></textarea><button>Send</button></form>';
       const close = document.createElement("button");
       close.className = "close";
