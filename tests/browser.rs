@@ -205,3 +205,45 @@ async fn placeholder_jokey_and_stock_operators_fail_and_default_titles_fail_bran
     let r = browse("identity-stock-avatar.html", &[Desktop], 1).await;
     assert_eq!(outcome(&r, "photos.no_stock_staff"), Fail, "the avatar counts as a staff photo");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn regression_a_reused_tab_forgets_the_previous_viewport() {
+    // Tabs are pooled. A desktop visit after a mobile one on the same tab once kept the phone's
+    // touch screen and User-Agent, so a store that hides its chat from phones looked hidden on
+    // the desktop too. (The old document is also marked before each navigation, so the load
+    // wait cannot return with the previous page still loaded.)
+    use std::sync::Arc;
+    let served = common::serve_store("browser").await;
+    let path = shopaudit::probes::browser::find(None).expect("Chromium is installed by scripts/setup");
+    let chromium = Arc::new(
+        tokio::task::spawn_blocking(move || shopaudit::probes::browser::Chromium::launch(&path, true))
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    let pages: Vec<String> = ["phone-hidden.html", "quiet.html", "phone-hidden.html"]
+        .iter()
+        .map(|p| served.url.join(p).unwrap().to_string())
+        .collect();
+    let knowledge = Arc::new(shopaudit::knowledge::Knowledge::load().unwrap());
+    let one_tab = 1;
+    let seen = shopaudit::probes::browser::probe(
+        chromium,
+        pages,
+        &[Mobile, Desktop],
+        std::time::Duration::ZERO,
+        knowledge,
+        one_tab,
+    )
+    .await;
+    assert_eq!(seen.visits.len(), 6);
+    for v in &seen.visits {
+        let problems: Vec<&String> =
+            v.chats.iter().filter_map(|c| c.launcher.as_ref()).flat_map(|l| &l.problems).collect();
+        match (v.page.ends_with("phone-hidden.html"), v.viewport) {
+            (true, Mobile) => assert!(!problems.is_empty(), "hidden from phones: {v:?}"),
+            (true, Desktop) => assert!(problems.is_empty(), "visible on desktop: {problems:?}"),
+            (false, _) => assert!(v.chats.is_empty(), "quiet.html has no chat, not the previous page's: {:?}", v.chats),
+        }
+    }
+}

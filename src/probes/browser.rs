@@ -278,18 +278,14 @@ fn look(tab: &Arc<Tab>, page: &str, viewport: Viewport, observe: Duration, k: &K
         device_posture: None,
     })
     .map_err(cdp)?;
-    if mobile {
-        tab.call_method(Emulation::SetTouchEmulationEnabled { enabled: true, max_touch_points: Some(5) })
-            .map_err(cdp)?;
-        tab.set_user_agent(MOBILE_UA, None, Some("Android")).map_err(cdp)?;
-    }
-    tab.call_method(Page::AddScriptToEvaluateOnNewDocument {
-        source: OBSERVE_JS.to_string(),
-        world_name: None,
-        include_command_line_api: None,
-        run_immediately: None,
-    })
-    .map_err(cdp)?;
+    // Tabs are reused across pages and viewports, so every emulated property is set each time.
+    tab.call_method(Emulation::SetTouchEmulationEnabled { enabled: mobile, max_touch_points: mobile.then_some(5) })
+        .map_err(cdp)?;
+    let (ua, platform) =
+        if mobile { (MOBILE_UA, "Android") } else { (crate::probes::http::DEFAULT_USER_AGENT, "Linux") };
+    tab.set_user_agent(ua, None, Some(platform)).map_err(cdp)?;
+    // Mark the current document, so the load wait cannot mistake it for the next one.
+    evaluate(tab, "(() => { window.__shopaudit_stale = true; return ''; })()", false)?;
     let started = Instant::now();
     tab.navigate_to(page).map_err(cdp)?;
     wait_for_load(tab, page)?;
