@@ -274,6 +274,8 @@ pub struct LiveChat {
     pub status: ChatStatus,
     /// The call made and what it returned, or why the status is unknown.
     pub status_how: String,
+    /// When the status was read.
+    pub status_at: chrono::DateTime<chrono::FixedOffset>,
     /// The chat window was open at the end of the watch (null: the widget cannot say).
     pub open: Option<bool>,
     /// When offline: the widget offers a message form (null: not offline, or not readable).

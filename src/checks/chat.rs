@@ -145,10 +145,9 @@ fn online(input: &Input<'_>) -> Verdict {
             Verdict::pass(format!("Operators were reported online ({}).", known[0].1.status_how), evidence)
         }
         Some(_) => {
-            let off = known
-                .iter()
-                .find(|(_, c)| c.status == ChatStatus::Offline)
-                .map_or_else(String::new, |(w, c)| format!("{w}: {}", c.status_how));
+            let off = known.iter().find(|(_, c)| c.status == ChatStatus::Offline).map_or_else(String::new, |(w, c)| {
+                format!("{w} at {}: {}", c.status_at.format("%Y-%m-%d %H:%M UTC"), c.status_how)
+            });
             Verdict::fail(format!("The chat reported operators offline: {off}."), evidence)
         }
     }

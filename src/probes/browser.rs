@@ -105,6 +105,11 @@ impl Chromium {
         Ok(Chromium { browser, product, pid, _profile: profile })
     }
 
+    /// The driven browser, for callers that open their own tabs (tests, tools).
+    pub fn browser(&self) -> &Browser {
+        &self.browser
+    }
+
     /// The browser's process id, when known.
     pub fn pid(&self) -> Option<u32> {
         self.pid
@@ -325,6 +330,7 @@ fn look(tab: &Arc<Tab>, page: &str, viewport: Viewport, observe: Duration, k: &K
     let mut chats = Vec::new();
     for found in inspected.chats {
         let vendor = k.vendors.iter().find(|v| v.id == found.vendor);
+        let status_at = chrono::Utc::now().fixed_offset();
         let status = match vendor.and_then(|v| v.status_script) {
             Some(script) => ask_status(tab, script, found.launcher.as_ref().map(|l| l.selector.as_str())),
             None => Status { status: ChatStatus::Unknown, how: "no status script for this vendor".into(), open: None },
@@ -340,6 +346,7 @@ fn look(tab: &Arc<Tab>, page: &str, viewport: Viewport, observe: Duration, k: &K
             launcher: found.launcher,
             status: status.status,
             status_how: status.how,
+            status_at,
             open: status.open,
             offline_form,
             window,
