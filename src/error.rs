@@ -35,6 +35,20 @@ pub enum Error {
     #[error("browser: {0}")]
     Browser(String),
 
+    /// The history database could not be opened or written.
+    #[error("history {path}: {message}")]
+    History {
+        /// The SQLite file.
+        path: PathBuf,
+        /// SQLite's complaint.
+        message: String,
+    },
+
+    /// Sending the shopper's letters could not even start (bad mail server settings, no
+    /// password).
+    #[error("e-mail: {0}")]
+    Email(String),
+
     /// Writing or reading a file failed.
     #[error("{action} {path}: {source}")]
     Io {

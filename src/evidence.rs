@@ -48,8 +48,8 @@ pub struct Evidence {
     pub images: Vec<Image>,
     /// Page behaviour seen in a browser; null when the browser probe did not run.
     pub ux: Option<Ux>,
-    /// The shopper's letters; filled by the e-mail probe, empty when it did not run.
-    pub email_probes: Vec<serde_json::Value>,
+    /// The shopper's letters to this store; empty when the e-mail probe did not run.
+    pub email_probes: Vec<EmailProbe>,
     /// HTTPS and redirects.
     pub site: Site,
     /// Links to the pages a shopper looks for (contacts, FAQ, privacy ...), first seen first.
@@ -366,4 +366,45 @@ impl Media {
     pub fn is_autoplay_sound(&self) -> bool {
         !self.input && !self.muted && self.volume > 0.0
     }
+}
+
+/// One of the shopper's letters (`evidence.email_probes[]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailProbe {
+    /// The scenario's letter id.
+    pub id: String,
+    /// `<…>` as sent.
+    pub message_id: String,
+    /// The store's address.
+    pub to: String,
+    /// Subject line.
+    pub subject: String,
+    /// When the server accepted it; null until then.
+    pub sent_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// pending, answered, acknowledged, unanswered, failed; or sending (not yet confirmed) and
+    /// dry_run (shown, not sent).
+    pub state: String,
+    /// Until the first reply of any kind; null when none came.
+    pub first_response_ms: Option<u64>,
+    /// Until the first human reply; null when none came.
+    pub first_human_response_ms: Option<u64>,
+    /// Replies received.
+    pub replies: Vec<EmailReply>,
+    /// The server's answer on acceptance, or why the letter failed.
+    pub server: Option<String>,
+}
+
+/// A reply to one of the shopper's letters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailReply {
+    /// When it arrived.
+    pub received_at: chrono::DateTime<chrono::FixedOffset>,
+    /// Its sender.
+    pub from: String,
+    /// auto or human.
+    pub kind: String,
+    /// A ticket or case number, if it carries one.
+    pub ticket: Option<String>,
+    /// The person who signed it.
+    pub signed_by: Option<String>,
 }

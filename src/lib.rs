@@ -7,8 +7,9 @@
 //! ```
 //!
 //! - [`scenario`]: the TOML contract, validated with line and column.
-//! - [`probes`]: the crawl, images and HTTPS, then the browser (real Chromium); the e-mail
-//!   probe will add to the same [`Evidence`](evidence::Evidence).
+//! - [`probes`]: the crawl, images and HTTPS, then the browser (real Chromium), then the
+//!   shopper's letters (SMTP, recorded in the [`history`]); all add to one
+//!   [`Evidence`](evidence::Evidence).
 //! - [`extract`]: pure per-page extractors (chat, contacts, hours, images, links).
 //! - [`knowledge`]: vendor fingerprints, stock signatures and vocabularies from `probes/*.toml`.
 //! - [`checks`]: the catalogue; each check an id, titles, why it matters, and a pure function.
@@ -20,6 +21,7 @@ pub mod demo;
 pub mod error;
 pub mod evidence;
 pub mod extract;
+pub mod history;
 pub mod knowledge;
 pub mod probes;
 pub mod report;
@@ -49,15 +51,46 @@ pub struct Quiet;
 
 impl Progress for Quiet {}
 
-/// Audits one store: runs the probes, the checks, and returns the report.
+/// What an audit may do beyond looking, and where it keeps its history.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Letters: `None` sends none (`--no-email`); otherwise sent or only shown (`--dry-run`),
+    /// and then only when the scenario enables them.
+    pub email: Option<probes::email::Mode>,
+    /// The history file; [`history::default_path`] when `None`.
+    pub db: Option<std::path::PathBuf>,
+}
+
+impl Options {
+    /// Sends the letters a scenario enables, with the default history.
+    pub fn send() -> Self {
+        Options { email: Some(probes::email::Mode::Send), db: None }
+    }
+}
+
+/// Audits one store with the default [`Options::send`]: runs the probes, the checks, and
+/// returns the report.
 ///
 /// Fails only when the audit cannot run at all (the start page is unreachable, a setting is
 /// unusable); problems with single pages or probes are findings in the report.
 pub async fn audit(scenario: &Scenario, progress: &dyn Progress) -> Result<Report> {
+    audit_with(scenario, &Options::send(), progress).await
+}
+
+/// [`audit`] with explicit options.
+pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn Progress) -> Result<Report> {
     let knowledge = Arc::new(knowledge::Knowledge::load()?);
     let started_at = now(scenario);
     let (pages, mut evidence) = probes::gather_static(scenario, &knowledge, progress).await?;
     probes::gather_browser(scenario, &pages, &mut evidence, &knowledge, progress).await?;
+    let mut email_ran = false;
+    if let (Some(mode), true) = (options.email, scenario.email.enabled) {
+        progress.stage("e-mail");
+        let db = options.db.clone().unwrap_or_else(history::default_path);
+        let history = history::History::open(&db)?;
+        evidence.email_probes = probes::email::send_due(scenario, &evidence, &history, mode).await?;
+        email_ran = true;
+    }
     let store = scenario.store_name();
     let input = checks::Input { store: &store, pages: &pages, evidence: &evidence, knowledge: &knowledge };
     let findings = checks::run(&input, &skipped(scenario));
@@ -73,7 +106,7 @@ pub async fn audit(scenario: &Scenario, progress: &dyn Progress) -> Result<Repor
             id: uuid::Uuid::new_v4().to_string(),
             started_at,
             finished_at: now(scenario),
-            probes: ran(&evidence),
+            probes: ran(&evidence, email_ran),
         },
         summary: report::Summary::of(&findings),
         pages,
@@ -97,10 +130,13 @@ pub fn recheck(saved: &Report, skip: &[String]) -> Result<Report> {
 }
 
 /// The probes that looked at the store.
-fn ran(evidence: &evidence::Evidence) -> Vec<String> {
+fn ran(evidence: &evidence::Evidence, email: bool) -> Vec<String> {
     let mut probes = vec!["static".to_string()];
     if evidence.browser.as_ref().is_some_and(|b| b.error.is_none()) {
         probes.push("browser".into());
+    }
+    if email {
+        probes.push("email".into());
     }
     probes
 }

@@ -35,9 +35,15 @@ enum Command {
         /// The Chromium or Chrome executable (default: $CHROME, then /usr/bin/chromium ...).
         #[arg(long, value_name = "PATH")]
         chrome: Option<PathBuf>,
-        /// Send no letters (the e-mail probe is not built yet; accepted so scripts keep working).
+        /// Send no letters, even if the scenario enables them.
         #[arg(long)]
         no_email: bool,
+        /// Show exactly which letters would be sent, to whom; send nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The history file (default: ~/.local/share/shopaudit/history.sqlite).
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
         /// Most pages to crawl (overrides the scenario).
         #[arg(long)]
         max_pages: Option<usize>,
@@ -60,6 +66,14 @@ enum Command {
         from: PathBuf,
         #[command(flatten)]
         out: OutputArgs,
+    },
+    /// List the shopper's letters to a store and their state.
+    Letters {
+        /// The store's start URL, or its scenario file.
+        store: String,
+        /// The history file (default: ~/.local/share/shopaudit/history.sqlite).
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
     },
     /// List every check with its id, severity and why it matters.
     Checks,
@@ -144,6 +158,8 @@ fn fail(e: &Error) -> ExitCode {
             Exit::CannotRun,
             "install Chromium (`apt-get install chromium`), pass --chrome PATH, or run with --no-browser",
         ),
+        Error::Email(_) => (Exit::Usage, "fix [shopper] / [email] in the scenario; docs/SCENARIO.md shows both"),
+        Error::History { .. } => (Exit::CannotRun, "check --db PATH, its folder and permissions"),
         Error::Io { .. } => (Exit::CannotRun, "check the path and its permissions"),
         Error::Bundled { .. } => (Exit::CannotRun, "this build is broken; please report it"),
     };
@@ -153,7 +169,7 @@ fn fail(e: &Error) -> ExitCode {
 
 async fn run(cli: Cli) -> Result<Exit, Error> {
     match cli.command {
-        Command::Audit { target, out, no_browser, chrome, no_email: _, max_pages } => {
+        Command::Audit { target, out, no_browser, chrome, no_email, dry_run, db, max_pages } => {
             let mut scenario = load_target(&target)?;
             if no_browser {
                 scenario.browser.enabled = false;
@@ -164,7 +180,13 @@ async fn run(cli: Cli) -> Result<Exit, Error> {
             if let Some(n) = max_pages {
                 scenario.crawl.max_pages = n;
             }
-            let report = audit_with_progress(&scenario, out.quiet).await?;
+            let email = match (no_email, dry_run) {
+                (true, _) => None,
+                (false, true) => Some(shopaudit::probes::email::Mode::DryRun),
+                (false, false) => Some(shopaudit::probes::email::Mode::Send),
+            };
+            let options = shopaudit::Options { email, db };
+            let report = audit_with_progress(&scenario, &options, out.quiet).await?;
             finish(&report, &out, scenario.checks.fail_on)
         }
         Command::Demo { out, serve, port } => {
@@ -173,7 +195,7 @@ async fn run(cli: Cli) -> Result<Exit, Error> {
             if !out.quiet {
                 eprintln!("Demo store serving at {}", style(&store.url).cyan());
             }
-            let report = audit_with_progress(&scenario, out.quiet).await?;
+            let report = audit_with_progress(&scenario, &shopaudit::Options::send(), out.quiet).await?;
             finish(&report, &out, scenario.checks.fail_on)?;
             if serve {
                 eprintln!("Still serving the demo store at {}; Ctrl-C to stop.", store.url);
@@ -186,6 +208,28 @@ async fn run(cli: Cli) -> Result<Exit, Error> {
             let saved = report::read(&from)?;
             let report = shopaudit::recheck(&saved, &[])?;
             finish(&report, &out, None)
+        }
+        Command::Letters { store, db } => {
+            let scenario = load_target(&store)?;
+            let history = shopaudit::history::History::open(&db.unwrap_or_else(shopaudit::history::default_path))?;
+            let letters = history.letters(&scenario.store.url.to_string())?;
+            if letters.is_empty() {
+                println!("No letters to {} yet.", scenario.store.url);
+            }
+            for l in letters {
+                let when = l.sent_at.map_or_else(|| "-".to_string(), |t| t.format("%Y-%m-%d %H:%M").to_string());
+                let note = l.failure.or(l.server_response).unwrap_or_default();
+                println!(
+                    "{:<16} {:<8} {:<16} {:<28} {}  {}",
+                    l.letter,
+                    l.state,
+                    when,
+                    l.to,
+                    l.subject,
+                    style(note).dim()
+                );
+            }
+            Ok(Exit::Clean)
         }
         Command::Checks => {
             for c in CHECKS {
@@ -241,7 +285,7 @@ impl Progress for Bar {
     }
 }
 
-async fn audit_with_progress(scenario: &Scenario, quiet: bool) -> Result<Report, Error> {
+async fn audit_with_progress(scenario: &Scenario, options: &shopaudit::Options, quiet: bool) -> Result<Report, Error> {
     let bar = if quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()
     } else {
@@ -252,7 +296,7 @@ async fn audit_with_progress(scenario: &Scenario, quiet: bool) -> Result<Report,
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    let result = shopaudit::audit(scenario, &Bar(bar.clone())).await;
+    let result = shopaudit::audit_with(scenario, options, &Bar(bar.clone())).await;
     bar.finish_and_clear();
     result
 }

@@ -5,6 +5,7 @@ pub mod assemble;
 pub mod browser;
 pub mod crawl;
 pub mod decode;
+pub mod email;
 pub mod http;
 pub mod images;
 

@@ -1,0 +1,60 @@
+"""The mail lab's SMTP server: accepts mail on 127.0.0.1 and delivers it into dovecot over
+LMTP, answering 250 only once the message is in the mailbox. A recipient dovecot does not
+know is refused at RCPT time (550), as a real provider's server refuses it.
+
+Usage: mail-lab-smtp.py SMTP_PORT LMTP_PORT
+"""
+import asyncio
+import signal
+import smtplib
+import sys
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP as SMTPServer
+
+SMTP_PORT, LMTP_PORT = int(sys.argv[1]), int(sys.argv[2])
+
+
+class Relay:
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        def known():
+            with smtplib.LMTP("127.0.0.1", LMTP_PORT, timeout=10) as lmtp:
+                lmtp.ehlo("mail-lab")
+                lmtp.mail("<>")
+                code, _ = lmtp.rcpt(address)
+                lmtp.rset()
+                return code < 300
+
+        if not await asyncio.get_running_loop().run_in_executor(None, known):
+            return f"550 5.1.1 <{address}>: no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        def deliver():
+            with smtplib.LMTP("127.0.0.1", LMTP_PORT, timeout=30) as lmtp:
+                return lmtp.sendmail(envelope.mail_from, envelope.rcpt_tos, envelope.original_content)
+
+        try:
+            refused = await asyncio.get_running_loop().run_in_executor(None, deliver)
+        except smtplib.SMTPException as e:
+            return f"451 4.3.0 delivery failed: {e}"
+        if refused:
+            return f"550 5.1.1 refused: {', '.join(refused)}"
+        return "250 2.0.0 delivered"
+
+
+class Server(Controller):
+    def factory(self):
+        return SMTPServer(self.handler, hostname="mail-lab.test", decode_data=False)
+
+
+if __name__ == "__main__":
+    stop = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop)
+    controller = Server(Relay(), hostname="127.0.0.1", port=SMTP_PORT)
+    controller.start()
+    try:
+        signal.sigwait(stop)
+    finally:
+        controller.stop()

@@ -1,0 +1,223 @@
+//! The history: an SQLite file (WAL mode, versioned migrations) that outlives a run, so that a
+//! cron run can collect answers to letters an earlier run sent, and a letter is never lost or
+//! sent twice. A letter is written in state `sending` before a byte goes to the mail server,
+//! then becomes `sent` with the server's answer or `failed` with its refusal; a letter still
+//! `sending` after a crash is reported, never silently sent again.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::error::{Error, Result};
+
+/// Schema changes, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &["CREATE TABLE letters (
+        id INTEGER PRIMARY KEY,
+        store TEXT NOT NULL,
+        letter TEXT NOT NULL,
+        message_id TEXT NOT NULL UNIQUE,
+        token TEXT NOT NULL,
+        from_addr TEXT NOT NULL,
+        to_addr TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('sending', 'sent', 'failed')),
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        server_response TEXT,
+        failure TEXT
+    );
+    CREATE INDEX letters_by_store ON letters (store, letter);"];
+
+/// The history file.
+pub struct History {
+    conn: Connection,
+}
+
+/// A letter about to be sent.
+#[derive(Debug, Clone)]
+pub struct NewLetter<'a> {
+    /// The store's start URL: the key that ties runs of one store together.
+    pub store: &'a str,
+    /// The scenario's letter id.
+    pub letter: &'a str,
+    /// `<…>` as sent.
+    pub message_id: &'a str,
+    /// The discreet token that identifies replies.
+    pub token: &'a str,
+    /// The shopper's address.
+    pub from: &'a str,
+    /// The store's address.
+    pub to: &'a str,
+    /// Subject line.
+    pub subject: &'a str,
+}
+
+/// A letter as the history holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Letter {
+    /// Row id.
+    pub id: i64,
+    /// The scenario's letter id.
+    pub letter: String,
+    /// Message-ID.
+    pub message_id: String,
+    /// Recipient.
+    pub to: String,
+    /// Subject.
+    pub subject: String,
+    /// sending, sent or failed.
+    pub state: String,
+    /// When the server accepted it.
+    pub sent_at: Option<DateTime<FixedOffset>>,
+    /// The server's answer on acceptance.
+    pub server_response: Option<String>,
+    /// Why it failed.
+    pub failure: Option<String>,
+}
+
+/// `$XDG_DATA_HOME/shopaudit/history.sqlite`, else `~/.local/share/shopaudit/history.sqlite`.
+pub fn default_path() -> PathBuf {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("shopaudit").join("history.sqlite")
+}
+
+fn db_error(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
+    move |e| Error::History { path: path.to_path_buf(), message: e.to_string() }
+}
+
+impl History {
+    /// Opens (creating if needed) the history at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
+        }
+        let conn = Connection::open(path).map_err(db_error(path))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(db_error(path))?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(db_error(path))?;
+        let version: usize =
+            conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).map_err(db_error(path))? as usize;
+        if version > MIGRATIONS.len() {
+            return Err(Error::History {
+                path: path.to_path_buf(),
+                message: format!("written by a newer shopaudit (schema {version}); upgrade shopaudit"),
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            conn.execute_batch(&format!("BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;", i + 1))
+                .map_err(db_error(path))?;
+        }
+        Ok(History { conn })
+    }
+
+    fn err(&self) -> impl Fn(rusqlite::Error) -> Error + '_ {
+        |e| Error::History { path: self.conn.path().map(PathBuf::from).unwrap_or_default(), message: e.to_string() }
+    }
+
+    /// Records a letter in state `sending`, before it is sent.
+    pub fn begin_letter(&self, l: &NewLetter<'_>) -> Result<i64> {
+        self.conn
+            .execute(
+                "INSERT INTO letters (store, letter, message_id, token, from_addr, to_addr, subject, state, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'sending', ?8)",
+                params![l.store, l.letter, l.message_id, l.token, l.from, l.to, l.subject, Utc::now().to_rfc3339()],
+            )
+            .map_err(self.err())?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// The server accepted the letter.
+    pub fn mark_sent(&self, id: i64, at: DateTime<FixedOffset>, response: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE letters SET state = 'sent', sent_at = ?2, server_response = ?3 WHERE id = ?1",
+                params![id, at.to_rfc3339(), response],
+            )
+            .map(|_| ())
+            .map_err(self.err())
+    }
+
+    /// The server refused the letter, or it could not be sent.
+    pub fn mark_failed(&self, id: i64, reason: &str) -> Result<()> {
+        self.conn
+            .execute("UPDATE letters SET state = 'failed', failure = ?2 WHERE id = ?1", params![id, reason])
+            .map(|_| ())
+            .map_err(self.err())
+    }
+
+    /// The latest letter with this scenario id for this store, if any.
+    pub fn latest(&self, store: &str, letter: &str) -> Result<Option<Letter>> {
+        self.conn
+            .query_row(
+                "SELECT id, letter, message_id, to_addr, subject, state, sent_at, server_response, failure
+                 FROM letters WHERE store = ?1 AND letter = ?2 ORDER BY id DESC LIMIT 1",
+                params![store, letter],
+                row_to_letter,
+            )
+            .optional()
+            .map_err(self.err())
+    }
+
+    /// Every letter to this store, oldest first.
+    pub fn letters(&self, store: &str) -> Result<Vec<Letter>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, letter, message_id, to_addr, subject, state, sent_at, server_response, failure
+                 FROM letters WHERE store = ?1 ORDER BY id",
+            )
+            .map_err(self.err())?;
+        let rows = stmt.query_map(params![store], row_to_letter).map_err(self.err())?;
+        rows.collect::<std::result::Result<_, _>>().map_err(self.err())
+    }
+}
+
+fn row_to_letter(r: &rusqlite::Row<'_>) -> rusqlite::Result<Letter> {
+    let sent_at: Option<String> = r.get(6)?;
+    Ok(Letter {
+        id: r.get(0)?,
+        letter: r.get(1)?,
+        message_id: r.get(2)?,
+        to: r.get(3)?,
+        subject: r.get(4)?,
+        state: r.get(5)?,
+        sent_at: sent_at.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()),
+        server_response: r.get(7)?,
+        failure: r.get(8)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn letters_move_from_sending_to_sent_or_failed_and_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.sqlite");
+        let h = History::open(&path).unwrap();
+        let new = |letter, mid| NewLetter {
+            store: "http://s/",
+            letter,
+            message_id: mid,
+            token: "t",
+            from: "a@x",
+            to: "b@y",
+            subject: "S",
+        };
+        let a = h.begin_letter(&new("a", "<1@x>")).unwrap();
+        let b = h.begin_letter(&new("b", "<2@x>")).unwrap();
+        assert_eq!(h.latest("http://s/", "a").unwrap().unwrap().state, "sending");
+        h.mark_sent(a, Utc::now().fixed_offset(), "250 2.0.0 delivered").unwrap();
+        h.mark_failed(b, "550 5.1.1 no such mailbox").unwrap();
+        drop(h);
+        let h = History::open(&path).unwrap();
+        let all = h.letters("http://s/").unwrap();
+        assert_eq!(all.iter().map(|l| l.state.as_str()).collect::<Vec<_>>(), ["sent", "failed"]);
+        assert_eq!(all[1].failure.as_deref(), Some("550 5.1.1 no such mailbox"));
+        assert!(h.begin_letter(&new("a", "<1@x>")).is_err(), "a Message-ID is never recorded twice");
+    }
+}

@@ -1,0 +1,209 @@
+//! The e-mail probe, sending side: the shopper's letters go out over the shopper's own SMTP
+//! server, to the one address the scenario names (or the support address found on the site,
+//! when the scenario says "discover"), and only when the scenario enables it. Each letter is
+//! written to the history before it is sent, so a crash never loses one or sends one twice.
+//! A letter is due once per store and letter id (schedules come with `shopaudit run`).
+
+use chrono::Utc;
+use lettre::message::{header::ContentType, Mailbox};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls as SmtpTls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::error::{Error, Result};
+use crate::evidence::{EmailProbe, Evidence};
+use crate::history::{History, NewLetter};
+use crate::scenario::{MailServer, Scenario, Secret, Tls};
+
+/// What the e-mail probe may do this run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Send the letters that are due.
+    Send,
+    /// Show what would be sent, to whom; send nothing and record nothing.
+    DryRun,
+}
+
+/// Sends the scenario's due letters and returns every letter of this store in the history
+/// (plus, in a dry run, the letters that would go out).
+pub async fn send_due(
+    scenario: &Scenario,
+    evidence: &Evidence,
+    history: &History,
+    mode: Mode,
+) -> Result<Vec<EmailProbe>> {
+    let store = scenario.store.url.to_string();
+    let (shopper, to) = match (&scenario.shopper, recipient(scenario, evidence)?) {
+        (Some(shopper), Some(to)) => (shopper, to),
+        _ => return probes(history, &store),
+    };
+    let from: Mailbox = format!("{} <{}>", shopper.name, shopper.email)
+        .parse()
+        .map_err(|e| Error::Email(format!("shopper.email {:?} is not an address: {e}", shopper.email)))?;
+    let to_box: Mailbox =
+        to.parse().map_err(|e| Error::Email(format!("store address {to:?} is not an address: {e}")))?;
+    let domain = shopper.email.rsplit('@').next().unwrap_or("shopaudit.invalid");
+    // Settings problems (no password, bad CA file) surface before any letter is recorded.
+    let server = smtp(scenario)?;
+    let transport = match mode {
+        Mode::Send => Some(transport(server)?),
+        Mode::DryRun => None,
+    };
+    let mut dry = Vec::new();
+    for letter in &scenario.email.letters {
+        if history.latest(&store, &letter.id)?.is_some() {
+            continue; // sent (or attempted) before: never again silently
+        }
+        let token = token();
+        let message_id = format!("<{}.{token}@{domain}>", Utc::now().format("%Y%m%d%H%M%S"));
+        let message = Message::builder()
+            .from(from.clone())
+            .to(to_box.clone())
+            .subject(letter.subject.clone())
+            .message_id(Some(message_id.clone()))
+            .date_now()
+            .header(ContentType::TEXT_PLAIN)
+            .body(letter.body.clone())
+            .map_err(|e| Error::Email(format!("letter {:?} cannot be built: {e}", letter.id)))?;
+        let Some(transport) = &transport else {
+            dry.push(EmailProbe {
+                id: letter.id.clone(),
+                message_id,
+                to: to.clone(),
+                subject: letter.subject.clone(),
+                sent_at: None,
+                state: "dry_run".into(),
+                first_response_ms: None,
+                first_human_response_ms: None,
+                replies: Vec::new(),
+                server: Some(format!("would be sent from {} over {}", shopper.email, describe(server))),
+            });
+            continue;
+        };
+        let row = history.begin_letter(&NewLetter {
+            store: &store,
+            letter: &letter.id,
+            message_id: &message_id,
+            token: &token,
+            from: &shopper.email,
+            to: &to,
+            subject: &letter.subject,
+        })?;
+        match transport.send(message).await {
+            Ok(response) => {
+                let said = response.message().collect::<Vec<_>>().join(" ");
+                history.mark_sent(row, Utc::now().fixed_offset(), &format!("{} {said}", response.code()))?;
+            }
+            Err(e) => history.mark_failed(row, &crate::probes::http::chain(&e))?,
+        }
+    }
+    let mut all = probes(history, &store)?;
+    all.extend(dry);
+    Ok(all)
+}
+
+/// The store's address: `email.to`, or with "discover" the one customer-facing address the
+/// site shows (none, or several, is not a guess we make).
+fn recipient(scenario: &Scenario, evidence: &Evidence) -> Result<Option<String>> {
+    if !scenario.email.enabled || scenario.email.letters.is_empty() {
+        return Ok(None);
+    }
+    match scenario.email.to.as_deref() {
+        None => Err(Error::Email("email.enabled is true but email.to is missing".into())),
+        Some("discover") => match evidence.contacts.emails.as_slice() {
+            [one] => Ok(Some(one.clone())),
+            [] => Err(Error::Email("email.to = \"discover\", but the site shows no e-mail address".into())),
+            many => Err(Error::Email(format!(
+                "email.to = \"discover\", but the site shows {} addresses ({}); name one in email.to",
+                many.len(),
+                many.join(", ")
+            ))),
+        },
+        Some(address) => Ok(Some(address.to_string())),
+    }
+}
+
+fn smtp(scenario: &Scenario) -> Result<&MailServer> {
+    scenario
+        .shopper
+        .as_ref()
+        .and_then(|s| s.smtp.as_ref())
+        .ok_or_else(|| Error::Email("email.enabled is true but [shopper.smtp] is missing".into()))
+}
+
+fn describe(server: &MailServer) -> String {
+    let tls = match server.tls {
+        Tls::Implicit => "TLS",
+        Tls::Starttls => "STARTTLS",
+        Tls::None => "plain text (loopback)",
+    };
+    format!("{}:{} ({tls})", server.host, server.port)
+}
+
+/// Reads a password from where the scenario says; the value never appears in any message.
+pub fn password(secret: &Secret) -> Result<String> {
+    match secret {
+        Secret::Env(var) => {
+            std::env::var(var).map_err(|_| Error::Email(format!("the password variable {var} is not set")))
+        }
+        Secret::File(path) => std::fs::read_to_string(path)
+            .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
+            .map_err(|e| Error::io("cannot read the password file", path, e)),
+    }
+}
+
+fn transport(server: &MailServer) -> Result<AsyncSmtpTransport<Tokio1Executor>> {
+    let bad = |e: lettre::transport::smtp::Error| {
+        Error::Email(format!("{}: {}", describe(server), crate::probes::http::chain(&e)))
+    };
+    let tls = || -> Result<TlsParameters> {
+        let mut params = TlsParameters::builder(server.host.clone());
+        if let Some(path) = &server.ca_file {
+            let pem = std::fs::read(path).map_err(|e| Error::io("cannot read CA file", path, e))?;
+            let cert = Certificate::from_pem(&pem).map_err(|e| Error::Email(format!("CA file {path}: {e}")))?;
+            params = params.add_root_certificate(cert);
+        }
+        params.build_rustls().map_err(bad)
+    };
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&server.host).port(server.port);
+    builder = match server.tls {
+        Tls::Implicit => builder.tls(SmtpTls::Wrapper(tls()?)),
+        Tls::Starttls => builder.tls(SmtpTls::Required(tls()?)),
+        Tls::None => builder.tls(SmtpTls::None),
+    };
+    if let Some(user) = &server.user {
+        let secret = server.password.as_ref().ok_or_else(|| {
+            Error::Email(format!("{} has a user but no password_env or password_file", describe(server)))
+        })?;
+        builder = builder.credentials(Credentials::new(user.clone(), password(secret)?));
+    }
+    Ok(builder.timeout(Some(std::time::Duration::from_secs(60))).build())
+}
+
+/// The store's letters in the history, as report evidence.
+fn probes(history: &History, store: &str) -> Result<Vec<EmailProbe>> {
+    Ok(history
+        .letters(store)?
+        .into_iter()
+        .map(|l| EmailProbe {
+            id: l.letter,
+            message_id: l.message_id,
+            to: l.to,
+            subject: l.subject,
+            sent_at: l.sent_at,
+            state: match l.state.as_str() {
+                "sent" => "pending".to_string(),
+                other => other.to_string(),
+            },
+            first_response_ms: None,
+            first_human_response_ms: None,
+            replies: Vec::new(),
+            server: l.server_response.or(l.failure),
+        })
+        .collect())
+}
+
+/// A short random token, unremarkable inside a Message-ID.
+fn token() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..12].to_string()
+}
