@@ -392,6 +392,10 @@ pub struct EmailProbe {
     pub replies: Vec<EmailReply>,
     /// The server's answer on acceptance, or why the letter failed.
     pub server: Option<String>,
+    /// The answer deadline for this letter.
+    pub sla_ms: u64,
+    /// Words a complete answer contains.
+    pub expect: Vec<String>,
 }
 
 /// A reply to one of the shopper's letters.
@@ -407,4 +411,16 @@ pub struct EmailReply {
     pub ticket: Option<String>,
     /// The person who signed it.
     pub signed_by: Option<String>,
+    /// Which clock gave `received_at`: "imap internaldate" or "date header".
+    pub received_from: String,
+    /// How it was tied to the letter: thread, token, or subject and domain.
+    pub matched_by: String,
+    /// Why it counts as automatic.
+    pub why_auto: Option<String>,
+    /// Expected words the reply does not contain.
+    pub missing: Vec<String>,
+    /// The reply is little more than a link.
+    pub only_link: bool,
+    /// The reply opens with a greeting.
+    pub greets: bool,
 }

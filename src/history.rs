@@ -12,7 +12,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::error::{Error, Result};
 
 /// Schema changes, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &["CREATE TABLE letters (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE letters (
         id INTEGER PRIMARY KEY,
         store TEXT NOT NULL,
         letter TEXT NOT NULL,
@@ -27,7 +28,24 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE letters (
         server_response TEXT,
         failure TEXT
     );
-    CREATE INDEX letters_by_store ON letters (store, letter);"];
+    CREATE INDEX letters_by_store ON letters (store, letter);",
+    "CREATE TABLE replies (
+        id INTEGER PRIMARY KEY,
+        letter_id INTEGER NOT NULL REFERENCES letters (id),
+        source TEXT NOT NULL UNIQUE,
+        message_id TEXT,
+        received_at TEXT NOT NULL,
+        received_from TEXT NOT NULL,
+        from_addr TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('auto', 'human', 'bounce')),
+        why_auto TEXT,
+        ticket TEXT,
+        signed_by TEXT,
+        matched_by TEXT NOT NULL,
+        text TEXT NOT NULL
+    );
+    CREATE TABLE mailboxes (key TEXT PRIMARY KEY, uid_validity INTEGER NOT NULL, last_uid INTEGER NOT NULL);",
+];
 
 /// The history file.
 pub struct History {
@@ -74,6 +92,48 @@ pub struct Letter {
     pub server_response: Option<String>,
     /// Why it failed.
     pub failure: Option<String>,
+}
+
+/// A letter the shopper sent, for matching replies to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    /// Row id.
+    pub id: i64,
+    /// Message-ID, `<…>`.
+    pub message_id: String,
+    /// The discreet token.
+    pub token: String,
+    /// The store's address.
+    pub to: String,
+    /// Subject.
+    pub subject: String,
+}
+
+/// A reply, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredReply {
+    /// Where it was read: mailbox, UID validity and UID; never stored twice.
+    pub source: String,
+    /// Its Message-ID.
+    pub message_id: Option<String>,
+    /// When it arrived.
+    pub received_at: DateTime<FixedOffset>,
+    /// Which clock: "imap internaldate" or "date header".
+    pub received_from: String,
+    /// Sender.
+    pub from: String,
+    /// auto, human or bounce.
+    pub kind: String,
+    /// Why it is automatic.
+    pub why_auto: Option<String>,
+    /// Ticket number.
+    pub ticket: Option<String>,
+    /// Signer.
+    pub signed_by: Option<String>,
+    /// thread, token, or subject and domain.
+    pub matched_by: String,
+    /// Its own text.
+    pub text: String,
 }
 
 /// `$XDG_DATA_HOME/shopaudit/history.sqlite`, else `~/.local/share/shopaudit/history.sqlite`.
@@ -172,6 +232,107 @@ impl History {
             .map_err(self.err())?;
         let rows = stmt.query_map(params![store], row_to_letter).map_err(self.err())?;
         rows.collect::<std::result::Result<_, _>>().map_err(self.err())
+    }
+}
+
+impl History {
+    /// Letters the server accepted (any store): what replies may answer.
+    pub fn sent_letters(&self) -> Result<Vec<Sent>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, message_id, token, to_addr, subject FROM letters WHERE state = 'sent' ORDER BY id")
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(Sent { id: r.get(0)?, message_id: r.get(1)?, token: r.get(2)?, to: r.get(3)?, subject: r.get(4)? })
+            })
+            .map_err(self.err())?;
+        rows.collect::<std::result::Result<_, _>>().map_err(self.err())
+    }
+
+    /// Stores a reply to a letter; a reply already stored (same source) is ignored.
+    pub fn add_reply(&self, letter_id: i64, r: &StoredReply) -> Result<bool> {
+        let added = self
+            .conn
+            .execute(
+                "INSERT OR IGNORE INTO replies (letter_id, source, message_id, received_at, received_from, from_addr, kind,
+                     why_auto, ticket, signed_by, matched_by, text)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![
+                    letter_id,
+                    r.source,
+                    r.message_id,
+                    r.received_at.to_rfc3339(),
+                    r.received_from,
+                    r.from,
+                    r.kind,
+                    r.why_auto,
+                    r.ticket,
+                    r.signed_by,
+                    r.matched_by,
+                    r.text
+                ],
+            )
+            .map_err(self.err())?;
+        if added > 0 && r.kind == "bounce" {
+            self.mark_failed(letter_id, &format!("bounced: {}", r.text))?;
+        }
+        Ok(added > 0)
+    }
+
+    /// Replies to a letter, oldest first.
+    pub fn replies(&self, letter_id: i64) -> Result<Vec<StoredReply>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT source, message_id, received_at, received_from, from_addr, kind, why_auto, ticket, signed_by,
+                        matched_by, text
+                 FROM replies WHERE letter_id = ?1 ORDER BY received_at",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map(params![letter_id], |r| {
+                let at: String = r.get(2)?;
+                Ok(StoredReply {
+                    source: r.get(0)?,
+                    message_id: r.get(1)?,
+                    received_at: DateTime::parse_from_rfc3339(&at).unwrap_or_else(|_| Utc::now().fixed_offset()),
+                    received_from: r.get(3)?,
+                    from: r.get(4)?,
+                    kind: r.get(5)?,
+                    why_auto: r.get(6)?,
+                    ticket: r.get(7)?,
+                    signed_by: r.get(8)?,
+                    matched_by: r.get(9)?,
+                    text: r.get(10)?,
+                })
+            })
+            .map_err(self.err())?;
+        rows.collect::<std::result::Result<_, _>>().map_err(self.err())
+    }
+
+    /// The last UID read from a mailbox, if its UID validity is still `uid_validity`.
+    pub fn cursor(&self, mailbox: &str, uid_validity: u32) -> Result<u32> {
+        let row: Option<(u32, u32)> = self
+            .conn
+            .query_row("SELECT uid_validity, last_uid FROM mailboxes WHERE key = ?1", params![mailbox], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()
+            .map_err(self.err())?;
+        Ok(row.filter(|(v, _)| *v == uid_validity).map_or(0, |(_, last)| last))
+    }
+
+    /// Remembers how far a mailbox was read.
+    pub fn set_cursor(&self, mailbox: &str, uid_validity: u32, last_uid: u32) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO mailboxes (key, uid_validity, last_uid) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (key) DO UPDATE SET uid_validity = ?2, last_uid = ?3",
+                params![mailbox, uid_validity, last_uid],
+            )
+            .map(|_| ())
+            .map_err(self.err())
     }
 }
 

@@ -17,6 +17,7 @@ const FILES: &[(&str, &str)] = &[
     ("probes/pages.toml", include_str!("../probes/pages.toml")),
     ("probes/contacts.toml", include_str!("../probes/contacts.toml")),
     ("probes/chat.toml", include_str!("../probes/chat.toml")),
+    ("probes/mail.toml", include_str!("../probes/mail.toml")),
     ("probes/hours/ru.toml", include_str!("../probes/hours/ru.toml")),
     ("probes/hours/en.toml", include_str!("../probes/hours/en.toml")),
     ("probes/hours/el.toml", include_str!("../probes/hours/el.toml")),
@@ -61,6 +62,45 @@ pub struct Knowledge {
     pub hours: Vec<Vocab>,
     /// Operator names and widget titles that fail identity and branding.
     pub chat: ChatWords,
+    /// How replies to the shopper's letters are read.
+    pub mail: MailWords,
+}
+
+/// `probes/mail.toml`, compiled.
+#[derive(Debug)]
+pub struct MailWords {
+    /// Wording of automatic acknowledgements.
+    pub auto: Vec<Regex>,
+    /// Ticket number patterns; group 1 is the number.
+    pub ticket: Vec<Regex>,
+    /// Closings before a signature, lower case.
+    pub closings: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MailFile {
+    auto: PhrasesEntry,
+    ticket: PatternsEntry,
+    signature: ClosingsEntry,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PhrasesEntry {
+    phrases: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatternsEntry {
+    patterns: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClosingsEntry {
+    closings: Vec<String>,
 }
 
 /// `probes/chat.toml`, compiled.
@@ -236,6 +276,12 @@ impl Knowledge {
         let contacts: ContactsFile = parse("probes/contacts.toml")?;
         let chat: ChatFile = parse("probes/chat.toml")?;
         let lower = |v: Vec<String>| v.into_iter().map(|w| w.to_lowercase()).collect();
+        let mail_file: MailFile = parse("probes/mail.toml")?;
+        let mail = MailWords {
+            auto: regexes("probes/mail.toml", &mail_file.auto.phrases)?,
+            ticket: regexes("probes/mail.toml", &mail_file.ticket.patterns)?,
+            closings: lower(mail_file.signature.closings),
+        };
         let chat = ChatWords {
             placeholder: regexes("probes/chat.toml", &chat.operators.placeholder)?,
             jokey: lower(chat.operators.jokey),
@@ -315,6 +361,7 @@ impl Knowledge {
             not_customer_facing: contacts.email.not_customer_facing,
             hours,
             chat,
+            mail,
         })
     }
 }

@@ -6,11 +6,18 @@ mod common;
 #[path = "common/mail.rs"]
 mod mail;
 
-use mail::MailLab;
+use mail::{support_agent, Behaviour, MailLab};
 use shopaudit::probes::email::Mode;
 use shopaudit::scenario::Scenario;
 
 fn scenario(store: &url::Url, lab: &MailLab, to: &str, extra_smtp: &str) -> Scenario {
+    scenario_with(store, lab, to, extra_smtp, "24h")
+}
+
+/// A scenario that also reads the shopper's mailbox, with the letter's answer deadline.
+fn scenario_with(store: &url::Url, lab: &MailLab, to: &str, extra_smtp: &str, sla: &str) -> Scenario {
+    let password = lab.dir.path().join("imap-password");
+    std::fs::write(&password, "secret").unwrap();
     let text = format!(
         r#"[store]
 url = "{store}"
@@ -24,16 +31,25 @@ host = "127.0.0.1"
 port = {port}
 tls = "none"
 {extra_smtp}
+[shopper.imap]
+host = "127.0.0.1"
+port = {imap}
+tls = "none"
+user = "shopper@audit.test"
+password_file = "{password}"
 [email]
 enabled = true
 to = "{to}"
+sla = "{sla}"
 [[email.letters]]
 id = "delivery"
 subject = "Доставка в Казань"
 body = "Здравствуйте! Доставляете ли вы в Казань?\nАнна"
-expect = ["Казан"]
+expect = ["Казан", "стоимост"]
 "#,
-        port = lab.smtp_port
+        port = lab.smtp_port,
+        imap = lab.imap_port,
+        password = password.display()
     );
     Scenario::parse(&text, std::path::Path::new("test.toml")).unwrap()
 }
@@ -125,4 +141,102 @@ async fn a_settings_error_records_no_letter() {
     assert!(err.to_string().contains("SHOPAUDIT_TEST_NO_SUCH_VAR is not set"), "{err}");
     let history = shopaudit::history::History::open(&db).unwrap();
     assert!(history.letters(&s.store.url.to_string()).unwrap().is_empty(), "nothing stranded in 'sending'");
+}
+
+fn outcome(r: &shopaudit::Report, check: &str) -> shopaudit::Outcome {
+    common::outcome(r, check)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_acknowledged_threaded_signed_complete_answer_passes_every_email_check() {
+    let lab = MailLab::start();
+    let store = common::serve_store("en-good").await;
+    let db = lab.dir.path().join("history.sqlite");
+    let s = scenario(&store.url, &lab, "support@store.test", "");
+    let first = run(&s, &db, Mode::Send).await;
+    assert_eq!(first.evidence.email_probes[0].state, "pending");
+    for check in ["email.answered", "email.first_response_time", "email.answer_quality"] {
+        assert_eq!(
+            outcome(&first, check),
+            shopaudit::Outcome::NotApplicable,
+            "{check}: inside the deadline, not judged yet"
+        );
+    }
+
+    support_agent(&lab, Behaviour::AckThenAnswer).await;
+    let r = run(&s, &db, Mode::Send).await;
+    let letter = &r.evidence.email_probes[0];
+    assert_eq!(letter.state, "answered", "{letter:?}");
+    assert_eq!(letter.replies.len(), 2);
+    assert_eq!(letter.replies[0].kind, "auto");
+    assert_eq!(letter.replies[1].kind, "human");
+    assert_eq!(letter.replies[1].ticket.as_deref(), Some("48213"));
+    assert_eq!(letter.replies[1].signed_by.as_deref(), Some("Юлия Иванова"));
+    assert!(letter.replies.iter().all(|r| r.matched_by == "thread" && r.received_from == "imap internaldate"));
+    let ms = letter.first_human_response_ms.unwrap();
+    assert!(ms < 30_000, "measured from our send to the mailbox's arrival: {ms} ms");
+    for check in [
+        "email.answered",
+        "email.first_response_time",
+        "email.acknowledged",
+        "email.ticket_reference",
+        "email.personal_signature",
+        "email.answer_quality",
+    ] {
+        assert_eq!(
+            outcome(&r, check),
+            shopaudit::Outcome::Pass,
+            "{check}: {:?}",
+            r.findings.iter().find(|f| f.check == check)
+        );
+    }
+    let again = run(&s, &db, Mode::Send).await;
+    assert_eq!(again.evidence.email_probes[0].replies.len(), 2, "a reply is never filed twice");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_thread_with_only_a_link_fails_threading_quality_and_signature() {
+    let lab = MailLab::start();
+    let store = common::serve_store("en-good").await;
+    let db = lab.dir.path().join("history.sqlite");
+    let s = scenario(&store.url, &lab, "support@store.test", "");
+    run(&s, &db, Mode::Send).await;
+    support_agent(&lab, Behaviour::NewThreadLinkOnly).await;
+    let r = run(&s, &db, Mode::Send).await;
+    let reply = &r.evidence.email_probes[0].replies[0];
+    assert_eq!((reply.kind.as_str(), reply.matched_by.as_str()), ("human", "subject and domain"));
+    assert!(reply.only_link);
+    assert_eq!(outcome(&r, "email.answered"), shopaudit::Outcome::Pass);
+    assert_eq!(outcome(&r, "email.ticket_reference"), shopaudit::Outcome::Fail);
+    assert_eq!(outcome(&r, "email.answer_quality"), shopaudit::Outcome::Fail);
+    assert_eq!(outcome(&r, "email.personal_signature"), shopaudit::Outcome::Fail);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_windows_1251_answer_is_read() {
+    let lab = MailLab::start();
+    let store = common::serve_store("en-good").await;
+    let db = lab.dir.path().join("history.sqlite");
+    let s = scenario(&store.url, &lab, "support@store.test", "");
+    run(&s, &db, Mode::Send).await;
+    support_agent(&lab, Behaviour::Windows1251).await;
+    let r = run(&s, &db, Mode::Send).await;
+    let reply = &r.evidence.email_probes[0].replies[0];
+    assert_eq!(reply.signed_by.as_deref(), Some("Марк Петров"));
+    assert!(reply.missing.is_empty(), "Казань and стоимость found in windows-1251: {reply:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn silence_past_the_deadline_fails_answered_and_response_time() {
+    let lab = MailLab::start();
+    let store = common::serve_store("en-good").await;
+    let db = lab.dir.path().join("history.sqlite");
+    let s = scenario_with(&store.url, &lab, "support@store.test", "", "1s");
+    run(&s, &db, Mode::Send).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let r = run(&s, &db, Mode::Send).await;
+    assert_eq!(r.evidence.email_probes[0].state, "unanswered");
+    assert_eq!(outcome(&r, "email.answered"), shopaudit::Outcome::Fail);
+    assert_eq!(outcome(&r, "email.first_response_time"), shopaudit::Outcome::Fail);
+    assert_eq!(outcome(&r, "email.acknowledged"), shopaudit::Outcome::Fail);
 }

@@ -6,6 +6,7 @@
 
 mod chat;
 mod contacts;
+mod email;
 mod hours;
 mod photos;
 mod site;
@@ -159,6 +160,12 @@ pub static CHECKS: &[Check] = &[
     site::FAQ,
     ux::NO_INTRUSIVE_POPUP,
     ux::NO_AUTOPLAY_AUDIO,
+    email::ANSWERED,
+    email::FIRST_RESPONSE_TIME,
+    email::ACKNOWLEDGED,
+    email::TICKET_REFERENCE,
+    email::PERSONAL_SIGNATURE,
+    email::ANSWER_QUALITY,
 ];
 
 /// The check with this id.

@@ -7,6 +7,7 @@ pub mod depth;
 pub mod hours;
 pub mod images;
 pub mod links;
+pub mod reply;
 pub mod stock;
 pub mod text;
 

@@ -11,9 +11,12 @@ use lettre::transport::smtp::client::{Certificate, Tls as SmtpTls, TlsParameters
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::error::{Error, Result};
-use crate::evidence::{EmailProbe, Evidence};
+use crate::evidence::{EmailProbe, EmailReply, Evidence};
 use crate::history::{History, NewLetter};
 use crate::scenario::{MailServer, Scenario, Secret, Tls};
+
+/// The answer deadline when the scenario names none.
+pub const DEFAULT_SLA: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 /// What the e-mail probe may do this run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,18 +27,20 @@ pub enum Mode {
     DryRun,
 }
 
-/// Sends the scenario's due letters and returns every letter of this store in the history
-/// (plus, in a dry run, the letters that would go out).
+/// Sends the scenario's due letters, reads the shopper's mailbox for replies (when
+/// `[shopper.imap]` is set), and returns every letter of this store in the history with its
+/// replies (plus, in a dry run, the letters that would go out).
 pub async fn send_due(
     scenario: &Scenario,
     evidence: &Evidence,
     history: &History,
+    knowledge: &crate::knowledge::Knowledge,
     mode: Mode,
 ) -> Result<Vec<EmailProbe>> {
     let store = scenario.store.url.to_string();
     let (shopper, to) = match (&scenario.shopper, recipient(scenario, evidence)?) {
         (Some(shopper), Some(to)) => (shopper, to),
-        _ => return probes(history, &store),
+        _ => return probes(history, scenario),
     };
     let from: Mailbox = format!("{} <{}>", shopper.name, shopper.email)
         .parse()
@@ -77,6 +82,9 @@ pub async fn send_due(
                 first_human_response_ms: None,
                 replies: Vec::new(),
                 server: Some(format!("would be sent from {} over {}", shopper.email, describe(server))),
+                sla_ms: u64::try_from(letter.sla.or(scenario.email.sla).map_or(DEFAULT_SLA, |s| s.0).as_millis())
+                    .unwrap_or(u64::MAX),
+                expect: letter.expect.clone(),
             });
             continue;
         };
@@ -97,7 +105,12 @@ pub async fn send_due(
             Err(e) => history.mark_failed(row, &crate::probes::http::chain(&e))?,
         }
     }
-    let mut all = probes(history, &store)?;
+    if mode == Mode::Send {
+        if let Some(imap) = &shopper.imap {
+            crate::probes::mailbox::collect(imap, history, knowledge).await?;
+        }
+    }
+    let mut all = probes(history, scenario)?;
     all.extend(dry);
     Ok(all)
 }
@@ -180,27 +193,94 @@ fn transport(server: &MailServer) -> Result<AsyncSmtpTransport<Tokio1Executor>> 
     Ok(builder.timeout(Some(std::time::Duration::from_secs(60))).build())
 }
 
-/// The store's letters in the history, as report evidence.
-fn probes(history: &History, store: &str) -> Result<Vec<EmailProbe>> {
-    Ok(history
-        .letters(store)?
-        .into_iter()
-        .map(|l| EmailProbe {
+/// The store's letters in the history, with their replies, as report evidence.
+pub fn probes(history: &History, scenario: &Scenario) -> Result<Vec<EmailProbe>> {
+    let store = scenario.store.url.to_string();
+    let default_sla = scenario.email.sla.map_or(DEFAULT_SLA, |s| s.0);
+    let now = Utc::now().fixed_offset();
+    let mut out = Vec::new();
+    for l in history.letters(&store)? {
+        let spec = scenario.email.letters.iter().find(|s| s.id == l.letter);
+        let sla = spec.and_then(|s| s.sla).map_or(default_sla, |s| s.0);
+        let expect = spec.map(|s| s.expect.clone()).unwrap_or_default();
+        let stored = history.replies(l.id)?;
+        let since = |at: chrono::DateTime<chrono::FixedOffset>| {
+            l.sent_at.map(|sent| u64::try_from((at - sent).num_milliseconds()).unwrap_or(0))
+        };
+        let replies: Vec<EmailReply> = stored
+            .iter()
+            .filter(|r| r.kind != "bounce")
+            .map(|r| EmailReply {
+                received_at: r.received_at,
+                from: r.from.clone(),
+                kind: r.kind.clone(),
+                ticket: r.ticket.clone(),
+                signed_by: r.signed_by.clone(),
+                received_from: r.received_from.clone(),
+                matched_by: r.matched_by.clone(),
+                why_auto: r.why_auto.clone(),
+                missing: expect
+                    .iter()
+                    .filter(|w| !r.text.to_lowercase().contains(&w.to_lowercase()))
+                    .cloned()
+                    .collect(),
+                only_link: only_link(&r.text),
+                greets: greets(&r.text),
+            })
+            .collect();
+        let first = replies.first().and_then(|r| since(r.received_at));
+        let first_human = replies.iter().find(|r| r.kind == "human").and_then(|r| since(r.received_at));
+        let overdue = l.sent_at.is_some_and(|sent| (now - sent).to_std().unwrap_or_default() > sla);
+        let state = match l.state.as_str() {
+            "sent" if first_human.is_some() => "answered",
+            "sent" if overdue => "unanswered",
+            "sent" if first.is_some() => "acknowledged",
+            "sent" => "pending",
+            other => other,
+        };
+        out.push(EmailProbe {
             id: l.letter,
             message_id: l.message_id,
             to: l.to,
             subject: l.subject,
             sent_at: l.sent_at,
-            state: match l.state.as_str() {
-                "sent" => "pending".to_string(),
-                other => other.to_string(),
-            },
-            first_response_ms: None,
-            first_human_response_ms: None,
-            replies: Vec::new(),
+            state: state.to_string(),
+            first_response_ms: first,
+            first_human_response_ms: first_human,
+            replies,
             server: l.server_response.or(l.failure),
-        })
-        .collect())
+            sla_ms: u64::try_from(sla.as_millis()).unwrap_or(u64::MAX),
+            expect,
+        });
+    }
+    Ok(out)
+}
+
+/// A reply that is mostly a link ("see https://shop/terms") does not answer the question.
+fn only_link(text: &str) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let links = words.iter().filter(|w| w.starts_with("http://") || w.starts_with("https://")).count();
+    links > 0 && words.len() <= 12
+}
+
+fn greets(text: &str) -> bool {
+    let start = text.trim_start().to_lowercase();
+    [
+        "здравствуйте",
+        "добрый",
+        "привет",
+        "hello",
+        "hi",
+        "dear",
+        "good ",
+        "γεια",
+        "καλημέρα",
+        "guten",
+        "hallo",
+        "sehr geehrte",
+    ]
+    .iter()
+    .any(|g| start.starts_with(g))
 }
 
 /// A short random token, unremarkable inside a Message-ID.

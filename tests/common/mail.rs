@@ -61,3 +61,67 @@ impl Drop for MailLab {
         let _ = Command::new("bash").arg(script).arg("stop").arg(self.dir.path()).output();
     }
 }
+
+impl MailLab {
+    /// Sends a raw message through the lab's SMTP server, as the store's mail system would.
+    pub async fn send_raw(&self, from: &str, to: &str, raw: &[u8]) {
+        use lettre::AsyncTransport;
+        let transport = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous("127.0.0.1")
+            .port(self.smtp_port)
+            .tls(lettre::transport::smtp::client::Tls::None)
+            .build();
+        let envelope = lettre::address::Envelope::new(Some(from.parse().unwrap()), vec![to.parse().unwrap()]).unwrap();
+        transport.send_raw(&envelope, raw).await.unwrap();
+    }
+}
+
+/// The scripted support agent: answers every letter in support@store.test as `behaviour` says.
+pub async fn support_agent(lab: &MailLab, behaviour: Behaviour) {
+    for letter in lab.messages("support@store.test").await {
+        let id = format!("<{}>", letter.message_id().unwrap());
+        let subject = letter.subject().unwrap_or_default().to_string();
+        let replies: Vec<(String, Vec<u8>)> = match behaviour {
+            Behaviour::AckThenAnswer => vec![
+                ("support@store.test".into(), raw(&format!("Auto-Submitted: auto-replied\r\nIn-Reply-To: {id}\r\nReferences: {id}\r\nSubject: Re: {subject} [#48213]\r\n"), "utf-8", "Мы получили ваше обращение и ответим в ближайшее время. Номер заявки: 48213.")),
+                ("support@store.test".into(), raw(&format!("In-Reply-To: {id}\r\nReferences: {id}\r\nSubject: Re: {subject} [#48213]\r\n"), "utf-8", "Здравствуйте, Анна!\r\n\r\nДа, доставляем в Казань, стоимость 300 рублей.\r\n\r\nС уважением,\r\nЮлия Иванова\r\n\r\n> Доставляете ли вы в Казань?")),
+            ],
+            Behaviour::NewThreadLinkOnly => vec![(
+                "support@store.test".into(),
+                raw(&format!("Subject: Re: {subject}\r\n"), "utf-8", "https://store.test/delivery"),
+            )],
+            Behaviour::Windows1251 => {
+                let (body, _, _) = encoding_rs::WINDOWS_1251.encode("Добрый день! Доставка в Казань есть, стоимость 300 рублей.\r\n\r\nС уважением,\r\nМарк Петров");
+                let mut bytes = format!(
+                    "From: support@store.test\r\nTo: shopper@audit.test\r\nMessage-ID: <{}@store.test>\r\nIn-Reply-To: {id}\r\nReferences: {id}\r\nSubject: Re: {subject}\r\nContent-Type: text/plain; charset=windows-1251\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
+                    uuid::Uuid::new_v4()
+                )
+                .into_bytes();
+                bytes.extend_from_slice(&body);
+                vec![("support@store.test".into(), bytes)]
+            }
+        };
+        for (from, bytes) in replies {
+            lab.send_raw(&from, "shopper@audit.test", &bytes).await;
+        }
+    }
+}
+
+/// How the scripted support agent answers.
+#[derive(Debug, Clone, Copy)]
+pub enum Behaviour {
+    /// An automatic acknowledgement at once, then a signed human answer with a ticket number.
+    AckThenAnswer,
+    /// A new thread (no In-Reply-To/References) holding only a link, unsigned.
+    NewThreadLinkOnly,
+    /// A signed human answer in windows-1251.
+    Windows1251,
+}
+
+fn raw(headers: &str, charset: &str, body: &str) -> Vec<u8> {
+    format!(
+        "From: support@store.test\r\nTo: shopper@audit.test\r\nMessage-ID: <{}@store.test>\r\nDate: {}\r\n{headers}Content-Type: text/plain; charset={charset}\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{body}\r\n",
+        uuid::Uuid::new_v4(),
+        chrono::Utc::now().to_rfc2822()
+    )
+    .into_bytes()
+}

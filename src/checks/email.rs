@@ -1,0 +1,281 @@
+//! email.answered, email.first_response_time, email.acknowledged, email.ticket_reference,
+//! email.personal_signature, email.answer_quality: the mystery shopper's letters. A letter
+//! still inside its answer deadline is not judged yet (`not_applicable`), neither pass nor fail.
+
+use super::{list, Check, Input, Severity, Verdict};
+use crate::evidence::{EmailProbe, EmailReply};
+
+/// An acknowledgement is expected within this long ...
+const ACK_WITHIN_MS: u64 = 15 * 60 * 1000;
+/// ... when the human answer takes longer than this.
+const SLOW_ANSWER_MS: u64 = 60 * 60 * 1000;
+
+/// The letters that went out, or the verdict when there are none.
+fn sent<'a>(input: &Input<'a>) -> Result<Vec<&'a EmailProbe>, Verdict> {
+    let letters: Vec<_> = input.evidence.email_probes.iter().filter(|l| l.state != "dry_run").collect();
+    if letters.is_empty() {
+        return Err(Verdict::not_applicable(
+            "No letters were sent to this store (email.enabled is off, or none was due).",
+        ));
+    }
+    let delivered: Vec<_> =
+        letters.iter().copied().filter(|l| !matches!(l.state.as_str(), "failed" | "sending")).collect();
+    if delivered.is_empty() {
+        let why: Vec<String> = letters
+            .iter()
+            .map(|l| format!("{}: {} ({})", l.id, l.state, l.server.as_deref().unwrap_or("no detail")))
+            .collect();
+        return Err(Verdict::error(format!("No letter reached the store: {}.", list(&why, 2))));
+    }
+    Ok(delivered)
+}
+
+/// Human replies, first per letter, with their letter.
+fn human_answers<'a>(letters: &[&'a EmailProbe]) -> Vec<(&'a EmailProbe, &'a EmailReply)> {
+    letters.iter().filter_map(|l| l.replies.iter().find(|r| r.kind == "human").map(|r| (*l, r))).collect()
+}
+
+fn minutes(ms: u64) -> String {
+    match ms / 60_000 {
+        0 => format!("{} s", ms / 1000),
+        m if m < 120 => format!("{m} min"),
+        m => format!("{:.1} h", m as f64 / 60.0),
+    }
+}
+
+pub const ANSWERED: Check = Check {
+    id: "email.answered",
+    title: "Every letter got a human answer",
+    failure_title: "Letters to support go unanswered",
+    description: "Not answering at all is the commonest failure: in a study of 1,125 letters to 25 large retailers, 46% got no complete answer. An unanswered letter is a lost sale and a lost customer.",
+    severity: Severity::Critical,
+    reads: &["evidence.email_probes"],
+    run: answered,
+};
+
+fn answered(input: &Input<'_>) -> Verdict {
+    let letters = match sent(input) {
+        Ok(l) => l,
+        Err(v) => return v,
+    };
+    let unanswered: Vec<String> = letters
+        .iter()
+        .filter(|l| l.state == "unanswered")
+        .map(|l| format!("{} (\u{201c}{}\u{201d})", l.id, l.subject))
+        .collect();
+    let waiting: Vec<&str> = letters
+        .iter()
+        .filter(|l| matches!(l.state.as_str(), "pending" | "acknowledged"))
+        .map(|l| l.id.as_str())
+        .collect();
+    let done = letters.len() - waiting.len();
+    if !unanswered.is_empty() {
+        return Verdict::fail(
+            format!(
+                "{} of {} letters got no human answer within their deadline: {}.",
+                unanswered.len(),
+                letters.len(),
+                list(&unanswered, 3)
+            ),
+            unanswered,
+        );
+    }
+    if done == 0 {
+        return Verdict::not_applicable(format!("Waiting: {} letter(s) still inside their deadline.", waiting.len()));
+    }
+    let answered: Vec<String> = letters.iter().filter(|l| l.state == "answered").map(|l| l.id.clone()).collect();
+    Verdict::pass(
+        format!(
+            "{} letter(s) answered by a person{}.",
+            answered.len(),
+            if waiting.is_empty() { String::new() } else { format!("; {} still waiting", waiting.len()) }
+        ),
+        answered,
+    )
+}
+
+pub const FIRST_RESPONSE_TIME: Check = Check {
+    id: "email.first_response_time",
+    title: "Answers come within the promised time",
+    failure_title: "Answers come too late",
+    description: "A buyer who waits a day for an answer has bought elsewhere. The best retailer in the classic mystery-shopping study answered in about 41 minutes.",
+    severity: Severity::Major,
+    reads: &["evidence.email_probes[].first_human_response_ms", "evidence.email_probes[].sla_ms"],
+    run: first_response_time,
+};
+
+fn first_response_time(input: &Input<'_>) -> Verdict {
+    let letters = match sent(input) {
+        Ok(l) => l,
+        Err(v) => return v,
+    };
+    let mut late = Vec::new();
+    let mut ok = Vec::new();
+    for l in &letters {
+        match l.first_human_response_ms {
+            Some(ms) if ms > l.sla_ms => {
+                late.push(format!("{}: {} (deadline {})", l.id, minutes(ms), minutes(l.sla_ms)))
+            }
+            Some(ms) => ok.push(format!("{}: {}", l.id, minutes(ms))),
+            None if l.state == "unanswered" => late.push(format!("{}: no answer after {}", l.id, minutes(l.sla_ms))),
+            None => {}
+        }
+    }
+    if !late.is_empty() {
+        Verdict::fail(format!("{} letter(s) answered late or not at all: {}.", late.len(), list(&late, 3)), late)
+    } else if ok.is_empty() {
+        Verdict::not_applicable("No answer yet, and no deadline has passed.")
+    } else {
+        Verdict::pass(format!("First human answers: {}.", list(&ok, 3)), ok)
+    }
+}
+
+pub const ACKNOWLEDGED: Check = Check {
+    id: "email.acknowledged",
+    title: "The shopper is told the letter arrived",
+    failure_title: "No word that the letter arrived",
+    description: "When the real answer takes time, an acknowledgement or a ticket receipt within minutes tells the buyer someone is on it; silence makes them write again, or leave.",
+    severity: Severity::Minor,
+    reads: &["evidence.email_probes[].replies"],
+    run: acknowledged,
+};
+
+fn acknowledged(input: &Input<'_>) -> Verdict {
+    let letters = match sent(input) {
+        Ok(l) => l,
+        Err(v) => return v,
+    };
+    let mut silent = Vec::new();
+    let mut told = Vec::new();
+    for l in &letters {
+        let quick = l.first_response_ms.is_some_and(|ms| ms <= ACK_WITHIN_MS);
+        let slow_answer = l.first_human_response_ms.is_none_or(|ms| ms > SLOW_ANSWER_MS);
+        let decided = l.first_human_response_ms.is_some() || l.state == "unanswered";
+        if quick {
+            told.push(l.id.clone());
+        } else if slow_answer && decided {
+            silent.push(format!("{}: nothing within {}", l.id, minutes(ACK_WITHIN_MS)));
+        }
+    }
+    if !silent.is_empty() {
+        Verdict::fail(format!("The answer took over an hour and nothing came first: {}.", list(&silent, 3)), silent)
+    } else if told.is_empty() {
+        Verdict::not_applicable("No reply yet to judge.")
+    } else {
+        Verdict::pass(format!("{} letter(s) got a reply within {}.", told.len(), minutes(ACK_WITHIN_MS)), told)
+    }
+}
+
+pub const TICKET_REFERENCE: Check = Check {
+    id: "email.ticket_reference",
+    title: "Replies stay in the thread and carry a ticket number",
+    failure_title: "Replies lose the thread",
+    description: "A reply that keeps the thread (In-Reply-To/References) and quotes a ticket or case number lets the buyer and the next agent find the conversation again.",
+    severity: Severity::Minor,
+    reads: &["evidence.email_probes[].replies[].matched_by", "evidence.email_probes[].replies[].ticket"],
+    run: ticket_reference,
+};
+
+fn ticket_reference(input: &Input<'_>) -> Verdict {
+    let letters = match sent(input) {
+        Ok(l) => l,
+        Err(v) => return v,
+    };
+    let replies: Vec<(&EmailProbe, &EmailReply)> =
+        letters.iter().flat_map(|l| l.replies.iter().map(move |r| (*l, r))).collect();
+    if replies.is_empty() {
+        return Verdict::not_applicable("No reply yet to judge.");
+    }
+    let unthreaded: Vec<String> = replies
+        .iter()
+        .filter(|(_, r)| r.matched_by != "thread")
+        .map(|(l, r)| format!("{}: reply from {} matched by {}", l.id, r.from, r.matched_by))
+        .collect();
+    let tickets: Vec<String> =
+        replies.iter().filter_map(|(l, r)| r.ticket.as_ref().map(|t| format!("{}: #{t}", l.id))).collect();
+    if !unthreaded.is_empty() {
+        Verdict::fail(
+            format!("{} reply(ies) started a new thread: {}.", unthreaded.len(), list(&unthreaded, 2)),
+            unthreaded,
+        )
+    } else if tickets.is_empty() {
+        Verdict::warn("Replies keep the thread but carry no ticket or case number.", Vec::new())
+    } else {
+        Verdict::pass(format!("Replies keep the thread and carry ticket numbers ({}).", list(&tickets, 3)), tickets)
+    }
+}
+
+pub const PERSONAL_SIGNATURE: Check = Check {
+    id: "email.personal_signature",
+    title: "Answers are signed by a person",
+    failure_title: "Answers are signed by nobody",
+    description: "\u{201c}Julia Ivanova, customer support\u{201d} tells the buyer a person read the letter and answers for it; \u{201c}Support Team\u{201d} does not.",
+    severity: Severity::Minor,
+    reads: &["evidence.email_probes[].replies[].signed_by"],
+    run: personal_signature,
+};
+
+fn personal_signature(input: &Input<'_>) -> Verdict {
+    let letters = match sent(input) {
+        Ok(l) => l,
+        Err(v) => return v,
+    };
+    let answers = human_answers(&letters);
+    if answers.is_empty() {
+        return Verdict::not_applicable("No human answer yet.");
+    }
+    let unsigned: Vec<String> = answers
+        .iter()
+        .filter(|(_, r)| r.signed_by.is_none())
+        .map(|(l, r)| format!("{}: from {}", l.id, r.from))
+        .collect();
+    let signed: Vec<String> =
+        answers.iter().filter_map(|(l, r)| r.signed_by.as_ref().map(|n| format!("{}: {n}", l.id))).collect();
+    if unsigned.is_empty() {
+        Verdict::pass(format!("Signed by {}.", list(&signed, 3)), signed)
+    } else {
+        Verdict::fail(format!("{} answer(s) carry no person's name: {}.", unsigned.len(), list(&unsigned, 2)), unsigned)
+    }
+}
+
+pub const ANSWER_QUALITY: Check = Check {
+    id: "email.answer_quality",
+    title: "Answers address the question",
+    failure_title: "Answers miss the question",
+    description: "An answer must answer: the scenario's expected words appear, it is more than a link to the terms of service, and it greets the buyer. A complete answer is the second headline number of mystery shopping.",
+    severity: Severity::Major,
+    reads: &["evidence.email_probes[].replies[].missing", "evidence.email_probes[].expect"],
+    run: answer_quality,
+};
+
+fn answer_quality(input: &Input<'_>) -> Verdict {
+    let letters = match sent(input) {
+        Ok(l) => l,
+        Err(v) => return v,
+    };
+    let answers = human_answers(&letters);
+    if answers.is_empty() {
+        return Verdict::not_applicable("No human answer yet.");
+    }
+    let mut misses = Vec::new();
+    let mut rude = Vec::new();
+    for (l, r) in &answers {
+        if r.only_link {
+            misses.push(format!("{}: only a link", l.id));
+        } else if !r.missing.is_empty() {
+            misses.push(format!("{}: does not mention {}", l.id, r.missing.join(", ")));
+        } else if !r.greets {
+            rude.push(format!("{}: no greeting", l.id));
+        }
+    }
+    if !misses.is_empty() {
+        Verdict::fail(format!("{}.", list(&misses, 2)), misses)
+    } else if !rude.is_empty() {
+        Verdict::warn(format!("Complete, but {}.", list(&rude, 2)), rude)
+    } else {
+        Verdict::pass(
+            format!("{} answer(s) complete: every expected word, a greeting, more than a link.", answers.len()),
+            Vec::new(),
+        )
+    }
+}

@@ -1,0 +1,199 @@
+//! Reading a reply to one of the shopper's letters: who sent it and when, which letter it
+//! answers (threading headers, the letter's token, or the subject and the store's domain, in
+//! that order), whether a person or a machine wrote it, its ticket number, who signed it, and
+//! its own text without the quoted letter. Parsing is mail-parser's (MIME, quoted-printable,
+//! base64, windows-1251/KOI8-R bodies, HTML-only mail); the judgement words are data in
+//! `probes/mail.toml`.
+
+use std::sync::LazyLock;
+
+use chrono::{DateTime, FixedOffset};
+use mail_parser::{HeaderValue, MessageParser};
+use regex::Regex;
+
+use crate::knowledge::Knowledge;
+
+/// A reply, read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// Its own Message-ID, `<…>`.
+    pub message_id: Option<String>,
+    /// Message-IDs it says it answers (In-Reply-To, then References), `<…>`.
+    pub threads: Vec<String>,
+    /// Sender address, lower case.
+    pub from: String,
+    /// Subject line.
+    pub subject: String,
+    /// Its Date header.
+    pub date: Option<DateTime<FixedOffset>>,
+    /// Written by a machine: why (a header, or wording), or `None` for a person.
+    pub auto: Option<String>,
+    /// A ticket or case number.
+    pub ticket: Option<String>,
+    /// The person who signed it.
+    pub signed_by: Option<String>,
+    /// Its own text, without the quoted letter.
+    pub text: String,
+    /// A delivery failure report: the reason.
+    pub bounce: Option<String>,
+}
+
+static QUOTE_HEAD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?im)^(on .{5,200} wrote:|.{0,200}(написал|написала|пишет)\s*\(?а?\)?:|am .{5,200} schrieb .{0,100}:|-{2,}\s*(original message|исходное сообщение|ursprüngliche nachricht)\s*-{2,}|from:\s.+)\s*$")
+        .expect("static regex")
+});
+static TAGS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?s)<(script|style)[^>]*>.*?</(script|style)>|<[^>]+>").expect("static regex"));
+static NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\p{Lu}\p{Ll}+(?:[ -]\p{Lu}\p{Ll}+){0,2}$").expect("static regex"));
+
+/// Reads raw mail bytes; `None` when they are not a message at all.
+pub fn read(raw: &[u8], k: &Knowledge) -> Option<Reply> {
+    let msg = MessageParser::default().parse(raw)?;
+    let ids = |v: &HeaderValue<'_>| -> Vec<String> {
+        match v {
+            HeaderValue::Text(t) => vec![format!("<{t}>")],
+            HeaderValue::TextList(list) => list.iter().map(|t| format!("<{t}>")).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let mut threads = ids(msg.in_reply_to());
+    threads.extend(ids(msg.references()));
+    let from = msg.from().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or_default().to_lowercase();
+    let subject = msg.subject().unwrap_or_default().to_string();
+    let date = msg.date().and_then(|d| DateTime::parse_from_rfc3339(&d.to_rfc3339()).ok());
+    let body = msg
+        .body_text(0)
+        .map(|t| t.into_owned())
+        .or_else(|| msg.body_html(0).map(|h| html_to_text(&h)))
+        .unwrap_or_default();
+    let text = own_text(&body);
+    let header = |name: &str| msg.header_raw(name).map(|v| v.trim().to_lowercase());
+    let content_type = header("Content-Type").unwrap_or_default();
+    let bounce = (content_type.contains("report-type=delivery-status")
+        || from.starts_with("mailer-daemon@")
+        || from.starts_with("postmaster@"))
+    .then(|| {
+        body.lines()
+            .find(|l| l.to_lowercase().starts_with("diagnostic-code:"))
+            .map(|l| l.split_once(':').map_or("", |(_, v)| v).trim().to_string())
+            .unwrap_or_else(|| subject.clone())
+    });
+    let auto = header("Auto-Submitted")
+        .filter(|v| v != "no")
+        .map(|v| format!("Auto-Submitted: {v}"))
+        .or_else(|| header("X-Autoreply").map(|_| "X-Autoreply header".to_string()))
+        .or_else(|| header("X-Autorespond").map(|_| "X-Autorespond header".to_string()))
+        .or_else(|| {
+            header("Precedence")
+                .filter(|v| matches!(v.as_str(), "bulk" | "auto_reply" | "junk"))
+                .map(|v| format!("Precedence: {v}"))
+        })
+        .or_else(|| k.mail.auto.iter().find(|re| re.is_match(&text)).map(|re| format!("wording /{}/", re.as_str())));
+    let ticket = [subject.as_str(), text.as_str()].iter().find_map(|t| {
+        k.mail.ticket.iter().find_map(|re| re.captures(t).and_then(|c| c.get(1)).map(|m| m.as_str().to_string()))
+    });
+    let signed_by = signer(&text, &k.mail.closings);
+    Some(Reply {
+        message_id: msg.message_id().map(|m| format!("<{m}>")),
+        threads,
+        from,
+        subject,
+        date,
+        auto,
+        ticket,
+        signed_by,
+        text,
+        bounce,
+    })
+}
+
+/// The reply's own words: quoted lines (`>`) and everything from the quote header on go.
+fn own_text(body: &str) -> String {
+    let cut = QUOTE_HEAD.find(body).map_or(body.len(), |m| m.start());
+    body[..cut].lines().filter(|l| !l.trim_start().starts_with('>')).collect::<Vec<_>>().join("\n").trim().to_string()
+}
+
+fn html_to_text(html: &str) -> String {
+    let with_breaks = html.replace("<br>", "\n").replace("<br/>", "\n").replace("<br />", "\n").replace("</p>", "\n");
+    TAGS.replace_all(&with_breaks, "").replace("&nbsp;", " ").replace("&amp;", "&")
+}
+
+/// The name after a closing ("Best regards,\nJulia Ivanova"), or a name alone on the last line.
+fn signer(text: &str, closings: &[String]) -> Option<String> {
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let is_name = |l: &str| {
+        let name = l.split([',', '|']).next().unwrap_or(l).trim();
+        NAME.is_match(name).then(|| name.to_string())
+    };
+    for (i, line) in lines.iter().enumerate() {
+        let lower = line.to_lowercase();
+        if closings.iter().any(|c| lower.trim_end_matches([',', '!', '.']) == c.as_str()) {
+            if let Some(name) = lines.get(i + 1).and_then(|l| is_name(l)) {
+                return Some(name);
+            }
+        }
+    }
+    lines.last().and_then(|l| is_name(l)).filter(|n| n.contains(' '))
+}
+
+/// Subject without reply and forward prefixes, for matching a reply that lost its thread.
+pub fn bare_subject(subject: &str) -> String {
+    static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^\s*((re|fwd?|aw|wg|sv|ответ|отв|απ|σχετ)\s*(\[\d+\])?\s*:\s*)+").expect("static regex")
+    });
+    PREFIX.replace(subject, "").trim().to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k() -> Knowledge {
+        Knowledge::load().unwrap()
+    }
+
+    #[test]
+    fn a_human_reply_with_ticket_and_signature() {
+        let raw = "From: Julia <julia@store.test>\r\nTo: a@audit.test\r\nSubject: Re: Доставка [#48213]\r\n\
+                   Message-ID: <r1@store.test>\r\nIn-Reply-To: <l1@audit.test>\r\nReferences: <l0@x> <l1@audit.test>\r\n\
+                   Date: Fri, 27 Nov 2026 10:00:00 +0300\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+                   Здравствуйте! Да, доставляем в Казань, стоимость 300 рублей.\r\n\r\nС уважением,\r\nЮлия Иванова\r\n\r\n\
+                   > Доставляете ли вы в Казань?\r\n";
+        let r = read(raw.as_bytes(), &k()).unwrap();
+        assert_eq!(r.threads, ["<l1@audit.test>", "<l0@x>", "<l1@audit.test>"]);
+        assert_eq!(r.auto, None);
+        assert_eq!(r.ticket.as_deref(), Some("48213"));
+        assert_eq!(r.signed_by.as_deref(), Some("Юлия Иванова"));
+        assert!(!r.text.contains("Доставляете ли"), "quote removed: {}", r.text);
+        assert_eq!(r.date.unwrap().to_rfc3339(), "2026-11-27T10:00:00+03:00");
+    }
+
+    #[test]
+    fn automatic_replies_by_header_or_wording() {
+        let by_header = "From: s@store.test\r\nSubject: Re: x\r\nAuto-Submitted: auto-replied\r\n\r\nHello\r\n";
+        assert!(read(by_header.as_bytes(), &k()).unwrap().auto.unwrap().contains("auto-replied"));
+        let by_words = "From: s@store.test\r\nSubject: Re: x\r\n\r\nВаше обращение получено и зарегистрировано под номером 5512.\r\n";
+        let r = read(by_words.as_bytes(), &k()).unwrap();
+        assert!(r.auto.is_some());
+        assert_eq!(r.ticket, None, "\"номером 5512\" without a ticket word");
+    }
+
+    #[test]
+    fn windows_1251_and_html_only_bodies() {
+        let (body, _, _) = encoding_rs::WINDOWS_1251.encode("Добрый день! Доставка в Казань стоит 300 рублей.");
+        let mut raw = b"From: s@store.test\r\nSubject: Re: x\r\nContent-Type: text/plain; charset=windows-1251\r\nContent-Transfer-Encoding: 8bit\r\n\r\n".to_vec();
+        raw.extend_from_slice(&body);
+        assert!(read(&raw, &k()).unwrap().text.contains("Казань"));
+        let html = "From: s@store.test\r\nSubject: Re: x\r\nContent-Type: text/html\r\n\r\n<p>We ship to <b>Kazan</b></p><p>Best regards,<br>Mark Stone</p>";
+        let r = read(html.as_bytes(), &k()).unwrap();
+        assert!(r.text.contains("We ship to Kazan"), "{}", r.text);
+        assert_eq!(r.signed_by.as_deref(), Some("Mark Stone"));
+    }
+
+    #[test]
+    fn subjects_lose_their_prefixes() {
+        assert_eq!(bare_subject("Re: AW: Fwd: Доставка в Казань"), "доставка в казань");
+        assert_eq!(bare_subject("Ответ: Доставка"), "доставка");
+    }
+}

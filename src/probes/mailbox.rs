@@ -1,0 +1,186 @@
+//! The e-mail probe, reading side: one login to the shopper's mailbox reads every message that
+//! arrived since the last run (a UID cursor per mailbox, reset when the UID validity changes),
+//! in batched UID FETCHes, and files each reply under the letter it answers: by its threading
+//! headers, then by the letter's token, then by subject and the store's domain — the way it
+//! matched is recorded. Bounces mark their letter failed with the reason.
+
+use std::sync::Arc;
+
+use chrono::{FixedOffset, Utc};
+use futures::StreamExt;
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use crate::error::{Error, Result};
+use crate::extract::reply::{self, bare_subject, Reply};
+use crate::history::{History, Sent, StoredReply};
+use crate::knowledge::Knowledge;
+use crate::probes::email::password;
+use crate::scenario::{MailServer, Tls};
+
+/// Messages fetched per UID FETCH round trip.
+const BATCH: usize = 200;
+
+/// What one collection found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Collected {
+    /// New messages read.
+    pub read: usize,
+    /// Of those, replies filed under a letter.
+    pub replies: usize,
+}
+
+/// Reads the mailbox once and files new replies in the history.
+pub async fn collect(server: &MailServer, history: &History, knowledge: &Knowledge) -> Result<Collected> {
+    let where_ = format!("{}:{}", server.host, server.port);
+    let fail = |what: &str, e: &dyn std::fmt::Display| Error::Email(format!("IMAP {where_}: {what}: {e}"));
+    let tcp = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        tokio::net::TcpStream::connect((server.host.as_str(), server.port)),
+    )
+    .await
+    .map_err(|_| fail("connect", &"timed out"))?
+    .map_err(|e| fail("connect", &e))?;
+    match server.tls {
+        Tls::None => read_mailbox(tcp, server, history, knowledge).await,
+        Tls::Implicit => {
+            let tls = tls_connector(server)?.connect(server_name(server)?, tcp).await.map_err(|e| fail("TLS", &e))?;
+            read_mailbox(tls, server, history, knowledge).await
+        }
+        Tls::Starttls => Err(Error::Email(format!(
+            "IMAP {where_}: STARTTLS is not supported for IMAP yet; use tls = \"implicit\" (usually port 993)"
+        ))),
+    }
+}
+
+fn server_name(server: &MailServer) -> Result<rustls_pki_types::ServerName<'static>> {
+    rustls_pki_types::ServerName::try_from(server.host.clone())
+        .map_err(|e| Error::Email(format!("{} is not a host name for TLS: {e}", server.host)))
+}
+
+fn tls_connector(server: &MailServer) -> Result<tokio_rustls::TlsConnector> {
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = tokio_rustls::rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    if let Some(path) = &server.ca_file {
+        for cert in rustls_pki_types::CertificateDer::pem_file_iter(path)
+            .map_err(|e| Error::Email(format!("CA file {path}: {e}")))?
+        {
+            let cert = cert.map_err(|e| Error::Email(format!("CA file {path}: {e}")))?;
+            roots.add(cert).map_err(|e| Error::Email(format!("CA file {path}: {e}")))?;
+        }
+    }
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Email(format!("TLS: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
+}
+
+async fn read_mailbox<S>(stream: S, server: &MailServer, history: &History, knowledge: &Knowledge) -> Result<Collected>
+where
+    S: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send,
+{
+    let where_ = format!("{}:{}", server.host, server.port);
+    let fail = |what: &str, e: &dyn std::fmt::Display| Error::Email(format!("IMAP {where_}: {what}: {e}"));
+    let user = server.user.clone().ok_or_else(|| Error::Email(format!("IMAP {where_}: no user in [shopper.imap]")))?;
+    let secret = server
+        .password
+        .as_ref()
+        .ok_or_else(|| Error::Email(format!("IMAP {where_}: no password_env or password_file")))?;
+    let mut client = async_imap::Client::new(stream);
+    client.read_response().await.map_err(|e| fail("greeting", &e))?;
+    let mut session = client.login(&user, password(secret)?).await.map_err(|(e, _)| fail("login", &e))?;
+    let folder = server.mailbox.as_deref().unwrap_or("INBOX");
+    let mailbox = session.select(folder).await.map_err(|e| fail(&format!("select {folder}"), &e))?;
+    let validity = mailbox.uid_validity.unwrap_or(0);
+    let key = format!("{user}@{where_}/{folder}");
+    let last = history.cursor(&key, validity)?;
+    let mut uids: Vec<u32> = session
+        .uid_search(format!("UID {}:*", last + 1))
+        .await
+        .map_err(|e| fail("search", &e))?
+        .into_iter()
+        .filter(|u| *u > last)
+        .collect();
+    uids.sort_unstable();
+    let letters = history.sent_letters()?;
+    let mut found = Collected::default();
+    for batch in uids.chunks(BATCH) {
+        let set = batch.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+        let fetched: Vec<_> = session
+            .uid_fetch(&set, "(UID INTERNALDATE BODY.PEEK[])")
+            .await
+            .map_err(|e| fail("fetch", &e))?
+            .collect()
+            .await;
+        for f in fetched {
+            let f = f.map_err(|e| fail("fetch", &e))?;
+            let (Some(uid), Some(body)) = (f.uid, f.body()) else { continue };
+            found.read += 1;
+            let Some(reply) = reply::read(body, knowledge) else { continue };
+            let Some((letter, matched_by)) = match_letter(&reply, &letters) else { continue };
+            let (received_at, received_from) = match f.internal_date() {
+                Some(d) => (d, "imap internaldate"),
+                None => (reply.date.unwrap_or_else(|| Utc::now().fixed_offset()), "date header"),
+            };
+            let stored = stored(&reply, format!("{key};{validity};{uid}"), received_at, received_from, matched_by);
+            if history.add_reply(letter.id, &stored)? {
+                found.replies += 1;
+            }
+        }
+    }
+    if let Some(max) = uids.last() {
+        history.set_cursor(&key, validity, *max)?;
+    }
+    let _ = session.logout().await;
+    Ok(found)
+}
+
+fn stored(
+    r: &Reply,
+    source: String,
+    received_at: chrono::DateTime<FixedOffset>,
+    received_from: &str,
+    matched_by: &str,
+) -> StoredReply {
+    let kind = if r.bounce.is_some() {
+        "bounce"
+    } else if r.auto.is_some() {
+        "auto"
+    } else {
+        "human"
+    };
+    StoredReply {
+        source,
+        message_id: r.message_id.clone(),
+        received_at,
+        received_from: received_from.to_string(),
+        from: r.from.clone(),
+        kind: kind.to_string(),
+        why_auto: r.auto.clone(),
+        ticket: r.ticket.clone(),
+        signed_by: r.signed_by.clone(),
+        matched_by: matched_by.to_string(),
+        text: r.bounce.clone().unwrap_or_else(|| r.text.clone()),
+    }
+}
+
+/// The letter a message answers, and how that was decided.
+pub fn match_letter<'a>(r: &Reply, letters: &'a [Sent]) -> Option<(&'a Sent, &'static str)> {
+    if let Some(l) = letters.iter().find(|l| r.threads.contains(&l.message_id)) {
+        return Some((l, "thread"));
+    }
+    if let Some(l) = letters.iter().find(|l| {
+        r.subject.contains(&l.token) || r.text.contains(&l.token) || r.threads.iter().any(|t| t.contains(&l.token))
+    }) {
+        return Some((l, "token"));
+    }
+    let domain = |a: &str| a.rsplit('@').next().unwrap_or_default().to_lowercase();
+    let subject = bare_subject(&r.subject);
+    letters
+        .iter()
+        .rev()
+        .find(|l| bare_subject(&l.subject) == subject && domain(&l.to) == domain(&r.from))
+        .map(|l| (l, "subject and domain"))
+}
