@@ -67,6 +67,15 @@ enum Command {
         #[command(flatten)]
         out: OutputArgs,
     },
+    /// Read the shoppers' mailboxes once and file the replies to their letters (for cron).
+    Collect {
+        /// Scenario files whose [shopper.imap] mailboxes to read (each read once).
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+        /// The history file (default: ~/.local/share/shopaudit/history.sqlite).
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
+    },
     /// List the shopper's letters to a store and their state.
     Letters {
         /// The store's start URL, or its scenario file.
@@ -208,6 +217,25 @@ async fn run(cli: Cli) -> Result<Exit, Error> {
             let saved = report::read(&from)?;
             let report = shopaudit::recheck(&saved, &[])?;
             finish(&report, &out, None)
+        }
+        Command::Collect { scenarios, db } => {
+            let history = shopaudit::history::History::open(&db.unwrap_or_else(shopaudit::history::default_path))?;
+            let knowledge = shopaudit::knowledge::Knowledge::load()?;
+            let mut read = std::collections::HashSet::new();
+            for path in scenarios {
+                let scenario = Scenario::from_file(&path)?;
+                let Some(imap) = scenario.shopper.as_ref().and_then(|s| s.imap.as_ref()) else {
+                    eprintln!("{}: no [shopper.imap]; nothing to read", path.display());
+                    continue;
+                };
+                let mailbox = format!("{:?}@{}:{}/{:?}", imap.user, imap.host, imap.port, imap.mailbox);
+                if !read.insert(mailbox) {
+                    continue;
+                }
+                let found = shopaudit::probes::mailbox::collect(imap, &history, &knowledge).await?;
+                println!("{}: {} new message(s), {} reply(ies) filed", path.display(), found.read, found.replies);
+            }
+            Ok(Exit::Clean)
         }
         Command::Letters { store, db } => {
             let scenario = load_target(&store)?;

@@ -240,3 +240,53 @@ async fn silence_past_the_deadline_fails_answered_and_response_time() {
     assert_eq!(outcome(&r, "email.first_response_time"), shopaudit::Outcome::Fail);
     assert_eq!(outcome(&r, "email.acknowledged"), shopaudit::Outcome::Fail);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cron_path_audit_then_collect_then_letters_on_the_command_line() {
+    let lab = MailLab::start();
+    let store = common::serve_store("en-good").await;
+    let db = lab.dir.path().join("history.sqlite");
+    let s = scenario(&store.url, &lab, "support@store.test", "");
+    // The same scenario, as a file a cron job would name.
+    let file = lab.dir.path().join("store.toml");
+    let password = lab.dir.path().join("imap-password");
+    std::fs::write(
+        &file,
+        format!(
+            "[store]\nurl = \"{}\"\n[browser]\nenabled = false\n[shopper]\nname = \"Anna\"\nemail = \"shopper@audit.test\"\n\
+             [shopper.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n[shopper.imap]\nhost = \"127.0.0.1\"\nport = {}\n\
+             tls = \"none\"\nuser = \"shopper@audit.test\"\npassword_file = \"{}\"\n[email]\nenabled = true\nto = \"support@store.test\"\n\
+             [[email.letters]]\nid = \"delivery\"\nsubject = \"{}\"\nbody = \"Hello\"\n",
+            s.store.url,
+            lab.smtp_port,
+            lab.imap_port,
+            password.display(),
+            s.email.letters[0].subject
+        ),
+    )
+    .unwrap();
+    let (f, d) = (file.to_str().unwrap(), db.to_str().unwrap());
+    let out = lab.dir.path().join("out");
+    let out = out.to_str().unwrap();
+    let dry = shopaudit_cli(&["audit", f, "--dry-run", "--db", d, "--out", out, "--json", "-", "-q"]).await;
+    assert!(String::from_utf8_lossy(&dry.stdout).contains("\"state\": \"dry_run\""));
+    assert!(lab.messages("support@store.test").await.is_empty(), "--dry-run sent nothing");
+    let sent = shopaudit_cli(&["audit", f, "--db", d, "--out", out, "-q"]).await;
+    assert!(sent.status.code().is_some(), "{}", String::from_utf8_lossy(&sent.stderr));
+    support_agent(&lab, Behaviour::AckThenAnswer).await;
+    let collected = shopaudit_cli(&["collect", f, "--db", d]).await;
+    let said = String::from_utf8_lossy(&collected.stdout).to_string();
+    assert!(said.contains("2 reply(ies) filed"), "{said}{}", String::from_utf8_lossy(&collected.stderr));
+    let listed = String::from_utf8_lossy(&shopaudit_cli(&["letters", f, "--db", d]).await.stdout).to_string();
+    assert!(
+        listed.contains("delivery") && listed.contains("sent") && listed.contains("support@store.test"),
+        "{listed}"
+    );
+}
+
+/// Runs the binary on a blocking thread, so the fixture servers keep serving.
+async fn shopaudit_cli(args: &[&str]) -> std::process::Output {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let bin = env!("CARGO_BIN_EXE_shopaudit");
+    tokio::task::spawn_blocking(move || std::process::Command::new(bin).args(args).output().unwrap()).await.unwrap()
+}
