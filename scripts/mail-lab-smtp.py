@@ -2,11 +2,13 @@
 LMTP, answering 250 only once the message is in the mailbox. A recipient dovecot does not
 know is refused at RCPT time (550), as a real provider's server refuses it.
 
-Usage: mail-lab-smtp.py SMTP_PORT LMTP_PORT
+Usage: mail-lab-smtp.py SMTP_PORT LMTP_PORT [SMTPS_PORT CERT KEY]
+(with SMTPS_PORT, a second listener speaks implicit TLS with the given certificate)
 """
 import asyncio
 import signal
 import smtplib
+import ssl
 import sys
 
 from aiosmtpd.controller import Controller
@@ -52,9 +54,15 @@ class Server(Controller):
 if __name__ == "__main__":
     stop = {signal.SIGTERM, signal.SIGINT}
     signal.pthread_sigmask(signal.SIG_BLOCK, stop)
-    controller = Server(Relay(), hostname="127.0.0.1", port=SMTP_PORT)
-    controller.start()
+    controllers = [Server(Relay(), hostname="127.0.0.1", port=SMTP_PORT)]
+    if len(sys.argv) == 6:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(sys.argv[4], sys.argv[5])
+        controllers.append(Server(Relay(), hostname="127.0.0.1", port=int(sys.argv[3]), ssl_context=context))
+    for c in controllers:
+        c.start()
     try:
         signal.sigwait(stop)
     finally:
-        controller.stop()
+        for c in controllers:
+            c.stop()

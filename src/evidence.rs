@@ -50,6 +50,8 @@ pub struct Evidence {
     pub ux: Option<Ux>,
     /// The shopper's letters to this store; empty when the e-mail probe did not run.
     pub email_probes: Vec<EmailProbe>,
+    /// Why the shopper's mailbox could not be read this run; null when it was (or is not set).
+    pub mailbox_error: Option<String>,
     /// HTTPS and redirects.
     pub site: Site,
     /// Links to the pages a shopper looks for (contacts, FAQ, privacy ...), first seen first.

@@ -88,7 +88,8 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
         progress.stage("e-mail");
         let db = options.db.clone().unwrap_or_else(history::default_path);
         let history = history::History::open(&db)?;
-        evidence.email_probes = probes::email::send_due(scenario, &evidence, &history, &knowledge, mode).await?;
+        (evidence.email_probes, evidence.mailbox_error) =
+            probes::email::send_due(scenario, &evidence, &history, &knowledge, mode).await?;
         email_ran = true;
     }
     let store = scenario.store_name();

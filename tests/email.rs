@@ -290,3 +290,44 @@ async fn shopaudit_cli(args: &[&str]) -> std::process::Output {
     let bin = env!("CARGO_BIN_EXE_shopaudit");
     tokio::task::spawn_blocking(move || std::process::Command::new(bin).args(args).output().unwrap()).await.unwrap()
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn smtp_and_imap_over_tls_with_the_scenarios_ca() {
+    let lab = MailLab::start_tls();
+    let store = common::serve_store("en-good").await;
+    let ca = lab.ca.clone().unwrap();
+    let password = lab.dir.path().join("imap-password");
+    std::fs::write(&password, "secret").unwrap();
+    let text = |ca_line: &str| {
+        format!(
+            "[store]\nurl = \"{}\"\n[browser]\nenabled = false\n[shopper]\nname = \"Anna\"\nemail = \"shopper@audit.test\"\n\
+             [shopper.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"implicit\"\n{ca_line}\n\
+             [shopper.imap]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"implicit\"\nuser = \"shopper@audit.test\"\n\
+             password_file = \"{}\"\n{ca_line}\n[email]\nenabled = true\nto = \"support@store.test\"\n\
+             [[email.letters]]\nid = \"tls\"\nsubject = \"Доставка\"\nbody = \"Здравствуйте\"\n",
+            store.url,
+            lab.smtps_port,
+            lab.imaps_port,
+            password.display()
+        )
+    };
+    let untrusted = Scenario::parse(&text(""), std::path::Path::new("t.toml")).unwrap();
+    let r = run(&untrusted, &lab.dir.path().join("h1.sqlite"), Mode::Send).await;
+    let letter = &r.evidence.email_probes[0];
+    assert_eq!(letter.state, "failed");
+    assert!(letter.server.as_deref().unwrap().to_lowercase().contains("certificate"), "{letter:?}");
+    assert!(r.evidence.mailbox_error.as_deref().unwrap().contains("UnknownIssuer"), "{:?}", r.evidence.mailbox_error);
+
+    let trusted =
+        Scenario::parse(&text(&format!("ca_file = \"{}\"", ca.display())), std::path::Path::new("t.toml")).unwrap();
+    let db = lab.dir.path().join("h2.sqlite");
+    let r = run(&trusted, &db, Mode::Send).await;
+    assert_eq!(r.evidence.email_probes[0].state, "pending", "{:?}", r.evidence.email_probes[0]);
+    support_agent(&lab, Behaviour::AckThenAnswer).await;
+    let r = run(&trusted, &db, Mode::Send).await;
+    assert_eq!(
+        r.evidence.email_probes[0].state, "answered",
+        "replies read over IMAPS: {:?}",
+        r.evidence.email_probes[0]
+    );
+}

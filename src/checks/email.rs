@@ -27,6 +27,9 @@ fn sent<'a>(input: &Input<'a>) -> Result<Vec<&'a EmailProbe>, Verdict> {
             .collect();
         return Err(Verdict::error(format!("No letter reached the store: {}.", list(&why, 2))));
     }
+    if let Some(why) = &input.evidence.mailbox_error {
+        return Err(Verdict::error(format!("The shopper's mailbox could not be read, so replies are unknown: {why}")));
+    }
     Ok(delivered)
 }
 

@@ -29,18 +29,19 @@ pub enum Mode {
 
 /// Sends the scenario's due letters, reads the shopper's mailbox for replies (when
 /// `[shopper.imap]` is set), and returns every letter of this store in the history with its
-/// replies (plus, in a dry run, the letters that would go out).
+/// replies (plus, in a dry run, the letters that would go out), and why the mailbox could not be
+/// read, if it could not.
 pub async fn send_due(
     scenario: &Scenario,
     evidence: &Evidence,
     history: &History,
     knowledge: &crate::knowledge::Knowledge,
     mode: Mode,
-) -> Result<Vec<EmailProbe>> {
+) -> Result<(Vec<EmailProbe>, Option<String>)> {
     let store = scenario.store.url.to_string();
     let (shopper, to) = match (&scenario.shopper, recipient(scenario, evidence)?) {
         (Some(shopper), Some(to)) => (shopper, to),
-        _ => return probes(history, scenario),
+        _ => return Ok((probes(history, scenario)?, None)),
     };
     let from: Mailbox = format!("{} <{}>", shopper.name, shopper.email)
         .parse()
@@ -55,6 +56,7 @@ pub async fn send_due(
         Mode::DryRun => None,
     };
     let mut dry = Vec::new();
+    let mut mailbox_error = None;
     for letter in &scenario.email.letters {
         if history.latest(&store, &letter.id)?.is_some() {
             continue; // sent (or attempted) before: never again silently
@@ -107,12 +109,15 @@ pub async fn send_due(
     }
     if mode == Mode::Send {
         if let Some(imap) = &shopper.imap {
-            crate::probes::mailbox::collect(imap, history, knowledge).await?;
+            // An unreadable mailbox is a finding (error, with the reason), not the audit's end.
+            if let Err(e) = crate::probes::mailbox::collect(imap, history, knowledge).await {
+                mailbox_error = Some(e.to_string());
+            }
         }
     }
     let mut all = probes(history, scenario)?;
     all.extend(dry);
-    Ok(all)
+    Ok((all, mailbox_error))
 }
 
 /// The store's address: `email.to`, or with "discover" the one customer-facing address the

@@ -11,13 +11,32 @@ pub struct MailLab {
     pub dir: tempfile::TempDir,
     pub smtp_port: u16,
     pub imap_port: u16,
+    /// Implicit-TLS ports and the test CA, when started with [`MailLab::start_tls`].
+    pub smtps_port: u16,
+    pub imaps_port: u16,
+    pub ca: Option<PathBuf>,
 }
 
 impl MailLab {
     pub fn start() -> MailLab {
+        Self::launch(false)
+    }
+
+    /// Also serves SMTPS and IMAPS with a certificate from a throwaway CA.
+    pub fn start_tls() -> MailLab {
+        Self::launch(true)
+    }
+
+    fn launch(tls: bool) -> MailLab {
         let dir = tempfile::tempdir().unwrap();
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/mail-lab");
-        let out = Command::new("bash").arg(&script).arg("start").arg(dir.path()).output().unwrap();
+        let out = Command::new("bash")
+            .arg(&script)
+            .arg("start")
+            .arg(dir.path())
+            .env("MAIL_LAB_TLS", if tls { "1" } else { "0" })
+            .output()
+            .unwrap();
         assert!(
             out.status.success(),
             "mail lab: {}{}",
@@ -32,6 +51,9 @@ impl MailLab {
         MailLab {
             smtp_port: env["MAIL_LAB_SMTP_PORT"].parse().unwrap(),
             imap_port: env["MAIL_LAB_IMAP_PORT"].parse().unwrap(),
+            smtps_port: env["MAIL_LAB_SMTPS_PORT"].parse().unwrap(),
+            imaps_port: env["MAIL_LAB_IMAPS_PORT"].parse().unwrap(),
+            ca: env.get("MAIL_LAB_CA").filter(|c| !c.is_empty()).map(PathBuf::from),
             dir,
         }
     }
