@@ -75,6 +75,9 @@ enum Command {
         /// The history file (default: ~/.local/share/shopaudit/history.sqlite).
         #[arg(long, value_name = "PATH")]
         db: Option<PathBuf>,
+        /// Stay connected (IMAP IDLE) and file each reply as it arrives; reconnects on drops.
+        #[arg(long)]
+        watch: bool,
     },
     /// List the shopper's letters to a store and their state.
     Letters {
@@ -218,7 +221,7 @@ async fn run(cli: Cli) -> Result<Exit, Error> {
             let report = shopaudit::recheck(&saved, &[])?;
             finish(&report, &out, None)
         }
-        Command::Collect { scenarios, db } => {
+        Command::Collect { scenarios, db, watch } => {
             let history = shopaudit::history::History::open(&db.unwrap_or_else(shopaudit::history::default_path))?;
             let knowledge = shopaudit::knowledge::Knowledge::load()?;
             let mut read = std::collections::HashSet::new();
@@ -231,6 +234,16 @@ async fn run(cli: Cli) -> Result<Exit, Error> {
                 let mailbox = format!("{:?}@{}:{}/{:?}", imap.user, imap.host, imap.port, imap.mailbox);
                 if !read.insert(mailbox) {
                     continue;
+                }
+                if watch {
+                    // One mailbox per watch: the first scenario's (several need several watches).
+                    let name = path.display().to_string();
+                    let heard = move |found: shopaudit::probes::mailbox::Collected| {
+                        if found.read > 0 {
+                            println!("{name}: {} new message(s), {} reply(ies) filed", found.read, found.replies);
+                        }
+                    };
+                    shopaudit::probes::mailbox::watch(imap, &history, &knowledge, &heard).await?;
                 }
                 let found = shopaudit::probes::mailbox::collect(imap, &history, &knowledge).await?;
                 println!("{}: {} new message(s), {} reply(ies) filed", path.display(), found.read, found.replies);

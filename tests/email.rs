@@ -331,3 +331,62 @@ async fn smtp_and_imap_over_tls_with_the_scenarios_ca() {
         r.evidence.email_probes[0]
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn collect_watch_files_replies_as_they_come_and_survives_a_dropped_connection() {
+    let lab = MailLab::start();
+    let store = common::serve_store("en-good").await;
+    let db = lab.dir.path().join("history.sqlite");
+    let mut s = scenario(&store.url, &lab, "support@store.test", "");
+    run(&s, &db, Mode::Send).await;
+    let file = lab.dir.path().join("watch.toml");
+    let password = lab.dir.path().join("imap-password");
+    std::fs::write(
+        &file,
+        format!(
+            "[store]\nurl = \"{}\"\n[shopper]\nname = \"Anna\"\nemail = \"shopper@audit.test\"\n[shopper.imap]\n\
+             host = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nuser = \"shopper@audit.test\"\npassword_file = \"{}\"\n",
+            s.store.url,
+            lab.imap_port,
+            password.display()
+        ),
+    )
+    .unwrap();
+    let mut watcher = std::process::Command::new(env!("CARGO_BIN_EXE_shopaudit"))
+        .args(["collect", "--watch", file.to_str().unwrap(), "--db", db.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let history = shopaudit::history::History::open(&db).unwrap();
+    let store_key = s.store.url.to_string();
+    let replies = |history: &shopaudit::history::History| -> usize {
+        history.letters(&store_key).unwrap().iter().map(|l| history.replies(l.id).unwrap().len()).sum()
+    };
+    let wait_for = |want: usize| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while replies(&history) < want && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        replies(&history)
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await; // the watcher is idling
+    support_agent(&lab, Behaviour::NewThreadLinkOnly).await;
+    assert_eq!(tokio::task::block_in_place(|| wait_for(1)), 1, "filed while idling");
+
+    // Drop the watcher's connection, as a server restart or a network cut would.
+    let kicked = std::process::Command::new("doveadm")
+        .args(["-c", lab.dir.path().join("dovecot.conf").to_str().unwrap(), "kick", "shopper@audit.test"])
+        .output()
+        .unwrap();
+    assert!(kicked.status.success(), "{}", String::from_utf8_lossy(&kicked.stderr));
+    s.email.letters[0].id = "second".into();
+    s.email.letters[0].subject = "Возврат".into();
+    run(&s, &db, Mode::Send).await;
+    // The agent answers every letter again; only the new answers are new messages.
+    support_agent(&lab, Behaviour::NewThreadLinkOnly).await;
+    let filed = tokio::task::block_in_place(|| wait_for(3));
+    let _ = watcher.kill();
+    let _ = watcher.wait();
+    assert!(filed >= 3, "reconnected after the drop and filed the new answers: {filed}");
+}

@@ -29,8 +29,71 @@ pub struct Collected {
     pub replies: usize,
 }
 
+/// A mail connection, plain (loopback) or TLS, behind one type.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug> Io for T {}
+type Session = async_imap::Session<Box<dyn Io>>;
+
+/// How long one IDLE lasts before it is renewed (servers drop idle clients after ~30 min).
+const IDLE_FOR: std::time::Duration = std::time::Duration::from_secs(25 * 60);
+
 /// Reads the mailbox once and files new replies in the history.
 pub async fn collect(server: &MailServer, history: &History, knowledge: &Knowledge) -> Result<Collected> {
+    let (mut session, mailbox) = open(server).await?;
+    let found = fetch_new(&mut session, &mailbox, server, history, knowledge).await;
+    let _ = session.logout().await;
+    found
+}
+
+/// Stays connected and files each reply as it arrives (IMAP IDLE), reconnecting after a
+/// dropped connection, a server restart or a network error; never returns unless the history
+/// cannot be written. `heard` is told about every batch read.
+pub async fn watch(
+    server: &MailServer,
+    history: &History,
+    knowledge: &Knowledge,
+    heard: &(dyn Fn(Collected) + Sync),
+) -> Result<()> {
+    let mut backoff = std::time::Duration::from_millis(500);
+    loop {
+        match watch_once(server, history, knowledge, heard).await {
+            Err(e @ Error::History { .. }) => return Err(e),
+            Err(e) => {
+                tracing::warn!("mailbox watch: {e}; reconnecting in {} ms", backoff.as_millis());
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(std::time::Duration::from_secs(30));
+            }
+            Ok(()) => backoff = std::time::Duration::from_millis(500),
+        }
+    }
+}
+
+/// One connection's life: read what is new, then IDLE until the server says more arrived.
+async fn watch_once(
+    server: &MailServer,
+    history: &History,
+    knowledge: &Knowledge,
+    heard: &(dyn Fn(Collected) + Sync),
+) -> Result<()> {
+    let fail = |e: async_imap::error::Error| Error::Email(format!("IMAP {}:{}: idle: {e}", server.host, server.port));
+    let (mut session, mailbox) = open(server).await?;
+    loop {
+        heard(fetch_new(&mut session, &mailbox, server, history, knowledge).await?);
+        let mut idle = session.idle();
+        idle.init().await.map_err(fail)?;
+        let (wait, _interrupt) = idle.wait_with_timeout(IDLE_FOR);
+        wait.await.map_err(fail)?;
+        session = idle.done().await.map_err(fail)?;
+    }
+}
+
+/// The mailbox's identity: its cursor key and UID validity.
+struct Mailbox {
+    key: String,
+    validity: u32,
+}
+
+async fn open(server: &MailServer) -> Result<(Session, Mailbox)> {
     let where_ = format!("{}:{}", server.host, server.port);
     let fail = |what: &str, e: &dyn std::fmt::Display| Error::Email(format!("IMAP {where_}: {what}: {e}"));
     let tcp = tokio::time::timeout(
@@ -40,16 +103,29 @@ pub async fn collect(server: &MailServer, history: &History, knowledge: &Knowled
     .await
     .map_err(|_| fail("connect", &"timed out"))?
     .map_err(|e| fail("connect", &e))?;
-    match server.tls {
-        Tls::None => read_mailbox(tcp, server, history, knowledge).await,
+    let stream: Box<dyn Io> = match server.tls {
+        Tls::None => Box::new(tcp),
         Tls::Implicit => {
-            let tls = tls_connector(server)?.connect(server_name(server)?, tcp).await.map_err(|e| fail("TLS", &e))?;
-            read_mailbox(tls, server, history, knowledge).await
+            Box::new(tls_connector(server)?.connect(server_name(server)?, tcp).await.map_err(|e| fail("TLS", &e))?)
         }
-        Tls::Starttls => Err(Error::Email(format!(
-            "IMAP {where_}: STARTTLS is not supported for IMAP yet; use tls = \"implicit\" (usually port 993)"
-        ))),
-    }
+        Tls::Starttls => {
+            return Err(Error::Email(format!(
+                "IMAP {where_}: STARTTLS is not supported for IMAP yet; use tls = \"implicit\" (usually port 993)"
+            )))
+        }
+    };
+    let user = server.user.clone().ok_or_else(|| Error::Email(format!("IMAP {where_}: no user in [shopper.imap]")))?;
+    let secret = server
+        .password
+        .as_ref()
+        .ok_or_else(|| Error::Email(format!("IMAP {where_}: no password_env or password_file")))?;
+    let mut client = async_imap::Client::new(stream);
+    client.read_response().await.map_err(|e| fail("greeting", &e))?;
+    let mut session = client.login(&user, password(secret)?).await.map_err(|(e, _)| fail("login", &e))?;
+    let folder = server.mailbox.as_deref().unwrap_or("INBOX");
+    let selected = session.select(folder).await.map_err(|e| fail(&format!("select {folder}"), &e))?;
+    let mailbox = Mailbox { key: format!("{user}@{where_}/{folder}"), validity: selected.uid_validity.unwrap_or(0) };
+    Ok((session, mailbox))
 }
 
 fn server_name(server: &MailServer) -> Result<rustls_pki_types::ServerName<'static>> {
@@ -77,25 +153,18 @@ fn tls_connector(server: &MailServer) -> Result<tokio_rustls::TlsConnector> {
     Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
 }
 
-async fn read_mailbox<S>(stream: S, server: &MailServer, history: &History, knowledge: &Knowledge) -> Result<Collected>
-where
-    S: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send,
-{
+/// Reads every message after the mailbox's cursor, in batches, and files the replies.
+async fn fetch_new(
+    session: &mut Session,
+    mailbox: &Mailbox,
+    server: &MailServer,
+    history: &History,
+    knowledge: &Knowledge,
+) -> Result<Collected> {
     let where_ = format!("{}:{}", server.host, server.port);
     let fail = |what: &str, e: &dyn std::fmt::Display| Error::Email(format!("IMAP {where_}: {what}: {e}"));
-    let user = server.user.clone().ok_or_else(|| Error::Email(format!("IMAP {where_}: no user in [shopper.imap]")))?;
-    let secret = server
-        .password
-        .as_ref()
-        .ok_or_else(|| Error::Email(format!("IMAP {where_}: no password_env or password_file")))?;
-    let mut client = async_imap::Client::new(stream);
-    client.read_response().await.map_err(|e| fail("greeting", &e))?;
-    let mut session = client.login(&user, password(secret)?).await.map_err(|(e, _)| fail("login", &e))?;
-    let folder = server.mailbox.as_deref().unwrap_or("INBOX");
-    let mailbox = session.select(folder).await.map_err(|e| fail(&format!("select {folder}"), &e))?;
-    let validity = mailbox.uid_validity.unwrap_or(0);
-    let key = format!("{user}@{where_}/{folder}");
-    let last = history.cursor(&key, validity)?;
+    let (key, validity) = (&mailbox.key, mailbox.validity);
+    let last = history.cursor(key, validity)?;
     let mut uids: Vec<u32> = session
         .uid_search(format!("UID {}:*", last + 1))
         .await
@@ -129,11 +198,10 @@ where
                 found.replies += 1;
             }
         }
+        if let Some(max) = batch.last() {
+            history.set_cursor(key, validity, *max)?;
+        }
     }
-    if let Some(max) = uids.last() {
-        history.set_cursor(&key, validity, *max)?;
-    }
-    let _ = session.logout().await;
     Ok(found)
 }
 
