@@ -390,6 +390,13 @@ pub struct EmailProbe {
     pub first_response_ms: Option<u64>,
     /// Until the first human reply; null when none came.
     pub first_human_response_ms: Option<u64>,
+    /// The posted hours the business times count in (opening_hours); null when the store
+    /// posts none for e-mail or support.
+    pub business_hours: Option<String>,
+    /// `first_response_ms` counted only inside `business_hours`.
+    pub first_response_business_ms: Option<u64>,
+    /// `first_human_response_ms` counted only inside `business_hours`.
+    pub first_human_response_business_ms: Option<u64>,
     /// Replies received.
     pub replies: Vec<EmailReply>,
     /// The server's answer on acceptance, or why the letter failed.

@@ -16,6 +16,7 @@
 //! - [`report`]: the `shopaudit/report/v1` JSON, and Markdown and HTML renderings of it.
 
 pub mod bench;
+pub mod business_time;
 pub mod checks;
 pub mod demo;
 pub mod error;

@@ -175,6 +175,9 @@ async fn an_acknowledged_threaded_signed_complete_answer_passes_every_email_chec
     assert!(letter.replies.iter().all(|r| r.matched_by == "thread" && r.received_from == "imap internaldate"));
     let ms = letter.first_human_response_ms.unwrap();
     assert!(ms < 30_000, "measured from our send to the mailbox's arrival: {ms} ms");
+    // en-good posts "Support hours: Mon–Fri 9am–5pm": business time is counted in it (UTC here).
+    assert_eq!(letter.business_hours.as_deref(), Some("Mo-Fr 09:00-17:00"));
+    assert!(letter.first_human_response_business_ms.unwrap() <= ms);
     for check in [
         "email.answered",
         "email.first_response_time",

@@ -11,9 +11,9 @@ use lettre::transport::smtp::client::{Certificate, Tls as SmtpTls, TlsParameters
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::error::{Error, Result};
-use crate::evidence::{EmailProbe, EmailReply, Evidence};
+use crate::evidence::{EmailProbe, EmailReply, Evidence, PostedHours};
 use crate::history::{History, NewLetter};
-use crate::scenario::{MailServer, Scenario, Secret, Tls};
+use crate::scenario::{Channel, MailServer, Scenario, Secret, Tls};
 
 /// The answer deadline when the scenario names none.
 pub const DEFAULT_SLA: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
@@ -41,7 +41,7 @@ pub async fn send_due(
     let store = scenario.store.url.to_string();
     let (shopper, to) = match (&scenario.shopper, recipient(scenario, evidence)?) {
         (Some(shopper), Some(to)) => (shopper, to),
-        _ => return Ok((probes(history, scenario)?, None)),
+        _ => return Ok((probes(history, scenario, &evidence.hours)?, None)),
     };
     let from: Mailbox = format!("{} <{}>", shopper.name, shopper.email)
         .parse()
@@ -82,6 +82,9 @@ pub async fn send_due(
                 state: "dry_run".into(),
                 first_response_ms: None,
                 first_human_response_ms: None,
+                business_hours: None,
+                first_response_business_ms: None,
+                first_human_response_business_ms: None,
                 replies: Vec::new(),
                 server: Some(format!("would be sent from {} over {}", shopper.email, describe(server))),
                 sla_ms: u64::try_from(letter.sla.or(scenario.email.sla).map_or(DEFAULT_SLA, |s| s.0).as_millis())
@@ -115,7 +118,7 @@ pub async fn send_due(
             }
         }
     }
-    let mut all = probes(history, scenario)?;
+    let mut all = probes(history, scenario, &evidence.hours)?;
     all.extend(dry);
     Ok((all, mailbox_error))
 }
@@ -199,8 +202,14 @@ fn transport(server: &MailServer) -> Result<AsyncSmtpTransport<Tokio1Executor>> 
 }
 
 /// The store's letters in the history, with their replies, as report evidence.
-pub fn probes(history: &History, scenario: &Scenario) -> Result<Vec<EmailProbe>> {
+pub fn probes(history: &History, scenario: &Scenario, posted: &[PostedHours]) -> Result<Vec<EmailProbe>> {
     let store = scenario.store.url.to_string();
+    // E-mail answers are owed in the e-mail channel's hours, else support's; the store's zone
+    // (UTC when the scenario names none).
+    let business = [Channel::Email, Channel::Support]
+        .iter()
+        .find_map(|c| posted.iter().find(|h| h.channel == *c).and_then(|h| h.opening_hours.clone()));
+    let tz = scenario.store.timezone.map_or(chrono_tz::UTC, |t| t.0);
     let default_sla = scenario.email.sla.map_or(DEFAULT_SLA, |s| s.0);
     let now = Utc::now().fixed_offset();
     let mut out = Vec::new();
@@ -233,8 +242,14 @@ pub fn probes(history: &History, scenario: &Scenario) -> Result<Vec<EmailProbe>>
                 greets: greets(&r.text),
             })
             .collect();
-        let first = replies.first().and_then(|r| since(r.received_at));
-        let first_human = replies.iter().find(|r| r.kind == "human").and_then(|r| since(r.received_at));
+        let first_at = replies.first().map(|r| r.received_at);
+        let human_at = replies.iter().find(|r| r.kind == "human").map(|r| r.received_at);
+        let first = first_at.and_then(since);
+        let first_human = human_at.and_then(since);
+        let in_hours = |at: Option<chrono::DateTime<chrono::FixedOffset>>| {
+            let (osm, sent, at) = (business.as_deref()?, l.sent_at?, at?);
+            crate::business_time::open_ms(osm, tz, sent, at)
+        };
         let overdue = l.sent_at.is_some_and(|sent| (now - sent).to_std().unwrap_or_default() > sla);
         let state = match l.state.as_str() {
             "sent" if first_human.is_some() => "answered",
@@ -252,6 +267,9 @@ pub fn probes(history: &History, scenario: &Scenario) -> Result<Vec<EmailProbe>>
             state: state.to_string(),
             first_response_ms: first,
             first_human_response_ms: first_human,
+            business_hours: business.clone(),
+            first_response_business_ms: in_hours(first_at),
+            first_human_response_business_ms: in_hours(human_at),
             replies,
             server: l.server_response.or(l.failure),
             sla_ms: u64::try_from(sla.as_millis()).unwrap_or(u64::MAX),
