@@ -274,7 +274,7 @@ async fn run(cli: Cli) -> Result<Exit, Error> {
         }
         Command::Checks => {
             for c in CHECKS {
-                println!("{:<24} {:<9} {}", style(c.id).bold(), c.severity.as_str(), c.title);
+                println!("{:<26} {:<9} {}", style(c.id).bold(), c.severity.as_str(), c.title);
                 println!("{:<34} {}", "", style(c.description).dim());
             }
             Ok(Exit::Clean)
@@ -394,7 +394,7 @@ fn summary(report: &Report, written: &[PathBuf], to_stderr: bool) {
             Outcome::NotApplicable => style("n/a ").dim(),
             Outcome::Error => style("ERR ").magenta(),
         };
-        lines.push(format!("  {mark} {:<24} {}", f.check, f.title));
+        lines.push(format!("  {mark} {:<26} {}", f.check, f.title));
     }
     for path in written {
         lines.push(format!("  wrote {}", path.display()));
