@@ -131,6 +131,7 @@ enum Exit {
 }
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SHOPAUDIT_LOG")
@@ -158,6 +159,17 @@ fn main() -> ExitCode {
             eprintln!("interrupted");
             ExitCode::from(130)
         }
+    }
+}
+
+/// Rust ignores SIGPIPE, so printing into a closed pipe (`shopaudit checks | head -2`) would
+/// panic; a command-line tool should end quietly instead, like any other.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any other thread exists; SIG_DFL is a valid
+    // disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

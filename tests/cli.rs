@@ -223,3 +223,18 @@ fn every_example_scenario_parses() {
     }
     assert!(n >= 3, "a minimal, a full and the demo scenario");
 }
+
+#[test]
+fn regression_output_into_a_closed_pipe_ends_quietly() {
+    // `shopaudit checks | head -1` once panicked with "failed printing to stdout". The read end
+    // is closed before the child has started, so its first line meets a broken pipe.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shopaudit"))
+        .arg("checks")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(!text(&out.stderr).contains("panicked"), "{}", text(&out.stderr));
+}
