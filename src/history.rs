@@ -212,8 +212,9 @@ impl History {
     pub fn latest(&self, store: &str, letter: &str) -> Result<Option<Letter>> {
         self.conn
             .query_row(
-                "SELECT id, letter, message_id, to_addr, subject, state, sent_at, server_response, failure
-                 FROM letters WHERE store = ?1 AND letter = ?2 ORDER BY id DESC LIMIT 1",
+                &format!(
+                    "SELECT {LETTER_COLUMNS} FROM letters WHERE store = ?1 AND letter = ?2 ORDER BY id DESC LIMIT 1"
+                ),
                 params![store, letter],
                 row_to_letter,
             )
@@ -225,10 +226,7 @@ impl History {
     pub fn letters(&self, store: &str) -> Result<Vec<Letter>> {
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT id, letter, message_id, to_addr, subject, state, sent_at, server_response, failure
-                 FROM letters WHERE store = ?1 ORDER BY id",
-            )
+            .prepare(&format!("SELECT {LETTER_COLUMNS} FROM letters WHERE store = ?1 ORDER BY id"))
             .map_err(self.err())?;
         let rows = stmt.query_map(params![store], row_to_letter).map_err(self.err())?;
         rows.collect::<std::result::Result<_, _>>().map_err(self.err())
@@ -335,6 +333,9 @@ impl History {
             .map_err(self.err())
     }
 }
+
+/// The columns [`row_to_letter`] reads, in its order.
+const LETTER_COLUMNS: &str = "id, letter, message_id, to_addr, subject, state, sent_at, server_response, failure";
 
 fn row_to_letter(r: &rusqlite::Row<'_>) -> rusqlite::Result<Letter> {
     let sent_at: Option<String> = r.get(6)?;

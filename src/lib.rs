@@ -82,8 +82,9 @@ pub async fn audit(scenario: &Scenario, progress: &dyn Progress) -> Result<Repor
 pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn Progress) -> Result<Report> {
     let knowledge = Arc::new(knowledge::Knowledge::load()?);
     let started_at = now(scenario);
-    let (pages, mut evidence) = probes::gather_static(scenario, &knowledge, progress).await?;
-    probes::gather_browser(scenario, &pages, &mut evidence, &knowledge, progress).await?;
+    let client = probes::http::client(&scenario.crawl)?;
+    let (pages, mut evidence) = probes::gather_static(scenario, &client, &knowledge, progress).await?;
+    probes::gather_browser(scenario, &client, &pages, &mut evidence, &knowledge, progress).await?;
     let mut email_ran = false;
     if let (Some(mode), true) = (options.email, scenario.email.enabled) {
         progress.stage("e-mail");

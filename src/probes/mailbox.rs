@@ -75,7 +75,7 @@ async fn watch_once(
     knowledge: &Knowledge,
     heard: &(dyn Fn(Collected) + Sync),
 ) -> Result<()> {
-    let fail = |e: async_imap::error::Error| Error::Email(format!("IMAP {}:{}: idle: {e}", server.host, server.port));
+    let fail = |e: async_imap::error::Error| imap_error(server, "idle", &e);
     let (mut session, mailbox) = open(server).await?;
     loop {
         heard(fetch_new(&mut session, &mailbox, server, history, knowledge).await?);
@@ -87,6 +87,11 @@ async fn watch_once(
     }
 }
 
+/// An IMAP failure, saying which server and which step.
+fn imap_error(server: &MailServer, what: &str, e: &dyn std::fmt::Display) -> Error {
+    Error::Email(format!("IMAP {}:{}: {what}: {e}", server.host, server.port))
+}
+
 /// The mailbox's identity: its cursor key and UID validity.
 struct Mailbox {
     key: String,
@@ -95,7 +100,7 @@ struct Mailbox {
 
 async fn open(server: &MailServer) -> Result<(Session, Mailbox)> {
     let where_ = format!("{}:{}", server.host, server.port);
-    let fail = |what: &str, e: &dyn std::fmt::Display| Error::Email(format!("IMAP {where_}: {what}: {e}"));
+    let fail = |what: &str, e: &dyn std::fmt::Display| imap_error(server, what, e);
     let tcp = tokio::time::timeout(
         std::time::Duration::from_secs(30),
         tokio::net::TcpStream::connect((server.host.as_str(), server.port)),
@@ -161,8 +166,7 @@ async fn fetch_new(
     history: &History,
     knowledge: &Knowledge,
 ) -> Result<Collected> {
-    let where_ = format!("{}:{}", server.host, server.port);
-    let fail = |what: &str, e: &dyn std::fmt::Display| Error::Email(format!("IMAP {where_}: {what}: {e}"));
+    let fail = |what: &str, e: &dyn std::fmt::Display| imap_error(server, what, e);
     let (key, validity) = (&mailbox.key, mailbox.validity);
     let last = history.cursor(key, validity)?;
     let mut uids: Vec<u32> = session

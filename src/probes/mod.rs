@@ -21,12 +21,12 @@ use crate::Progress;
 /// The static probe: crawl, images, HTTPS. Returns the pages and the evidence they give.
 pub async fn gather_static(
     scenario: &Scenario,
+    client: &reqwest::Client,
     knowledge: &Arc<Knowledge>,
     progress: &dyn Progress,
 ) -> Result<(Vec<Page>, Evidence)> {
-    let client = http::client(&scenario.crawl)?;
     progress.stage("crawl");
-    let crawled = crawl::crawl(scenario, &client, knowledge, progress).await?;
+    let crawled = crawl::crawl(scenario, client, knowledge, progress).await?;
     let mut evidence = assemble::assemble(&crawled, scenario);
     progress.stage("images");
     let refs = crawled
@@ -34,7 +34,7 @@ pub async fn gather_static(
         .filter_map(|c| c.facts.as_ref().map(|f| (f, c.page.final_url.clone().unwrap_or_else(|| c.page.url.clone()))))
         .flat_map(|(f, page)| f.images.iter().map(move |i| (i.clone(), page.clone())))
         .collect();
-    evidence.images = images::probe(&client, refs, knowledge).await;
+    evidence.images = images::probe(client, refs, knowledge).await;
     progress.stage("https");
     evidence.site = https(scenario, &crawled[0].page).await?;
     Ok((crawled.into_iter().map(|c| c.page).collect(), evidence))
@@ -90,6 +90,7 @@ async fn https(scenario: &Scenario, home: &Page) -> Result<Site> {
 /// only when the scenario requires one; otherwise the reason is kept in `evidence.browser`.
 pub async fn gather_browser(
     scenario: &Scenario,
+    client: &reqwest::Client,
     pages: &[Page],
     evidence: &mut Evidence,
     knowledge: &Arc<Knowledge>,
@@ -147,8 +148,7 @@ pub async fn gather_browser(
         })
         .collect();
     if !avatars.is_empty() {
-        let client = http::client(&scenario.crawl)?;
-        evidence.images.extend(images::probe(&client, avatars, knowledge).await);
+        evidence.images.extend(images::probe(client, avatars, knowledge).await);
     }
     assemble::fold_browser(evidence, seen);
     Ok(())
