@@ -4,8 +4,13 @@ know is refused at RCPT time (550), as a real provider's server refuses it.
 
 Usage: mail-lab-smtp.py SMTP_PORT LMTP_PORT [SMTPS_PORT CERT KEY]
 (with SMTPS_PORT, a second listener speaks implicit TLS with the given certificate)
+
+A file `smtp-stall` in $MAIL_LAB_DIR holding a number of seconds makes the server deliver each
+message and then wait that long before its 250, as an overloaded server does: tests use it to
+kill a client that has sent a letter but not yet heard it was taken.
 """
 import asyncio
+import os
 import signal
 import smtplib
 import ssl
@@ -34,8 +39,13 @@ class Relay:
 
     async def handle_DATA(self, server, session, envelope):
         def deliver():
+            # One LMTP transaction per recipient: LMTP answers DATA once per recipient, which
+            # smtplib reads as a single answer.
+            refused = {}
             with smtplib.LMTP("127.0.0.1", LMTP_PORT, timeout=30) as lmtp:
-                return lmtp.sendmail(envelope.mail_from, envelope.rcpt_tos, envelope.original_content)
+                for rcpt in envelope.rcpt_tos:
+                    refused.update(lmtp.sendmail(envelope.mail_from, [rcpt], envelope.original_content))
+            return refused
 
         try:
             refused = await asyncio.get_running_loop().run_in_executor(None, deliver)
@@ -43,6 +53,10 @@ class Relay:
             return f"451 4.3.0 delivery failed: {e}"
         if refused:
             return f"550 5.1.1 refused: {', '.join(refused)}"
+        stall = os.path.join(os.environ.get("MAIL_LAB_DIR", "."), "smtp-stall")
+        if os.path.exists(stall):
+            with open(stall) as f:
+                await asyncio.sleep(float(f.read().strip() or 0))
         return "250 2.0.0 delivered"
 
 

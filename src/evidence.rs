@@ -405,6 +405,9 @@ pub struct EmailProbe {
     pub sla_ms: u64,
     /// Words a complete answer contains.
     pub expect: Vec<String>,
+    /// Which attempt this is: above 1 after failures the server did not call final.
+    #[serde(default)]
+    pub attempt: u32,
 }
 
 /// A reply to one of the shopper's letters.

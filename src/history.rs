@@ -45,6 +45,20 @@ const MIGRATIONS: &[&str] = &[
         text TEXT NOT NULL
     );
     CREATE TABLE mailboxes (key TEXT PRIMARY KEY, uid_validity INTEGER NOT NULL, last_uid INTEGER NOT NULL);",
+    // `retry`: the failure was not the server's final word (a 4xx, a refused connection, an
+    // interrupted run with no copy of the letter in the shopper's mailbox), so a later run may
+    // send the letter again, as a new attempt with a new Message-ID.
+    "ALTER TABLE letters ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE letters ADD COLUMN retry INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        store TEXT NOT NULL,
+        name TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        out_dir TEXT,
+        report TEXT NOT NULL
+    );
+    CREATE INDEX runs_by_store ON runs (store, started_at);",
 ];
 
 /// The history file.
@@ -69,6 +83,8 @@ pub struct NewLetter<'a> {
     pub to: &'a str,
     /// Subject line.
     pub subject: &'a str,
+    /// 1 for the first attempt, then 2, 3 … after retryable failures.
+    pub attempt: u32,
 }
 
 /// A letter as the history holds it.
@@ -92,6 +108,12 @@ pub struct Letter {
     pub server_response: Option<String>,
     /// Why it failed.
     pub failure: Option<String>,
+    /// When it was recorded, before sending.
+    pub created_at: DateTime<FixedOffset>,
+    /// Which attempt this is, from 1.
+    pub attempt: u32,
+    /// A failure a later run may retry.
+    pub retry: bool,
 }
 
 /// A letter the shopper sent, for matching replies to it.
@@ -107,6 +129,9 @@ pub struct Sent {
     pub to: String,
     /// Subject.
     pub subject: String,
+    /// The server's acceptance is recorded (state `sent`); otherwise the run sending it was
+    /// interrupted or its outcome was unclear.
+    pub confirmed: bool,
 }
 
 /// A reply, as stored.
@@ -181,9 +206,20 @@ impl History {
     pub fn begin_letter(&self, l: &NewLetter<'_>) -> Result<i64> {
         self.conn
             .execute(
-                "INSERT INTO letters (store, letter, message_id, token, from_addr, to_addr, subject, state, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'sending', ?8)",
-                params![l.store, l.letter, l.message_id, l.token, l.from, l.to, l.subject, Utc::now().to_rfc3339()],
+                "INSERT INTO letters (store, letter, message_id, token, from_addr, to_addr, subject, state, created_at,
+                     attempt)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'sending', ?8, ?9)",
+                params![
+                    l.store,
+                    l.letter,
+                    l.message_id,
+                    l.token,
+                    l.from,
+                    l.to,
+                    l.subject,
+                    Utc::now().to_rfc3339(),
+                    l.attempt
+                ],
             )
             .map_err(self.err())?;
         Ok(self.conn.last_insert_rowid())
@@ -200,10 +236,38 @@ impl History {
             .map_err(self.err())
     }
 
-    /// The server refused the letter, or it could not be sent.
-    pub fn mark_failed(&self, id: i64, reason: &str) -> Result<()> {
+    /// The shopper's copy of a letter arrived: the server took it, whatever the run that sent
+    /// it managed to record. `at` is the copy's arrival.
+    pub fn confirm_from_copy(&self, id: i64, at: DateTime<FixedOffset>, mailbox: &str) -> Result<()> {
         self.conn
-            .execute("UPDATE letters SET state = 'failed', failure = ?2 WHERE id = ?1", params![id, reason])
+            .execute(
+                "UPDATE letters SET state = 'sent', sent_at = ?2, retry = 0,
+                     server_response = 'reconciled: the run sending it stopped before the server''s answer was '
+                         || 'recorded; its copy reached ' || ?3 || ' at ' || ?2
+                 WHERE id = ?1 AND state != 'sent'",
+                params![id, at.to_rfc3339(), mailbox],
+            )
+            .map(|_| ())
+            .map_err(self.err())
+    }
+
+    /// The send ended without a clear answer (a timeout after the data): the letter stays
+    /// `sending`, with what happened, until its copy confirms it or time says it never left.
+    pub fn note_unconfirmed(&self, id: i64, what: &str) -> Result<()> {
+        self.conn
+            .execute("UPDATE letters SET failure = ?2 WHERE id = ?1", params![id, what])
+            .map(|_| ())
+            .map_err(self.err())
+    }
+
+    /// The server refused the letter, or it could not be sent; `retry` when a later run may try
+    /// again (the refusal was not final).
+    pub fn mark_failed(&self, id: i64, reason: &str, retry: bool) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE letters SET state = 'failed', failure = ?2, retry = ?3 WHERE id = ?1",
+                params![id, reason, retry],
+            )
             .map(|_| ())
             .map_err(self.err())
     }
@@ -234,15 +298,26 @@ impl History {
 }
 
 impl History {
-    /// Letters the server accepted (any store): what replies may answer.
+    /// Letters that may have reached the store (any store): what replies may answer, and what
+    /// the shopper's copies of letters reconcile.
     pub fn sent_letters(&self) -> Result<Vec<Sent>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id, message_id, token, to_addr, subject FROM letters WHERE state = 'sent' ORDER BY id")
+            .prepare(
+                "SELECT id, message_id, token, to_addr, subject, state FROM letters
+                 WHERE state = 'sent' OR state = 'sending' OR retry = 1 ORDER BY id",
+            )
             .map_err(self.err())?;
         let rows = stmt
             .query_map([], |r| {
-                Ok(Sent { id: r.get(0)?, message_id: r.get(1)?, token: r.get(2)?, to: r.get(3)?, subject: r.get(4)? })
+                Ok(Sent {
+                    id: r.get(0)?,
+                    message_id: r.get(1)?,
+                    token: r.get(2)?,
+                    to: r.get(3)?,
+                    subject: r.get(4)?,
+                    confirmed: r.get::<_, String>(5)? == "sent",
+                })
             })
             .map_err(self.err())?;
         rows.collect::<std::result::Result<_, _>>().map_err(self.err())
@@ -273,7 +348,7 @@ impl History {
             )
             .map_err(self.err())?;
         if added > 0 && r.kind == "bounce" {
-            self.mark_failed(letter_id, &format!("bounced: {}", r.text))?;
+            self.mark_failed(letter_id, &format!("bounced: {}", r.text), false)?;
         }
         Ok(added > 0)
     }
@@ -290,11 +365,10 @@ impl History {
             .map_err(self.err())?;
         let rows = stmt
             .query_map(params![letter_id], |r| {
-                let at: String = r.get(2)?;
                 Ok(StoredReply {
                     source: r.get(0)?,
                     message_id: r.get(1)?,
-                    received_at: DateTime::parse_from_rfc3339(&at).unwrap_or_else(|_| Utc::now().fixed_offset()),
+                    received_at: time(r, 2)?,
                     received_from: r.get(3)?,
                     from: r.get(4)?,
                     kind: r.get(5)?,
@@ -335,10 +409,20 @@ impl History {
 }
 
 /// The columns [`row_to_letter`] reads, in its order.
-const LETTER_COLUMNS: &str = "id, letter, message_id, to_addr, subject, state, sent_at, server_response, failure";
+const LETTER_COLUMNS: &str =
+    "id, letter, message_id, to_addr, subject, state, sent_at, server_response, failure, created_at, attempt, retry";
+
+/// An RFC 3339 column; a value that does not parse is a damaged history, said so.
+fn time(r: &rusqlite::Row<'_>, column: usize) -> rusqlite::Result<DateTime<FixedOffset>> {
+    DateTime::parse_from_rfc3339(&r.get::<_, String>(column)?)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(e)))
+}
 
 fn row_to_letter(r: &rusqlite::Row<'_>) -> rusqlite::Result<Letter> {
-    let sent_at: Option<String> = r.get(6)?;
+    let sent_at = match r.get_ref(6)? {
+        rusqlite::types::ValueRef::Null => None,
+        _ => Some(time(r, 6)?),
+    };
     Ok(Letter {
         id: r.get(0)?,
         letter: r.get(1)?,
@@ -346,9 +430,12 @@ fn row_to_letter(r: &rusqlite::Row<'_>) -> rusqlite::Result<Letter> {
         to: r.get(3)?,
         subject: r.get(4)?,
         state: r.get(5)?,
-        sent_at: sent_at.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()),
+        sent_at,
         server_response: r.get(7)?,
         failure: r.get(8)?,
+        created_at: time(r, 9)?,
+        attempt: r.get(10)?,
+        retry: r.get(11)?,
     })
 }
 
@@ -369,12 +456,13 @@ mod tests {
             from: "a@x",
             to: "b@y",
             subject: "S",
+            attempt: 1,
         };
         let a = h.begin_letter(&new("a", "<1@x>")).unwrap();
         let b = h.begin_letter(&new("b", "<2@x>")).unwrap();
         assert_eq!(h.latest("http://s/", "a").unwrap().unwrap().state, "sending");
         h.mark_sent(a, Utc::now().fixed_offset(), "250 2.0.0 delivered").unwrap();
-        h.mark_failed(b, "550 5.1.1 no such mailbox").unwrap();
+        h.mark_failed(b, "550 5.1.1 no such mailbox", false).unwrap();
         drop(h);
         let h = History::open(&path).unwrap();
         let all = h.letters("http://s/").unwrap();

@@ -259,6 +259,8 @@ pub struct Email {
     pub sla: Option<Span>,
     /// The letters.
     pub letters: Vec<Letter>,
+    /// Values every letter's template may use, such as `product = "Trail shoes 42"`.
+    pub vars: BTreeMap<String, String>,
 }
 
 /// `[[email.letters]]`
@@ -276,6 +278,9 @@ pub struct Letter {
     pub expect: Vec<String>,
     /// Overrides `email.sla`.
     pub sla: Option<Span>,
+    /// Values for this letter's template, over `email.vars`.
+    #[serde(default)]
+    pub vars: BTreeMap<String, String>,
 }
 
 /// `[chat]`
@@ -540,8 +545,13 @@ impl Scenario {
 
     /// Parses scenario text; `path` is only used in error messages.
     pub fn parse(text: &str, path: &Path) -> Result<Self> {
-        toml::from_str(text)
-            .map_err(|e| Error::Scenario { path: path.to_path_buf(), message: e.to_string().trim_end().to_string() })
+        let scenario: Scenario = toml::from_str(text)
+            .map_err(|e| Error::Scenario { path: path.to_path_buf(), message: e.to_string().trim_end().to_string() })?;
+        for letter in &scenario.email.letters {
+            crate::probes::letter::render(&scenario, letter)
+                .map_err(|message| Error::Scenario { path: path.to_path_buf(), message })?;
+        }
+        Ok(scenario)
     }
 
     /// Reads and parses a scenario file.

@@ -16,9 +16,20 @@ fn scenario(store: &url::Url, lab: &MailLab, to: &str, extra_smtp: &str) -> Scen
 
 /// A scenario that also reads the shopper's mailbox, with the letter's answer deadline.
 fn scenario_with(store: &url::Url, lab: &MailLab, to: &str, extra_smtp: &str, sla: &str) -> Scenario {
+    Scenario::parse(&scenario_text(store, lab, to, extra_smtp, sla), std::path::Path::new("test.toml")).unwrap()
+}
+
+/// The same scenario as a file, as a cron job names it.
+fn scenario_file(store: &url::Url, lab: &MailLab) -> std::path::PathBuf {
+    let file = lab.dir.path().join("store.toml");
+    std::fs::write(&file, scenario_text(store, lab, "support@store.test", "", "24h")).unwrap();
+    file
+}
+
+fn scenario_text(store: &url::Url, lab: &MailLab, to: &str, extra_smtp: &str, sla: &str) -> String {
     let password = lab.dir.path().join("imap-password");
     std::fs::write(&password, "secret").unwrap();
-    let text = format!(
+    format!(
         r#"[store]
 url = "{store}"
 [browser]
@@ -50,8 +61,7 @@ expect = ["Казан", "стоимост"]
         port = lab.smtp_port,
         imap = lab.imap_port,
         password = password.display()
-    );
-    Scenario::parse(&text, std::path::Path::new("test.toml")).unwrap()
+    )
 }
 
 async fn run(s: &Scenario, db: &std::path::Path, mode: Mode) -> shopaudit::Report {
@@ -91,10 +101,13 @@ async fn a_refused_recipient_is_a_failed_letter_with_the_servers_words() {
     let lab = MailLab::start();
     let store = common::serve_store("en-good").await;
     let db = lab.dir.path().join("history.sqlite");
-    let r = run(&scenario(&store.url, &lab, "nobody@store.test", ""), &db, Mode::Send).await;
+    let s = scenario(&store.url, &lab, "nobody@store.test", "");
+    let r = run(&s, &db, Mode::Send).await;
     let letter = &r.evidence.email_probes[0];
     assert_eq!(letter.state, "failed");
     assert!(letter.server.as_deref().unwrap().contains("550"), "{letter:?}");
+    let again = run(&s, &db, Mode::Send).await;
+    assert_eq!(again.evidence.email_probes[0].attempt, 1, "a 5xx refusal is final: never retried");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -249,25 +262,7 @@ async fn cron_path_audit_then_collect_then_letters_on_the_command_line() {
     let lab = MailLab::start();
     let store = common::serve_store("en-good").await;
     let db = lab.dir.path().join("history.sqlite");
-    let s = scenario(&store.url, &lab, "support@store.test", "");
-    // The same scenario, as a file a cron job would name.
-    let file = lab.dir.path().join("store.toml");
-    let password = lab.dir.path().join("imap-password");
-    std::fs::write(
-        &file,
-        format!(
-            "[store]\nurl = \"{}\"\n[browser]\nenabled = false\n[shopper]\nname = \"Anna\"\nemail = \"shopper@audit.test\"\n\
-             [shopper.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n[shopper.imap]\nhost = \"127.0.0.1\"\nport = {}\n\
-             tls = \"none\"\nuser = \"shopper@audit.test\"\npassword_file = \"{}\"\n[email]\nenabled = true\nto = \"support@store.test\"\n\
-             [[email.letters]]\nid = \"delivery\"\nsubject = \"{}\"\nbody = \"Hello\"\n",
-            s.store.url,
-            lab.smtp_port,
-            lab.imap_port,
-            password.display(),
-            s.email.letters[0].subject
-        ),
-    )
-    .unwrap();
+    let file = scenario_file(&store.url, &lab);
     let (f, d) = (file.to_str().unwrap(), db.to_str().unwrap());
     let out = lab.dir.path().join("out");
     let out = out.to_str().unwrap();
@@ -392,4 +387,88 @@ async fn collect_watch_files_replies_as_they_come_and_survives_a_dropped_connect
     let _ = watcher.kill();
     let _ = watcher.wait();
     assert!(filed >= 3, "reconnected after the drop and filed the new answers: {filed}");
+}
+
+fn stall_smtp(lab: &MailLab, seconds: Option<u32>) {
+    let file = lab.dir.path().join("smtp-stall");
+    match seconds {
+        Some(s) => std::fs::write(file, s.to_string()).unwrap(),
+        None => std::fs::remove_file(file).unwrap(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_killed_between_sending_and_sent_loses_nothing_and_sends_nothing_twice() {
+    let lab = MailLab::start();
+    let store = common::serve_store("en-good").await;
+    let db = lab.dir.path().join("history.sqlite");
+    let file = scenario_file(&store.url, &lab);
+    // The server takes the letter, then stalls before its 250: the auditor is killed right there.
+    stall_smtp(&lab, Some(60));
+    let mut auditor = std::process::Command::new(env!("CARGO_BIN_EXE_shopaudit"))
+        .args(["audit", file.to_str().unwrap(), "--db", db.to_str().unwrap(), "-q", "--out"])
+        .arg(lab.dir.path().join("out"))
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while lab.messages("support@store.test").await.is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the letter never reached the store");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    auditor.kill().unwrap();
+    auditor.wait().unwrap();
+    stall_smtp(&lab, None);
+    let s = scenario(&store.url, &lab, "support@store.test", "");
+    let key = s.store.url.to_string();
+    let history = shopaudit::history::History::open(&db).unwrap();
+    assert_eq!(history.letters(&key).unwrap()[0].state, "sending", "killed before the 250 was recorded");
+
+    let r = run(&s, &db, Mode::Send).await;
+    let letter = &r.evidence.email_probes[0];
+    assert_eq!((letter.state.as_str(), letter.attempt), ("pending", 1), "{letter:?}");
+    assert!(letter.server.as_deref().unwrap().starts_with("reconciled"), "{letter:?}");
+    assert!(letter.sent_at.is_some());
+    let inbox = lab.messages("support@store.test").await;
+    assert_eq!(inbox.len(), 1, "never sent twice");
+    assert!(inbox[0].header("Bcc").is_none(), "the shopper's copy leaves no trace at the store");
+
+    support_agent(&lab, Behaviour::AckThenAnswer).await;
+    let r = run(&s, &db, Mode::Send).await;
+    assert_eq!(r.evidence.email_probes[0].state, "answered", "{:?}", r.evidence.email_probes[0]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_letter_that_never_left_is_given_up_and_sent_again_once() {
+    let lab = MailLab::start();
+    let store = common::serve_store("en-good").await;
+    let db = lab.dir.path().join("history.sqlite");
+    let s = scenario(&store.url, &lab, "support@store.test", "");
+    let key = s.store.url.to_string();
+    // A run killed before the server took anything, long ago: recorded, never delivered.
+    let history = shopaudit::history::History::open(&db).unwrap();
+    let row = history
+        .begin_letter(&shopaudit::history::NewLetter {
+            store: &key,
+            letter: "delivery",
+            message_id: "<20260101000000.lost@audit.test>",
+            token: "lost",
+            from: "shopper@audit.test",
+            to: "support@store.test",
+            subject: "Доставка в Казань",
+            attempt: 1,
+        })
+        .unwrap();
+    let long_ago = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    let raw = rusqlite::Connection::open(&db).unwrap();
+    raw.execute("UPDATE letters SET created_at = ?1 WHERE id = ?2", rusqlite::params![long_ago, row]).unwrap();
+
+    let r = run(&s, &db, Mode::Send).await;
+    let letter = &r.evidence.email_probes[0];
+    assert_eq!((letter.state.as_str(), letter.attempt), ("pending", 2), "{letter:?}");
+    let first = &history.letters(&key).unwrap()[0];
+    assert_eq!(first.state, "failed");
+    assert!(first.failure.as_deref().unwrap().contains("no copy reached"), "{first:?}");
+    assert_eq!(lab.messages("support@store.test").await.len(), 1, "sent once, by the second attempt");
+    run(&s, &db, Mode::Send).await;
+    assert_eq!(lab.messages("support@store.test").await.len(), 1, "and not again");
 }

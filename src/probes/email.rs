@@ -27,10 +27,21 @@ pub enum Mode {
     DryRun,
 }
 
+/// How many times a letter is tried when its failures are not the server's final word.
+pub const MAX_ATTEMPTS: u32 = 3;
+
+/// A letter left `sending` (its run was killed, or the server went silent after the data) whose
+/// copy has not reached the shopper's mailbox after this long was not sent.
+pub const UNCONFIRMED_AFTER: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
 /// Sends the scenario's due letters, reads the shopper's mailbox for replies (when
 /// `[shopper.imap]` is set), and returns every letter of this store in the history with its
 /// replies (plus, in a dry run, the letters that would go out), and why the mailbox could not be
 /// read, if it could not.
+///
+/// With a mailbox to read, every letter also goes to the shopper (as a blind copy the store
+/// never sees): the copy's arrival proves the server took the letter, so a letter whose run was
+/// killed before the server's answer was recorded is reconciled, never sent twice.
 pub async fn send_due(
     scenario: &Scenario,
     evidence: &Evidence,
@@ -55,29 +66,44 @@ pub async fn send_due(
         Mode::Send => Some(transport(server)?),
         Mode::DryRun => None,
     };
-    let mut dry = Vec::new();
+    let imap = shopper.imap.as_ref().filter(|_| mode == Mode::Send);
     let mut mailbox_error = None;
-    for letter in &scenario.email.letters {
-        if history.latest(&store, &letter.id)?.is_some() {
-            continue; // sent (or attempted) before: never again silently
+    if let Some(imap) = imap {
+        // First what arrived since the last run, so that copies reconcile unconfirmed letters
+        // before anything is resent.
+        match crate::probes::mailbox::collect(imap, history, knowledge).await {
+            Ok(_) => give_up_unconfirmed(history, &store)?,
+            Err(e) => mailbox_error = Some(e.to_string()),
         }
+    }
+    let mut dry = Vec::new();
+    for letter in &scenario.email.letters {
+        let attempt = match history.latest(&store, &letter.id)? {
+            None => 1,
+            Some(l) if l.state == "failed" && l.retry && l.attempt < MAX_ATTEMPTS => l.attempt + 1,
+            Some(_) => continue, // sent, or attempted for good: never again silently
+        };
+        let (subject, body) = crate::probes::letter::render(scenario, letter).map_err(Error::Email)?;
         let token = token();
         let message_id = format!("<{}.{token}@{domain}>", Utc::now().format("%Y%m%d%H%M%S"));
-        let message = Message::builder()
+        let mut message = Message::builder()
             .from(from.clone())
             .to(to_box.clone())
-            .subject(letter.subject.clone())
+            .subject(subject.clone())
             .message_id(Some(message_id.clone()))
             .date_now()
-            .header(ContentType::TEXT_PLAIN)
-            .body(letter.body.clone())
-            .map_err(|e| Error::Email(format!("letter {:?} cannot be built: {e}", letter.id)))?;
+            .header(ContentType::TEXT_PLAIN);
+        if imap.is_some() {
+            message = message.bcc(from.clone());
+        }
+        let message =
+            message.body(body).map_err(|e| Error::Email(format!("letter {:?} cannot be built: {e}", letter.id)))?;
         let Some(transport) = &transport else {
             dry.push(EmailProbe {
                 id: letter.id.clone(),
                 message_id,
                 to: to.clone(),
-                subject: letter.subject.clone(),
+                subject,
                 sent_at: None,
                 state: "dry_run".into(),
                 first_response_ms: None,
@@ -90,6 +116,7 @@ pub async fn send_due(
                 sla_ms: u64::try_from(letter.sla.or(scenario.email.sla).map_or(DEFAULT_SLA, |s| s.0).as_millis())
                     .unwrap_or(u64::MAX),
                 expect: letter.expect.clone(),
+                attempt,
             });
             continue;
         };
@@ -100,27 +127,44 @@ pub async fn send_due(
             token: &token,
             from: &shopper.email,
             to: &to,
-            subject: &letter.subject,
+            subject: &subject,
+            attempt,
         })?;
         match transport.send(message).await {
             Ok(response) => {
                 let said = response.message().collect::<Vec<_>>().join(" ");
                 history.mark_sent(row, Utc::now().fixed_offset(), &format!("{} {said}", response.code()))?;
             }
-            Err(e) => history.mark_failed(row, &crate::probes::http::chain(&e))?,
+            // Silence after the data: the server may have taken it. The copy will tell.
+            Err(e) if e.is_timeout() && imap.is_some() => {
+                history.note_unconfirmed(row, &crate::probes::http::chain(&e))?;
+            }
+            Err(e) => history.mark_failed(row, &crate::probes::http::chain(&e), !e.is_permanent())?,
         }
     }
-    if mode == Mode::Send {
-        if let Some(imap) = &shopper.imap {
-            // An unreadable mailbox is a finding (error, with the reason), not the audit's end.
-            if let Err(e) = crate::probes::mailbox::collect(imap, history, knowledge).await {
-                mailbox_error = Some(e.to_string());
-            }
+    if let Some(imap) = imap {
+        // Automatic acknowledgements often come at once.
+        if let Err(e) = crate::probes::mailbox::collect(imap, history, knowledge).await {
+            mailbox_error = Some(e.to_string());
         }
     }
     let mut all = probes(history, scenario, &evidence.hours)?;
     all.extend(dry);
     Ok((all, mailbox_error))
+}
+
+/// After the mailbox was read through: a letter still unconfirmed long after it was recorded
+/// has no copy, so the server never took it; a later attempt may send it.
+fn give_up_unconfirmed(history: &History, store: &str) -> Result<()> {
+    let now = Utc::now().fixed_offset();
+    for l in history.letters(store)? {
+        if l.state == "sending" && (now - l.created_at).to_std().unwrap_or_default() > UNCONFIRMED_AFTER {
+            let why = "not sent: its run was interrupted before the server answered, and no copy reached the \
+                       shopper's mailbox";
+            history.mark_failed(l.id, &l.failure.map_or(why.to_string(), |f| format!("{why} ({f})")), true)?;
+        }
+    }
+    Ok(())
 }
 
 /// The store's address: `email.to`, or with "discover" the one customer-facing address the
@@ -213,7 +257,13 @@ pub fn probes(history: &History, scenario: &Scenario, posted: &[PostedHours]) ->
     let default_sla = scenario.email.sla.map_or(DEFAULT_SLA, |s| s.0);
     let now = Utc::now().fixed_offset();
     let mut out = Vec::new();
+    // A letter retried after a failure shows as its latest attempt.
+    let mut latest: Vec<crate::history::Letter> = Vec::new();
     for l in history.letters(&store)? {
+        latest.retain(|k| k.letter != l.letter);
+        latest.push(l);
+    }
+    for l in latest {
         let spec = scenario.email.letters.iter().find(|s| s.id == l.letter);
         let sla = spec.and_then(|s| s.sla).map_or(default_sla, |s| s.0);
         let expect = spec.map(|s| s.expect.clone()).unwrap_or_default();
@@ -274,6 +324,7 @@ pub fn probes(history: &History, scenario: &Scenario, posted: &[PostedHours]) ->
             server: l.server_response.or(l.failure),
             sla_ms: u64::try_from(sla.as_millis()).unwrap_or(u64::MAX),
             expect,
+            attempt: l.attempt,
         });
     }
     Ok(out)

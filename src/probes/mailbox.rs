@@ -192,11 +192,19 @@ async fn fetch_new(
             let (Some(uid), Some(body)) = (f.uid, f.body()) else { continue };
             found.read += 1;
             let Some(reply) = reply::read(body, knowledge) else { continue };
-            let Some((letter, matched_by)) = match_letter(&reply, &letters) else { continue };
-            let (received_at, received_from) = match f.internal_date() {
-                Some(d) => (d, "imap internaldate"),
-                None => (reply.date.unwrap_or_else(|| Utc::now().fixed_offset()), "date header"),
+            let (received_at, received_from) = match (f.internal_date(), reply.date) {
+                (Some(d), _) => (d, "imap internaldate"),
+                (None, Some(d)) => (d, "date header"),
+                (None, None) => (Utc::now().fixed_offset(), "collection time"),
             };
+            // The shopper's own copy of a letter: proof it was sent, never a reply.
+            if let Some(own) = letters.iter().find(|l| reply.message_id.as_ref() == Some(&l.message_id)) {
+                if !own.confirmed {
+                    history.confirm_from_copy(own.id, received_at, &mailbox.key)?;
+                }
+                continue;
+            }
+            let Some((letter, matched_by)) = match_letter(&reply, &letters) else { continue };
             let stored = stored(&reply, format!("{key};{validity};{uid}"), received_at, received_from, matched_by);
             if history.add_reply(letter.id, &stored)? {
                 found.replies += 1;

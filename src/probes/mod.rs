@@ -8,6 +8,7 @@ pub mod decode;
 pub mod email;
 pub mod http;
 pub mod images;
+pub mod letter;
 pub mod mailbox;
 
 use std::sync::Arc;
