@@ -472,3 +472,54 @@ async fn a_letter_that_never_left_is_given_up_and_sent_again_once() {
     run(&s, &db, Mode::Send).await;
     assert_eq!(lab.messages("support@store.test").await.len(), 1, "and not again");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bounce_fails_the_letter_with_the_reason() {
+    let lab = MailLab::start();
+    let store = common::serve_store("en-good").await;
+    let db = lab.dir.path().join("history.sqlite");
+    let s = scenario(&store.url, &lab, "support@store.test", "");
+    run(&s, &db, Mode::Send).await;
+    support_agent(&lab, Behaviour::Bounce).await;
+    let r = run(&s, &db, Mode::Send).await;
+    let letter = &r.evidence.email_probes[0];
+    assert_eq!(letter.state, "failed", "{letter:?}");
+    assert_eq!(letter.server.as_deref(), Some("bounced: 552 5.2.2 Mailbox full"));
+    assert!(letter.replies.is_empty(), "a bounce is not an answer");
+    let again = run(&s, &db, Mode::Send).await;
+    assert_eq!(again.evidence.email_probes[0].attempt, 1, "a bounce is final: never retried");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_helpdesk_on_another_domain_in_a_new_thread_is_matched_by_subject() {
+    let lab = MailLab::start();
+    let store = common::serve_store("en-good").await;
+    let db = lab.dir.path().join("history.sqlite");
+    let s = scenario(&store.url, &lab, "support@store.test", "");
+    run(&s, &db, Mode::Send).await;
+    support_agent(&lab, Behaviour::HelpdeskOtherDomain).await;
+    let r = run(&s, &db, Mode::Send).await;
+    let letter = &r.evidence.email_probes[0];
+    assert_eq!(letter.state, "answered", "{letter:?}");
+    let reply = &letter.replies[0];
+    assert_eq!((reply.matched_by.as_str(), reply.from.as_str()), ("subject", "acme@helpdesk.test"));
+    assert_eq!((reply.ticket.as_deref(), reply.signed_by.as_deref()), (Some("7731"), Some("Mark Stone")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_greek_acknowledgement_is_automatic_by_its_wording() {
+    let lab = MailLab::start();
+    let store = common::serve_store("en-good").await;
+    let db = lab.dir.path().join("history.sqlite");
+    let s = scenario(&store.url, &lab, "support@store.test", "");
+    run(&s, &db, Mode::Send).await;
+    support_agent(&lab, Behaviour::Greek).await;
+    let r = run(&s, &db, Mode::Send).await;
+    let letter = &r.evidence.email_probes[0];
+    let kinds: Vec<&str> = letter.replies.iter().map(|r| r.kind.as_str()).collect();
+    assert_eq!(kinds, ["auto", "human"], "{letter:?}");
+    assert!(letter.replies[0].why_auto.as_deref().unwrap().starts_with("wording"));
+    assert_eq!(letter.replies[0].ticket.as_deref(), Some("5521"));
+    assert_eq!(letter.replies[1].signed_by.as_deref(), Some("Μαρία Παπαδοπούλου"));
+    assert_eq!(outcome(&r, "email.acknowledged"), shopaudit::Outcome::Pass);
+}

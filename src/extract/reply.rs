@@ -42,6 +42,10 @@ static QUOTE_HEAD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?im)^(on .{5,200} wrote:|.{0,200}(написал|написала|пишет)\s*\(?а?\)?:|am .{5,200} schrieb .{0,100}:|-{2,}\s*(original message|исходное сообщение|ursprüngliche nachricht)\s*-{2,}|from:\s.+)\s*$")
         .expect("static regex")
 });
+static DSN_MESSAGE_ID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?im)^Message-ID:\s*(<[^>\s]+>)").expect("static regex"));
+static DSN_DIAGNOSTIC: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?im)^Diagnostic-Code:\s*(?:smtp;)?\s*(.+)$").expect("static regex"));
 static TAGS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?s)<(script|style)[^>]*>.*?</(script|style)>|<[^>]+>").expect("static regex"));
 static NAME: LazyLock<Regex> =
@@ -74,9 +78,19 @@ pub fn read(raw: &[u8], k: &Knowledge) -> Option<Reply> {
         || from.starts_with("mailer-daemon@")
         || from.starts_with("postmaster@"))
     .then(|| {
-        body.lines()
-            .find(|l| l.to_lowercase().starts_with("diagnostic-code:"))
-            .map(|l| l.split_once(':').map_or("", |(_, v)| v).trim().to_string())
+        // The delivery-status part is its own MIME part, in plain 7-bit: read it from the raw
+        // message. The returned letter's headers name the letter that bounced.
+        let raw = String::from_utf8_lossy(raw);
+        for id in DSN_MESSAGE_ID.captures_iter(&raw).filter_map(|c| c.get(1)) {
+            let id = id.as_str().to_string();
+            if Some(&id) != msg.message_id().map(|m| format!("<{m}>")).as_ref() && !threads.contains(&id) {
+                threads.push(id);
+            }
+        }
+        DSN_DIAGNOSTIC
+            .captures(&raw)
+            .and_then(|c| c.get(1))
+            .map(|m| m.as_str().trim().to_string())
             .unwrap_or_else(|| subject.clone())
     });
     let auto = header("Auto-Submitted")
@@ -137,12 +151,16 @@ fn signer(text: &str, closings: &[String]) -> Option<String> {
     lines.last().and_then(|l| is_name(l)).filter(|n| n.contains(' '))
 }
 
-/// Subject without reply and forward prefixes, for matching a reply that lost its thread.
+/// Subject without reply and forward prefixes and without helpdesk tags ("[Acme Support]",
+/// "[#48213]"), for matching a reply that lost its thread.
 pub fn bare_subject(subject: &str) -> String {
     static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)^\s*((re|fwd?|aw|wg|sv|ответ|отв|απ|σχετ)\s*(\[\d+\])?\s*:\s*)+").expect("static regex")
+        Regex::new(r"(?i)^\s*((re|fwd?|aw|wg|sv|ответ|отв|απ|σχετ)\s*:\s*)+").expect("static regex")
     });
-    PREFIX.replace(subject, "").trim().to_lowercase()
+    static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\[[^\]]*\]").expect("static regex"));
+    let untagged = TAG.replace_all(subject, " ");
+    let words = PREFIX.replace(&untagged, "").split_whitespace().collect::<Vec<_>>().join(" ");
+    words.to_lowercase()
 }
 
 #[cfg(test)]
@@ -192,8 +210,40 @@ mod tests {
     }
 
     #[test]
+    fn a_delivery_status_notification_names_the_letter_and_the_reason() {
+        let raw = "From: MAILER-DAEMON@store.test\r\nTo: a@audit.test\r\nMessage-ID: <dsn1@store.test>\r\n\
+                   Subject: Undelivered Mail Returned to Sender\r\n\
+                   Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
+                   --b\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n\
+                   --b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.store.test\r\n\r\n\
+                   Final-Recipient: rfc822; support@store.test\r\nAction: failed\r\nStatus: 5.2.2\r\n\
+                   Diagnostic-Code: smtp; 552 5.2.2 Mailbox full\r\n\
+                   --b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <l1.tok@audit.test>\r\nSubject: x\r\n--b--\r\n";
+        let r = read(raw.as_bytes(), &k()).unwrap();
+        assert_eq!(r.bounce.as_deref(), Some("552 5.2.2 Mailbox full"));
+        assert_eq!(r.threads, ["<l1.tok@audit.test>"]);
+    }
+
+    #[test]
+    fn greek_and_german_acknowledgements_and_signatures() {
+        let greek = "From: s@store.gr\r\nSubject: Re: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+                     Λάβαμε το αίτημά σας και θα σας απαντήσουμε σύντομα. Αίτημα #48213.\r\n";
+        let r = read(greek.as_bytes(), &k()).unwrap();
+        assert!(r.auto.as_deref().unwrap().starts_with("wording"), "{r:?}");
+        assert_eq!(r.ticket.as_deref(), Some("48213"));
+        let german = "From: s@store.de\r\nSubject: Re: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+                      Guten Tag Frau Petrova,\r\n\r\nja, wir liefern nach Kasan, Vorgang 7731.\r\n\r\n\
+                      Mit freundlichen Grüßen\r\nJonas Becker\r\n";
+        let r = read(german.as_bytes(), &k()).unwrap();
+        assert_eq!((r.auto.as_deref(), r.ticket.as_deref()), (None, Some("7731")));
+        assert_eq!(r.signed_by.as_deref(), Some("Jonas Becker"));
+    }
+
+    #[test]
     fn subjects_lose_their_prefixes() {
         assert_eq!(bare_subject("Re: AW: Fwd: Доставка в Казань"), "доставка в казань");
         assert_eq!(bare_subject("Ответ: Доставка"), "доставка");
+        assert_eq!(bare_subject("[Acme Support] Re: Доставка  в Казань [#48213]"), "доставка в казань");
+        assert_eq!(bare_subject("Re[2]: Доставка"), "доставка");
     }
 }

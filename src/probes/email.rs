@@ -321,7 +321,8 @@ pub fn probes(history: &History, scenario: &Scenario, posted: &[PostedHours]) ->
             first_response_business_ms: in_hours(first_at),
             first_human_response_business_ms: in_hours(human_at),
             replies,
-            server: l.server_response.or(l.failure),
+            // A bounce comes after the server's 250: then the failure is the news.
+            server: if l.state == "failed" { l.failure.or(l.server_response) } else { l.server_response.or(l.failure) },
             sla_ms: u64::try_from(sla.as_millis()).unwrap_or(u64::MAX),
             expect,
             attempt: l.attempt,

@@ -1,7 +1,8 @@
 //! The e-mail probe, reading side: one login to the shopper's mailbox reads every message that
 //! arrived since the last run (a UID cursor per mailbox, reset when the UID validity changes),
 //! in batched UID FETCHes, and files each reply under the letter it answers: by its threading
-//! headers, then by the letter's token, then by subject and the store's domain — the way it
+//! headers, then by the letter's token, then by subject and the store's domain, then by subject
+//! alone (a helpdesk answering from its own domain in a new thread) — the way it
 //! matched is recorded. Bounces mark their letter failed with the reason.
 
 use std::sync::Arc;
@@ -258,9 +259,10 @@ pub fn match_letter<'a>(r: &Reply, letters: &'a [Sent]) -> Option<(&'a Sent, &'s
     }
     let domain = |a: &str| a.rsplit('@').next().unwrap_or_default().to_lowercase();
     let subject = bare_subject(&r.subject);
-    letters
-        .iter()
-        .rev()
-        .find(|l| bare_subject(&l.subject) == subject && domain(&l.to) == domain(&r.from))
-        .map(|l| (l, "subject and domain"))
+    let same_subject = || letters.iter().rev().filter(|l| bare_subject(&l.subject) == subject);
+    if let Some(l) = same_subject().find(|l| domain(&l.to) == domain(&r.from)) {
+        return Some((l, "subject and domain"));
+    }
+    // A helpdesk writing from its own domain, in a new thread: the subject alone.
+    same_subject().next().map(|l| (l, "subject"))
 }

@@ -121,6 +121,42 @@ pub async fn support_agent(lab: &MailLab, behaviour: Behaviour) {
                 bytes.extend_from_slice(&body);
                 vec![("support@store.test".into(), bytes)]
             }
+            Behaviour::Bounce => vec![(
+                "mailer-daemon@store.test".into(),
+                format!(
+                    "From: Mail Delivery System <MAILER-DAEMON@store.test>\r\nTo: shopper@audit.test\r\n\
+                     Message-ID: <{}@store.test>\r\nSubject: Undelivered Mail Returned to Sender\r\n\
+                     Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n\
+                     Content-Type: multipart/report; report-type=delivery-status; boundary=\"dsn\"\r\n\r\n\
+                     --dsn\r\nContent-Type: text/plain\r\n\r\nI'm sorry to have to inform you that your message \
+                     could not be delivered.\r\n\
+                     --dsn\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.store.test\r\n\r\n\
+                     Final-Recipient: rfc822; support@store.test\r\nAction: failed\r\nStatus: 5.2.2\r\n\
+                     Diagnostic-Code: smtp; 552 5.2.2 Mailbox full\r\n\r\n\
+                     --dsn\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {id}\r\nSubject: {subject}\r\n\r\n\
+                     --dsn--\r\n",
+                    uuid::Uuid::new_v4()
+                )
+                .into_bytes(),
+            )],
+            Behaviour::HelpdeskOtherDomain => vec![(
+                "acme@helpdesk.test".into(),
+                raw_from(
+                    "Acme Support <acme@helpdesk.test>",
+                    &format!("Subject: [Acme Support] Re: {subject} [#7731]\r\nContent-Type: text/plain; charset=utf-8\r\n"),
+                    "Hello Anna,\r\n\r\nWe deliver to Kazan; the cost is 300 roubles.\r\n\r\nBest regards,\r\nMark Stone",
+                ),
+            )],
+            Behaviour::Greek => vec![
+                (
+                    "support@store.test".into(),
+                    raw(&format!("In-Reply-To: {id}\r\nSubject: Re: {subject}\r\n"), "utf-8", "Λάβαμε το αίτημά σας και θα σας απαντήσουμε σύντομα. Αίτημα #5521."),
+                ),
+                (
+                    "support@store.test".into(),
+                    raw(&format!("In-Reply-To: {id}\r\nSubject: Re: {subject}\r\n"), "utf-8", "Καλημέρα Άννα,\r\n\r\nΝαι, στέλνουμε στο Καζάν, κόστος 300 ρούβλια.\r\n\r\nΜε εκτίμηση,\r\nΜαρία Παπαδοπούλου"),
+                ),
+            ],
         };
         for (from, bytes) in replies {
             lab.send_raw(&from, "shopper@audit.test", &bytes).await;
@@ -137,11 +173,21 @@ pub enum Behaviour {
     NewThreadLinkOnly,
     /// A signed human answer in windows-1251.
     Windows1251,
+    /// The store's mail server returns the letter: a delivery status notification, 552.
+    Bounce,
+    /// A helpdesk on its own domain answers in a new thread, with its tags in the subject.
+    HelpdeskOtherDomain,
+    /// A Greek acknowledgement (by its wording only) with a request number, then a signed answer.
+    Greek,
 }
 
 fn raw(headers: &str, charset: &str, body: &str) -> Vec<u8> {
+    raw_from("support@store.test", &format!("{headers}Content-Type: text/plain; charset={charset}\r\n"), body)
+}
+
+fn raw_from(from: &str, headers: &str, body: &str) -> Vec<u8> {
     format!(
-        "From: support@store.test\r\nTo: shopper@audit.test\r\nMessage-ID: <{}@store.test>\r\nDate: {}\r\n{headers}Content-Type: text/plain; charset={charset}\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{body}\r\n",
+        "From: {from}\r\nTo: shopper@audit.test\r\nMessage-ID: <{}@store.test>\r\nDate: {}\r\n{headers}Content-Transfer-Encoding: 8bit\r\n\r\n{body}\r\n",
         uuid::Uuid::new_v4(),
         chrono::Utc::now().to_rfc2822()
     )
