@@ -3,7 +3,8 @@ LMTP, answering 250 only once the message is in the mailbox. A recipient dovecot
 know is refused at RCPT time (550), as a real provider's server refuses it.
 
 Usage: mail-lab-smtp.py SMTP_PORT LMTP_PORT [SMTPS_PORT CERT KEY]
-(with SMTPS_PORT, a second listener speaks implicit TLS with the given certificate)
+(with SMTPS_PORT, a second listener speaks implicit TLS with the given certificate, and the
+first offers STARTTLS)
 
 A file `smtp-stall` in $MAIL_LAB_DIR holding a number of seconds makes the server deliver each
 message and then wait that long before its 250, as an overloaded server does: tests use it to
@@ -61,17 +62,24 @@ class Relay:
 
 
 class Server(Controller):
+    def __init__(self, *args, starttls=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.starttls = starttls
+
     def factory(self):
-        return SMTPServer(self.handler, hostname="mail-lab.test", decode_data=False)
+        return SMTPServer(self.handler, hostname="mail-lab.test", decode_data=False, tls_context=self.starttls)
 
 
 if __name__ == "__main__":
     stop = {signal.SIGTERM, signal.SIGINT}
     signal.pthread_sigmask(signal.SIG_BLOCK, stop)
-    controllers = [Server(Relay(), hostname="127.0.0.1", port=SMTP_PORT)]
+    context = None
     if len(sys.argv) == 6:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(sys.argv[4], sys.argv[5])
+    # With a certificate, the plain port offers STARTTLS too.
+    controllers = [Server(Relay(), hostname="127.0.0.1", port=SMTP_PORT, starttls=context)]
+    if context:
         controllers.append(Server(Relay(), hostname="127.0.0.1", port=int(sys.argv[3]), ssl_context=context))
     for c in controllers:
         c.start()

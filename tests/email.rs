@@ -290,34 +290,33 @@ async fn shopaudit_cli(args: &[&str]) -> std::process::Output {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn smtp_and_imap_over_tls_with_the_scenarios_ca() {
+async fn smtp_and_imap_over_implicit_tls_and_starttls_with_the_scenarios_ca() {
     let lab = MailLab::start_tls();
     let store = common::serve_store("en-good").await;
     let ca = lab.ca.clone().unwrap();
     let password = lab.dir.path().join("imap-password");
     std::fs::write(&password, "secret").unwrap();
-    let text = |ca_line: &str| {
-        format!(
+    let scenario = |ca_line: &str, tls: &str, smtp: u16, imap: u16| {
+        let text = format!(
             "[store]\nurl = \"{}\"\n[browser]\nenabled = false\n[shopper]\nname = \"Anna\"\nemail = \"shopper@audit.test\"\n\
-             [shopper.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"implicit\"\n{ca_line}\n\
-             [shopper.imap]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"implicit\"\nuser = \"shopper@audit.test\"\n\
+             [shopper.smtp]\nhost = \"127.0.0.1\"\nport = {smtp}\ntls = \"{tls}\"\n{ca_line}\n\
+             [shopper.imap]\nhost = \"127.0.0.1\"\nport = {imap}\ntls = \"{tls}\"\nuser = \"shopper@audit.test\"\n\
              password_file = \"{}\"\n{ca_line}\n[email]\nenabled = true\nto = \"support@store.test\"\n\
              [[email.letters]]\nid = \"tls\"\nsubject = \"Доставка\"\nbody = \"Здравствуйте\"\n",
             store.url,
-            lab.smtps_port,
-            lab.imaps_port,
             password.display()
-        )
+        );
+        Scenario::parse(&text, std::path::Path::new("t.toml")).unwrap()
     };
-    let untrusted = Scenario::parse(&text(""), std::path::Path::new("t.toml")).unwrap();
+    let ca_line = format!("ca_file = \"{}\"", ca.display());
+    let untrusted = scenario("", "implicit", lab.smtps_port, lab.imaps_port);
     let r = run(&untrusted, &lab.dir.path().join("h1.sqlite"), Mode::Send).await;
     let letter = &r.evidence.email_probes[0];
     assert_eq!(letter.state, "failed");
     assert!(letter.server.as_deref().unwrap().to_lowercase().contains("certificate"), "{letter:?}");
     assert!(r.evidence.mailbox_error.as_deref().unwrap().contains("UnknownIssuer"), "{:?}", r.evidence.mailbox_error);
 
-    let trusted =
-        Scenario::parse(&text(&format!("ca_file = \"{}\"", ca.display())), std::path::Path::new("t.toml")).unwrap();
+    let trusted = scenario(&ca_line, "implicit", lab.smtps_port, lab.imaps_port);
     let db = lab.dir.path().join("h2.sqlite");
     let r = run(&trusted, &db, Mode::Send).await;
     assert_eq!(r.evidence.email_probes[0].state, "pending", "{:?}", r.evidence.email_probes[0]);
@@ -328,6 +327,19 @@ async fn smtp_and_imap_over_tls_with_the_scenarios_ca() {
         "replies read over IMAPS: {:?}",
         r.evidence.email_probes[0]
     );
+
+    // The plain ports, upgraded with STARTTLS (a fresh history: the letter goes out again).
+    let upgraded = scenario(&ca_line, "starttls", lab.smtp_port, lab.imap_port);
+    let db = lab.dir.path().join("h3.sqlite");
+    let r = run(&upgraded, &db, Mode::Send).await;
+    assert_eq!(r.evidence.mailbox_error, None);
+    assert_eq!(r.evidence.email_probes[0].state, "pending", "{:?}", r.evidence.email_probes[0]);
+    support_agent(&lab, Behaviour::AckThenAnswer).await;
+    let r = run(&upgraded, &db, Mode::Send).await;
+    assert_eq!(r.evidence.email_probes[0].state, "answered", "replies read after STARTTLS");
+    let untrusted = scenario("", "starttls", lab.smtp_port, lab.imap_port);
+    let r = run(&untrusted, &lab.dir.path().join("h4.sqlite"), Mode::Send).await;
+    assert!(r.evidence.mailbox_error.as_deref().unwrap().contains("UnknownIssuer"), "{:?}", r.evidence.mailbox_error);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -154,9 +154,8 @@ fn signer(text: &str, closings: &[String]) -> Option<String> {
 /// Subject without reply and forward prefixes and without helpdesk tags ("[Acme Support]",
 /// "[#48213]"), for matching a reply that lost its thread.
 pub fn bare_subject(subject: &str) -> String {
-    static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)^\s*((re|fwd?|aw|wg|sv|ответ|отв|απ|σχετ)\s*:\s*)+").expect("static regex")
-    });
+    static PREFIX: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i)^\s*((re|fwd?|aw|wg|sv|ответ|отв|απ|σχετ)\s*:\s*)+").expect("static regex"));
     static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\[[^\]]*\]").expect("static regex"));
     let untagged = TAG.replace_all(subject, " ");
     let words = PREFIX.replace(&untagged, "").split_whitespace().collect::<Vec<_>>().join(" ");

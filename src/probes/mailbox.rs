@@ -109,15 +109,17 @@ async fn open(server: &MailServer) -> Result<(Session, Mailbox)> {
     .await
     .map_err(|_| fail("connect", &"timed out"))?
     .map_err(|e| fail("connect", &e))?;
-    let stream: Box<dyn Io> = match server.tls {
-        Tls::None => Box::new(tcp),
-        Tls::Implicit => {
-            Box::new(tls_connector(server)?.connect(server_name(server)?, tcp).await.map_err(|e| fail("TLS", &e))?)
-        }
+    let tls =
+        |tcp| async { tls_connector(server)?.connect(server_name(server)?, tcp).await.map_err(|e| fail("TLS", &e)) };
+    let (stream, greeted): (Box<dyn Io>, bool) = match server.tls {
+        Tls::None => (Box::new(tcp), false),
+        Tls::Implicit => (Box::new(tls(tcp).await?), false),
         Tls::Starttls => {
-            return Err(Error::Email(format!(
-                "IMAP {where_}: STARTTLS is not supported for IMAP yet; use tls = \"implicit\" (usually port 993)"
-            )))
+            let mut plain = async_imap::Client::new(tcp);
+            plain.read_response().await.map_err(|e| fail("greeting", &e))?;
+            plain.run_command_and_check_ok("STARTTLS", None).await.map_err(|e| fail("STARTTLS", &e))?;
+            // The greeting came before the handshake; none follows it.
+            (Box::new(tls(plain.into_inner()).await?), true)
         }
     };
     let user = server.user.clone().ok_or_else(|| Error::Email(format!("IMAP {where_}: no user in [shopper.imap]")))?;
@@ -126,7 +128,9 @@ async fn open(server: &MailServer) -> Result<(Session, Mailbox)> {
         .as_ref()
         .ok_or_else(|| Error::Email(format!("IMAP {where_}: no password_env or password_file")))?;
     let mut client = async_imap::Client::new(stream);
-    client.read_response().await.map_err(|e| fail("greeting", &e))?;
+    if !greeted {
+        client.read_response().await.map_err(|e| fail("greeting", &e))?;
+    }
     let mut session = client.login(&user, password(secret)?).await.map_err(|(e, _)| fail("login", &e))?;
     let folder = server.mailbox.as_deref().unwrap_or("INBOX");
     let selected = session.select(folder).await.map_err(|e| fail(&format!("select {folder}"), &e))?;
