@@ -408,6 +408,48 @@ impl History {
     }
 }
 
+impl History {
+    /// Keeps a run's report, and where its files were written, so that `shopaudit report` and
+    /// `shopaudit collect` can bring it up to date as answers arrive.
+    pub fn record_run(&self, report: &crate::Report, out_dir: Option<&Path>) -> Result<()> {
+        let json = crate::report::to_json(report)?;
+        self.conn
+            .execute(
+                "INSERT INTO runs (id, store, name, started_at, out_dir, report) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (id) DO UPDATE SET report = ?6, out_dir = coalesce(?5, out_dir)",
+                params![
+                    report.run.id,
+                    report.store.url,
+                    report.store.name,
+                    report.run.started_at.to_rfc3339(),
+                    out_dir.map(|d| d.display().to_string()),
+                    json
+                ],
+            )
+            .map(|_| ())
+            .map_err(self.err())
+    }
+
+    /// The store's latest recorded run: its report, and the folder its files went to.
+    pub fn latest_run(&self, store: &str) -> Result<Option<(crate::Report, Option<PathBuf>)>> {
+        let row: Option<(String, Option<String>)> = self
+            .conn
+            .query_row(
+                "SELECT report, out_dir FROM runs WHERE store = ?1 ORDER BY started_at DESC LIMIT 1",
+                params![store],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(self.err())?;
+        let Some((json, dir)) = row else { return Ok(None) };
+        let report = serde_json::from_str(&json).map_err(|e| Error::History {
+            path: self.conn.path().map(PathBuf::from).unwrap_or_default(),
+            message: format!("the stored report of {store} does not read: {e}"),
+        })?;
+        Ok(Some((report, dir.map(PathBuf::from))))
+    }
+}
+
 /// The columns [`row_to_letter`] reads, in its order.
 const LETTER_COLUMNS: &str =
     "id, letter, message_id, to_addr, subject, state, sent_at, server_response, failure, created_at, attempt, retry";

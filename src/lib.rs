@@ -132,6 +132,20 @@ pub fn recheck(saved: &Report, skip: &[String]) -> Result<Report> {
     Ok(Report { summary: report::Summary::of(&findings), findings, ..saved.clone() })
 }
 
+/// A saved report brought up to date from the history: its letters with every reply filed
+/// since, judged again by the same checks (`shopaudit report`, and `shopaudit collect`).
+pub fn refresh(saved: &Report, history: &history::History) -> Result<Report> {
+    let mut report = saved.clone();
+    let terms = probes::email::Terms::of_report(saved);
+    report.evidence.email_probes = probes::email::probes(history, &terms, &saved.evidence.hours)?;
+    let skipped: Vec<String> = checks::CHECKS
+        .iter()
+        .filter(|c| !saved.findings.iter().any(|f| f.check == c.id))
+        .map(|c| c.id.to_string())
+        .collect();
+    recheck(&report, &skipped)
+}
+
 /// The probes that looked at the store.
 fn ran(evidence: &evidence::Evidence, email: bool) -> Vec<String> {
     let mut probes = vec!["static".to_string()];

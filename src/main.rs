@@ -79,6 +79,17 @@ enum Command {
         #[arg(long)]
         watch: bool,
     },
+    /// Render a store's latest report again, with every answer the history holds by now
+    /// (into the folder that run wrote to, unless --out says otherwise).
+    Report {
+        /// The store's start URL, host, or scenario file.
+        store: String,
+        /// The history file (default: ~/.local/share/shopaudit/history.sqlite).
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
+        #[command(flatten)]
+        out: OutputArgs,
+    },
     /// List the shopper's letters to a store and their state.
     Letters {
         /// The store's start URL, or its scenario file.
@@ -211,7 +222,12 @@ async fn run(cli: Cli) -> Result<Exit, Error> {
             };
             let options = shopaudit::Options { email, db };
             let report = audit_with_progress(&scenario, &options, out.quiet).await?;
-            finish(&report, &out, scenario.checks.fail_on)
+            let exit = finish(&report, &out, scenario.checks.fail_on)?;
+            if email == Some(shopaudit::probes::email::Mode::Send) && report.run.probes.iter().any(|p| p == "email") {
+                // Letters went out: keep the run, so answers that come later update its report.
+                history(&options.db)?.record_run(&report, Some(&out_dir(&report, &out)))?;
+            }
+            Ok(exit)
         }
         Command::Demo { out, serve, port } => {
             let store = shopaudit::demo::start(port).await?;
@@ -234,11 +250,13 @@ async fn run(cli: Cli) -> Result<Exit, Error> {
             finish(&report, &out, None)
         }
         Command::Collect { scenarios, db, watch } => {
-            let history = shopaudit::history::History::open(&db.unwrap_or_else(shopaudit::history::default_path))?;
+            let history = history(&db)?;
             let knowledge = shopaudit::knowledge::Knowledge::load()?;
             let mut read = std::collections::HashSet::new();
+            let mut stores = Vec::new();
             for path in scenarios {
                 let scenario = Scenario::from_file(&path)?;
+                stores.push(scenario.store.url.to_string());
                 let Some(imap) = scenario.shopper.as_ref().and_then(|s| s.imap.as_ref()) else {
                     eprintln!("{}: no [shopper.imap]; nothing to read", path.display());
                     continue;
@@ -260,11 +278,33 @@ async fn run(cli: Cli) -> Result<Exit, Error> {
                 let found = shopaudit::probes::mailbox::collect(imap, &history, &knowledge).await?;
                 println!("{}: {} new message(s), {} reply(ies) filed", path.display(), found.read, found.replies);
             }
+            // Each store's latest report, brought up to date where it was written.
+            for store in stores {
+                let Some((saved, Some(dir))) = history.latest_run(&store)? else { continue };
+                let report = shopaudit::refresh(&saved, &history)?;
+                history.record_run(&report, None)?;
+                report::write(&report, &dir, &[Format::Json, Format::Md, Format::Html])?;
+                println!("{store}: report updated in {}", dir.display());
+            }
             Ok(Exit::Clean)
+        }
+        Command::Report { store, db, mut out } => {
+            let scenario = load_target(&store)?;
+            let history = history(&db)?;
+            let url = scenario.store.url.to_string();
+            let (saved, dir) = history.latest_run(&url)?.ok_or_else(|| {
+                Error::Usage(format!(
+                    "the history holds no run of {url} yet (`shopaudit audit` records one when it sends letters)"
+                ))
+            })?;
+            let report = shopaudit::refresh(&saved, &history)?;
+            history.record_run(&report, None)?;
+            out.out = out.out.or(dir);
+            finish(&report, &out, scenario.checks.fail_on)
         }
         Command::Letters { store, db } => {
             let scenario = load_target(&store)?;
-            let history = shopaudit::history::History::open(&db.unwrap_or_else(shopaudit::history::default_path))?;
+            let history = history(&db)?;
             let letters = history.letters(&scenario.store.url.to_string())?;
             if letters.is_empty() {
                 println!("No letters to {} yet.", scenario.store.url);
@@ -307,6 +347,10 @@ async fn run(cli: Cli) -> Result<Exit, Error> {
             Ok(Exit::Clean)
         }
     }
+}
+
+fn history(db: &Option<PathBuf>) -> Result<shopaudit::history::History, Error> {
+    shopaudit::history::History::open(&db.clone().unwrap_or_else(shopaudit::history::default_path))
 }
 
 /// A URL, a bare host, or a scenario file.
@@ -368,9 +412,13 @@ fn default_out(report: &Report) -> PathBuf {
     Path::new("reports").join(format!("{}-{}", slug, report.run.started_at.format("%Y%m%d-%H%M%S")))
 }
 
+fn out_dir(report: &Report, out: &OutputArgs) -> PathBuf {
+    out.out.clone().unwrap_or_else(|| default_out(report))
+}
+
 fn finish(report: &Report, out: &OutputArgs, scenario_fail_on: Option<Severity>) -> Result<Exit, Error> {
     let to_stdout = out.json.as_deref() == Some("-");
-    let dir = out.out.clone().unwrap_or_else(|| default_out(report));
+    let dir = out_dir(report, out);
     let written = report::write(report, &dir, &out.format)?;
     match out.json.as_deref() {
         Some("-") => println!("{}", report::to_json(report)?),

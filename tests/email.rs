@@ -275,6 +275,16 @@ async fn cron_path_audit_then_collect_then_letters_on_the_command_line() {
     let collected = shopaudit_cli(&["collect", f, "--db", d]).await;
     let said = String::from_utf8_lossy(&collected.stdout).to_string();
     assert!(said.contains("2 reply(ies) filed"), "{said}{}", String::from_utf8_lossy(&collected.stderr));
+    assert!(said.contains("report updated in"), "{said}");
+    let updated = shopaudit::report::read(&std::path::Path::new(out).join("report.json")).unwrap();
+    assert_eq!(updated.evidence.email_probes[0].state, "answered", "collect rewrote the run's report");
+    assert_eq!(common::outcome(&updated, "email.answered"), shopaudit::Outcome::Pass);
+    let rendered = shopaudit_cli(&["report", f, "--db", d, "--json", "-", "-q"]).await;
+    let json = String::from_utf8_lossy(&rendered.stdout).to_string();
+    assert!(json.contains("\"state\": \"answered\""), "{json}{}", String::from_utf8_lossy(&rendered.stderr));
+    let never = shopaudit_cli(&["report", "http://127.0.0.1:9/", "--db", d]).await;
+    assert_eq!(never.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&never.stderr).contains("holds no run of http://127.0.0.1:9/"));
     let listed = String::from_utf8_lossy(&shopaudit_cli(&["letters", f, "--db", d]).await.stdout).to_string();
     assert!(
         listed.contains("delivery") && listed.contains("sent") && listed.contains("support@store.test"),

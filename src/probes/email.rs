@@ -52,7 +52,7 @@ pub async fn send_due(
     let store = scenario.store.url.to_string();
     let (shopper, to) = match (&scenario.shopper, recipient(scenario, evidence)?) {
         (Some(shopper), Some(to)) => (shopper, to),
-        _ => return Ok((probes(history, scenario, &evidence.hours)?, None)),
+        _ => return Ok((probes(history, &Terms::of(scenario), &evidence.hours)?, None)),
     };
     let from: Mailbox = format!("{} <{}>", shopper.name, shopper.email)
         .parse()
@@ -148,7 +148,7 @@ pub async fn send_due(
             mailbox_error = Some(e.to_string());
         }
     }
-    let mut all = probes(history, scenario, &evidence.hours)?;
+    let mut all = probes(history, &Terms::of(scenario), &evidence.hours)?;
     all.extend(dry);
     Ok((all, mailbox_error))
 }
@@ -245,28 +245,70 @@ fn transport(server: &MailServer) -> Result<AsyncSmtpTransport<Tokio1Executor>> 
     Ok(builder.timeout(Some(std::time::Duration::from_secs(60))).build())
 }
 
+/// What a store's letters are judged by: whose they are, the store's zone, and per letter the
+/// answer deadline and the words a complete answer holds.
+#[derive(Debug, Clone)]
+pub struct Terms {
+    /// The store's start URL: the history's key.
+    pub store: String,
+    /// The store's zone, for business time (UTC when unknown).
+    pub tz: chrono_tz::Tz,
+    /// The deadline of a letter the terms do not list.
+    pub default_sla: std::time::Duration,
+    /// Letter id → (deadline, expected words).
+    pub letters: std::collections::HashMap<String, (std::time::Duration, Vec<String>)>,
+}
+
+impl Terms {
+    /// The scenario's terms.
+    pub fn of(scenario: &Scenario) -> Self {
+        let default_sla = scenario.email.sla.map_or(DEFAULT_SLA, |s| s.0);
+        Terms {
+            store: scenario.store.url.to_string(),
+            tz: scenario.store.timezone.map_or(chrono_tz::UTC, |t| t.0),
+            default_sla,
+            letters: scenario
+                .email
+                .letters
+                .iter()
+                .map(|l| (l.id.clone(), (l.sla.map_or(default_sla, |s| s.0), l.expect.clone())))
+                .collect(),
+        }
+    }
+
+    /// The terms a saved report was judged by, for refreshing it from the history.
+    pub fn of_report(report: &crate::Report) -> Self {
+        Terms {
+            store: report.store.url.clone(),
+            tz: report.store.timezone.as_deref().and_then(|t| t.parse().ok()).unwrap_or(chrono_tz::UTC),
+            default_sla: DEFAULT_SLA,
+            letters: report
+                .evidence
+                .email_probes
+                .iter()
+                .map(|l| (l.id.clone(), (std::time::Duration::from_millis(l.sla_ms), l.expect.clone())))
+                .collect(),
+        }
+    }
+}
+
 /// The store's letters in the history, with their replies, as report evidence.
-pub fn probes(history: &History, scenario: &Scenario, posted: &[PostedHours]) -> Result<Vec<EmailProbe>> {
-    let store = scenario.store.url.to_string();
-    // E-mail answers are owed in the e-mail channel's hours, else support's; the store's zone
-    // (UTC when the scenario names none).
+pub fn probes(history: &History, terms: &Terms, posted: &[PostedHours]) -> Result<Vec<EmailProbe>> {
+    // E-mail answers are owed in the e-mail channel's hours, else support's.
     let business = [Channel::Email, Channel::Support]
         .iter()
         .find_map(|c| posted.iter().find(|h| h.channel == *c).and_then(|h| h.opening_hours.clone()));
-    let tz = scenario.store.timezone.map_or(chrono_tz::UTC, |t| t.0);
-    let default_sla = scenario.email.sla.map_or(DEFAULT_SLA, |s| s.0);
+    let tz = terms.tz;
     let now = Utc::now().fixed_offset();
     let mut out = Vec::new();
     // A letter retried after a failure shows as its latest attempt.
     let mut latest: Vec<crate::history::Letter> = Vec::new();
-    for l in history.letters(&store)? {
+    for l in history.letters(&terms.store)? {
         latest.retain(|k| k.letter != l.letter);
         latest.push(l);
     }
     for l in latest {
-        let spec = scenario.email.letters.iter().find(|s| s.id == l.letter);
-        let sla = spec.and_then(|s| s.sla).map_or(default_sla, |s| s.0);
-        let expect = spec.map(|s| s.expect.clone()).unwrap_or_default();
+        let (sla, expect) = terms.letters.get(&l.letter).cloned().unwrap_or((terms.default_sla, Vec::new()));
         let stored = history.replies(l.id)?;
         let since = |at: chrono::DateTime<chrono::FixedOffset>| {
             l.sent_at.map(|sent| u64::try_from((at - sent).num_milliseconds()).unwrap_or(0))
