@@ -99,6 +99,17 @@ impl MailLab {
 
 /// The scripted support agent: answers every letter in support@store.test as `behaviour` says.
 pub async fn support_agent(lab: &MailLab, behaviour: Behaviour) {
+    support_agent_paced(lab, behaviour, std::time::Duration::ZERO).await;
+}
+
+/// [`support_agent`], waiting `pause` before each reply after the first; returns when each
+/// reply was delivered (the lab's 250 comes once it is in the mailbox).
+pub async fn support_agent_paced(
+    lab: &MailLab,
+    behaviour: Behaviour,
+    pause: std::time::Duration,
+) -> Vec<chrono::DateTime<chrono::Utc>> {
+    let mut delivered = Vec::new();
     for letter in lab.messages("support@store.test").await {
         let id = format!("<{}>", letter.message_id().unwrap());
         let subject = letter.subject().unwrap_or_default().to_string();
@@ -158,10 +169,15 @@ pub async fn support_agent(lab: &MailLab, behaviour: Behaviour) {
                 ),
             ],
         };
-        for (from, bytes) in replies {
+        for (i, (from, bytes)) in replies.into_iter().enumerate() {
+            if i > 0 {
+                tokio::time::sleep(pause).await;
+            }
             lab.send_raw(&from, "shopper@audit.test", &bytes).await;
+            delivered.push(chrono::Utc::now());
         }
     }
+    delivered
 }
 
 /// How the scripted support agent answers.
