@@ -74,9 +74,74 @@ pub struct ChatEvidence {
     /// Operator names the widget showed.
     pub operator_names: Vec<String>,
     /// The conversation probe's dialogues; empty when it did not run.
-    pub conversations: Vec<serde_json::Value>,
+    pub conversations: Vec<Conversation>,
     /// Each embed: which vendor, on which page, and what gave it away.
     pub embeds: Vec<ChatEmbed>,
+}
+
+/// One question typed into the store's chat, and what came back (`evidence.chat.conversations[]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conversation {
+    /// The scenario's question id.
+    pub question_id: String,
+    /// The page the widget was opened on.
+    pub page: String,
+    /// When the question was sent; null when it never was.
+    pub question_sent_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// Until the first reply of any kind after the question.
+    pub first_reply_ms: Option<u64>,
+    /// Until the first reply a person wrote.
+    pub first_human_reply_ms: Option<u64>,
+    /// answered, auto_only, no_reply or offline_form.
+    pub outcome: String,
+    /// The operator's displayed name when the answer came.
+    pub operator_name: Option<String>,
+    /// The operator's picture, if the widget shows one.
+    pub operator_avatar: Option<String>,
+    /// A typing indicator was shown while the shopper waited.
+    pub typing_seen: bool,
+    /// A rating of the conversation was offered after the answer.
+    pub rating_offered: bool,
+    /// Everything said, greetings first.
+    pub transcript: Vec<ChatLine>,
+    /// The answer deadline.
+    pub sla_ms: u64,
+    /// Words a complete answer contains, and those the human answer lacked.
+    pub expect: Vec<String>,
+    /// Of `expect`, the words no human reply contained.
+    pub missing: Vec<String>,
+    /// With the widget offline: a message was left in its form, and what the form said then.
+    pub message_left: bool,
+    /// The form's confirmation.
+    pub confirmation: Option<String>,
+    /// Screenshots (JPEG data URIs) at the start, at the answer, at the timeout.
+    pub screenshots: Vec<Screenshot>,
+    /// Why the conversation could not be held, if it could not.
+    pub error: Option<String>,
+}
+
+/// One message in a chat transcript.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatLine {
+    /// When the probe saw it (sent it, for the shopper's own).
+    pub at: chrono::DateTime<chrono::FixedOffset>,
+    /// "shopper" or "operator".
+    pub role: String,
+    /// "question", "greeting" (before the question: not an answer), "auto" or "human".
+    pub kind: String,
+    /// Who the widget said wrote it.
+    pub author: Option<String>,
+    /// The words.
+    pub text: String,
+}
+
+/// A named screenshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Screenshot {
+    /// "start", "answer" or "timeout".
+    pub moment: String,
+    /// JPEG data URI.
+    pub image: String,
 }
 
 /// Whether operators are online.

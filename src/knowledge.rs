@@ -114,6 +114,14 @@ pub struct ChatWords {
     pub unbranded_titles: Vec<String>,
     /// Chat vendors' names, lower case.
     pub vendor_names: Vec<String>,
+    /// A reply sooner than this after the question is a machine's.
+    pub instant_ms: u64,
+    /// Machine authors (displayed names).
+    pub bot_authors: Vec<Regex>,
+    /// Canned wording of automatic chat replies.
+    pub auto_phrases: Vec<Regex>,
+    /// Widget structures by preset name.
+    pub presets: std::collections::BTreeMap<String, std::collections::BTreeMap<crate::scenario::ChatSelector, String>>,
 }
 
 #[derive(Deserialize)]
@@ -121,6 +129,16 @@ pub struct ChatWords {
 struct ChatFile {
     operators: OperatorsEntry,
     branding: BrandingEntry,
+    conversation: ConversationEntry,
+    presets: std::collections::BTreeMap<String, std::collections::BTreeMap<crate::scenario::ChatSelector, String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConversationEntry {
+    instant_ms: u64,
+    bot_authors: Vec<String>,
+    auto_phrases: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -287,6 +305,10 @@ impl Knowledge {
             jokey: lower(chat.operators.jokey),
             unbranded_titles: lower(chat.branding.unbranded_titles),
             vendor_names: lower(chat.branding.vendor_names),
+            instant_ms: chat.conversation.instant_ms,
+            bot_authors: regexes("probes/chat.toml", &chat.conversation.bot_authors)?,
+            auto_phrases: regexes("probes/chat.toml", &chat.conversation.auto_phrases)?,
+            presets: chat.presets,
         };
         let hours = FILES
             .iter()

@@ -297,10 +297,13 @@ pub struct Chat {
     pub sla: Option<Span>,
     /// The questions.
     pub questions: Vec<Question>,
+    /// When the chat is offline, the probe may fill its leave-a-message form with the shopper's
+    /// name, address and question.
+    pub leave_message: bool,
 }
 
 /// The parts of a chat widget the conversation probe needs to find.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)] // the names say it
 pub enum ChatSelector {
@@ -310,6 +313,8 @@ pub enum ChatSelector {
     OperatorMessage,
     OperatorName,
     Typing,
+    /// Where the widget asks to rate the conversation (optional; its wording is also read).
+    Rating,
 }
 
 /// `[[chat.questions]]`

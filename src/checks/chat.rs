@@ -1,4 +1,5 @@
-//! chat.present, chat.on_every_page, chat.visible, chat.online, chat.offline_fallback.
+//! chat.present, chat.on_every_page, chat.visible, chat.online, chat.offline_fallback,
+//! chat.operator_identity, chat.branding.
 
 use super::{browser_visits, list, read_pages, where_, Check, Input, Severity, Verdict};
 use crate::evidence::ChatStatus;
@@ -159,7 +160,7 @@ pub const OFFLINE_FALLBACK: Check = Check {
     failure_title: "An offline chat is a dead end",
     description: "When nobody is online the widget should still let the buyer leave a message or show another way to get help; a closed door loses the buyer.",
     severity: Severity::Minor,
-    reads: &["evidence.browser.visits[].chats[].offline_form"],
+    reads: &["evidence.browser.visits[].chats[].offline_form", "evidence.chat.conversations"],
     run: offline_fallback,
 };
 
@@ -168,6 +169,29 @@ fn offline_fallback(input: &Input<'_>) -> Verdict {
         Ok(v) => v,
         Err(verdict) => return verdict,
     };
+    // The conversation probe used the form: its confirmation is the proof.
+    let left: Vec<_> = input.evidence.chat.conversations.iter().filter(|t| t.message_left).collect();
+    if !left.is_empty() {
+        let unconfirmed: Vec<String> = left
+            .iter()
+            .filter(|t| t.confirmation.is_none())
+            .map(|t| format!("{}: {}", t.page, t.question_id))
+            .collect();
+        if !unconfirmed.is_empty() {
+            return Verdict::fail(
+                format!("A message left in the offline form got no confirmation: {}.", list(&unconfirmed, 2)),
+                unconfirmed,
+            );
+        }
+        let confirmed: Vec<String> = left
+            .iter()
+            .filter_map(|t| t.confirmation.as_ref().map(|c| format!("{}: \u{201c}{c}\u{201d}", t.page)))
+            .collect();
+        return Verdict::pass(
+            format!("Offline, the widget took a message and confirmed it: {}.", list(&confirmed, 1)),
+            confirmed,
+        );
+    }
     let offline: Vec<_> = visits
         .iter()
         .flat_map(|v| v.chats.iter().map(move |c| (v, c)))
@@ -204,7 +228,7 @@ pub const OPERATOR_IDENTITY: Check = Check {
     failure_title: "The operator is a placeholder or a joke",
     description: "\u{201c}Operator 7\u{201d}, \u{201c}Support Bot\u{201d}, a jokey nickname or a stock photo make the buyer unsure whom they are talking to. A real name (\u{201c}Julia Ivanova, support\u{201d}) builds trust.",
     severity: Severity::Minor,
-    reads: &["evidence.browser.visits[].chats[].window", "evidence.images"],
+    reads: &["evidence.browser.visits[].chats[].window", "evidence.chat.conversations", "evidence.images"],
     run: operator_identity,
 };
 
@@ -215,10 +239,18 @@ fn operator_identity(input: &Input<'_>) -> Verdict {
     };
     let windows: Vec<_> =
         visits.iter().flat_map(|v| &v.chats).filter_map(|c| c.window.as_ref()).filter(|w| w.readable).collect();
-    let names: std::collections::BTreeSet<&str> =
-        windows.iter().flat_map(|w| w.operator_names.iter().map(String::as_str)).collect();
-    let avatars: std::collections::BTreeSet<&str> =
-        windows.iter().flat_map(|w| w.avatars.iter().map(String::as_str)).collect();
+    // Names seen in the window, and the name of whoever answered the conversation probe.
+    let talks = &input.evidence.chat.conversations;
+    let names: std::collections::BTreeSet<&str> = windows
+        .iter()
+        .flat_map(|w| w.operator_names.iter().map(String::as_str))
+        .chain(talks.iter().filter_map(|t| t.operator_name.as_deref()))
+        .collect();
+    let avatars: std::collections::BTreeSet<&str> = windows
+        .iter()
+        .flat_map(|w| w.avatars.iter().map(String::as_str))
+        .chain(talks.iter().filter_map(|t| t.operator_avatar.as_deref()))
+        .collect();
     if names.is_empty() && avatars.is_empty() {
         return Verdict::not_applicable("The chat window showed no operator name or photo (or could not be read).");
     }

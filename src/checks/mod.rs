@@ -6,6 +6,7 @@
 
 mod chat;
 mod contacts;
+mod conversation;
 mod email;
 mod hours;
 mod photos;
@@ -149,6 +150,7 @@ pub static CHECKS: &[Check] = &[
     chat::OFFLINE_FALLBACK,
     chat::OPERATOR_IDENTITY,
     chat::BRANDING,
+    conversation::ANSWERS,
     contacts::ON_HOME,
     contacts::SINGLE_EMAIL,
     contacts::CHANNELS,

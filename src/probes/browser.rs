@@ -260,7 +260,9 @@ fn visit(
     result
 }
 
-fn look(tab: &Arc<Tab>, page: &str, viewport: Viewport, observe: Duration, k: &Knowledge) -> Result<Visit, String> {
+/// Sizes the tab and sets touch and User-Agent for the viewport. Tabs are reused across pages
+/// and viewports, so every emulated property is set each time.
+pub(crate) fn emulate(tab: &Tab, viewport: Viewport) -> Result<(), String> {
     tab.set_default_timeout(Duration::from_secs(30));
     let (width, height, mobile) = match viewport {
         Viewport::Desktop => (1366, 768, false),
@@ -283,17 +285,18 @@ fn look(tab: &Arc<Tab>, page: &str, viewport: Viewport, observe: Duration, k: &K
         device_posture: None,
     })
     .map_err(cdp)?;
-    // Tabs are reused across pages and viewports, so every emulated property is set each time.
     tab.call_method(Emulation::SetTouchEmulationEnabled { enabled: mobile, max_touch_points: mobile.then_some(5) })
         .map_err(cdp)?;
     let (ua, platform) =
         if mobile { (MOBILE_UA, "Android") } else { (crate::probes::http::DEFAULT_USER_AGENT, "Linux") };
     tab.set_user_agent(ua, None, Some(platform)).map_err(cdp)?;
-    // Mark the current document, so the load wait cannot mistake it for the next one.
-    evaluate(tab, "(() => { window.__shopaudit_stale = true; return ''; })()", false)?;
+    Ok(())
+}
+
+fn look(tab: &Arc<Tab>, page: &str, viewport: Viewport, observe: Duration, k: &Knowledge) -> Result<Visit, String> {
+    emulate(tab, viewport)?;
     let started = Instant::now();
-    tab.navigate_to(page).map_err(cdp)?;
-    wait_for_load(tab, page)?;
+    navigate(tab, page)?;
     let load_ms = millis(started.elapsed());
     tracing::debug!(page, load_ms, "loaded");
 
@@ -366,6 +369,14 @@ fn look(tab: &Arc<Tab>, page: &str, viewport: Viewport, observe: Duration, k: &K
     })
 }
 
+/// Opens `page` in the tab and waits for its load event.
+pub(crate) fn navigate(tab: &Tab, page: &str) -> Result<(), String> {
+    // Mark the current document, so the load wait cannot mistake it for the next one.
+    evaluate(tab, "(() => { window.__shopaudit_stale = true; return ''; })()", false)?;
+    tab.navigate_to(page).map_err(cdp)?;
+    wait_for_load(tab, page)
+}
+
 /// Waits for the page's own load event. (headless_chrome's `wait_until_navigated` waits for
 /// Chrome's "network almost idle", which by definition costs half a second of quiet.)
 fn wait_for_load(tab: &Tab, page: &str) -> Result<(), String> {
@@ -381,7 +392,7 @@ fn wait_for_load(tab: &Tab, page: &str) -> Result<(), String> {
 }
 
 /// A CDP error as one line with its causes.
-fn cdp(e: impl std::fmt::Display) -> String {
+pub(crate) fn cdp(e: impl std::fmt::Display) -> String {
     format!("{e:#}")
 }
 
@@ -390,7 +401,7 @@ fn millis(d: Duration) -> u64 {
 }
 
 /// Evaluates `expression`, which must produce a string (scripts return JSON text).
-fn evaluate(tab: &Tab, expression: &str, await_promise: bool) -> Result<String, String> {
+pub(crate) fn evaluate(tab: &Tab, expression: &str, await_promise: bool) -> Result<String, String> {
     let result = tab.evaluate(expression, await_promise).map_err(|e| format!("{e:#}"))?;
     match result.value {
         Some(serde_json::Value::String(s)) => Ok(s),
@@ -459,7 +470,7 @@ fn outlined_screenshot(tab: &Tab, rect: Option<[i64; 4]>) -> Option<String> {
     shot
 }
 
-fn screenshot(tab: &Tab) -> Option<String> {
+pub(crate) fn screenshot(tab: &Tab) -> Option<String> {
     let jpeg = tab.capture_screenshot(Page::CaptureScreenshotFormatOption::Jpeg, Some(60), None, true).ok()?;
     Some(format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(jpeg)))
 }

@@ -3,6 +3,7 @@
 
 pub mod assemble;
 pub mod browser;
+pub mod conversation;
 pub mod crawl;
 pub mod decode;
 pub mod email;
@@ -129,9 +130,16 @@ pub async fn gather_browser(
         }
     };
     let visit = browser::pages_to_visit(pages, 5);
-    let seen =
-        browser::probe(chromium, visit, &settings.viewports, settings.observe.0, knowledge.clone(), browser::MAX_TABS)
-            .await;
+    let home = visit.first().cloned();
+    let seen = browser::probe(
+        chromium.clone(),
+        visit,
+        &settings.viewports,
+        settings.observe.0,
+        knowledge.clone(),
+        browser::MAX_TABS,
+    )
+    .await;
     // Operators' photos are staff photos: judge them for stock like the site's own.
     let avatars: Vec<(crate::extract::images::ImageRef, String)> = seen
         .visits
@@ -151,6 +159,62 @@ pub async fn gather_browser(
     if !avatars.is_empty() {
         evidence.images.extend(images::probe(client, avatars, knowledge).await);
     }
+    // The conversation on the first page a live widget was seen on (else the start page).
+    let page = seen.visits.iter().find(|v| !v.chats.is_empty()).map(|v| v.page.clone()).or(home);
     assemble::fold_browser(evidence, seen);
+    if scenario.chat.enabled && !scenario.chat.questions.is_empty() {
+        progress.stage("chat conversation");
+        let page = page.unwrap_or_else(|| scenario.store.url.to_string());
+        evidence.chat.conversations = converse(scenario, chromium, page, &evidence.chat.vendors, knowledge).await;
+    }
     Ok(())
+}
+
+/// One conversation per question, one after another (each is a new visitor).
+async fn converse(
+    scenario: &Scenario,
+    chromium: Arc<browser::Chromium>,
+    page: String,
+    vendors: &[String],
+    knowledge: &Arc<Knowledge>,
+) -> Vec<crate::evidence::Conversation> {
+    let unusable = |why: String| {
+        scenario
+            .chat
+            .questions
+            .iter()
+            .map(|q| crate::evidence::Conversation {
+                question_id: q.id.clone(),
+                page: page.clone(),
+                outcome: "no_reply".into(),
+                error: Some(why.clone()),
+                ..Default::default()
+            })
+            .collect()
+    };
+    let selectors = match conversation::selectors(scenario, knowledge, vendors) {
+        Ok(s) => s,
+        Err(why) => return unusable(why),
+    };
+    let plan = Arc::new(conversation::Plan {
+        page: page.clone(),
+        selectors,
+        sla: scenario.chat.sla.map_or(conversation::DEFAULT_SLA, |s| s.0),
+        leave: scenario
+            .chat
+            .leave_message
+            .then(|| scenario.shopper.as_ref().map(|s| (s.name.clone(), s.email.clone())))
+            .flatten(),
+    });
+    let mut out = Vec::new();
+    for question in scenario.chat.questions.clone() {
+        let (chromium, plan, knowledge) = (chromium.clone(), plan.clone(), knowledge.clone());
+        let held =
+            tokio::task::spawn_blocking(move || conversation::hold(&chromium, &plan, &question, &knowledge)).await;
+        match held {
+            Ok(talk) => out.push(talk),
+            Err(e) => return unusable(format!("the conversation crashed: {e}")),
+        }
+    }
+    out
 }

@@ -1,0 +1,126 @@
+// The conversation probe's hands in the page: finds the widget's parts by the scenario's (or
+// the preset's) selectors in the page and in every frame of the same origin (widgets often
+// live in one), opens the widget, types like a person, sends, and reads what the operator
+// side shows. `SELECTORS` is replaced with { launcher, input, send, operator_message,
+// operator_name, typing, rating } (absent keys: null); `ACTION` with the call to make.
+(async () => {
+  const sel = SELECTORS;
+  const docs = () => {
+    const out = [];
+    const walk = (d) => {
+      out.push(d);
+      for (const f of d.querySelectorAll("iframe, frame")) {
+        try { if (f.contentDocument) walk(f.contentDocument); } catch (e) { /* another site's frame */ }
+      }
+    };
+    walk(document);
+    return out;
+  };
+  const shown = (e) => {
+    const w = e.ownerDocument.defaultView;
+    const s = w.getComputedStyle(e);
+    if (s.display === "none" || s.visibility === "hidden" || parseFloat(s.opacity) < 0.1) return false;
+    const r = e.getBoundingClientRect();
+    return r.width * r.height > 0;
+  };
+  const all = (name) => (sel[name] ? docs().flatMap((d) => [...d.querySelectorAll(sel[name])]) : []);
+  const one = (name) => all(name).find(shown) || null;
+  const text = (e) => (e.innerText || e.textContent || "").replace(/\s+/g, " ").trim();
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const until = async (cond, ms) => {
+    const t0 = Date.now();
+    while (Date.now() - t0 < ms) { const v = cond(); if (v) return v; await sleep(100); }
+    return null;
+  };
+  // What a shopper sees now.
+  const state = () => {
+    const form = docs().flatMap((d) => [...d.querySelectorAll("form")]).find((f) => shown(f) &&
+      f.querySelector("textarea, input[type=email], input[name*=mail i]") && f.querySelector("input[type=email], input[name*=mail i]"));
+    const avatar = docs().flatMap((d) => [...d.querySelectorAll("img")]).find((i) => shown(i) &&
+      /avatar|operator|agent|photo/i.test((i.className || "") + " " + (i.alt || "") + " " + (i.closest("[class]") || {}).className));
+    const win = one("input") || form;
+    const windowText = win ? text(win.ownerDocument.body) : "";
+    return {
+      launcher: !!one("launcher"),
+      input: !!one("input"),
+      messages: all("operator_message").map(text).filter((t) => t),
+      name: (one("operator_name") && text(one("operator_name"))) || null,
+      avatar: avatar ? (avatar.currentSrc || avatar.src) : null,
+      typing: !!one("typing"),
+      rating: !!one("rating") || /оцените|rate (this|our|the) (chat|conversation)|how (did we do|was (this|our) (chat|conversation))|bewerten sie|αξιολογήστε/i.test(windowText),
+      form: !!form && !one("input"),
+    };
+  };
+  const setValue = (el, value) => {
+    const proto = el.tagName === "TEXTAREA" ? el.ownerDocument.defaultView.HTMLTextAreaElement.prototype
+      : el.ownerDocument.defaultView.HTMLInputElement.prototype;
+    const setter = Object.getOwnPropertyDescriptor(proto, "value").set;
+    setter.call(el, value);
+    el.dispatchEvent(new el.ownerDocument.defaultView.Event("input", { bubbles: true }));
+  };
+  const key = (el, type, k) => el.dispatchEvent(new el.ownerDocument.defaultView.KeyboardEvent(type,
+    { key: k, code: k === "Enter" ? "Enter" : undefined, keyCode: k === "Enter" ? 13 : 0, which: k === "Enter" ? 13 : 0, bubbles: true, cancelable: true }));
+  const actions = {
+    state: async () => state(),
+    // One click on the launcher, as a shopper opens the widget; then wait for it to be usable.
+    open: async () => {
+      if (window.__shopaudit) window.__shopaudit.input = true;
+      if (!one("input")) {
+        const launcher = await until(() => one("launcher"), 10000);
+        if (!launcher) return { ok: false, why: "the launcher (" + sel.launcher + ") is not on the page" };
+        launcher.click();
+      }
+      const ready = await until(() => one("input") || state().form, 10000);
+      if (!ready) return { ok: false, why: "the message box (" + sel.input + ") did not appear after the click" };
+      // Widgets learn whether anyone is online after they open: let that settle, as a shopper
+      // reads the window before typing.
+      await sleep(1500);
+      return { ok: true };
+    },
+    // Types `text` one character at a time, `pace` ms apart, as a person types.
+    type: async (text, pace) => {
+      const input = one("input");
+      if (!input) return { ok: false, why: "the message box is gone" };
+      input.focus();
+      let value = "";
+      for (const ch of text) {
+        key(input, "keydown", ch);
+        value += ch;
+        setValue(input, value);
+        key(input, "keyup", ch);
+        await sleep(pace);
+      }
+      return { ok: true };
+    },
+    send: async () => {
+      const input = one("input");
+      const button = one("send");
+      if (button) button.click();
+      else if (input) { key(input, "keydown", "Enter"); key(input, "keypress", "Enter"); key(input, "keyup", "Enter"); }
+      else return { ok: false, why: "nothing to send with" };
+      return { ok: true };
+    },
+    // The offline form: the shopper's name, address and question, then its confirmation.
+    leave: async (name, email, message) => {
+      const form = docs().flatMap((d) => [...d.querySelectorAll("form")]).find((f) => shown(f) && f.querySelector("input[type=email], input[name*=mail i]"));
+      if (!form) return { ok: false, why: "no leave-a-message form" };
+      const field = (q) => form.querySelector(q);
+      const nameField = field("input[name*=name i], input[autocomplete=name]");
+      const mailField = field("input[type=email], input[name*=mail i]");
+      const textField = field("textarea, input[name*=message i], input[name*=text i]");
+      if (nameField) setValue(nameField, name);
+      setValue(mailField, email);
+      if (textField) setValue(textField, message);
+      const before = text(form.ownerDocument.body);
+      const submit = form.querySelector("button[type=submit], input[type=submit], button:not([type])");
+      if (submit) submit.click(); else form.requestSubmit();
+      const changed = await until(() => { const now = text(form.ownerDocument.body); return now !== before ? now : null; }, 10000);
+      return { ok: !!changed, why: changed ? null : "the form showed nothing after sending", confirmation: changed ? changed.slice(0, 300) : null };
+    },
+  };
+  try {
+    return JSON.stringify(await ACTION);
+  } catch (e) {
+    return JSON.stringify({ ok: false, why: "the page script failed: " + e });
+  }
+})()

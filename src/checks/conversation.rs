@@ -1,0 +1,65 @@
+//! chat.answers: a question typed into the store's chat gets a person's answer in time.
+
+use super::{list, Check, Input, Severity, Verdict};
+use crate::evidence::Conversation;
+
+pub const ANSWERS: Check = Check {
+    id: "chat.answers",
+    title: "A person answers the chat in time",
+    failure_title: "Nobody answered the chat",
+    description: "A widget that says \u{201c}online\u{201d} proves nothing: some are set to always look online, and the commonest complaint about store chats is that nobody answers. Only a question and an answer prove someone is there.",
+    severity: Severity::Critical,
+    reads: &["evidence.chat.conversations"],
+    run: answers,
+};
+
+fn answers(input: &Input<'_>) -> Verdict {
+    let talks = &input.evidence.chat.conversations;
+    if talks.is_empty() {
+        return Verdict::not_applicable(
+            "No question was asked in the chat (chat.enabled is off, no chat.questions, or no browser).",
+        );
+    }
+    let broken: Vec<String> =
+        talks.iter().filter_map(|t| t.error.as_ref().map(|e| format!("{}: {e}", t.question_id))).collect();
+    if !broken.is_empty() {
+        return Verdict::error(format!("The question could not be asked: {}.", list(&broken, 2)));
+    }
+    let seconds = |ms: u64| format!("{:.1} s", ms as f64 / 1000.0);
+    let mut failed = Vec::new();
+    let mut incomplete = Vec::new();
+    let mut good = Vec::new();
+    for t in talks {
+        let said = |what: String| format!("{}: {what}", t.question_id);
+        match (t.outcome.as_str(), t.first_human_reply_ms) {
+            ("answered", Some(ms)) if !t.missing.is_empty() => incomplete.push(said(format!(
+                "{} answered in {} without {}",
+                who(t),
+                seconds(ms),
+                t.missing.join(", ")
+            ))),
+            ("answered", Some(ms)) => good.push(said(format!("{} answered in {}", who(t), seconds(ms)))),
+            ("auto_only", _) => failed.push(said(format!(
+                "only automatic replies in {} (\u{201c}{}\u{201d})",
+                seconds(t.sla_ms),
+                t.transcript.iter().rfind(|l| l.kind == "auto").map_or("", |l| l.text.as_str())
+            ))),
+            ("offline_form", _) if t.message_left => {
+                failed.push(said("the chat was offline; a message was left in its form".into()))
+            }
+            ("offline_form", _) => failed.push(said("the chat was offline and offered only a form".into())),
+            _ => failed.push(said(format!("no reply in {}", seconds(t.sla_ms)))),
+        }
+    }
+    if !failed.is_empty() {
+        Verdict::fail(format!("{}.", list(&failed, 2)), failed)
+    } else if !incomplete.is_empty() {
+        Verdict::warn(format!("Answered, but not completely: {}.", list(&incomplete, 2)), incomplete)
+    } else {
+        Verdict::pass(format!("{}.", list(&good, 2)), good)
+    }
+}
+
+fn who(t: &Conversation) -> String {
+    t.operator_name.as_ref().map_or_else(|| "a person".to_string(), |n| format!("\u{201c}{n}\u{201d}"))
+}

@@ -1,0 +1,162 @@
+//! The conversation probe in real Chromium against a real chat service (tests/common/chat.rs):
+//! a question typed into the widget, and a scripted operator answering, or not.
+
+mod common;
+
+#[path = "common/chat.rs"]
+mod chat;
+
+use std::time::Duration;
+
+use chat::{ChatLab, Operator};
+use shopaudit::scenario::{ChatSelector, Question, Span, Viewport};
+use shopaudit::{Outcome, Report};
+
+const QUESTION: &str = "Hello! Do you have these shoes in size 42?";
+
+/// Audits the chat lab's store with the conversation probe enabled (unless `tweak` says not).
+async fn ask(lab: &ChatLab, sla_secs: u64, tweak: impl FnOnce(&mut shopaudit::Scenario)) -> Report {
+    common::audit_store_at(lab.url.clone(), move |s| {
+        s.store.name = Some("Chat Lab Shoes".into());
+        s.crawl.max_pages = 1;
+        s.browser.enabled = true;
+        s.browser.required = true;
+        s.browser.loopback_only = true;
+        s.browser.viewports = vec![Viewport::Desktop];
+        s.browser.observe = Span(Duration::from_secs(1));
+        s.chat.enabled = true;
+        s.chat.sla = Some(Span(Duration::from_secs(sla_secs)));
+        s.chat.selectors = [
+            (ChatSelector::Launcher, "#lab-launcher"),
+            (ChatSelector::Input, ".lab-input"),
+            (ChatSelector::Send, ".lab-send"),
+            (ChatSelector::OperatorMessage, ".lab-msg.lab-operator"),
+            (ChatSelector::OperatorName, ".lab-name"),
+            (ChatSelector::Typing, ".lab-typing"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k, v.to_string()))
+        .collect();
+        s.chat.questions = vec![Question { id: "size".into(), text: QUESTION.into(), expect: vec!["42".into()] }];
+        tweak(s);
+    })
+    .await
+}
+
+fn outcome(r: &Report, check: &str) -> Outcome {
+    common::outcome(r, check)
+}
+
+/// A conversation without its screenshots, for failure messages.
+fn brief(talk: &shopaudit::evidence::Conversation) -> String {
+    format!("{:?}", shopaudit::evidence::Conversation { screenshots: Vec::new(), ..talk.clone() })
+}
+
+/// The probe's measurement against what the operator did, within a second.
+fn assert_timed(measured: Option<u64>, produced: Option<i64>) {
+    let (measured, produced) = (measured.unwrap() as i64, produced.unwrap());
+    assert!((measured - produced).abs() <= 1000, "measured {measured} ms, the operator took {produced} ms");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_person_answering_in_time_passes_and_is_timed() {
+    let lab = ChatLab::start(Operator::Answers { after: Duration::from_secs(3), name: "Julia Ivanova" }).await;
+    let r = ask(&lab, 20, |_| {}).await;
+    let talk = &r.evidence.chat.conversations[0];
+    assert_eq!(talk.outcome, "answered", "{}", brief(talk));
+    assert_eq!(lab.log(|l| l.received.clone()), [QUESTION], "typed in full, sent once");
+    assert_timed(talk.first_human_reply_ms, lab.answer_ms());
+    let kinds: Vec<(&str, &str)> = talk.transcript.iter().map(|l| (l.role.as_str(), l.kind.as_str())).collect();
+    assert_eq!(kinds, [("operator", "greeting"), ("shopper", "question"), ("operator", "human")]);
+    assert_eq!(talk.operator_name.as_deref(), Some("Julia Ivanova"));
+    assert!(talk.rating_offered && talk.missing.is_empty() && !talk.typing_seen, "{}", brief(talk));
+    let moments: Vec<&str> = talk.screenshots.iter().map(|s| s.moment.as_str()).collect();
+    assert_eq!(moments, ["start", "answer"]);
+    assert_eq!(outcome(&r, "chat.answers"), Outcome::Pass, "{}", common::detail(&r, "chat.answers"));
+    assert_eq!(outcome(&r, "chat.operator_identity"), Outcome::Pass);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bot_reply_at_once_is_not_the_answer() {
+    let lab = ChatLab::start(Operator::BotThenHuman { after: Duration::from_secs(3), name: "Mark Stone" }).await;
+    let r = ask(&lab, 20, |_| {}).await;
+    let talk = &r.evidence.chat.conversations[0];
+    let kinds: Vec<&str> = talk.transcript.iter().map(|l| l.kind.as_str()).collect();
+    assert_eq!(kinds, ["greeting", "question", "auto", "human"], "{}", brief(talk));
+    assert!(talk.first_reply_ms.unwrap() < 2000, "{}", brief(talk));
+    assert_timed(talk.first_human_reply_ms, lab.answer_ms());
+    assert_eq!(talk.operator_name.as_deref(), Some("Mark Stone"));
+    assert_eq!(outcome(&r, "chat.answers"), Outcome::Pass);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nobody_answering_fails_and_a_greeting_is_not_an_answer() {
+    let lab = ChatLab::start(Operator::Never { name: "Julia Ivanova" }).await;
+    let r = ask(&lab, 4, |_| {}).await;
+    let talk = &r.evidence.chat.conversations[0];
+    assert_eq!((talk.outcome.as_str(), talk.first_reply_ms), ("no_reply", None), "{}", brief(talk));
+    assert_eq!(talk.screenshots.last().unwrap().moment, "timeout");
+    assert_eq!(outcome(&r, "chat.answers"), Outcome::Fail);
+    assert!(common::detail(&r, "chat.answers").contains("no reply in 4.0 s"), "{}", common::detail(&r, "chat.answers"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_jokey_nickname_in_the_conversation_fails_operator_identity() {
+    let lab = ChatLab::start(Operator::Answers { after: Duration::from_millis(2500), name: "Пушистик" }).await;
+    let r = ask(&lab, 20, |_| {}).await;
+    assert_eq!(r.evidence.chat.conversations[0].operator_name.as_deref(), Some("Пушистик"));
+    assert_eq!(outcome(&r, "chat.operator_identity"), Outcome::Fail);
+    assert!(common::detail(&r, "chat.operator_identity").contains("jokey"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn typing_is_seen_and_an_answer_without_the_expected_words_warns() {
+    let lab = ChatLab::start(Operator::TypesFirst { after: Duration::from_secs(3), name: "Julia Ivanova" }).await;
+    let r = ask(&lab, 20, |s| s.chat.questions[0].expect = vec!["42".into(), "Kazan".into()]).await;
+    let talk = &r.evidence.chat.conversations[0];
+    assert!(talk.typing_seen, "{}", brief(talk));
+    assert_timed(talk.first_human_reply_ms, lab.answer_ms());
+    assert_eq!(talk.missing, ["Kazan"]);
+    assert_eq!(outcome(&r, "chat.answers"), Outcome::Warn);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn offline_the_form_is_filled_only_when_the_scenario_allows() {
+    let shopper = |s: &mut shopaudit::Scenario| {
+        s.shopper =
+            Some(toml::from_str("name = \"Anna Petrova\"\nemail = \"anna@audit.test\"").expect("shopper table"));
+    };
+    let lab = ChatLab::start(Operator::Offline).await;
+    let r = ask(&lab, 10, |s| {
+        shopper(s);
+        s.chat.leave_message = true;
+    })
+    .await;
+    let talk = &r.evidence.chat.conversations[0];
+    assert_eq!((talk.outcome.as_str(), talk.message_left), ("offline_form", true), "{}", brief(talk));
+    assert!(talk.confirmation.as_deref().unwrap().contains("Thank you"), "{}", brief(talk));
+    assert_eq!(lab.log(|l| l.left.clone()).unwrap(), format!("Anna Petrova\nanna@audit.test\n{QUESTION}"));
+    assert_eq!(outcome(&r, "chat.offline_fallback"), Outcome::Pass, "{}", common::detail(&r, "chat.offline_fallback"));
+    assert_eq!(outcome(&r, "chat.answers"), Outcome::Fail);
+
+    let lab = ChatLab::start(Operator::Offline).await;
+    let r = ask(&lab, 10, shopper).await;
+    assert!(!r.evidence.chat.conversations[0].message_left);
+    assert_eq!(lab.log(|l| l.left.clone()), None, "chat.leave_message is off: nothing is left");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nothing_is_typed_into_a_chat_the_scenario_does_not_enable() {
+    let lab = ChatLab::start(Operator::Answers { after: Duration::from_secs(1), name: "Julia Ivanova" }).await;
+    let r = ask(&lab, 20, |s| s.chat.enabled = false).await;
+    assert!(r.evidence.chat.conversations.is_empty());
+    assert!(lab.log(|l| l.received.is_empty()));
+    assert_eq!(outcome(&r, "chat.answers"), Outcome::NotApplicable);
+
+    let r = ask(&lab, 20, |s| s.chat.selectors.clear()).await;
+    assert_eq!(outcome(&r, "chat.answers"), Outcome::Error);
+    assert!(
+        common::detail(&r, "chat.answers").contains("no selector for the widget's launcher, input, operator_message")
+    );
+    assert!(lab.log(|l| l.received.is_empty()));
+}
