@@ -86,7 +86,14 @@ async fn a_bot_reply_at_once_is_not_the_answer() {
     assert!(talk.first_reply_ms.unwrap() < 2000, "{}", brief(talk));
     assert_timed(talk.first_human_reply_ms, lab.answer_ms());
     assert_eq!(talk.operator_name.as_deref(), Some("Mark Stone"));
+    assert_eq!(talk.transcript[2].text, chat::BOT_REPLY);
     assert_eq!(outcome(&r, "chat.answers"), Outcome::Pass);
+    // The transcript is the store's text: in the reports it stays text.
+    let html = shopaudit::report::Format::Html.render(&r).unwrap();
+    assert!(html.contains("An operator will join shortly. &lt;script&gt;alert(1)"));
+    assert!(!html.contains("<script>alert(1)"));
+    let md = shopaudit::report::Format::Md.render(&r).unwrap();
+    assert!(md.contains("join shortly.") && !md.contains("<script>alert(1)"), "{md}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -96,6 +96,63 @@ pub fn render(r: &Report) -> String {
             h.opening_hours.as_deref().unwrap_or("not understood")
         );
     }
+    let dur = |ms: Option<u64>| ms.map_or_else(|| "—".to_string(), super::human_duration);
+    let when = |at: Option<chrono::DateTime<chrono::FixedOffset>>| {
+        at.map_or_else(|| "—".to_string(), |t| t.format("%Y-%m-%d %H:%M %:z").to_string())
+    };
+    if !ev.chat.conversations.is_empty() {
+        let _ = writeln!(md, "\n## The chat conversation\n");
+        for c in &ev.chat.conversations {
+            let _ = writeln!(
+                md,
+                "**{}** (`{}`): first reply {}, first reply by a person {}, deadline {}{}.{}\n",
+                c.outcome.replace('_', " "),
+                escape(&c.question_id),
+                dur(c.first_reply_ms),
+                dur(c.first_human_reply_ms),
+                super::human_duration(c.sla_ms),
+                c.operator_name.as_deref().map_or(String::new(), |n| format!(", by “{}”", escape(n))),
+                c.error.as_deref().map_or(String::new(), |e| format!(" Could not ask: {}", escape(e)))
+            );
+            for l in &c.transcript {
+                let author = l.author.as_deref().map_or(String::new(), |a| format!(" {}", escape(a)));
+                let _ = writeln!(md, "> *{} {}{}:* {}  ", when(Some(l.at)), l.kind, author, escape(&l.text));
+            }
+        }
+    }
+    if !ev.email_probes.is_empty() {
+        let _ = writeln!(
+            md,
+            "\n## Letters to support\n\n| Letter | Sent | State | First reply | First human reply | Replies |\n|---|---|---|---|---|---|"
+        );
+        for l in &ev.email_probes {
+            let replies: Vec<String> = l
+                .replies
+                .iter()
+                .map(|p| {
+                    let mut s = format!("{} from {}", p.kind, escape(&p.from));
+                    if let Some(t) = &p.ticket {
+                        s += &format!(", ticket {}", escape(t));
+                    }
+                    if let Some(n) = &p.signed_by {
+                        s += &format!(", signed {}", escape(n));
+                    }
+                    s
+                })
+                .collect();
+            let _ = writeln!(
+                md,
+                "| {} (`{}`) | {} | {} | {} | {} | {} |",
+                escape(&l.subject),
+                escape(&l.id),
+                when(l.sent_at),
+                l.state,
+                dur(l.first_response_ms),
+                dur(l.first_human_response_ms),
+                if replies.is_empty() { "none yet".to_string() } else { replies.join("; ") }
+            );
+        }
+    }
     let _ = writeln!(md, "\n## Pages\n\n| Page | Kind | Status | ms | Error |\n|---|---|---|---|---|");
     for p in &r.pages {
         let status = p.status.map_or_else(|| "—".to_string(), |s| s.to_string());

@@ -27,6 +27,9 @@ pub enum Operator {
     Offline,
 }
 
+/// The bot's canned reply; its markup must stay text in every report.
+pub const BOT_REPLY: &str = "Thank you for your message! An operator will join shortly. <script>alert(1)</script>";
+
 /// The answer a complete reply holds: "42" and "stock".
 pub const ANSWER: &str = "Yes, size 42 is in stock. We can deliver it tomorrow.";
 
@@ -171,7 +174,7 @@ async fn send(State(lab): State<Arc<Lab>>, text: String) -> &'static str {
             });
         }
         Operator::BotThenHuman { after, name } => {
-            lab.post("operator", "Chat bot", "Thank you for your message! An operator will join shortly.");
+            lab.post("operator", "Chat bot", BOT_REPLY);
             tokio::spawn(async move {
                 tokio::time::sleep(after).await;
                 answer(lab, name);
