@@ -59,6 +59,20 @@ const MIGRATIONS: &[&str] = &[
         report TEXT NOT NULL
     );
     CREATE INDEX runs_by_store ON runs (store, started_at);",
+    "CREATE TABLE conversations (
+        id INTEGER PRIMARY KEY,
+        store TEXT NOT NULL,
+        question TEXT NOT NULL,
+        page TEXT NOT NULL,
+        asked_at TEXT,
+        outcome TEXT NOT NULL,
+        first_reply_ms INTEGER,
+        first_human_reply_ms INTEGER,
+        operator_name TEXT,
+        missing TEXT NOT NULL,
+        error TEXT
+    );
+    CREATE INDEX conversations_by_store ON conversations (store, asked_at);",
 ];
 
 /// The history file.
@@ -448,6 +462,74 @@ impl History {
         })?;
         Ok(Some((report, dir.map(PathBuf::from))))
     }
+}
+
+impl History {
+    /// Keeps the chat conversations of a run, for answer rates and times over many runs.
+    pub fn record_conversations(&self, store: &str, talks: &[crate::evidence::Conversation]) -> Result<()> {
+        for t in talks {
+            self.conn
+                .execute(
+                    "INSERT INTO conversations (store, question, page, asked_at, outcome, first_reply_ms,
+                         first_human_reply_ms, operator_name, missing, error)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    params![
+                        store,
+                        t.question_id,
+                        t.page,
+                        t.question_sent_at.map(|at| at.to_rfc3339()),
+                        t.outcome,
+                        t.first_reply_ms,
+                        t.first_human_reply_ms,
+                        t.operator_name,
+                        t.missing.join("\n"),
+                        t.error
+                    ],
+                )
+                .map_err(self.err())?;
+        }
+        Ok(())
+    }
+
+    /// Every conversation held with a store, oldest first: question id, when, outcome, and the
+    /// time to the first human reply.
+    pub fn conversations(&self, store: &str) -> Result<Vec<PastConversation>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT question, asked_at, outcome, first_human_reply_ms FROM conversations
+                 WHERE store = ?1 ORDER BY id",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map(params![store], |r| {
+                let asked_at = match r.get_ref(1)? {
+                    rusqlite::types::ValueRef::Null => None,
+                    _ => Some(time(r, 1)?),
+                };
+                Ok(PastConversation {
+                    question: r.get(0)?,
+                    asked_at,
+                    outcome: r.get(2)?,
+                    first_human_reply_ms: r.get(3)?,
+                })
+            })
+            .map_err(self.err())?;
+        rows.collect::<std::result::Result<_, _>>().map_err(self.err())
+    }
+}
+
+/// A chat conversation as the history keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PastConversation {
+    /// The scenario's question id.
+    pub question: String,
+    /// When the question was sent.
+    pub asked_at: Option<DateTime<FixedOffset>>,
+    /// answered, auto_only, no_reply or offline_form.
+    pub outcome: String,
+    /// Until the first human reply.
+    pub first_human_reply_ms: Option<u64>,
 }
 
 /// The columns [`row_to_letter`] reads, in its order.

@@ -94,6 +94,12 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
             probes::email::send_due(scenario, &evidence, &history, &knowledge, mode).await?;
         email_ran = true;
     }
+    if !evidence.chat.conversations.is_empty() {
+        // Questions asked in the chat count over time, like letters.
+        let db = options.db.clone().unwrap_or_else(history::default_path);
+        history::History::open(&db)?
+            .record_conversations(&scenario.store.url.to_string(), &evidence.chat.conversations)?;
+    }
     let store = scenario.store_name();
     let input = checks::Input { store: &store, pages: &pages, evidence: &evidence, knowledge: &knowledge };
     let findings = checks::run(&input, &skipped(scenario));

@@ -16,31 +16,31 @@ const QUESTION: &str = "Hello! Do you have these shoes in size 42?";
 
 /// Audits the chat lab's store with the conversation probe enabled (unless `tweak` says not).
 async fn ask(lab: &ChatLab, sla_secs: u64, tweak: impl FnOnce(&mut shopaudit::Scenario)) -> Report {
-    common::audit_store_at(lab.url.clone(), move |s| {
-        s.store.name = Some("Chat Lab Shoes".into());
-        s.crawl.max_pages = 1;
-        s.browser.enabled = true;
-        s.browser.required = true;
-        s.browser.loopback_only = true;
-        s.browser.viewports = vec![Viewport::Desktop];
-        s.browser.observe = Span(Duration::from_secs(1));
-        s.chat.enabled = true;
-        s.chat.sla = Some(Span(Duration::from_secs(sla_secs)));
-        s.chat.selectors = [
-            (ChatSelector::Launcher, "#lab-launcher"),
-            (ChatSelector::Input, ".lab-input"),
-            (ChatSelector::Send, ".lab-send"),
-            (ChatSelector::OperatorMessage, ".lab-msg.lab-operator"),
-            (ChatSelector::OperatorName, ".lab-name"),
-            (ChatSelector::Typing, ".lab-typing"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k, v.to_string()))
-        .collect();
-        s.chat.questions = vec![Question { id: "size".into(), text: QUESTION.into(), expect: vec!["42".into()] }];
-        tweak(s);
-    })
-    .await
+    let mut s = shopaudit::Scenario::for_url(shopaudit::scenario::WebUrl(lab.url.clone()));
+    s.store.name = Some("Chat Lab Shoes".into());
+    s.crawl.max_pages = 1;
+    s.browser.enabled = true;
+    s.browser.required = true;
+    s.browser.loopback_only = true;
+    s.browser.viewports = vec![Viewport::Desktop];
+    s.browser.observe = Span(Duration::from_secs(1));
+    s.chat.enabled = true;
+    s.chat.sla = Some(Span(Duration::from_secs(sla_secs)));
+    s.chat.selectors = [
+        (ChatSelector::Launcher, "#lab-launcher"),
+        (ChatSelector::Input, ".lab-input"),
+        (ChatSelector::Send, ".lab-send"),
+        (ChatSelector::OperatorMessage, ".lab-msg.lab-operator"),
+        (ChatSelector::OperatorName, ".lab-name"),
+        (ChatSelector::Typing, ".lab-typing"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_string()))
+    .collect();
+    s.chat.questions = vec![Question { id: "size".into(), text: QUESTION.into(), expect: vec!["42".into()] }];
+    tweak(&mut s);
+    let options = shopaudit::Options { email: None, db: Some(lab.history()) };
+    shopaudit::audit_with(&s, &options, &shopaudit::Quiet).await.expect("audit runs")
 }
 
 fn outcome(r: &Report, check: &str) -> Outcome {
@@ -74,6 +74,10 @@ async fn a_person_answering_in_time_passes_and_is_timed() {
     assert_eq!(moments, ["start", "answer"]);
     assert_eq!(outcome(&r, "chat.answers"), Outcome::Pass, "{}", common::detail(&r, "chat.answers"));
     assert_eq!(outcome(&r, "chat.operator_identity"), Outcome::Pass);
+    let history = shopaudit::history::History::open(&lab.history()).unwrap();
+    let kept = history.conversations(&r.store.url).unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!((kept[0].outcome.as_str(), kept[0].first_human_reply_ms), ("answered", talk.first_human_reply_ms));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -72,9 +72,9 @@
       }
       const ready = await until(() => one("input") || state().form, 10000);
       if (!ready) return { ok: false, why: "the message box (" + sel.input + ") did not appear after the click" };
-      // Widgets learn whether anyone is online after they open: let that settle, as a shopper
-      // reads the window before typing.
-      await sleep(1500);
+      // Widgets learn whether anyone is online after they open: until a greeting or the
+      // offline form shows (at most 1.5 s), the shopper reads the window before typing.
+      await until(() => { const now = state(); return now.messages.length > 0 || now.form; }, 1500);
       return { ok: true };
     },
     // Types `text` one character at a time, `pace` ms apart, as a person types.

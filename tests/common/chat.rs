@@ -57,6 +57,7 @@ pub struct ChatLab {
     pub url: url::Url,
     lab: Arc<Lab>,
     _served: shopaudit::serve::Served,
+    dir: tempfile::TempDir,
 }
 
 impl ChatLab {
@@ -88,7 +89,12 @@ impl ChatLab {
                 }
             });
         let served = shopaudit::serve::serve(router, 0).await.unwrap();
-        ChatLab { url: served.url.clone(), lab, _served: served }
+        ChatLab { url: served.url.clone(), lab, _served: served, dir: tempfile::tempdir().unwrap() }
+    }
+
+    /// A history file of the test's own.
+    pub fn history(&self) -> std::path::PathBuf {
+        self.dir.path().join("history.sqlite")
     }
 
     /// What happened on the operator's side.
