@@ -23,6 +23,12 @@ pub fn open_ms(osm: &str, tz: chrono_tz::Tz, from: DateTime<FixedOffset>, to: Da
     u64::try_from(open).ok()
 }
 
+/// Whether `osm` says open at `at` in `tz`; `None` when `osm` does not parse.
+pub fn is_open(osm: &str, tz: chrono_tz::Tz, at: DateTime<FixedOffset>) -> Option<bool> {
+    let hours: OpeningHours = osm.parse().ok()?;
+    Some(hours.is_open(at.with_timezone(&tz).naive_local()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,5 +55,8 @@ mod tests {
         assert_eq!(open_ms("Mo-Fr 09:00-18:00", "Europe/Berlin".parse().unwrap(), from, to), Some(0));
         assert_eq!(open_ms("not hours", "Europe/Berlin".parse().unwrap(), from, to), None);
         assert_eq!(open_ms("24/7", "Europe/Berlin".parse().unwrap(), to, from), Some(0), "same-second reply");
+        let moscow = "Europe/Moscow".parse().unwrap();
+        assert_eq!(is_open("Mo-Fr 09:00-18:00", moscow, to), Some(true), "11:00 in Moscow");
+        assert_eq!(is_open("Mo-Fr 09:00-18:00", moscow, at("2026-11-28T08:00:00+00:00")), Some(false), "Saturday");
     }
 }

@@ -73,6 +73,10 @@ pub enum Error {
     /// The HTTP client could not be set up (for example a CA file that is not PEM).
     #[error("HTTP client: {0}")]
     Client(String),
+
+    /// Another `shopaudit run` holds the output folder's lock.
+    #[error("{0}")]
+    Locked(String),
 }
 
 impl Error {

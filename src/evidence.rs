@@ -58,6 +58,68 @@ pub struct Evidence {
     pub links: Vec<KeyLink>,
     /// What a real browser saw; null when the browser probe did not run.
     pub browser: Option<BrowserEvidence>,
+    /// The store's history held against its posted hours; null when no history was kept.
+    #[serde(default)]
+    pub compliance: Option<Compliance>,
+}
+
+/// Every observation in the history held against the posted hours (`evidence.compliance`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Compliance {
+    /// The posted hours held against (the chat's, else support's); null when none are posted.
+    pub hours: Option<String>,
+    /// The zone they are read in.
+    pub timezone: String,
+    /// Readings of the chat's status, in all.
+    pub chat_checks: usize,
+    /// Of those, inside the posted hours.
+    pub chat_in_hours: usize,
+    /// Of those, online.
+    pub chat_online_in_hours: usize,
+    /// `chat_online_in_hours / chat_in_hours`; null when nothing was read inside the hours.
+    pub chat_online_in_hours_share: Option<f64>,
+    /// Readings inside the posted hours when the chat was not online: when, where, what it said.
+    pub chat_failures: Vec<String>,
+    /// Letters judged (answered, or past their deadline).
+    pub letters: usize,
+    /// Of those, answered by a person within their deadline, counted in posted hours.
+    pub letters_within_sla: usize,
+    /// The letters that were not.
+    pub letter_failures: Vec<String>,
+    /// The thresholds: the least online share inside the hours, and of letters within the deadline.
+    pub min_chat_online_share: f64,
+    /// See `min_chat_online_share`.
+    pub min_letters_within_sla_share: f64,
+    /// Chat readings by local weekday (0 = Monday) and hour: for the availability chart.
+    pub availability: Vec<HourOfWeek>,
+    /// First human answers over time: for the response-time chart.
+    pub response_times: Vec<ResponsePoint>,
+}
+
+/// Chat readings in one hour of the week, local time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HourOfWeek {
+    /// 0 = Monday.
+    pub day: u32,
+    /// 0..23.
+    pub hour: u32,
+    /// Readings.
+    pub checks: usize,
+    /// Of those, online.
+    pub online: usize,
+    /// Inside the posted hours.
+    pub in_hours: bool,
+}
+
+/// One letter's first human answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponsePoint {
+    /// When the letter went out.
+    pub sent_at: chrono::DateTime<chrono::FixedOffset>,
+    /// Calendar time to the first human answer.
+    pub first_human_response_ms: u64,
+    /// The same inside the posted hours; null when none are posted.
+    pub business_ms: Option<u64>,
 }
 
 /// `evidence.chat`

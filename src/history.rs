@@ -73,6 +73,17 @@ const MIGRATIONS: &[&str] = &[
         error TEXT
     );
     CREATE INDEX conversations_by_store ON conversations (store, asked_at);",
+    "CREATE TABLE observations (
+        id INTEGER PRIMARY KEY,
+        store TEXT NOT NULL,
+        at TEXT NOT NULL,
+        page TEXT NOT NULL,
+        viewport TEXT NOT NULL,
+        vendor TEXT NOT NULL,
+        status TEXT NOT NULL,
+        how TEXT NOT NULL
+    );
+    CREATE INDEX observations_by_store ON observations (store, at);",
 ];
 
 /// The history file.
@@ -517,6 +528,70 @@ impl History {
             .map_err(self.err())?;
         rows.collect::<std::result::Result<_, _>>().map_err(self.err())
     }
+}
+
+impl History {
+    /// Keeps what the browser saw of the chat's status in a run, for availability over time.
+    pub fn record_observations(&self, store: &str, browser: &crate::evidence::BrowserEvidence) -> Result<()> {
+        for v in &browser.visits {
+            for c in &v.chats {
+                self.conn
+                    .execute(
+                        "INSERT INTO observations (store, at, page, viewport, vendor, status, how)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        params![
+                            store,
+                            c.status_at.to_rfc3339(),
+                            v.page,
+                            v.viewport.as_str(),
+                            c.vendor,
+                            serde_json::to_value(c.status).ok().and_then(|s| s.as_str().map(String::from)),
+                            c.status_how
+                        ],
+                    )
+                    .map_err(self.err())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every chat status the browser saw at a store, oldest first.
+    pub fn observations(&self, store: &str) -> Result<Vec<Observation>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT at, page, viewport, vendor, status, how FROM observations WHERE store = ?1 ORDER BY at")
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map(params![store], |r| {
+                Ok(Observation {
+                    at: time(r, 0)?,
+                    page: r.get(1)?,
+                    viewport: r.get(2)?,
+                    vendor: r.get(3)?,
+                    status: r.get(4)?,
+                    how: r.get(5)?,
+                })
+            })
+            .map_err(self.err())?;
+        rows.collect::<std::result::Result<_, _>>().map_err(self.err())
+    }
+}
+
+/// One reading of the chat's status, as the history keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observation {
+    /// When it was read.
+    pub at: DateTime<FixedOffset>,
+    /// On which page.
+    pub page: String,
+    /// desktop or mobile.
+    pub viewport: String,
+    /// The widget's vendor.
+    pub vendor: String,
+    /// online, offline or unknown.
+    pub status: String,
+    /// How the status was read.
+    pub how: String,
 }
 
 /// A chat conversation as the history keeps it.

@@ -18,14 +18,18 @@
 pub mod bench;
 pub mod business_time;
 pub mod checks;
+pub mod compliance;
 pub mod demo;
 pub mod error;
 pub mod evidence;
 pub mod extract;
 pub mod history;
 pub mod knowledge;
+pub mod lock;
+pub mod portfolio;
 pub mod probes;
 pub mod report;
+pub mod run;
 pub mod scenario;
 pub mod serve;
 
@@ -60,12 +64,14 @@ pub struct Options {
     pub email: Option<probes::email::Mode>,
     /// The history file; [`history::default_path`] when `None`.
     pub db: Option<std::path::PathBuf>,
+    /// A browser shared with other audits (`shopaudit run`); `None` starts one for this audit.
+    pub browser: Option<Arc<probes::browser::Chromium>>,
 }
 
 impl Options {
     /// Sends the letters a scenario enables, with the default history.
     pub fn send() -> Self {
-        Options { email: Some(probes::email::Mode::Send), db: None }
+        Options { email: Some(probes::email::Mode::Send), db: None, browser: None }
     }
 }
 
@@ -84,21 +90,29 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
     let started_at = now(scenario);
     let client = probes::http::client(&scenario.crawl)?;
     let (pages, mut evidence) = probes::gather_static(scenario, &client, &knowledge, progress).await?;
-    probes::gather_browser(scenario, &client, &pages, &mut evidence, &knowledge, progress).await?;
+    let shared = options.browser.clone();
+    probes::gather_browser(scenario, &client, &pages, &mut evidence, &knowledge, shared, progress).await?;
+    let sends = options.email.is_some() && scenario.email.enabled;
     let mut email_ran = false;
-    if let (Some(mode), true) = (options.email, scenario.email.enabled) {
-        progress.stage("e-mail");
-        let db = options.db.clone().unwrap_or_else(history::default_path);
-        let history = history::History::open(&db)?;
-        (evidence.email_probes, evidence.mailbox_error) =
-            probes::email::send_due(scenario, &evidence, &history, &knowledge, mode).await?;
-        email_ran = true;
-    }
-    if !evidence.chat.conversations.is_empty() {
-        // Questions asked in the chat count over time, like letters.
-        let db = options.db.clone().unwrap_or_else(history::default_path);
-        history::History::open(&db)?
-            .record_conversations(&scenario.store.url.to_string(), &evidence.chat.conversations)?;
+    // The history is kept when asked for (--db, `shopaudit run`), and whenever the shopper acted:
+    // letters and questions must be remembered across runs.
+    if options.db.is_some() || sends || !evidence.chat.conversations.is_empty() {
+        let history = history::History::open(&options.db.clone().unwrap_or_else(history::default_path))?;
+        let key = scenario.store.url.to_string();
+        if let (Some(mode), true) = (options.email, sends) {
+            progress.stage("e-mail");
+            (evidence.email_probes, evidence.mailbox_error) =
+                probes::email::send_due(scenario, &evidence, &history, &knowledge, mode).await?;
+            email_ran = true;
+        }
+        history.record_conversations(&key, &evidence.chat.conversations)?;
+        if let Some(browser) = &evidence.browser {
+            history.record_observations(&key, browser)?;
+        }
+        let tz = scenario.store.timezone.map_or(chrono_tz::UTC, |t| t.0);
+        let thresholds = scenario.compliance.thresholds();
+        evidence.compliance =
+            compliance::assess(&history, &key, tz, &evidence.hours, &evidence.email_probes, thresholds)?;
     }
     let store = scenario.store_name();
     let input = checks::Input { store: &store, pages: &pages, evidence: &evidence, knowledge: &knowledge };
@@ -144,6 +158,19 @@ pub fn refresh(saved: &Report, history: &history::History) -> Result<Report> {
     let mut report = saved.clone();
     let terms = probes::email::Terms::of_report(saved);
     report.evidence.email_probes = probes::email::probes(history, &terms, &saved.evidence.hours)?;
+    let thresholds =
+        saved.evidence.compliance.as_ref().map_or_else(compliance::Thresholds::default, |c| compliance::Thresholds {
+            chat_online: c.min_chat_online_share,
+            letters_within_sla: c.min_letters_within_sla_share,
+        });
+    report.evidence.compliance = compliance::assess(
+        history,
+        &terms.store,
+        terms.tz,
+        &saved.evidence.hours,
+        &report.evidence.email_probes,
+        thresholds,
+    )?;
     let skipped: Vec<String> = checks::CHECKS
         .iter()
         .filter(|c| !saved.findings.iter().any(|f| f.check == c.id))

@@ -48,6 +48,35 @@ enum Command {
         #[arg(long)]
         max_pages: Option<usize>,
     },
+    /// Audit every store of a folder of scenarios (for cron): reports, letters, and the portfolio.
+    Run {
+        /// A folder of scenario files (*.toml), with an optional portfolio.toml.
+        dir: PathBuf,
+        /// Where the reports and portfolio go (default: DIR/reports).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The history file (default: ~/.local/share/shopaudit/history.sqlite).
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
+        /// Stores audited at once.
+        #[arg(long, default_value_t = 2)]
+        concurrency: usize,
+        /// Send no letters.
+        #[arg(long)]
+        no_email: bool,
+        /// No browser for any store.
+        #[arg(long)]
+        no_browser: bool,
+        /// Exit 4 when a store fails a check it passed in its previous run.
+        #[arg(long)]
+        fail_on_regression: bool,
+        /// Exit 1 when a finding this severe or worse fails (default: each scenario's, else critical).
+        #[arg(long)]
+        fail_on: Option<Severity>,
+        /// No summary.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Serve the bundled demo store on 127.0.0.1, audit it and write the reports.
     Demo {
         #[command(flatten)]
@@ -139,6 +168,7 @@ enum Exit {
     Failed = 1,
     Usage = 2,
     CannotRun = 3,
+    Regressed = 4,
 }
 
 fn main() -> ExitCode {
@@ -197,6 +227,7 @@ fn fail(e: &Error) -> ExitCode {
         Error::History { .. } => (Exit::CannotRun, "check --db PATH, its folder and permissions"),
         Error::Io { .. } => (Exit::CannotRun, "check the path and its permissions"),
         Error::Bundled { .. } => (Exit::CannotRun, "this build is broken; please report it"),
+        Error::Locked(_) => (Exit::CannotRun, "wait for it to finish; overlapping cron runs are refused by design"),
     };
     eprintln!("{} {e}\n  {} {hint}", style("error:").red().bold(), style("hint:").dim());
     ExitCode::from(code as u8)
@@ -220,12 +251,74 @@ async fn run(cli: Cli) -> Result<Exit, Error> {
                 (false, true) => Some(shopaudit::probes::email::Mode::DryRun),
                 (false, false) => Some(shopaudit::probes::email::Mode::Send),
             };
-            let options = shopaudit::Options { email, db };
+            let options = shopaudit::Options { email, db, browser: None };
             let report = audit_with_progress(&scenario, &options, out.quiet).await?;
             let exit = finish(&report, &out, scenario.checks.fail_on)?;
             if email == Some(shopaudit::probes::email::Mode::Send) && report.run.probes.iter().any(|p| p == "email") {
                 // Letters went out: keep the run, so answers that come later update its report.
                 history(&options.db)?.record_run(&report, Some(&out_dir(&report, &out)))?;
+            }
+            Ok(exit)
+        }
+        Command::Run { dir, out, db, concurrency, no_email, no_browser, fail_on_regression, fail_on, quiet } => {
+            let settings = shopaudit::run::Settings {
+                out: out.unwrap_or_else(|| dir.join("reports")),
+                db: db.unwrap_or_else(shopaudit::history::default_path),
+                concurrency,
+                email: (!no_email).then_some(shopaudit::probes::email::Mode::Send),
+                browser: !no_browser,
+            };
+            let done = shopaudit::run::run(&dir, &settings).await?;
+            let mut exit = Exit::Clean;
+            let mut worst = |e: Exit| {
+                // Precedence for cron: a broken scenario, then a store that could not run, then
+                // a regression, then failed checks.
+                let rank = |e: Exit| match e {
+                    Exit::Usage => 4,
+                    Exit::CannotRun => 3,
+                    Exit::Regressed => 2,
+                    Exit::Failed => 1,
+                    Exit::Clean => 0,
+                };
+                if rank(e) > rank(exit) {
+                    exit = e;
+                }
+            };
+            for store in &done.stores {
+                let line = match &store.report {
+                    Ok(report) => {
+                        let scenario_fail_on = Scenario::from_file(&store.scenario).ok().and_then(|s| s.checks.fail_on);
+                        let threshold = fail_on.or(scenario_fail_on).unwrap_or(Severity::Critical);
+                        if report.fails_at(threshold) {
+                            worst(Exit::Failed);
+                        }
+                        if fail_on_regression && !store.regressions.is_empty() {
+                            worst(Exit::Regressed);
+                        }
+                        let dir = store.dir.as_ref().map(|d| d.display().to_string()).unwrap_or_default();
+                        let worse = if store.regressions.is_empty() {
+                            String::new()
+                        } else {
+                            format!("  worse than last run: {}", store.regressions.join(", "))
+                        };
+                        format!(
+                            "  {:<28} {} failed, {} warnings, {} passed  {}{worse}",
+                            report.store.name, report.summary.fail, report.summary.warn, report.summary.pass, dir
+                        )
+                    }
+                    Err(e) => {
+                        worst(if matches!(e, Error::Usage(_)) { Exit::Usage } else { Exit::CannotRun });
+                        format!("  {:<28} could not run: {e}", store.scenario.display())
+                    }
+                };
+                if !quiet {
+                    println!("{line}");
+                }
+            }
+            if !quiet {
+                for path in &done.written {
+                    println!("  wrote {}", path.display());
+                }
             }
             Ok(exit)
         }

@@ -43,6 +43,30 @@ pub struct Scenario {
     pub chat: Chat,
     /// When `shopaudit run` sends letters.
     pub schedule: Option<Schedule>,
+    /// `[compliance]`: what `hours.honored` holds the store to.
+    #[serde(default)]
+    pub compliance: ComplianceSettings,
+}
+
+/// `[compliance]`
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplianceSettings {
+    /// Least share of chat readings inside posted hours that find it online (default 0.9).
+    pub chat_online: Option<Share>,
+    /// Least share of letters answered within their deadline in business time (default 1.0).
+    pub letters_within_sla: Option<Share>,
+}
+
+impl ComplianceSettings {
+    /// The thresholds, defaults filled in.
+    pub fn thresholds(&self) -> crate::compliance::Thresholds {
+        let d = crate::compliance::Thresholds::default();
+        crate::compliance::Thresholds {
+            chat_online: self.chat_online.map_or(d.chat_online, |s| s.0),
+            letters_within_sla: self.letters_within_sla.map_or(d.letters_within_sla, |s| s.0),
+        }
+    }
 }
 
 /// `[store]`
@@ -545,6 +569,7 @@ impl Scenario {
             email: Email::default(),
             chat: Chat::default(),
             schedule: None,
+            compliance: ComplianceSettings::default(),
         }
     }
 

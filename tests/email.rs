@@ -4,6 +4,7 @@
 mod common;
 
 #[path = "common/mail.rs"]
+#[allow(dead_code)] // each test binary uses a different part
 mod mail;
 
 use mail::{support_agent, support_agent_paced, Behaviour, MailLab};
@@ -65,7 +66,7 @@ expect = ["Казан", "стоимост"]
 }
 
 async fn run(s: &Scenario, db: &std::path::Path, mode: Mode) -> shopaudit::Report {
-    let options = shopaudit::Options { email: Some(mode), db: Some(db.to_path_buf()) };
+    let options = shopaudit::Options { email: Some(mode), db: Some(db.to_path_buf()), browser: None };
     shopaudit::audit_with(s, &options, &shopaudit::Quiet).await.unwrap()
 }
 
@@ -148,7 +149,7 @@ async fn a_settings_error_records_no_letter() {
     let store = common::serve_store("en-good").await;
     let db = lab.dir.path().join("history.sqlite");
     let missing = "user = \"shopper@audit.test\"\npassword_env = \"SHOPAUDIT_TEST_NO_SUCH_VAR\"";
-    let options = shopaudit::Options { email: Some(Mode::Send), db: Some(db.clone()) };
+    let options = shopaudit::Options { email: Some(Mode::Send), db: Some(db.clone()), browser: None };
     let s = scenario(&store.url, &lab, "support@store.test", missing);
     let err = shopaudit::audit_with(&s, &options, &shopaudit::Quiet).await.unwrap_err();
     assert!(err.to_string().contains("SHOPAUDIT_TEST_NO_SUCH_VAR is not set"), "{err}");

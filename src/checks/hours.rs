@@ -1,4 +1,4 @@
-//! hours.posted, hours.on_home.
+//! hours.posted, hours.on_home, hours.honored.
 
 use super::{home_url, list, Check, Input, Severity, Verdict};
 
@@ -82,4 +82,66 @@ fn on_home(input: &Input<'_>) -> Verdict {
     }
     let pages: Vec<String> = on_site.iter().flat_map(|h| h.pages.clone()).collect();
     Verdict::fail(format!("Hours appear only deeper in the site: {}.", list(&pages, 3)), pages)
+}
+
+pub const HONORED: Check = Check {
+    id: "hours.honored",
+    title: "The posted hours are kept",
+    failure_title: "The posted hours are not kept",
+    description: "\u{201c}24/7\u{201d} on the page and nobody in the chat at night, or letters sent on Saturday answered on Tuesday, break the promise the store made. Only readings over many runs, at night and on weekends too, show whether it holds.",
+    severity: Severity::Major,
+    reads: &["evidence.compliance"],
+    run: honored,
+};
+
+fn honored(input: &Input<'_>) -> Verdict {
+    let Some(c) = &input.evidence.compliance else {
+        return Verdict::not_applicable(
+            "No history yet: `shopaudit run` (or `audit --db`) keeps every reading and letter to judge this over time.",
+        );
+    };
+    let percent = |x: f64| format!("{:.0}%", x * 100.0);
+    let mut failed = Vec::new();
+    let mut said = Vec::new();
+    if let (Some(hours), Some(share)) = (&c.hours, c.chat_online_in_hours_share) {
+        let line = format!(
+            "the chat was online in {} of {} readings inside the posted hours ({hours}, {})",
+            c.chat_online_in_hours, c.chat_in_hours, c.timezone
+        );
+        if share < c.min_chat_online_share {
+            failed.push(format!("{line}: {}, below {}", percent(share), percent(c.min_chat_online_share)));
+        } else {
+            said.push(line);
+        }
+    }
+    if c.letters > 0 {
+        let share = c.letters_within_sla as f64 / c.letters as f64;
+        let line = format!(
+            "{} of {} letters were answered by a person within their deadline",
+            c.letters_within_sla, c.letters
+        );
+        if share < c.min_letters_within_sla_share {
+            failed.push(format!("{line} ({}, below {})", percent(share), percent(c.min_letters_within_sla_share)));
+        } else {
+            said.push(line);
+        }
+    }
+    if failed.is_empty() && said.is_empty() {
+        return Verdict::not_applicable(
+            "Nothing to hold against posted hours yet: no hours are posted, or no reading fell inside them and no letter is due.",
+        );
+    }
+    if failed.is_empty() {
+        Verdict::pass(format!("{}.", capitalised(&said.join("; "))), said)
+    } else {
+        let mut evidence = failed.clone();
+        evidence.extend(c.chat_failures.iter().take(10).cloned());
+        evidence.extend(c.letter_failures.iter().take(10).cloned());
+        Verdict::fail(format!("{}.", capitalised(&failed.join("; "))), evidence)
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
 }

@@ -156,6 +156,7 @@ pub static CHECKS: &[Check] = &[
     contacts::CHANNELS,
     hours::POSTED,
     hours::ON_HOME,
+    hours::HONORED,
     photos::NO_STOCK_STAFF,
     site::HTTPS,
     site::PRIVACY_POLICY,

@@ -121,6 +121,12 @@ impl Chromium {
     }
 }
 
+impl std::fmt::Debug for Chromium {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Chromium").field("product", &self.product).field("pid", &self.pid).finish()
+    }
+}
+
 impl Drop for Chromium {
     fn drop(&mut self) {
         if let (Some(pid), Ok(mut running)) = (self.pid, RUNNING.lock()) {

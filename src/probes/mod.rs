@@ -96,12 +96,17 @@ pub async fn gather_browser(
     pages: &[Page],
     evidence: &mut Evidence,
     knowledge: &Arc<Knowledge>,
+    shared: Option<Arc<browser::Chromium>>,
     progress: &dyn Progress,
 ) -> Result<()> {
     use crate::error::Error;
     let settings = &scenario.browser;
     if !settings.enabled {
         return Ok(());
+    }
+    if let Some(chromium) = shared {
+        progress.stage("browser");
+        return look(scenario, client, pages, evidence, knowledge, chromium, progress).await;
     }
     let explicit = settings.path.as_deref().map(std::path::Path::new);
     let Some(path) = browser::find(explicit) else {
@@ -129,6 +134,20 @@ pub async fn gather_browser(
             return Ok(());
         }
     };
+    look(scenario, client, pages, evidence, knowledge, chromium, progress).await
+}
+
+/// The browser's visits, the operators' photos, and the conversations, in one Chromium.
+async fn look(
+    scenario: &Scenario,
+    client: &reqwest::Client,
+    pages: &[Page],
+    evidence: &mut Evidence,
+    knowledge: &Arc<Knowledge>,
+    chromium: Arc<browser::Chromium>,
+    progress: &dyn Progress,
+) -> Result<()> {
+    let settings = &scenario.browser;
     let visit = browser::pages_to_visit(pages, 5);
     let home = visit.first().cloned();
     let seen = browser::probe(

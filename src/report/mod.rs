@@ -2,7 +2,7 @@
 //! truth; Markdown and HTML are renderings of it.
 
 mod html;
-mod markdown;
+pub mod markdown;
 
 use std::path::{Path, PathBuf};
 

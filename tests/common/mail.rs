@@ -102,6 +102,11 @@ pub async fn support_agent(lab: &MailLab, behaviour: Behaviour) {
     support_agent_paced(lab, behaviour, std::time::Duration::ZERO).await;
 }
 
+/// The agent answering only the letters with this subject (stores it treats differently).
+pub async fn support_agent_for(lab: &MailLab, subject: &str, behaviour: Behaviour) {
+    agent(lab, behaviour, std::time::Duration::ZERO, Some(subject)).await;
+}
+
 /// [`support_agent`], waiting `pause` before each reply after the first; returns when each
 /// reply was delivered (the lab's 250 comes once it is in the mailbox).
 pub async fn support_agent_paced(
@@ -109,10 +114,22 @@ pub async fn support_agent_paced(
     behaviour: Behaviour,
     pause: std::time::Duration,
 ) -> Vec<chrono::DateTime<chrono::Utc>> {
+    agent(lab, behaviour, pause, None).await
+}
+
+async fn agent(
+    lab: &MailLab,
+    behaviour: Behaviour,
+    pause: std::time::Duration,
+    only: Option<&str>,
+) -> Vec<chrono::DateTime<chrono::Utc>> {
     let mut delivered = Vec::new();
     for letter in lab.messages("support@store.test").await {
         let id = format!("<{}>", letter.message_id().unwrap());
         let subject = letter.subject().unwrap_or_default().to_string();
+        if only.is_some_and(|o| o != subject) {
+            continue;
+        }
         let replies: Vec<(String, Vec<u8>)> = match behaviour {
             Behaviour::AckThenAnswer => vec![
                 ("support@store.test".into(), raw(&format!("Auto-Submitted: auto-replied\r\nIn-Reply-To: {id}\r\nReferences: {id}\r\nSubject: Re: {subject} [#48213]\r\n"), "utf-8", "Мы получили ваше обращение и ответим в ближайшее время. Номер заявки: 48213.")),

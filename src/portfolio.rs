@@ -1,0 +1,231 @@
+//! The agency's view over every store of a `shopaudit run`: one row per store with the two
+//! numbers of the classic mystery-shopping study (answer rate, complete-answer rate), response
+//! times, chat availability inside posted hours and failed checks by severity
+//! (`shopaudit/portfolio/v1`, docs/REPORT.md), as JSON, Markdown and a sortable HTML page.
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+use crate::checks::{Outcome, Severity};
+use crate::error::{Error, Result};
+use crate::report::Report;
+
+/// The portfolio's schema id.
+pub const SCHEMA: &str = "shopaudit/portfolio/v1";
+
+/// `portfolio.json`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Portfolio {
+    /// [`SCHEMA`].
+    pub schema: String,
+    /// Whose report it is.
+    pub agency: Agency,
+    /// When it was written.
+    pub generated_at: DateTime<FixedOffset>,
+    /// One row per store, in the folder's order.
+    pub stores: Vec<StoreRow>,
+}
+
+/// The agency, from `portfolio.toml` (white label).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Agency {
+    /// Shown atop the reports.
+    pub name: String,
+    /// The logo file, relative to the scenarios folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<String>,
+}
+
+/// One store's figures.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StoreRow {
+    /// Store name.
+    pub name: String,
+    /// Start URL.
+    pub url: String,
+    /// Its report, relative to the portfolio; null when the audit could not run.
+    pub report: Option<String>,
+    /// Letters that reached the store.
+    pub letters_sent: usize,
+    /// Of those, answered by a person.
+    pub letters_answered: usize,
+    /// Human answer received, any time.
+    pub answer_rate: Option<f64>,
+    /// Human answer holding every expected word.
+    pub complete_answer_rate: Option<f64>,
+    /// Human answer within the letter's deadline (in posted hours when posted).
+    pub answered_within_sla_rate: Option<f64>,
+    /// An automatic acknowledgement arrived.
+    pub auto_ack_rate: Option<f64>,
+    /// Median time to the first human answer.
+    pub median_first_human_response_ms: Option<u64>,
+    /// 90th percentile of the same.
+    pub p90_first_human_response_ms: Option<u64>,
+    /// Readings of the chat's status in the history.
+    pub chat_checks: usize,
+    /// Share of readings inside posted hours that found the chat online.
+    pub chat_online_in_hours_share: Option<f64>,
+    /// Failed checks by severity.
+    pub failed: Failed,
+    /// Why the store could not be audited this run.
+    #[serde(default)]
+    pub error: Option<String>,
+    /// Checks that fail now and did not in the store's previous run.
+    #[serde(default)]
+    pub regressions: Vec<String>,
+}
+
+/// Failed checks by severity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failed {
+    /// Critical.
+    pub critical: usize,
+    /// Major.
+    pub major: usize,
+    /// Minor.
+    pub minor: usize,
+}
+
+impl StoreRow {
+    /// A store's figures from its report (whose letters are every letter in the history).
+    pub fn of(report: &Report, path: &str, regressions: Vec<String>) -> StoreRow {
+        let letters: Vec<_> = report
+            .evidence
+            .email_probes
+            .iter()
+            .filter(|l| l.sent_at.is_some() && !matches!(l.state.as_str(), "failed" | "sending" | "dry_run"))
+            .collect();
+        let n = letters.len();
+        let rate = |k: usize| (n > 0).then(|| k as f64 / n as f64);
+        let human = |l: &&crate::evidence::EmailProbe| l.replies.iter().find(|r| r.kind == "human").cloned();
+        let mut times: Vec<u64> = letters.iter().filter_map(|l| l.first_human_response_ms).collect();
+        times.sort_unstable();
+        let within = letters
+            .iter()
+            .filter(|l| {
+                l.first_human_response_business_ms.or(l.first_human_response_ms).is_some_and(|ms| ms <= l.sla_ms)
+            })
+            .count();
+        let failed =
+            |s: Severity| report.findings.iter().filter(|f| f.outcome == Outcome::Fail && f.severity == s).count();
+        StoreRow {
+            name: report.store.name.clone(),
+            url: report.store.url.clone(),
+            report: Some(path.to_string()),
+            letters_sent: n,
+            letters_answered: times.len(),
+            answer_rate: rate(times.len()),
+            complete_answer_rate: rate(letters.iter().filter_map(human).filter(|r| r.missing.is_empty()).count()),
+            answered_within_sla_rate: rate(within),
+            auto_ack_rate: rate(letters.iter().filter(|l| l.replies.iter().any(|r| r.kind == "auto")).count()),
+            median_first_human_response_ms: percentile(&times, 50),
+            p90_first_human_response_ms: percentile(&times, 90),
+            chat_checks: report.evidence.compliance.as_ref().map_or(0, |c| c.chat_checks),
+            chat_online_in_hours_share: report.evidence.compliance.as_ref().and_then(|c| c.chat_online_in_hours_share),
+            failed: Failed {
+                critical: failed(Severity::Critical),
+                major: failed(Severity::Major),
+                minor: failed(Severity::Minor),
+            },
+            error: None,
+            regressions,
+        }
+    }
+
+    /// A store that could not be audited this run.
+    pub fn broken(name: &str, url: &str, error: String) -> StoreRow {
+        StoreRow { name: name.to_string(), url: url.to_string(), error: Some(error), ..Default::default() }
+    }
+}
+
+/// Nearest-rank percentile of sorted values.
+fn percentile(sorted: &[u64], p: usize) -> Option<u64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (p * sorted.len()).div_ceil(100).max(1);
+    sorted.get(rank - 1).copied()
+}
+
+const TEMPLATE: &str = include_str!("../reports/portfolio.html.j2");
+const STYLE: &str = include_str!("../reports/report.css");
+/// Sorts the league table by a clicked column; the only script in any report.
+const SORT_JS: &str = include_str!("../reports/sort.js");
+
+impl Portfolio {
+    /// The HTML page; `logo` is the agency's logo as a data URI.
+    pub fn html(&self, logo: Option<&str>) -> Result<String> {
+        use sha2::Digest;
+        let mut env = minijinja::Environment::new();
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+        env.add_filter("percent", |x: Option<f64>| x.map_or_else(|| "—".to_string(), |x| format!("{:.0}%", x * 100.0)));
+        env.add_filter("duration", |ms: Option<u64>| ms.map_or_else(|| "—".to_string(), crate::report::human_duration));
+        let bundled =
+            |e: minijinja::Error| Error::Bundled { file: "reports/portfolio.html.j2", message: format!("{e:#}") };
+        env.add_template("portfolio.html", TEMPLATE).map_err(bundled)?;
+        // The script is allowed by its hash alone: nothing else on the page can run.
+        let hash = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, sha2::Sha256::digest(SORT_JS));
+        let logo = logo.filter(|l| l.starts_with("data:image/"));
+        env.get_template("portfolio.html")
+            .and_then(|t| {
+                t.render(minijinja::context! {
+                    p => self,
+                    logo,
+                    style => minijinja::Value::from_safe_string(STYLE.to_string()),
+                    script => minijinja::Value::from_safe_string(SORT_JS.to_string()),
+                    script_hash => hash,
+                    generated => self.generated_at.format("%Y-%m-%d %H:%M %:z").to_string(),
+                })
+            })
+            .map_err(bundled)
+    }
+
+    /// The Markdown page.
+    pub fn markdown(&self) -> String {
+        use std::fmt::Write;
+        let esc = crate::report::markdown::escape;
+        let pct = |x: Option<f64>| x.map_or_else(|| "—".to_string(), |x| format!("{:.0}%", x * 100.0));
+        let dur = |ms: Option<u64>| ms.map_or_else(|| "—".to_string(), crate::report::human_duration);
+        let mut md = format!(
+            "# {}: stores audited\n\n{} stores · {}\n\n| Store | Answer rate | Complete answers | Within deadline | Median first human answer | Chat online in hours | Failed (critical/major/minor) |\n|---|---|---|---|---|---|---|\n",
+            esc(&self.agency.name),
+            self.stores.len(),
+            self.generated_at.format("%Y-%m-%d %H:%M %:z")
+        );
+        for s in &self.stores {
+            let name = match &s.report {
+                Some(path) => format!("[{}]({})", esc(&s.name), path.replace(' ', "%20")),
+                None => esc(&s.name),
+            };
+            let failed = match &s.error {
+                Some(e) => format!("could not run: {}", esc(e)),
+                None => format!("{}/{}/{}", s.failed.critical, s.failed.major, s.failed.minor),
+            };
+            let _ = writeln!(
+                md,
+                "| {name} | {} ({}/{}) | {} | {} | {} | {} | {failed} |",
+                pct(s.answer_rate),
+                s.letters_answered,
+                s.letters_sent,
+                pct(s.complete_answer_rate),
+                pct(s.answered_within_sla_rate),
+                dur(s.median_first_human_response_ms),
+                pct(s.chat_online_in_hours_share)
+            );
+        }
+        md
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        assert_eq!(percentile(&[], 50), None);
+        assert_eq!(percentile(&[7], 90), Some(7));
+        assert_eq!(percentile(&[1, 2, 3, 4], 50), Some(2));
+        assert_eq!(percentile(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90), Some(9));
+    }
+}

@@ -1,0 +1,292 @@
+//! `shopaudit run DIR`: every store of a folder in one go, for cron. One lock per output
+//! folder; stores audited a few at a time with one shared browser; letters sent where due;
+//! every mailbox read once; photos compared across stores; each store's reports written (each
+//! file atomically) and kept in the history; and the portfolio over all of them.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use futures::StreamExt;
+
+use crate::error::{Error, Result};
+use crate::evidence::Stock;
+use crate::history::History;
+use crate::portfolio::{Agency, Portfolio, StoreRow};
+use crate::report::{Format, Report};
+use crate::scenario::Scenario;
+use crate::{audit_with, Options, Quiet};
+
+/// Photos whose perceptual hashes differ in at most this many bits are the same photo.
+pub const SAME_PHOTO_BITS: u32 = 6;
+
+/// How a run goes.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where the reports and the portfolio go.
+    pub out: PathBuf,
+    /// The history file.
+    pub db: PathBuf,
+    /// Stores audited at once.
+    pub concurrency: usize,
+    /// Letters: sent, only shown, or none.
+    pub email: Option<crate::probes::email::Mode>,
+    /// Use a browser where the scenarios allow it.
+    pub browser: bool,
+}
+
+/// One store's part in the run.
+#[derive(Debug)]
+pub struct StoreResult {
+    /// Its scenario file.
+    pub scenario: PathBuf,
+    /// Its report, or why there is none (a broken scenario, an unreachable store).
+    pub report: std::result::Result<Report, Error>,
+    /// Its folder under the output folder.
+    pub dir: Option<PathBuf>,
+    /// Checks that fail now and did not in its previous run.
+    pub regressions: Vec<String>,
+}
+
+/// What the run did.
+#[derive(Debug)]
+pub struct Finished {
+    /// Every store, in the folder's order.
+    pub stores: Vec<StoreResult>,
+    /// The portfolio written next to them.
+    pub portfolio: Portfolio,
+    /// The files written for the portfolio.
+    pub written: Vec<PathBuf>,
+}
+
+/// `portfolio.toml`
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PortfolioFile {
+    #[serde(default)]
+    agency: Agency,
+}
+
+/// Runs every scenario in `dir`.
+pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
+    let _lock = crate::lock::Lock::take(&settings.out.join(".shopaudit.lock"))?;
+    let agency = agency(dir)?;
+    let files = scenario_files(dir)?;
+    let scenarios: Vec<(PathBuf, Result<Scenario>)> =
+        files.into_iter().map(|path| (path.clone(), Scenario::from_file(&path))).collect();
+    let browser = shared_browser(&scenarios, settings).await;
+    let options = Options { email: settings.email, db: Some(settings.db.clone()), browser };
+    let audits = futures::stream::iter(scenarios.iter().map(|(_, s)| {
+        let options = &options;
+        async move {
+            match s {
+                Ok(scenario) => audit_with(scenario, options, &Quiet).await,
+                // A broken scenario is the user's to fix: a usage error, with line and column.
+                Err(e) => Err(Error::Usage(e.to_string())),
+            }
+        }
+    }))
+    .buffered(settings.concurrency.max(1))
+    .collect::<Vec<_>>()
+    .await;
+    drop(options);
+
+    let history = History::open(&settings.db)?;
+    let mut reports: Vec<std::result::Result<Report, Error>> = audits;
+    // Answers that came while the stores were audited: each mailbox once, then every report.
+    if settings.email == Some(crate::probes::email::Mode::Send) {
+        let knowledge = crate::knowledge::Knowledge::load()?;
+        let mut read = BTreeSet::new();
+        for (_, s) in &scenarios {
+            if let Some(imap) = s.as_ref().ok().and_then(|s| s.shopper.as_ref()).and_then(|s| s.imap.as_ref()) {
+                if read.insert(format!("{:?}@{}:{}/{:?}", imap.user, imap.host, imap.port, imap.mailbox)) {
+                    if let Err(e) = crate::probes::mailbox::collect(imap, &history, &knowledge).await {
+                        tracing::warn!("collecting replies: {e}");
+                    }
+                }
+            }
+        }
+        for report in reports.iter_mut().flatten() {
+            *report = crate::refresh(report, &history)?;
+        }
+    }
+    if mark_shared_photos(&mut reports) {
+        for report in reports.iter_mut().flatten() {
+            *report = crate::refresh(report, &history)?;
+        }
+    }
+
+    let mut stores = Vec::new();
+    let mut rows = Vec::new();
+    let mut taken = BTreeSet::new();
+    for ((path, scenario), report) in scenarios.iter().zip(reports) {
+        let mut result = StoreResult { scenario: path.clone(), report, dir: None, regressions: Vec::new() };
+        match &result.report {
+            Ok(report) => {
+                let slug = unique(slug(&report.store.name), &mut taken);
+                let dir = settings.out.join(&slug);
+                let previous = history.latest_run(&report.store.url)?.map(|(r, _)| r);
+                result.regressions = previous.map(|p| regressions(&p, report)).unwrap_or_default();
+                crate::report::write(report, &dir, &[Format::Json, Format::Md, Format::Html])?;
+                history.record_run(report, Some(&dir))?;
+                rows.push(StoreRow::of(report, &format!("{slug}/report.html"), result.regressions.clone()));
+                result.dir = Some(dir);
+            }
+            Err(e) => {
+                let (name, url) = match scenario {
+                    Ok(s) => (s.store_name(), s.store.url.to_string()),
+                    Err(_) => {
+                        (path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default(), String::new())
+                    }
+                };
+                rows.push(StoreRow::broken(&name, &url, e.to_string()));
+            }
+        }
+        stores.push(result);
+    }
+    let portfolio = Portfolio {
+        schema: crate::portfolio::SCHEMA.to_string(),
+        agency: agency.clone(),
+        generated_at: chrono::Utc::now().fixed_offset(),
+        stores: rows,
+    };
+    let logo = agency.logo.as_ref().and_then(|l| data_uri(&dir.join(l)));
+    let json = serde_json::to_string_pretty(&portfolio).map_err(|e| Error::Usage(e.to_string()))?;
+    let written = vec![
+        write_atomic(&settings.out.join("portfolio.json"), &json)?,
+        write_atomic(&settings.out.join("portfolio.md"), &portfolio.markdown())?,
+        write_atomic(&settings.out.join("portfolio.html"), &portfolio.html(logo.as_deref())?)?,
+    ];
+    Ok(Finished { stores, portfolio, written })
+}
+
+fn agency(dir: &Path) -> Result<Agency> {
+    let path = dir.join("portfolio.toml");
+    let mut agency = match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            toml::from_str::<PortfolioFile>(&text)
+                .map_err(|e| Error::Scenario { path: path.clone(), message: e.to_string().trim_end().to_string() })?
+                .agency
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Agency::default(),
+        Err(e) => return Err(Error::io("cannot read", &path, e)),
+    };
+    if agency.name.is_empty() {
+        agency.name = "shopaudit".into();
+    }
+    Ok(agency)
+}
+
+/// The folder's scenarios: every `*.toml` but `portfolio.toml`, by name.
+fn scenario_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io("cannot read the scenarios folder", dir, e))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.file_name().is_some_and(|n| n != "portfolio.toml"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::Usage(format!("{} holds no scenario files (*.toml)", dir.display())));
+    }
+    Ok(files)
+}
+
+/// One Chromium for every store (loopback-only when every scenario that uses a browser asks
+/// for it); `None` lets each audit start its own, or report why it cannot.
+async fn shared_browser(
+    scenarios: &[(PathBuf, Result<Scenario>)],
+    settings: &Settings,
+) -> Option<Arc<crate::probes::browser::Chromium>> {
+    let browsing: Vec<&Scenario> =
+        scenarios.iter().filter_map(|(_, s)| s.as_ref().ok()).filter(|s| s.browser.enabled).collect();
+    if !settings.browser || browsing.is_empty() {
+        return None;
+    }
+    let path = crate::probes::browser::find(browsing[0].browser.path.as_deref().map(Path::new))?;
+    let loopback = browsing.iter().all(|s| s.browser.loopback_only);
+    tokio::task::spawn_blocking(move || crate::probes::browser::Chromium::launch(&path, loopback).ok())
+        .await
+        .ok()
+        .flatten()
+        .map(Arc::new)
+}
+
+/// The same staff photo on several audited stores is a stock photo on each of them.
+fn mark_shared_photos(reports: &mut [std::result::Result<Report, Error>]) -> bool {
+    let mut seen: Vec<(usize, String, image_hasher::ImageHash)> = Vec::new();
+    for (i, r) in reports.iter().enumerate() {
+        let Ok(r) = r else { continue };
+        for img in r.evidence.images.iter().filter(|i| i.staff) {
+            if let Some(hash) = img.phash.as_deref().and_then(|h| image_hasher::ImageHash::from_base64(h).ok()) {
+                seen.push((i, img.url.clone(), hash));
+            }
+        }
+    }
+    let mut marked = false;
+    for (i, url, hash) in &seen {
+        let elsewhere: BTreeSet<String> = seen
+            .iter()
+            .filter(|(j, _, other)| j != i && hash.dist(other) <= SAME_PHOTO_BITS)
+            .filter_map(|(j, _, _)| reports[*j].as_ref().ok().map(|r| r.store.name.clone()))
+            .collect();
+        if elsewhere.is_empty() {
+            continue;
+        }
+        let signal = format!("the same photo is on {}", elsewhere.into_iter().collect::<Vec<_>>().join(", "));
+        if let Ok(report) = &mut reports[*i] {
+            for img in report.evidence.images.iter_mut().filter(|img| &img.url == url && img.stock.is_none()) {
+                img.stock = Some(Stock { agency: "unknown".into(), signals: vec![signal.clone()] });
+                marked = true;
+            }
+        }
+    }
+    marked
+}
+
+/// Checks failing now that did not fail in the previous run.
+fn regressions(previous: &Report, now: &Report) -> Vec<String> {
+    let failed = |r: &Report| -> BTreeSet<String> {
+        r.findings.iter().filter(|f| f.outcome == crate::Outcome::Fail).map(|f| f.check.clone()).collect()
+    };
+    failed(now).difference(&failed(previous)).cloned().collect()
+}
+
+fn slug(name: &str) -> String {
+    let s: String = name.chars().map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    let s = s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
+    if s.is_empty() {
+        "store".into()
+    } else {
+        s
+    }
+}
+
+fn unique(slug: String, taken: &mut BTreeSet<String>) -> String {
+    let mut candidate = slug.clone();
+    let mut n = 2;
+    while !taken.insert(candidate.clone()) {
+        candidate = format!("{slug}-{n}");
+        n += 1;
+    }
+    candidate
+}
+
+fn data_uri(path: &Path) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    let mime = match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        _ => return None,
+    };
+    Some(format!("data:{mime};base64,{}", base64::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes)))
+}
+
+/// Written whole or not at all: a killed run leaves the previous file in place.
+fn write_atomic(path: &Path, text: &str) -> Result<PathBuf> {
+    let partial = path.with_extension("partial");
+    std::fs::write(&partial, text).map_err(|e| Error::io("cannot write", &partial, e))?;
+    std::fs::rename(&partial, path).map_err(|e| Error::io("cannot write", path, e))?;
+    Ok(path.to_path_buf())
+}

@@ -1,0 +1,206 @@
+//! `shopaudit run DIR` over several fixture stores: the lock, letters answered differently per
+//! store by a scripted agent over the real mail lab, the portfolio's figures, regressions,
+//! chat availability held against posted hours over runs, and photos shared across stores.
+
+mod common;
+
+#[path = "common/mail.rs"]
+#[allow(dead_code)] // each test binary uses a different part
+mod mail;
+
+use std::path::Path;
+use std::process::Output;
+
+use mail::MailLab;
+
+async fn shopaudit(args: Vec<String>) -> Output {
+    let bin = env!("CARGO_BIN_EXE_shopaudit");
+    tokio::task::spawn_blocking(move || std::process::Command::new(bin).args(args).output().unwrap()).await.unwrap()
+}
+
+async fn run(dir: &Path, extra: &[&str]) -> Output {
+    let mut args: Vec<String> = vec!["run".into(), dir.display().to_string()];
+    args.extend(["--out", "OUT", "--db", "DB"].iter().map(|a| match *a {
+        "OUT" => dir.join("out").display().to_string(),
+        "DB" => dir.join("history.sqlite").display().to_string(),
+        a => a.to_string(),
+    }));
+    args.extend(extra.iter().map(|a| a.to_string()));
+    shopaudit(args).await
+}
+
+fn portfolio(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("out/portfolio.json")).unwrap()).unwrap()
+}
+
+fn row<'a>(p: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    p["stores"].as_array().unwrap().iter().find(|s| s["name"] == name).unwrap_or_else(|| panic!("no {name} in {p}"))
+}
+
+fn said(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// A store's scenario that sends one letter to support@store.test through the lab.
+fn letter_scenario(store: &url::Url, name: &str, lab: &MailLab, subject: &str, sla: &str) -> String {
+    let password = lab.dir.path().join("imap-password");
+    std::fs::write(&password, "secret").unwrap();
+    format!(
+        "[store]\nname = \"{name}\"\nurl = \"{store}\"\n[browser]\nenabled = false\n\
+         [shopper]\nname = \"Anna Petrova\"\nemail = \"shopper@audit.test\"\n\
+         [shopper.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n\
+         [shopper.imap]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nuser = \"shopper@audit.test\"\npassword_file = \"{}\"\n\
+         [email]\nenabled = true\nto = \"support@store.test\"\n\
+         [[email.letters]]\nid = \"q\"\nsubject = \"{subject}\"\nbody = \"Здравствуйте! Доставляете ли вы в Казань?\"\n\
+         expect = [\"Казан\", \"стоимост\"]\nsla = \"{sla}\"\n",
+        lab.smtp_port,
+        lab.imap_port,
+        password.display()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn letters_over_runs_become_the_portfolio_figures_and_a_regression_is_exit_4() {
+    let lab = MailLab::start();
+    let (a, b) = (common::serve_store("en-good").await, common::serve_store("de-store").await);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("portfolio.toml"), "[agency]\nname = \"Northwind Audits\"\n").unwrap();
+    std::fs::write(d.join("a.toml"), letter_scenario(&a.url, "Answers Shop", &lab, "Доставка в Казань", "24h"))
+        .unwrap();
+    std::fs::write(d.join("b.toml"), letter_scenario(&b.url, "Silent Shop", &lab, "Возврат товара", "3s")).unwrap();
+    std::fs::write(d.join("c.toml"), "[store]\nurl = \"http://127.0.0.1:9/\"\nmax_pages = 3\n").unwrap();
+
+    let first = run(d, &[]).await;
+    assert_eq!(first.status.code(), Some(2), "a broken scenario is exit 2: {}", said(&first));
+    assert!(said(&first).contains("unknown field `max_pages`"), "{}", said(&first));
+    let p = portfolio(d);
+    assert_eq!(p["schema"], "shopaudit/portfolio/v1");
+    assert_eq!(p["agency"]["name"], "Northwind Audits");
+    assert_eq!(p["stores"].as_array().unwrap().len(), 3);
+    assert!(row(&p, "c")["error"].as_str().unwrap().contains("line 3"), "{p}");
+    assert_eq!(row(&p, "Answers Shop")["letters_sent"], 1);
+    assert_eq!(row(&p, "Answers Shop")["answer_rate"], 0.0);
+    assert_eq!(lab.messages("support@store.test").await.len(), 2, "one letter per store");
+
+    // The agent answers the first store's letter (acknowledgement, then a signed answer) and
+    // leaves the second unanswered past its 3 s deadline.
+    mail::support_agent_for(&lab, "Доставка в Казань", mail::Behaviour::AckThenAnswer).await;
+    std::fs::remove_file(d.join("c.toml")).unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let second = run(d, &["--fail-on-regression"]).await;
+    assert_eq!(second.status.code(), Some(4), "Silent Shop now fails email.answered: {}", said(&second));
+    let worse = said(&second).lines().find(|l| l.contains("Silent Shop")).unwrap().to_string();
+    assert!(worse.contains("worse than last run: ") && worse.contains("email.answered"), "{worse}");
+    let p = portfolio(d);
+    let answers = row(&p, "Answers Shop");
+    let report: shopaudit::Report = shopaudit::report::read(&d.join("out/answers-shop/report.json")).unwrap();
+    let human_ms = report.evidence.email_probes[0].first_human_response_ms.unwrap();
+    assert_eq!(
+        (&answers["letters_sent"], &answers["letters_answered"], &answers["answer_rate"]),
+        (&1.into(), &1.into(), &1.0.into())
+    );
+    assert_eq!((&answers["complete_answer_rate"], &answers["auto_ack_rate"]), (&1.0.into(), &1.0.into()));
+    assert_eq!(answers["answered_within_sla_rate"], 1.0);
+    assert_eq!(answers["median_first_human_response_ms"], human_ms);
+    assert_eq!(answers["report"], "answers-shop/report.html");
+    let silent = row(&p, "Silent Shop");
+    assert_eq!((&silent["answer_rate"], &silent["answered_within_sla_rate"]), (&0.0.into(), &0.0.into()));
+    assert_eq!(silent["median_first_human_response_ms"], serde_json::Value::Null);
+    assert!(silent["failed"]["critical"].as_u64().unwrap() >= 1);
+    // hours.honored holds the letters to their deadlines in business time.
+    assert_eq!(
+        common::outcome(&report, "hours.honored"),
+        shopaudit::Outcome::Pass,
+        "{}",
+        common::detail(&report, "hours.honored")
+    );
+    let silent_report = shopaudit::report::read(&d.join("out/silent-shop/report.json")).unwrap();
+    assert_eq!(common::outcome(&silent_report, "hours.honored"), shopaudit::Outcome::Fail);
+    let html = std::fs::read_to_string(d.join("out/portfolio.html")).unwrap();
+    assert!(html.contains("Northwind Audits") && html.contains("href=\"answers-shop&#x2f;report.html\""), "{html}");
+    assert!(std::fs::read_to_string(d.join("out/portfolio.md"))
+        .unwrap()
+        .contains("| [Answers Shop](answers-shop/report.html) | 100% (1/1)"));
+    assert_eq!(lab.messages("support@store.test").await.len(), 2, "no letter is sent twice");
+
+    // An overlapping run stops at once.
+    let held = shopaudit::lock::Lock::take(&d.join("out/.shopaudit.lock")).unwrap();
+    let overlapping = run(d, &[]).await;
+    assert_eq!(overlapping.status.code(), Some(3));
+    assert!(said(&overlapping).contains("another shopaudit run is working in"), "{}", said(&overlapping));
+    drop(held);
+}
+
+/// A store whose only page is the browser fixture `page`, with posted chat hours.
+fn browser_scenario(store: &url::Url, page: &str, name: &str) -> String {
+    format!(
+        "[store]\nname = \"{name}\"\nurl = \"{}\"\ntimezone = \"Europe/Moscow\"\n[crawl]\nmax_pages = 1\n\
+         [browser]\nenabled = true\nrequired = true\nloopback_only = true\nobserve = \"1s\"\nviewports = [\"desktop\"]\n\
+         [hours]\nchat = \"24/7\"\n",
+        store.join(page).unwrap()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_chat_offline_inside_24_7_fails_hours_honored_over_runs() {
+    let store = common::serve_store("browser").await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("off.toml"), browser_scenario(&store.url, "jivo-offline.html", "Night Shop")).unwrap();
+    std::fs::write(d.join("on.toml"), browser_scenario(&store.url, "jivo-online.html", "Day Shop")).unwrap();
+    for _ in 0..2 {
+        let o = run(d, &["--no-email"]).await;
+        assert!(o.status.code().is_some_and(|c| c <= 1), "{}", said(&o));
+    }
+    let p = portfolio(d);
+    assert_eq!(
+        (&row(&p, "Night Shop")["chat_checks"], &row(&p, "Night Shop")["chat_online_in_hours_share"]),
+        (&2.into(), &0.0.into())
+    );
+    assert_eq!(
+        (&row(&p, "Day Shop")["chat_checks"], &row(&p, "Day Shop")["chat_online_in_hours_share"]),
+        (&2.into(), &1.0.into())
+    );
+    let night: shopaudit::Report = shopaudit::report::read(&d.join("out/night-shop/report.json")).unwrap();
+    assert_eq!(common::outcome(&night, "hours.honored"), shopaudit::Outcome::Fail);
+    assert!(
+        common::detail(&night, "hours.honored")
+            .contains("online in 0 of 2 readings inside the posted hours (24/7, Europe/Moscow)"),
+        "{}",
+        common::detail(&night, "hours.honored")
+    );
+    let c = night.evidence.compliance.as_ref().unwrap();
+    assert_eq!(c.availability.iter().map(|h| h.checks).sum::<usize>(), 2);
+    let day: shopaudit::Report = shopaudit::report::read(&d.join("out/day-shop/report.json")).unwrap();
+    assert_eq!(common::outcome(&day, "hours.honored"), shopaudit::Outcome::Pass);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_staff_photo_on_two_stores_is_stock_on_both() {
+    let (one, two) = (common::serve_store("en-good").await, common::serve_store("en-good").await);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let scenario = |url: &url::Url, name: &str| {
+        format!("[store]\nname = \"{name}\"\nurl = \"{url}\"\n[browser]\nenabled = false\n")
+    };
+    std::fs::write(d.join("one.toml"), scenario(&one.url, "First Copy")).unwrap();
+    let alone = run(d, &["--no-email"]).await;
+    assert!(alone.status.code().is_some(), "{}", said(&alone));
+    let report = |slug: &str| -> shopaudit::Report {
+        shopaudit::report::read(&d.join(format!("out/{slug}/report.json"))).unwrap()
+    };
+    assert_eq!(common::outcome(&report("first-copy"), "photos.no_stock_staff"), shopaudit::Outcome::Pass);
+    std::fs::write(d.join("two.toml"), scenario(&two.url, "Second Copy")).unwrap();
+    run(d, &["--no-email"]).await;
+    for slug in ["first-copy", "second-copy"] {
+        let r = report(slug);
+        assert_eq!(common::outcome(&r, "photos.no_stock_staff"), shopaudit::Outcome::Fail, "{slug}");
+        let other = if slug == "first-copy" { "Second Copy" } else { "First Copy" };
+        assert!(
+            common::detail(&r, "photos.no_stock_staff").contains(&format!("the same photo is on {other}")),
+            "{}",
+            common::detail(&r, "photos.no_stock_staff")
+        );
+    }
+}
