@@ -47,6 +47,7 @@ async fn main() {
                 to: "support@store.test",
                 subject: &format!("Question {i}"),
                 attempt: 1,
+                at: chrono::Utc::now().fixed_offset(),
             })
             .unwrap();
         history.mark_sent(row, chrono::Utc::now().fixed_offset(), "250 bench").unwrap();

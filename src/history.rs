@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
@@ -110,6 +110,8 @@ pub struct NewLetter<'a> {
     pub subject: &'a str,
     /// 1 for the first attempt, then 2, 3 … after retryable failures.
     pub attempt: u32,
+    /// Now, by the audit's clock.
+    pub at: DateTime<FixedOffset>,
 }
 
 /// A letter as the history holds it.
@@ -242,7 +244,7 @@ impl History {
                     l.from,
                     l.to,
                     l.subject,
-                    Utc::now().to_rfc3339(),
+                    l.at.to_rfc3339(),
                     l.attempt
                 ],
             )
@@ -641,6 +643,7 @@ fn row_to_letter(r: &rusqlite::Row<'_>) -> rusqlite::Result<Letter> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Utc;
 
     #[test]
     fn letters_move_from_sending_to_sent_or_failed_and_survive_reopening() {
@@ -656,6 +659,7 @@ mod tests {
             to: "b@y",
             subject: "S",
             attempt: 1,
+            at: Utc::now().fixed_offset(),
         };
         let a = h.begin_letter(&new("a", "<1@x>")).unwrap();
         let b = h.begin_letter(&new("b", "<2@x>")).unwrap();

@@ -18,6 +18,7 @@
 pub mod bench;
 pub mod business_time;
 pub mod checks;
+pub mod clock;
 pub mod compliance;
 pub mod demo;
 pub mod error;
@@ -31,11 +32,12 @@ pub mod probes;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod schedule;
 pub mod serve;
 
 use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset};
 
 pub use checks::{Finding, Outcome, Severity};
 pub use error::{Error, Result};
@@ -66,12 +68,14 @@ pub struct Options {
     pub db: Option<std::path::PathBuf>,
     /// A browser shared with other audits (`shopaudit run`); `None` starts one for this audit.
     pub browser: Option<Arc<probes::browser::Chromium>>,
+    /// Where "now" comes from: the system clock, or a test's simulated time.
+    pub clock: clock::Clock,
 }
 
 impl Options {
     /// Sends the letters a scenario enables, with the default history.
     pub fn send() -> Self {
-        Options { email: Some(probes::email::Mode::Send), db: None, browser: None }
+        Options { email: Some(probes::email::Mode::Send), ..Options::default() }
     }
 }
 
@@ -87,7 +91,7 @@ pub async fn audit(scenario: &Scenario, progress: &dyn Progress) -> Result<Repor
 /// [`audit`] with explicit options.
 pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn Progress) -> Result<Report> {
     let knowledge = Arc::new(knowledge::Knowledge::load()?);
-    let started_at = now(scenario);
+    let started_at = now(scenario, &options.clock);
     let client = probes::http::client(&scenario.crawl)?;
     let (pages, mut evidence) = probes::gather_static(scenario, &client, &knowledge, progress).await?;
     let shared = options.browser.clone();
@@ -102,7 +106,7 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
         if let (Some(mode), true) = (options.email, sends) {
             progress.stage("e-mail");
             (evidence.email_probes, evidence.mailbox_error) =
-                probes::email::send_due(scenario, &evidence, &history, &knowledge, mode).await?;
+                probes::email::send_due(scenario, &evidence, &history, &knowledge, mode, &options.clock).await?;
             email_ran = true;
         }
         history.record_conversations(&key, &evidence.chat.conversations)?;
@@ -128,7 +132,7 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
         run: report::RunInfo {
             id: uuid::Uuid::new_v4().to_string(),
             started_at,
-            finished_at: now(scenario),
+            finished_at: now(scenario, &options.clock),
             probes: ran(&evidence, email_ran),
         },
         summary: report::Summary::of(&findings),
@@ -154,10 +158,11 @@ pub fn recheck(saved: &Report, skip: &[String]) -> Result<Report> {
 
 /// A saved report brought up to date from the history: its letters with every reply filed
 /// since, judged again by the same checks (`shopaudit report`, and `shopaudit collect`).
-pub fn refresh(saved: &Report, history: &history::History) -> Result<Report> {
+pub fn refresh(saved: &Report, history: &history::History, clock: &clock::Clock) -> Result<Report> {
     let mut report = saved.clone();
     let terms = probes::email::Terms::of_report(saved);
-    report.evidence.email_probes = probes::email::probes(history, &terms, &saved.evidence.hours)?;
+    let now = clock.now().fixed_offset();
+    report.evidence.email_probes = probes::email::probes(history, &terms, &saved.evidence.hours, now)?;
     let thresholds =
         saved.evidence.compliance.as_ref().map_or_else(compliance::Thresholds::default, |c| compliance::Thresholds {
             chat_online: c.min_chat_online_share,
@@ -196,8 +201,8 @@ fn skipped(scenario: &Scenario) -> Vec<String> {
 }
 
 /// Now, in the store's time zone when known (UTC otherwise).
-fn now(scenario: &Scenario) -> DateTime<FixedOffset> {
-    let utc = Utc::now();
+fn now(scenario: &Scenario, clock: &clock::Clock) -> DateTime<FixedOffset> {
+    let utc = clock.now();
     match scenario.store.timezone {
         Some(tz) => utc.with_timezone(&tz.0).fixed_offset(),
         None => utc.fixed_offset(),

@@ -251,7 +251,7 @@ async fn run(cli: Cli) -> Result<Exit, Error> {
                 (false, true) => Some(shopaudit::probes::email::Mode::DryRun),
                 (false, false) => Some(shopaudit::probes::email::Mode::Send),
             };
-            let options = shopaudit::Options { email, db, browser: None };
+            let options = shopaudit::Options { email, db, ..Default::default() };
             let report = audit_with_progress(&scenario, &options, out.quiet).await?;
             let exit = finish(&report, &out, scenario.checks.fail_on)?;
             if email == Some(shopaudit::probes::email::Mode::Send) && report.run.probes.iter().any(|p| p == "email") {
@@ -267,6 +267,7 @@ async fn run(cli: Cli) -> Result<Exit, Error> {
                 concurrency,
                 email: (!no_email).then_some(shopaudit::probes::email::Mode::Send),
                 browser: !no_browser,
+                clock: shopaudit::clock::Clock::system(),
             };
             let done = shopaudit::run::run(&dir, &settings).await?;
             let mut exit = Exit::Clean;
@@ -374,7 +375,7 @@ async fn run(cli: Cli) -> Result<Exit, Error> {
             // Each store's latest report, brought up to date where it was written.
             for store in stores {
                 let Some((saved, Some(dir))) = history.latest_run(&store)? else { continue };
-                let report = shopaudit::refresh(&saved, &history)?;
+                let report = shopaudit::refresh(&saved, &history, &shopaudit::clock::Clock::system())?;
                 history.record_run(&report, None)?;
                 report::write(&report, &dir, &[Format::Json, Format::Md, Format::Html])?;
                 println!("{store}: report updated in {}", dir.display());
@@ -390,7 +391,7 @@ async fn run(cli: Cli) -> Result<Exit, Error> {
                     "the history holds no run of {url} yet (`shopaudit audit` records one when it sends letters)"
                 ))
             })?;
-            let report = shopaudit::refresh(&saved, &history)?;
+            let report = shopaudit::refresh(&saved, &history, &shopaudit::clock::Clock::system())?;
             history.record_run(&report, None)?;
             out.out = out.out.or(dir);
             finish(&report, &out, scenario.checks.fail_on)

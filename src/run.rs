@@ -33,6 +33,8 @@ pub struct Settings {
     pub email: Option<crate::probes::email::Mode>,
     /// Use a browser where the scenarios allow it.
     pub browser: bool,
+    /// Where "now" comes from.
+    pub clock: crate::clock::Clock,
 }
 
 /// One store's part in the run.
@@ -75,7 +77,8 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
     let scenarios: Vec<(PathBuf, Result<Scenario>)> =
         files.into_iter().map(|path| (path.clone(), Scenario::from_file(&path))).collect();
     let browser = shared_browser(&scenarios, settings).await;
-    let options = Options { email: settings.email, db: Some(settings.db.clone()), browser };
+    let options =
+        Options { email: settings.email, db: Some(settings.db.clone()), browser, clock: settings.clock.clone() };
     let audits = futures::stream::iter(scenarios.iter().map(|(_, s)| {
         let options = &options;
         async move {
@@ -107,12 +110,12 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
             }
         }
         for report in reports.iter_mut().flatten() {
-            *report = crate::refresh(report, &history)?;
+            *report = crate::refresh(report, &history, &settings.clock)?;
         }
     }
     if mark_shared_photos(&mut reports) {
         for report in reports.iter_mut().flatten() {
-            *report = crate::refresh(report, &history)?;
+            *report = crate::refresh(report, &history, &settings.clock)?;
         }
     }
 
@@ -147,7 +150,7 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
     let portfolio = Portfolio {
         schema: crate::portfolio::SCHEMA.to_string(),
         agency: agency.clone(),
-        generated_at: chrono::Utc::now().fixed_offset(),
+        generated_at: settings.clock.now().fixed_offset(),
         stores: rows,
     };
     let logo = agency.logo.as_ref().and_then(|l| data_uri(&dir.join(l)));

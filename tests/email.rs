@@ -66,7 +66,7 @@ expect = ["Казан", "стоимост"]
 }
 
 async fn run(s: &Scenario, db: &std::path::Path, mode: Mode) -> shopaudit::Report {
-    let options = shopaudit::Options { email: Some(mode), db: Some(db.to_path_buf()), browser: None };
+    let options = shopaudit::Options { email: Some(mode), db: Some(db.to_path_buf()), ..Default::default() };
     shopaudit::audit_with(s, &options, &shopaudit::Quiet).await.unwrap()
 }
 
@@ -149,7 +149,7 @@ async fn a_settings_error_records_no_letter() {
     let store = common::serve_store("en-good").await;
     let db = lab.dir.path().join("history.sqlite");
     let missing = "user = \"shopper@audit.test\"\npassword_env = \"SHOPAUDIT_TEST_NO_SUCH_VAR\"";
-    let options = shopaudit::Options { email: Some(Mode::Send), db: Some(db.clone()), browser: None };
+    let options = shopaudit::Options { email: Some(Mode::Send), db: Some(db.clone()), ..Default::default() };
     let s = scenario(&store.url, &lab, "support@store.test", missing);
     let err = shopaudit::audit_with(&s, &options, &shopaudit::Quiet).await.unwrap_err();
     assert!(err.to_string().contains("SHOPAUDIT_TEST_NO_SUCH_VAR is not set"), "{err}");
@@ -486,6 +486,7 @@ async fn a_letter_that_never_left_is_given_up_and_sent_again_once() {
             to: "support@store.test",
             subject: "Доставка в Казань",
             attempt: 1,
+            at: chrono::Utc::now().fixed_offset(),
         })
         .unwrap();
     let long_ago = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();

@@ -204,3 +204,120 @@ async fn the_same_staff_photo_on_two_stores_is_stock_on_both() {
         );
     }
 }
+
+/// A week on a simulated clock, a run every two hours: letters go out daily at the schedule's
+/// seeded times, half of them outside the posted hours; the agent answers within an hour in
+/// office hours and at 09:30 on the next working morning otherwise. The portfolio's figures are
+/// what the agent did, exactly.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_simulated_week_of_scheduled_letters_and_their_figures() {
+    use chrono::{Datelike, Duration, TimeZone, Timelike, Utc};
+    use std::sync::atomic::{AtomicI64, Ordering};
+    use std::sync::Arc;
+
+    let lab = MailLab::start();
+    let store = common::serve_store("en-good").await; // posts "Mon–Fri 9am–5pm"
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let scenario = letter_scenario(&store.url, "Week Shop", &lab, "Доставка в Казань", "8h")
+        .replace("[store]\n", "[store]\ntimezone = \"Europe/Moscow\"\n")
+        + "[schedule]\nletters = \"daily\"\noutside_hours_share = 0.5\nseed = 7\n";
+    std::fs::write(d.join("week.toml"), &scenario).unwrap();
+
+    let moscow: chrono_tz::Tz = "Europe/Moscow".parse().unwrap();
+    // A Monday in the past: dovecot keeps an APPEND's arrival time only when it is not in the
+    // future.
+    let start = moscow.with_ymd_and_hms(2026, 11, 2, 0, 0, 0).unwrap().with_timezone(&Utc);
+    let now = Arc::new(AtomicI64::new(start.timestamp()));
+    let clock_now = now.clone();
+    let clock =
+        shopaudit::clock::Clock::from_fn(move || Utc.timestamp_opt(clock_now.load(Ordering::SeqCst), 0).unwrap());
+    let settings = shopaudit::run::Settings {
+        out: d.join("out"),
+        db: d.join("history.sqlite"),
+        concurrency: 1,
+        email: Some(shopaudit::probes::email::Mode::Send),
+        browser: false,
+        clock: clock.clone(),
+    };
+    let open = |t: chrono::DateTime<Utc>| {
+        let l = t.with_timezone(&moscow);
+        l.weekday().num_days_from_monday() < 5 && (9..17).contains(&l.hour())
+    };
+    // When the agent answers a letter sent at `sent`.
+    let answer_at = |sent: chrono::DateTime<Utc>| {
+        if open(sent) {
+            return sent + Duration::hours(1);
+        }
+        let mut t = sent.with_timezone(&moscow);
+        loop {
+            t = (t + Duration::days(if t.hour() < 9 { 0 } else { 1 })).with_hour(9).unwrap().with_minute(30).unwrap();
+            if t.weekday().num_days_from_monday() < 5 {
+                return t.with_timezone(&Utc);
+            }
+        }
+    };
+    let mut queued: Vec<(chrono::DateTime<Utc>, Vec<u8>)> = Vec::new();
+    let mut letters: Vec<(chrono::DateTime<Utc>, chrono::DateTime<Utc>)> = Vec::new(); // sent, answered
+    let mut seen = std::collections::BTreeSet::new();
+    let end = start + Duration::days(8) + Duration::hours(12);
+    let mut t = start;
+    while t <= end {
+        now.store(t.timestamp(), Ordering::SeqCst);
+        // Replies whose time has come arrive before the run, as mail between two cron runs.
+        for (at, raw) in queued.iter().filter(|(at, _)| *at <= t) {
+            lab.append("shopper@audit.test", raw, *at).await;
+        }
+        queued.retain(|(at, _)| *at > t);
+        shopaudit::run::run(d, &settings).await.unwrap();
+        for letter in lab.messages("support@store.test").await {
+            let id = format!("<{}>", letter.message_id().unwrap());
+            if seen.insert(id.clone()) {
+                let answer = answer_at(t); // sent by this run, at this simulated time
+                letters.push((t, answer));
+                let raw = format!(
+                    "From: support@store.test\r\nTo: shopper@audit.test\r\nMessage-ID: <{}@store.test>\r\nIn-Reply-To: {id}\r\n\
+                     Subject: Re: Доставка в Казань\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+                     Здравствуйте! Доставка в Казань есть, стоимость 300 рублей.\r\n\r\nС уважением,\r\nЮлия Иванова\r\n",
+                    uuid::Uuid::new_v4()
+                );
+                queued.push((answer, raw.into_bytes()));
+            }
+        }
+        t += Duration::hours(2);
+    }
+    let last_run = t - Duration::hours(2);
+
+    // One letter a day (days counted in UTC: 10 from Sunday 21:00 to Tuesday a week later),
+    // some in office hours and some at night or at the weekend.
+    assert_eq!(letters.len(), 10, "{letters:?}");
+    let outside = letters.iter().filter(|(sent, _)| !open(*sent)).count();
+    assert!(outside >= 4 && outside < letters.len(), "half outside the posted hours: {letters:?}");
+    let mut delays: Vec<u64> = letters
+        .iter()
+        .filter(|(_, answer)| *answer <= last_run)
+        .map(|(sent, answer)| (*answer - *sent).num_milliseconds() as u64)
+        .collect();
+    delays.sort_unstable();
+    let rank = |p: usize| delays[(p * delays.len()).div_ceil(100) - 1];
+    let p = portfolio(d);
+    let week = row(&p, "Week Shop");
+    let (n, answered) = (letters.len() as f64, delays.len() as f64);
+    assert_eq!(week["letters_sent"], letters.len());
+    assert_eq!(week["letters_answered"], delays.len());
+    assert_eq!(week["answer_rate"], answered / n);
+    assert_eq!(week["complete_answer_rate"], answered / n);
+    assert_eq!(week["answered_within_sla_rate"], answered / n, "within 8 business hours, nights and weekends aside");
+    assert_eq!(week["auto_ack_rate"], 0.0);
+    assert_eq!(week["median_first_human_response_ms"], rank(50));
+    assert_eq!(week["p90_first_human_response_ms"], rank(90));
+    assert!(rank(90) > 8 * 3600 * 1000, "a weekend letter waits for Monday in calendar time");
+    let report = shopaudit::report::read(&d.join("out/week-shop/report.json")).unwrap();
+    assert_eq!(
+        common::outcome(&report, "hours.honored"),
+        shopaudit::Outcome::Pass,
+        "{}",
+        common::detail(&report, "hours.honored")
+    );
+    assert_eq!(report.evidence.compliance.as_ref().unwrap().response_times.len(), delays.len());
+}

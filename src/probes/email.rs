@@ -4,7 +4,6 @@
 //! written to the history before it is sent, so a crash never loses one or sends one twice.
 //! A letter is due once per store and letter id (schedules come with `shopaudit run`).
 
-use chrono::Utc;
 use lettre::message::{header::ContentType, Mailbox};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls as SmtpTls, TlsParameters};
@@ -48,11 +47,13 @@ pub async fn send_due(
     history: &History,
     knowledge: &crate::knowledge::Knowledge,
     mode: Mode,
+    clock: &crate::clock::Clock,
 ) -> Result<(Vec<EmailProbe>, Option<String>)> {
     let store = scenario.store.url.to_string();
+    let now = || clock.now().fixed_offset();
     let (shopper, to) = match (&scenario.shopper, recipient(scenario, evidence)?) {
         (Some(shopper), Some(to)) => (shopper, to),
-        _ => return Ok((probes(history, &Terms::of(scenario), &evidence.hours)?, None)),
+        _ => return Ok((probes(history, &Terms::of(scenario), &evidence.hours, now())?, None)),
     };
     let from: Mailbox = format!("{} <{}>", shopper.name, shopper.email)
         .parse()
@@ -72,26 +73,41 @@ pub async fn send_due(
         // First what arrived since the last run, so that copies reconcile unconfirmed letters
         // before anything is resent.
         match crate::probes::mailbox::collect(imap, history, knowledge).await {
-            Ok(_) => give_up_unconfirmed(history, &store)?,
+            Ok(_) => give_up_unconfirmed(history, &store, now())?,
             Err(e) => mailbox_error = Some(e.to_string()),
         }
     }
     let mut dry = Vec::new();
+    let terms = Terms::of(scenario);
+    let hours = business_hours(&evidence.hours);
     for letter in &scenario.email.letters {
+        // Without a schedule a letter goes out once; with one, once per period at its planned
+        // time. A failure the server did not call final is retried first, either way.
+        let name = scenario.store_name();
+        let plan = scenario.schedule.as_ref().map(|schedule| crate::schedule::Plan {
+            schedule,
+            store: &name,
+            letter: &letter.id,
+            tz: terms.tz,
+            hours: hours.as_deref(),
+        });
+        let due = |last| plan.is_none_or(|p| matches!(p.due(clock.now(), last), crate::schedule::Due::Now(_)));
         let attempt = match history.latest(&store, &letter.id)? {
-            None => 1,
             Some(l) if l.state == "failed" && l.retry && l.attempt < MAX_ATTEMPTS => l.attempt + 1,
+            Some(l) if plan.is_some() && due(Some(l.created_at.to_utc())) => 1,
             Some(_) => continue, // sent, or attempted for good: never again silently
+            None if due(None) => 1,
+            None => continue,
         };
         let (subject, body) = crate::probes::letter::render(scenario, letter).map_err(Error::Email)?;
         let token = token();
-        let message_id = format!("<{}.{token}@{domain}>", Utc::now().format("%Y%m%d%H%M%S"));
+        let message_id = format!("<{}.{token}@{domain}>", clock.now().format("%Y%m%d%H%M%S"));
         let mut message = Message::builder()
             .from(from.clone())
             .to(to_box.clone())
             .subject(subject.clone())
             .message_id(Some(message_id.clone()))
-            .date_now()
+            .date(std::time::SystemTime::from(clock.now()))
             .header(ContentType::TEXT_PLAIN);
         if imap.is_some() {
             message = message.bcc(from.clone());
@@ -129,11 +145,12 @@ pub async fn send_due(
             to: &to,
             subject: &subject,
             attempt,
+            at: now(),
         })?;
         match transport.send(message).await {
             Ok(response) => {
                 let said = response.message().collect::<Vec<_>>().join(" ");
-                history.mark_sent(row, Utc::now().fixed_offset(), &format!("{} {said}", response.code()))?;
+                history.mark_sent(row, now(), &format!("{} {said}", response.code()))?;
             }
             // Silence after the data: the server may have taken it. The copy will tell.
             Err(e) if e.is_timeout() && imap.is_some() => {
@@ -148,15 +165,14 @@ pub async fn send_due(
             mailbox_error = Some(e.to_string());
         }
     }
-    let mut all = probes(history, &Terms::of(scenario), &evidence.hours)?;
+    let mut all = probes(history, &terms, &evidence.hours, now())?;
     all.extend(dry);
     Ok((all, mailbox_error))
 }
 
 /// After the mailbox was read through: a letter still unconfirmed long after it was recorded
 /// has no copy, so the server never took it; a later attempt may send it.
-fn give_up_unconfirmed(history: &History, store: &str) -> Result<()> {
-    let now = Utc::now().fixed_offset();
+fn give_up_unconfirmed(history: &History, store: &str, now: chrono::DateTime<chrono::FixedOffset>) -> Result<()> {
     for l in history.letters(store)? {
         if l.state == "sending" && (now - l.created_at).to_std().unwrap_or_default() > UNCONFIRMED_AFTER {
             let why = "not sent: its run was interrupted before the server answered, and no copy reached the \
@@ -293,21 +309,24 @@ impl Terms {
 }
 
 /// The store's letters in the history, with their replies, as report evidence.
-pub fn probes(history: &History, terms: &Terms, posted: &[PostedHours]) -> Result<Vec<EmailProbe>> {
-    // E-mail answers are owed in the e-mail channel's hours, else support's.
-    let business = [Channel::Email, Channel::Support]
-        .iter()
-        .find_map(|c| posted.iter().find(|h| h.channel == *c).and_then(|h| h.opening_hours.clone()));
+pub fn probes(
+    history: &History,
+    terms: &Terms,
+    posted: &[PostedHours],
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<Vec<EmailProbe>> {
+    let business = business_hours(posted);
     let tz = terms.tz;
-    let now = Utc::now().fixed_offset();
     let mut out = Vec::new();
-    // A letter retried after a failure shows as its latest attempt.
-    let mut latest: Vec<crate::history::Letter> = Vec::new();
-    for l in history.letters(&terms.store)? {
-        latest.retain(|k| k.letter != l.letter);
-        latest.push(l);
-    }
-    for l in latest {
+    // A letter retried after a failure shows as its latest attempt; a scheduled letter shows
+    // once per time it went out.
+    let all = history.letters(&terms.store)?;
+    let superseded = |i: usize, l: &crate::history::Letter| {
+        l.state == "failed" && all[i + 1..].iter().any(|n| n.letter == l.letter && n.attempt == l.attempt + 1)
+    };
+    let shown: Vec<crate::history::Letter> =
+        all.iter().enumerate().filter(|(i, l)| !superseded(*i, l)).map(|(_, l)| l.clone()).collect();
+    for l in shown {
         let (sla, expect) = terms.letters.get(&l.letter).cloned().unwrap_or((terms.default_sla, Vec::new()));
         let stored = history.replies(l.id)?;
         let since = |at: chrono::DateTime<chrono::FixedOffset>| {
@@ -371,6 +390,13 @@ pub fn probes(history: &History, terms: &Terms, posted: &[PostedHours]) -> Resul
         });
     }
     Ok(out)
+}
+
+/// E-mail answers are owed in the e-mail channel's hours, else support's.
+fn business_hours(posted: &[PostedHours]) -> Option<String> {
+    [Channel::Email, Channel::Support]
+        .iter()
+        .find_map(|c| posted.iter().find(|h| h.channel == *c).and_then(|h| h.opening_hours.clone()))
 }
 
 /// A reply that is mostly a link ("see https://shop/terms") does not answer the question.

@@ -85,6 +85,18 @@ impl Drop for MailLab {
 }
 
 impl MailLab {
+    /// Puts a message straight into `user`'s INBOX as if it had arrived at `at` (its IMAP
+    /// INTERNALDATE): how a test on a simulated clock delivers mail "at night".
+    pub async fn append(&self, user: &str, raw: &[u8], at: chrono::DateTime<chrono::Utc>) {
+        let stream = tokio::net::TcpStream::connect(("127.0.0.1", self.imap_port)).await.unwrap();
+        let mut client = async_imap::Client::new(stream);
+        client.read_response().await.unwrap();
+        let mut session = client.login(user, "secret").await.map_err(|(e, _)| e).unwrap();
+        let date = format!("\"{}\"", at.format("%d-%b-%Y %H:%M:%S +0000"));
+        session.append("INBOX", None, Some(&date), raw).await.unwrap();
+        let _ = session.logout().await;
+    }
+
     /// Sends a raw message through the lab's SMTP server, as the store's mail system would.
     pub async fn send_raw(&self, from: &str, to: &str, raw: &[u8]) {
         use lettre::AsyncTransport;

@@ -1,0 +1,163 @@
+//! When a letter goes out under `[schedule]`: once per period ("daily", "weekly", "3d"), at a
+//! time drawn from the scenario's seed, so the same scenario plans the same times on every
+//! machine; and a set share of the periods at a time outside the posted hours, in the store's
+//! zone, so that a "24/7" or "Mo-Fr 09:00-18:00" promise is tested at night and on weekends.
+//! The share is kept exactly over time (with 1/3, every third period), not left to chance.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use sha2::{Digest, Sha256};
+
+use crate::scenario::{Cadence, Schedule};
+
+/// Periods are counted from Monday 1970-01-05 00:00 UTC, so that weeks start on Mondays.
+const EPOCH: i64 = 4 * 86_400;
+
+/// Whether a letter is due now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// Send it: its planned time in this period has come.
+    Now(DateTime<Utc>),
+    /// Not yet: planned for this time in the current period.
+    Later(DateTime<Utc>),
+    /// Already sent in this period.
+    Done,
+}
+
+/// What a letter's schedule depends on.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan<'a> {
+    /// The scenario's `[schedule]`.
+    pub schedule: &'a Schedule,
+    /// The store's name: with the seed, it decides the times (stable when the URL's port is not).
+    pub store: &'a str,
+    /// The letter's id.
+    pub letter: &'a str,
+    /// The store's zone.
+    pub tz: chrono_tz::Tz,
+    /// The posted hours letters are planned inside or outside of, if any.
+    pub hours: Option<&'a str>,
+}
+
+impl Plan<'_> {
+    /// Whether the letter is due at `now`, given when the last one was recorded. A planned
+    /// time no run reached (cron ran hourly, the plan said 23:40) is sent late by the next run
+    /// rather than skipped; never more than one letter per planned time.
+    pub fn due(&self, now: DateTime<Utc>, last: Option<DateTime<Utc>>) -> Due {
+        let Some(Cadence::Every(every)) = &self.schedule.letters else {
+            return Due::Now(now); // every run
+        };
+        let every = Duration::from_std(*every).unwrap_or(Duration::days(7)).max(Duration::minutes(1));
+        let period = (now.timestamp() - EPOCH).div_euclid(every.num_seconds());
+        let (previous, current) = (self.planned(period - 1, every), self.planned(period, every));
+        let latest = if current <= now { current } else { previous };
+        match last {
+            Some(l) if l >= latest && current > now => Due::Later(current),
+            Some(l) if l >= latest => Due::Done,
+            // The first letter of a new schedule waits for its time in this period.
+            None if current > now => Due::Later(current),
+            _ => Due::Now(latest),
+        }
+    }
+
+    /// The planned time in period `period`: inside or outside the posted hours as the share
+    /// says, at a time drawn from the seed.
+    pub fn planned(&self, period: i64, every: Duration) -> DateTime<Utc> {
+        let start = start_of(period, every);
+        let share = self.schedule.outside_hours_share.map_or(0.0, |s| s.0);
+        // Exactly `share` of the periods: period k is outside when ⌊(k+1)s⌋ > ⌊ks⌋.
+        let outside = ((period + 1) as f64 * share).floor() > (period as f64 * share).floor();
+        let mut draw = Draw::new(self.schedule.seed.unwrap_or(0), self.store, self.letter, period);
+        let minutes = every.num_minutes().max(1);
+        let mut pick = || start + Duration::minutes(i64::try_from(draw.next() % minutes as u64).unwrap_or(0));
+        let Some(hours) = self.hours.and_then(|h| h.parse::<opening_hours::OpeningHours>().ok()) else {
+            return pick();
+        };
+        for _ in 0..1000 {
+            let at = pick();
+            if hours.is_open(at.with_timezone(&self.tz).naive_local()) != outside {
+                return at;
+            }
+        }
+        pick() // no such time in this period (a weekend under weekday hours): any time will do
+    }
+}
+
+fn start_of(period: i64, every: Duration) -> DateTime<Utc> {
+    Utc.timestamp_opt(EPOCH + period * every.num_seconds(), 0).single().unwrap_or_default()
+}
+
+/// A reproducible stream of numbers: SHA-256 of the seed and the letter's identity, then
+/// SplitMix64. The same on every platform and Rust version, unlike std's hasher.
+struct Draw(u64);
+
+impl Draw {
+    fn new(seed: u64, store: &str, letter: &str, period: i64) -> Self {
+        let digest = Sha256::digest(format!("{seed}\u{0}{store}\u{0}{letter}\u{0}{period}"));
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        Draw(u64::from_le_bytes(first))
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Share;
+
+    fn schedule(share: f64, seed: u64) -> Schedule {
+        Schedule {
+            letters: Some(Cadence::Every(std::time::Duration::from_secs(86_400))),
+            outside_hours_share: Some(Share(share)),
+            seed: Some(seed),
+        }
+    }
+
+    #[test]
+    fn a_third_of_the_days_outside_hours_at_reproducible_times() {
+        let s = schedule(1.0 / 3.0, 42);
+        let tz: chrono_tz::Tz = "Europe/Moscow".parse().unwrap();
+        let plan = Plan { schedule: &s, store: "http://shop/", letter: "q", tz, hours: Some("Mo-Su 09:00-18:00") };
+        let day = Duration::days(1);
+        let first = (Utc.with_ymd_and_hms(2026, 11, 2, 0, 0, 0).unwrap().timestamp() - EPOCH) / 86_400;
+        let times: Vec<_> = (first..first + 30).map(|k| plan.planned(k, day)).collect();
+        let outside = times
+            .iter()
+            .filter(|t| !crate::business_time::is_open("Mo-Su 09:00-18:00", tz, t.fixed_offset()).unwrap())
+            .count();
+        assert_eq!(outside, 10, "exactly a third of 30 days");
+        assert!(times.iter().zip(first..).all(|(t, k)| start_of(k, day) <= *t && *t < start_of(k + 1, day)));
+        let again: Vec<_> = (first..first + 30).map(|k| plan.planned(k, day)).collect();
+        assert_eq!(times, again, "the same seed plans the same times");
+        let other = schedule(1.0 / 3.0, 43);
+        let reseeded = Plan { schedule: &other, ..plan };
+        assert_ne!(times, (first..first + 30).map(|k| reseeded.planned(k, day)).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn once_per_period_when_its_time_has_come() {
+        let s = schedule(0.0, 1);
+        let plan = Plan { schedule: &s, store: "s", letter: "q", tz: chrono_tz::UTC, hours: None };
+        let now = Utc.with_ymd_and_hms(2026, 11, 27, 23, 59, 0).unwrap();
+        let Due::Now(at) = plan.due(now, None) else { panic!("due by the day's end") };
+        assert_eq!(plan.due(now, Some(now)), Due::Done);
+        // The next day: due at its own planned time, once.
+        let day = Duration::days(1);
+        let next = plan.planned((now.timestamp() - EPOCH) / 86_400 + 1, day);
+        assert_eq!(plan.due(next - Duration::minutes(1), Some(now)), Due::Later(next));
+        assert_eq!(plan.due(next, Some(now)), Due::Now(next));
+        assert_eq!(plan.due(next + Duration::hours(1), Some(next)), Due::Done);
+        // A plan no run reached is sent late by the next run, not skipped.
+        assert!(matches!(plan.due(next + day + day, Some(at)), Due::Now(_)));
+        let every_run = Schedule { letters: Some(Cadence::EveryRun), outside_hours_share: None, seed: None };
+        let plan = Plan { schedule: &every_run, ..plan };
+        assert_eq!(plan.due(now, Some(now)), Due::Now(now));
+    }
+}
