@@ -172,6 +172,8 @@ async fn a_chat_offline_inside_24_7_fails_hours_honored_over_runs() {
     );
     let c = night.evidence.compliance.as_ref().unwrap();
     assert_eq!(c.availability.iter().map(|h| h.checks).sum::<usize>(), 2);
+    let html = std::fs::read_to_string(d.join("out/night-shop/report.html")).unwrap();
+    assert!(html.contains("aria-label=\"chat availability by hour of the week\""), "the chart is drawn");
     let day: shopaudit::Report = shopaudit::report::read(&d.join("out/day-shop/report.json")).unwrap();
     assert_eq!(common::outcome(&day, "hours.honored"), shopaudit::Outcome::Pass);
 }
@@ -320,4 +322,6 @@ async fn a_simulated_week_of_scheduled_letters_and_their_figures() {
         common::detail(&report, "hours.honored")
     );
     assert_eq!(report.evidence.compliance.as_ref().unwrap().response_times.len(), delays.len());
+    let html = std::fs::read_to_string(d.join("out/week-shop/report.html")).unwrap();
+    assert!(html.contains("aria-label=\"first human answer per letter\""));
 }
