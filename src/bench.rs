@@ -225,3 +225,88 @@ fn peak_rss_kb() -> Option<u64> {
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
+
+/// `shopaudit run` over `stores` generated loopback stores (5 pages each, the browser on both
+/// screens with a 1 s watch, one shared Chromium): wall time and the peak memory of this
+/// process and everything it started.
+pub async fn portfolio(stores: usize) -> Result<Vec<Figure>> {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::sync::Arc;
+
+    let server = serve::serve(many_stores(), 0).await?;
+    let dir = tempfile::tempdir().map_err(|e| crate::Error::io("cannot create", std::env::temp_dir(), e))?;
+    for i in 0..stores {
+        let text = format!(
+            "[store]\nname = \"Store {i}\"\nurl = \"{}s/{i}/\"\n[crawl]\nmax_pages = 5\n\
+             [browser]\nloopback_only = true\nobserve = \"1s\"\n",
+            server.url
+        );
+        let path = dir.path().join(format!("store-{i:03}.toml"));
+        std::fs::write(&path, text).map_err(|e| crate::Error::io("cannot write", &path, e))?;
+    }
+    let settings = crate::run::Settings {
+        out: dir.path().join("reports"),
+        db: dir.path().join("history.sqlite"),
+        concurrency: 2,
+        email: None,
+        browser: true,
+        clock: crate::clock::Clock::system(),
+    };
+    let peak = Arc::new(AtomicU64::new(0));
+    let sampling = Arc::new(AtomicBool::new(true));
+    let sampler = {
+        let (peak, sampling) = (peak.clone(), sampling.clone());
+        std::thread::spawn(move || {
+            while sampling.load(Ordering::Relaxed) {
+                if let Some(kb) = tree_rss_kb(std::process::id()) {
+                    peak.fetch_max(kb, Ordering::Relaxed);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(500));
+            }
+        })
+    };
+    let started = Instant::now();
+    let done = crate::run::run(dir.path(), &settings).await;
+    let secs = started.elapsed().as_secs_f64();
+    sampling.store(false, Ordering::Relaxed);
+    let _ = sampler.join();
+    let done = done?;
+    let audited = done.stores.iter().filter(|s| s.report.is_ok()).count();
+    let browsed = done
+        .stores
+        .iter()
+        .filter_map(|s| s.report.as_ref().ok())
+        .filter(|r| r.evidence.browser.as_ref().is_some_and(|b| b.error.is_none()))
+        .count();
+    Ok(vec![
+        Figure {
+            name: format!("run over {stores} stores (static + browser)"),
+            value: format!("{:.0} s wall time, {audited} audited, {browsed} in the browser", secs),
+        },
+        Figure {
+            name: "peak memory, shopaudit and Chromium".into(),
+            value: format!("{:.0} MB (PSS of the whole process tree)", peak.load(Ordering::Relaxed) as f64 / 1024.0),
+        },
+    ])
+}
+
+/// Many small stores under `/s/{store}/`: a home page and four key pages each.
+fn many_stores() -> Router {
+    Router::new()
+        .route(
+            "/s/{store}/{*page}",
+            get(|Path((store, page)): Path<(usize, String)>| async move { html(small_page(store, &page)) }),
+        )
+        .route("/s/{store}/", get(|Path(store): Path<usize>| async move { html(small_page(store, "")) }))
+}
+
+fn small_page(store: usize, page: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Store {store} {page}</title></head><body>\
+         <nav><a href=\"/s/{store}/contacts.html\">Contacts</a> <a href=\"/s/{store}/delivery.html\">Delivery</a> \
+         <a href=\"/s/{store}/faq.html\">FAQ</a> <a href=\"/s/{store}/privacy.html\">Privacy policy</a></nav>\
+         <main><h1>Store {store}</h1><p>Running shoes, sizes 36 to 46.</p></main>\
+         <footer><p>Phone +44 20 7946 0{store:03}, support@store{store}.example. Support hours: Mon–Fri 9am–5pm.</p></footer>\
+         </body></html>"
+    )
+}

@@ -537,6 +537,17 @@ pub struct EmailProbe {
     pub attempt: u32,
 }
 
+impl EmailProbe {
+    /// The letter as findings name it: its id, and when it went out (a scheduled letter's id
+    /// repeats).
+    pub fn label(&self) -> String {
+        match self.sent_at {
+            Some(at) => format!("{} of {}", self.id, at.format("%Y-%m-%d %H:%M")),
+            None => self.id.clone(),
+        }
+    }
+}
+
 /// A reply to one of the shopper's letters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmailReply {

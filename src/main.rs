@@ -139,6 +139,9 @@ enum Command {
         /// Pages in the generated store.
         #[arg(long, default_value_t = 200)]
         pages: usize,
+        /// Instead: `shopaudit run` over this many generated stores, with the browser.
+        #[arg(long)]
+        stores: Option<usize>,
     },
 }
 
@@ -434,8 +437,12 @@ async fn run(cli: Cli) -> Result<Exit, Error> {
             println!("Reads: {}", c.reads.join(", "));
             Ok(Exit::Clean)
         }
-        Command::Bench { pages } => {
-            for f in shopaudit::bench::run(pages).await? {
+        Command::Bench { pages, stores } => {
+            let figures = match stores {
+                Some(n) => shopaudit::bench::portfolio(n).await?,
+                None => shopaudit::bench::run(pages).await?,
+            };
+            for f in figures {
                 println!("{:<36} {}", f.name, f.value);
             }
             Ok(Exit::Clean)

@@ -23,7 +23,7 @@ fn sent<'a>(input: &Input<'a>) -> Result<Vec<&'a EmailProbe>, Verdict> {
     if delivered.is_empty() {
         let why: Vec<String> = letters
             .iter()
-            .map(|l| format!("{}: {} ({})", l.id, l.state, l.server.as_deref().unwrap_or("no detail")))
+            .map(|l| format!("{}: {} ({})", l.label(), l.state, l.server.as_deref().unwrap_or("no detail")))
             .collect();
         return Err(Verdict::error(format!("No letter reached the store: {}.", list(&why, 2))));
     }
@@ -64,12 +64,12 @@ fn answered(input: &Input<'_>) -> Verdict {
     let unanswered: Vec<String> = letters
         .iter()
         .filter(|l| l.state == "unanswered")
-        .map(|l| format!("{} (\u{201c}{}\u{201d})", l.id, l.subject))
+        .map(|l| format!("{} (\u{201c}{}\u{201d})", l.label(), l.subject))
         .collect();
-    let waiting: Vec<&str> = letters
+    let waiting: Vec<String> = letters
         .iter()
         .filter(|l| matches!(l.state.as_str(), "pending" | "acknowledged"))
-        .map(|l| l.id.as_str())
+        .map(|l| l.label())
         .collect();
     let done = letters.len() - waiting.len();
     if !unanswered.is_empty() {
@@ -86,7 +86,7 @@ fn answered(input: &Input<'_>) -> Verdict {
     if done == 0 {
         return Verdict::not_applicable(format!("Waiting: {} letter(s) still inside their deadline.", waiting.len()));
     }
-    let answered: Vec<String> = letters.iter().filter(|l| l.state == "answered").map(|l| l.id.clone()).collect();
+    let answered: Vec<String> = letters.iter().filter(|l| l.state == "answered").map(|l| l.label()).collect();
     Verdict::pass(
         format!(
             "{} letter(s) answered by a person{}.",
@@ -120,10 +120,10 @@ fn first_response_time(input: &Input<'_>) -> Verdict {
         let basis = if l.first_human_response_business_ms.is_some() { " in business hours" } else { "" };
         match measured {
             Some(ms) if ms > l.sla_ms => {
-                late.push(format!("{}: {}{basis} (deadline {})", l.id, minutes(ms), minutes(l.sla_ms)))
+                late.push(format!("{}: {}{basis} (deadline {})", l.label(), minutes(ms), minutes(l.sla_ms)))
             }
-            Some(ms) => ok.push(format!("{}: {}{basis}", l.id, minutes(ms))),
-            None if l.state == "unanswered" => late.push(format!("{}: no answer after {}", l.id, minutes(l.sla_ms))),
+            Some(ms) => ok.push(format!("{}: {}{basis}", l.label(), minutes(ms))),
+            None if l.state == "unanswered" => late.push(format!("{}: no answer after {}", l.label(), minutes(l.sla_ms))),
             None => {}
         }
     }
@@ -158,9 +158,9 @@ fn acknowledged(input: &Input<'_>) -> Verdict {
         let slow_answer = l.first_human_response_ms.is_none_or(|ms| ms > SLOW_ANSWER_MS);
         let decided = l.first_human_response_ms.is_some() || l.state == "unanswered";
         if quick {
-            told.push(l.id.clone());
+            told.push(l.label());
         } else if slow_answer && decided {
-            silent.push(format!("{}: nothing within {}", l.id, minutes(ACK_WITHIN_MS)));
+            silent.push(format!("{}: nothing within {}", l.label(), minutes(ACK_WITHIN_MS)));
         }
     }
     if !silent.is_empty() {
@@ -195,10 +195,10 @@ fn ticket_reference(input: &Input<'_>) -> Verdict {
     let unthreaded: Vec<String> = replies
         .iter()
         .filter(|(_, r)| r.matched_by != "thread")
-        .map(|(l, r)| format!("{}: reply from {} matched by {}", l.id, r.from, r.matched_by))
+        .map(|(l, r)| format!("{}: reply from {} matched by {}", l.label(), r.from, r.matched_by))
         .collect();
     let tickets: Vec<String> =
-        replies.iter().filter_map(|(l, r)| r.ticket.as_ref().map(|t| format!("{}: #{t}", l.id))).collect();
+        replies.iter().filter_map(|(l, r)| r.ticket.as_ref().map(|t| format!("{}: #{t}", l.label()))).collect();
     if !unthreaded.is_empty() {
         Verdict::fail(
             format!("{} reply(ies) started a new thread: {}.", unthreaded.len(), list(&unthreaded, 2)),
@@ -233,10 +233,10 @@ fn personal_signature(input: &Input<'_>) -> Verdict {
     let unsigned: Vec<String> = answers
         .iter()
         .filter(|(_, r)| r.signed_by.is_none())
-        .map(|(l, r)| format!("{}: from {}", l.id, r.from))
+        .map(|(l, r)| format!("{}: from {}", l.label(), r.from))
         .collect();
     let signed: Vec<String> =
-        answers.iter().filter_map(|(l, r)| r.signed_by.as_ref().map(|n| format!("{}: {n}", l.id))).collect();
+        answers.iter().filter_map(|(l, r)| r.signed_by.as_ref().map(|n| format!("{}: {n}", l.label()))).collect();
     if unsigned.is_empty() {
         Verdict::pass(format!("Signed by {}.", list(&signed, 3)), signed)
     } else {
@@ -267,11 +267,11 @@ fn answer_quality(input: &Input<'_>) -> Verdict {
     let mut rude = Vec::new();
     for (l, r) in &answers {
         if r.only_link {
-            misses.push(format!("{}: only a link", l.id));
+            misses.push(format!("{}: only a link", l.label()));
         } else if !r.missing.is_empty() {
-            misses.push(format!("{}: does not mention {}", l.id, r.missing.join(", ")));
+            misses.push(format!("{}: does not mention {}", l.label(), r.missing.join(", ")));
         } else if !r.greets {
-            rude.push(format!("{}: no greeting", l.id));
+            rude.push(format!("{}: no greeting", l.label()));
         }
     }
     if !misses.is_empty() {
