@@ -65,6 +65,18 @@ pub struct StoreRow {
     pub chat_checks: usize,
     /// Share of readings inside posted hours that found the chat online.
     pub chat_online_in_hours_share: Option<f64>,
+    /// Questions asked in the chat over the history.
+    #[serde(default)]
+    pub chat_questions: usize,
+    /// Of those, answered by a person within the deadline.
+    #[serde(default)]
+    pub chat_answered: usize,
+    /// `chat_answered / chat_questions`.
+    #[serde(default)]
+    pub chat_answer_rate: Option<f64>,
+    /// Median time to a person's first reply in the chat.
+    #[serde(default)]
+    pub median_first_human_chat_reply_ms: Option<u64>,
     /// Failed checks by severity.
     pub failed: Failed,
     /// Why the store could not be audited this run.
@@ -87,8 +99,18 @@ pub struct Failed {
 }
 
 impl StoreRow {
-    /// A store's figures from its report (whose letters are every letter in the history).
-    pub fn of(report: &Report, path: &str, regressions: Vec<String>) -> StoreRow {
+    /// A store's figures from its report (whose letters are every letter in the history) and
+    /// the chat conversations the history holds.
+    pub fn of(
+        report: &Report,
+        path: &str,
+        regressions: Vec<String>,
+        talks: &[crate::history::PastConversation],
+    ) -> StoreRow {
+        let asked: Vec<_> = talks.iter().filter(|t| t.asked_at.is_some()).collect();
+        let mut replies: Vec<u64> =
+            asked.iter().filter(|t| t.outcome == "answered").filter_map(|t| t.first_human_reply_ms).collect();
+        replies.sort_unstable();
         let letters: Vec<_> = report
             .evidence
             .email_probes
@@ -122,6 +144,10 @@ impl StoreRow {
             p90_first_human_response_ms: percentile(&times, 90),
             chat_checks: report.evidence.compliance.as_ref().map_or(0, |c| c.chat_checks),
             chat_online_in_hours_share: report.evidence.compliance.as_ref().and_then(|c| c.chat_online_in_hours_share),
+            chat_questions: asked.len(),
+            chat_answered: replies.len(),
+            chat_answer_rate: (!asked.is_empty()).then(|| replies.len() as f64 / asked.len() as f64),
+            median_first_human_chat_reply_ms: percentile(&replies, 50),
             failed: Failed {
                 critical: failed(Severity::Critical),
                 major: failed(Severity::Major),
@@ -187,7 +213,7 @@ impl Portfolio {
         let pct = |x: Option<f64>| x.map_or_else(|| "—".to_string(), |x| format!("{:.0}%", x * 100.0));
         let dur = |ms: Option<u64>| ms.map_or_else(|| "—".to_string(), crate::report::human_duration);
         let mut md = format!(
-            "# {}: stores audited\n\n{} stores · {}\n\n| Store | Answer rate | Complete answers | Within deadline | Median first human answer | Chat online in hours | Failed (critical/major/minor) |\n|---|---|---|---|---|---|---|\n",
+            "# {}: stores audited\n\n{} stores · {}\n\n| Store | Answer rate | Complete answers | Within deadline | Median first human answer | Chat online in hours | Chat answered | Failed (critical/major/minor) |\n|---|---|---|---|---|---|---|---|\n",
             esc(&self.agency.name),
             self.stores.len(),
             self.generated_at.format("%Y-%m-%d %H:%M %:z")
@@ -203,14 +229,15 @@ impl Portfolio {
             };
             let _ = writeln!(
                 md,
-                "| {name} | {} ({}/{}) | {} | {} | {} | {} | {failed} |",
+                "| {name} | {} ({}/{}) | {} | {} | {} | {} | {} | {failed} |",
                 pct(s.answer_rate),
                 s.letters_answered,
                 s.letters_sent,
                 pct(s.complete_answer_rate),
                 pct(s.answered_within_sla_rate),
                 dur(s.median_first_human_response_ms),
-                pct(s.chat_online_in_hours_share)
+                pct(s.chat_online_in_hours_share),
+                pct(s.chat_answer_rate)
             );
         }
         md

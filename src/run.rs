@@ -132,7 +132,8 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
                 result.regressions = previous.map(|p| regressions(&p, report)).unwrap_or_default();
                 crate::report::write(report, &dir, &[Format::Json, Format::Md, Format::Html])?;
                 history.record_run(report, Some(&dir))?;
-                rows.push(StoreRow::of(report, &format!("{slug}/report.html"), result.regressions.clone()));
+                let talks = history.conversations(&report.store.url)?;
+                rows.push(StoreRow::of(report, &format!("{slug}/report.html"), result.regressions.clone(), &talks));
                 result.dir = Some(dir);
             }
             Err(e) => {

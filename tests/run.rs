@@ -4,6 +4,10 @@
 
 mod common;
 
+#[path = "common/chat.rs"]
+#[allow(dead_code)] // each test binary uses a different part
+mod chat;
+
 #[path = "common/mail.rs"]
 #[allow(dead_code)] // each test binary uses a different part
 mod mail;
@@ -324,4 +328,85 @@ async fn a_simulated_week_of_scheduled_letters_and_their_figures() {
     assert_eq!(report.evidence.compliance.as_ref().unwrap().response_times.len(), delays.len());
     let html = std::fs::read_to_string(d.join("out/week-shop/report.html")).unwrap();
     assert!(html.contains("aria-label=\"first human answer per letter\""));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_killed_midway_leaves_nothing_the_next_run_trips_over() {
+    let lab = MailLab::start();
+    let (a, b) = (common::serve_store("en-good").await, common::serve_store("de-store").await);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("a.toml"), letter_scenario(&a.url, "First Shop", &lab, "Доставка в Казань", "24h")).unwrap();
+    std::fs::write(d.join("b.toml"), letter_scenario(&b.url, "Second Shop", &lab, "Возврат товара", "24h")).unwrap();
+    // The first store's letter reaches its mailbox, then the server stalls before its 250: the
+    // run is killed there, holding the lock, with the second store not yet begun.
+    std::fs::write(lab.dir.path().join("smtp-stall"), "60").unwrap();
+    let mut killed = std::process::Command::new(env!("CARGO_BIN_EXE_shopaudit"))
+        .args(["run", d.to_str().unwrap(), "--concurrency", "1", "-q", "--out"])
+        .arg(d.join("out"))
+        .arg("--db")
+        .arg(d.join("history.sqlite"))
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while lab.messages("support@store.test").await.is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the first letter never arrived");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    killed.kill().unwrap();
+    killed.wait().unwrap();
+    std::fs::remove_file(lab.dir.path().join("smtp-stall")).unwrap();
+
+    let next = run(d, &[]).await;
+    assert!(next.status.code().is_some_and(|c| c <= 1), "the next run completes: {}", said(&next));
+    let p = portfolio(d);
+    assert_eq!(
+        (&row(&p, "First Shop")["letters_sent"], &row(&p, "Second Shop")["letters_sent"]),
+        (&1.into(), &1.into())
+    );
+    let first = shopaudit::report::read(&d.join("out/first-shop/report.json")).unwrap();
+    assert!(
+        first.evidence.email_probes[0].server.as_deref().unwrap().starts_with("reconciled"),
+        "{:?}",
+        first.evidence.email_probes
+    );
+    let subjects: Vec<String> =
+        lab.messages("support@store.test").await.iter().map(|m| m.subject().unwrap_or_default().to_string()).collect();
+    assert_eq!(subjects.len(), 2, "one letter per store, none twice: {subjects:?}");
+    assert!(!std::fs::read_dir(d.join("out"))
+        .unwrap()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().ends_with(".partial")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chat_answers_over_runs_count_in_the_portfolio() {
+    let lab = chat::ChatLab::start(chat::Operator::Answers {
+        after: std::time::Duration::from_millis(2500),
+        name: "Julia Ivanova",
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let scenario = format!(
+        "[store]\nname = \"Chat Shop\"\nurl = \"{}\"\n[crawl]\nmax_pages = 1\n\
+         [browser]\nrequired = true\nloopback_only = true\nobserve = \"1s\"\nviewports = [\"desktop\"]\n\
+         [chat]\nenabled = true\nsla = \"20s\"\nselectors = {{ launcher = \"#lab-launcher\", input = \".lab-input\", \
+         send = \".lab-send\", operator_message = \".lab-msg.lab-operator\", operator_name = \".lab-name\" }}\n\
+         [[chat.questions]]\nid = \"size\"\ntext = \"Size 42?\"\nexpect = [\"42\"]\n",
+        lab.url
+    );
+    std::fs::write(d.join("chat.toml"), scenario).unwrap();
+    for _ in 0..2 {
+        let o = run(d, &["--no-email"]).await;
+        assert!(o.status.code().is_some_and(|c| c <= 1), "{}", said(&o));
+    }
+    let p = portfolio(d);
+    let shop = row(&p, "Chat Shop");
+    assert_eq!(
+        (&shop["chat_questions"], &shop["chat_answered"], &shop["chat_answer_rate"]),
+        (&2.into(), &2.into(), &1.0.into())
+    );
+    let median = shop["median_first_human_chat_reply_ms"].as_i64().unwrap();
+    assert!((median - 2500).abs() <= 1000, "{median} ms against the operator's 2.5 s");
 }

@@ -66,11 +66,8 @@ fn answered(input: &Input<'_>) -> Verdict {
         .filter(|l| l.state == "unanswered")
         .map(|l| format!("{} (\u{201c}{}\u{201d})", l.label(), l.subject))
         .collect();
-    let waiting: Vec<String> = letters
-        .iter()
-        .filter(|l| matches!(l.state.as_str(), "pending" | "acknowledged"))
-        .map(|l| l.label())
-        .collect();
+    let waiting: Vec<String> =
+        letters.iter().filter(|l| matches!(l.state.as_str(), "pending" | "acknowledged")).map(|l| l.label()).collect();
     let done = letters.len() - waiting.len();
     if !unanswered.is_empty() {
         return Verdict::fail(
@@ -123,7 +120,9 @@ fn first_response_time(input: &Input<'_>) -> Verdict {
                 late.push(format!("{}: {}{basis} (deadline {})", l.label(), minutes(ms), minutes(l.sla_ms)))
             }
             Some(ms) => ok.push(format!("{}: {}{basis}", l.label(), minutes(ms))),
-            None if l.state == "unanswered" => late.push(format!("{}: no answer after {}", l.label(), minutes(l.sla_ms))),
+            None if l.state == "unanswered" => {
+                late.push(format!("{}: no answer after {}", l.label(), minutes(l.sla_ms)))
+            }
             None => {}
         }
     }
