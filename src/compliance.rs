@@ -78,6 +78,12 @@ pub fn assess(
             if online {
                 c.chat_online_in_hours += 1;
             } else {
+                if let Some(image) = &o.screenshot {
+                    c.chat_failure_shots.push(crate::evidence::Screenshot {
+                        moment: format!("{} ({}), {}", local.format("%a %Y-%m-%d %H:%M"), tz.name(), o.viewport),
+                        image: image.clone(),
+                    });
+                }
                 c.chat_failures.push(format!(
                     "{} ({}, inside {}): {} on {} ({}), {}",
                     local.format("%a %Y-%m-%d %H:%M"),
@@ -92,6 +98,8 @@ pub fn assess(
         }
     }
     c.availability.sort_by_key(|h| (h.day, h.hour));
+    let keep = c.chat_failure_shots.len().saturating_sub(6);
+    c.chat_failure_shots.drain(..keep);
     c.chat_online_in_hours_share =
         (c.chat_in_hours > 0).then(|| c.chat_online_in_hours as f64 / c.chat_in_hours as f64);
     for l in &judged {

@@ -80,6 +80,9 @@ pub struct Compliance {
     pub chat_online_in_hours_share: Option<f64>,
     /// Readings inside the posted hours when the chat was not online: when, where, what it said.
     pub chat_failures: Vec<String>,
+    /// Screenshots of the latest of those readings (at most 6): the moment, and the page.
+    #[serde(default)]
+    pub chat_failure_shots: Vec<Screenshot>,
     /// Letters judged (answered, or past their deadline).
     pub letters: usize,
     /// Of those, answered by a person within their deadline, counted in posted hours.

@@ -84,6 +84,8 @@ const MIGRATIONS: &[&str] = &[
         how TEXT NOT NULL
     );
     CREATE INDEX observations_by_store ON observations (store, at);",
+    // What the page looked like when the chat was not online: the proof a report shows.
+    "ALTER TABLE observations ADD COLUMN screenshot TEXT;",
 ];
 
 /// The history file.
@@ -539,8 +541,8 @@ impl History {
             for c in &v.chats {
                 self.conn
                     .execute(
-                        "INSERT INTO observations (store, at, page, viewport, vendor, status, how)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        "INSERT INTO observations (store, at, page, viewport, vendor, status, how, screenshot)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                         params![
                             store,
                             c.status_at.to_rfc3339(),
@@ -548,7 +550,8 @@ impl History {
                             v.viewport.as_str(),
                             c.vendor,
                             serde_json::to_value(c.status).ok().and_then(|s| s.as_str().map(String::from)),
-                            c.status_how
+                            c.status_how,
+                            v.screenshot.as_ref().filter(|_| c.status != crate::evidence::ChatStatus::Online)
                         ],
                     )
                     .map_err(self.err())?;
@@ -561,7 +564,10 @@ impl History {
     pub fn observations(&self, store: &str) -> Result<Vec<Observation>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT at, page, viewport, vendor, status, how FROM observations WHERE store = ?1 ORDER BY at")
+            .prepare(
+                "SELECT at, page, viewport, vendor, status, how, screenshot FROM observations
+                 WHERE store = ?1 ORDER BY at",
+            )
             .map_err(self.err())?;
         let rows = stmt
             .query_map(params![store], |r| {
@@ -572,6 +578,7 @@ impl History {
                     vendor: r.get(3)?,
                     status: r.get(4)?,
                     how: r.get(5)?,
+                    screenshot: r.get(6)?,
                 })
             })
             .map_err(self.err())?;
@@ -594,6 +601,8 @@ pub struct Observation {
     pub status: String,
     /// How the status was read.
     pub how: String,
+    /// The page as it looked, when the chat was not online.
+    pub screenshot: Option<String>,
 }
 
 /// A chat conversation as the history keeps it.

@@ -176,6 +176,8 @@ async fn a_chat_offline_inside_24_7_fails_hours_honored_over_runs() {
     );
     let c = night.evidence.compliance.as_ref().unwrap();
     assert_eq!(c.availability.iter().map(|h| h.checks).sum::<usize>(), 2);
+    assert_eq!(c.chat_failure_shots.len(), 2, "the page as it looked each time");
+    assert!(c.chat_failure_shots[0].image.starts_with("data:image/jpeg;base64,"));
     let html = std::fs::read_to_string(d.join("out/night-shop/report.html")).unwrap();
     assert!(html.contains("aria-label=\"chat availability by hour of the week\""), "the chart is drawn");
     let day: shopaudit::Report = shopaudit::report::read(&d.join("out/day-shop/report.json")).unwrap();
