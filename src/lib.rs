@@ -94,8 +94,7 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
     let started_at = now(scenario, &options.clock);
     let client = probes::http::client(&scenario.crawl)?;
     let (pages, mut evidence) = probes::gather_static(scenario, &client, &knowledge, progress).await?;
-    let shared = options.browser.clone();
-    probes::gather_browser(scenario, &client, &pages, &mut evidence, &knowledge, shared, progress).await?;
+    probes::gather_browser(scenario, &client, &pages, &mut evidence, &knowledge, options, progress).await?;
     let sends = options.email.is_some() && scenario.email.enabled;
     let mut email_ran = false;
     // The history is kept when asked for (--db, `shopaudit run`), and whenever the shopper acted:

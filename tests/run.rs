@@ -412,3 +412,45 @@ async fn chat_answers_over_runs_count_in_the_portfolio() {
     let median = shop["median_first_human_chat_reply_ms"].as_i64().unwrap();
     assert!((median - 2500).abs() <= 1000, "{median} ms against the operator's 2.5 s");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chat_readings_at_night_and_on_saturday_are_outside_weekday_hours() {
+    use chrono::TimeZone;
+    use std::sync::atomic::{AtomicI64, Ordering};
+    use std::sync::Arc;
+
+    let store = common::serve_store("browser").await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let scenario = browser_scenario(&store.url, "jivo-offline.html", "Office Shop")
+        .replace("chat = \"24/7\"", "chat = \"Mo-Fr 09:00-18:00\"");
+    std::fs::write(d.join("office.toml"), scenario).unwrap();
+    let moscow: chrono_tz::Tz = "Europe/Moscow".parse().unwrap();
+    let now = Arc::new(AtomicI64::new(0));
+    let read = now.clone();
+    let settings = shopaudit::run::Settings {
+        out: d.join("out"),
+        db: d.join("history.sqlite"),
+        concurrency: 1,
+        email: None,
+        browser: true,
+        clock: shopaudit::clock::Clock::from_fn(move || {
+            chrono::Utc.timestamp_opt(read.load(Ordering::SeqCst), 0).unwrap()
+        }),
+    };
+    // Monday 03:00 and 14:00, Saturday 14:00, Moscow time.
+    for (day, hour) in [(2, 3), (2, 14), (7, 14)] {
+        now.store(moscow.with_ymd_and_hms(2026, 11, day, hour, 0, 0).unwrap().timestamp(), Ordering::SeqCst);
+        shopaudit::run::run(d, &settings).await.unwrap();
+    }
+    let report = shopaudit::report::read(&d.join("out/office-shop/report.json")).unwrap();
+    let c = report.evidence.compliance.unwrap();
+    assert_eq!((c.chat_checks, c.chat_in_hours, c.chat_online_in_hours), (3, 1, 0), "{:?}", c.availability);
+    let cells: Vec<(u32, u32, bool)> = c.availability.iter().map(|h| (h.day, h.hour, h.in_hours)).collect();
+    assert_eq!(cells, [(0, 3, false), (0, 14, true), (5, 14, false)]);
+    assert!(
+        c.chat_failures[0].starts_with("Mon 2026-11-02 14:00 (Europe/Moscow, inside Mo-Fr 09:00-18:00)"),
+        "{:?}",
+        c.chat_failures
+    );
+}

@@ -96,6 +96,29 @@ pub async fn gather_browser(
     pages: &[Page],
     evidence: &mut Evidence,
     knowledge: &Arc<Knowledge>,
+    options: &crate::Options,
+    progress: &dyn Progress,
+) -> Result<()> {
+    // Readings are stamped by the audit's clock (a test's simulated week, or the system's).
+    let skew = options.clock.now() - chrono::Utc::now();
+    launch_and_look(scenario, client, pages, evidence, knowledge, options.browser.clone(), progress).await?;
+    if skew.abs() < chrono::Duration::seconds(1) {
+        return Ok(());
+    }
+    if let Some(browser) = &mut evidence.browser {
+        for chat in browser.visits.iter_mut().flat_map(|v| v.chats.iter_mut()) {
+            chat.status_at += skew;
+        }
+    }
+    Ok(())
+}
+
+async fn launch_and_look(
+    scenario: &Scenario,
+    client: &reqwest::Client,
+    pages: &[Page],
+    evidence: &mut Evidence,
+    knowledge: &Arc<Knowledge>,
     shared: Option<Arc<browser::Chromium>>,
     progress: &dyn Progress,
 ) -> Result<()> {
