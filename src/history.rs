@@ -439,7 +439,9 @@ impl History {
 
 impl History {
     /// Keeps a run's report, and where its files were written, so that `shopaudit report` and
-    /// `shopaudit collect` can bring it up to date as answers arrive.
+    /// `shopaudit collect` can bring it up to date as answers arrive. Reports carry screenshots
+    /// (hundreds of KB): only the latest [`RUNS_KEPT`] of each store are kept, since figures
+    /// over time come from the letters, conversations and readings, not from old reports.
     pub fn record_run(&self, report: &crate::Report, out_dir: Option<&Path>) -> Result<()> {
         let json = crate::report::to_json(report)?;
         self.conn
@@ -454,6 +456,13 @@ impl History {
                     out_dir.map(|d| d.display().to_string()),
                     json
                 ],
+            )
+            .map_err(self.err())?;
+        self.conn
+            .execute(
+                "DELETE FROM runs WHERE store = ?1 AND id NOT IN
+                     (SELECT id FROM runs WHERE store = ?1 ORDER BY started_at DESC LIMIT ?2)",
+                params![report.store.url, RUNS_KEPT],
             )
             .map(|_| ())
             .map_err(self.err())
@@ -557,7 +566,16 @@ impl History {
                     .map_err(self.err())?;
             }
         }
-        Ok(())
+        // Only the latest failures' pictures are shown; older ones would only grow the file.
+        self.conn
+            .execute(
+                "UPDATE observations SET screenshot = NULL WHERE store = ?1 AND screenshot IS NOT NULL
+                 AND id NOT IN (SELECT id FROM observations WHERE store = ?1 AND screenshot IS NOT NULL
+                                ORDER BY id DESC LIMIT ?2)",
+                params![store, SCREENSHOTS_KEPT],
+            )
+            .map(|_| ())
+            .map_err(self.err())
     }
 
     /// Every chat status the browser saw at a store, oldest first.
@@ -604,6 +622,12 @@ pub struct Observation {
     /// The page as it looked, when the chat was not online.
     pub screenshot: Option<String>,
 }
+
+/// Full reports kept per store.
+pub const RUNS_KEPT: usize = 3;
+
+/// Screenshots of readings when the chat was not online, kept per store.
+pub const SCREENSHOTS_KEPT: usize = 6;
 
 /// A chat conversation as the history keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -681,5 +705,31 @@ mod tests {
         assert_eq!(all.iter().map(|l| l.state.as_str()).collect::<Vec<_>>(), ["sent", "failed"]);
         assert_eq!(all[1].failure.as_deref(), Some("550 5.1.1 no such mailbox"));
         assert!(h.begin_letter(&new("a", "<1@x>")).is_err(), "a Message-ID is never recorded twice");
+    }
+
+    #[test]
+    fn only_the_latest_runs_of_a_store_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = History::open(&dir.path().join("h.sqlite")).unwrap();
+        let at = DateTime::parse_from_rfc3339("2026-11-27T10:00:00+00:00").unwrap();
+        let sample = crate::Report {
+            schema: crate::report::SCHEMA.into(),
+            tool: crate::report::Tool { name: "shopaudit".into(), version: "0".into() },
+            store: crate::report::StoreInfo { name: "S".into(), url: "http://s/".into(), timezone: None },
+            run: crate::report::RunInfo { id: String::new(), started_at: at, finished_at: at, probes: Vec::new() },
+            summary: crate::report::Summary::of(&[]),
+            pages: Vec::new(),
+            evidence: crate::evidence::Evidence::default(),
+            findings: Vec::new(),
+        };
+        for i in 0..5 {
+            let mut r = sample.clone();
+            r.run.id = format!("run-{i}");
+            r.run.started_at = r.run.started_at + chrono::Duration::hours(i);
+            h.record_run(&r, None).unwrap();
+        }
+        let kept: i64 = h.conn.query_row("SELECT count(*) FROM runs", [], |r| r.get(0)).unwrap();
+        assert_eq!(kept, RUNS_KEPT as i64);
+        assert_eq!(h.latest_run(&sample.store.url).unwrap().unwrap().0.run.id, "run-4");
     }
 }
