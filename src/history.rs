@@ -725,7 +725,7 @@ mod tests {
         for i in 0..5 {
             let mut r = sample.clone();
             r.run.id = format!("run-{i}");
-            r.run.started_at = r.run.started_at + chrono::Duration::hours(i);
+            r.run.started_at += chrono::Duration::hours(i);
             h.record_run(&r, None).unwrap();
         }
         let kept: i64 = h.conn.query_row("SELECT count(*) FROM runs", [], |r| r.get(0)).unwrap();
