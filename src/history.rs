@@ -231,6 +231,18 @@ impl History {
         |e| Error::History { path: self.conn.path().map(PathBuf::from).unwrap_or_default(), message: e.to_string() }
     }
 
+    /// Every row of `sql`, read by `row`.
+    fn rows<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut stmt = self.conn.prepare(sql).map_err(self.err())?;
+        let rows = stmt.query_map(params, row).map_err(self.err())?;
+        rows.collect::<std::result::Result<_, _>>().map_err(self.err())
+    }
+
     /// Records a letter in state `sending`, before it is sent.
     pub fn begin_letter(&self, l: &NewLetter<'_>) -> Result<i64> {
         self.conn
@@ -317,12 +329,11 @@ impl History {
 
     /// Every letter to this store, oldest first.
     pub fn letters(&self, store: &str) -> Result<Vec<Letter>> {
-        let mut stmt = self
-            .conn
-            .prepare(&format!("SELECT {LETTER_COLUMNS} FROM letters WHERE store = ?1 ORDER BY id"))
-            .map_err(self.err())?;
-        let rows = stmt.query_map(params![store], row_to_letter).map_err(self.err())?;
-        rows.collect::<std::result::Result<_, _>>().map_err(self.err())
+        self.rows(
+            &format!("SELECT {LETTER_COLUMNS} FROM letters WHERE store = ?1 ORDER BY id"),
+            params![store],
+            row_to_letter,
+        )
     }
 }
 
@@ -330,15 +341,11 @@ impl History {
     /// Letters that may have reached the store (any store): what replies may answer, and what
     /// the shopper's copies of letters reconcile.
     pub fn sent_letters(&self) -> Result<Vec<Sent>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT id, message_id, token, to_addr, subject, state FROM letters
+        self.rows(
+            "SELECT id, message_id, token, to_addr, subject, state FROM letters
                  WHERE state = 'sent' OR state = 'sending' OR retry = 1 ORDER BY id",
-            )
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map([], |r| {
+            [],
+            |r| {
                 Ok(Sent {
                     id: r.get(0)?,
                     message_id: r.get(1)?,
@@ -347,9 +354,8 @@ impl History {
                     subject: r.get(4)?,
                     confirmed: r.get::<_, String>(5)? == "sent",
                 })
-            })
-            .map_err(self.err())?;
-        rows.collect::<std::result::Result<_, _>>().map_err(self.err())
+            },
+        )
     }
 
     /// Stores a reply to a letter; a reply already stored (same source) is ignored.
@@ -384,16 +390,12 @@ impl History {
 
     /// Replies to a letter, oldest first.
     pub fn replies(&self, letter_id: i64) -> Result<Vec<StoredReply>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT source, message_id, received_at, received_from, from_addr, kind, why_auto, ticket, signed_by,
+        self.rows(
+            "SELECT source, message_id, received_at, received_from, from_addr, kind, why_auto, ticket, signed_by,
                         matched_by, text
                  FROM replies WHERE letter_id = ?1 ORDER BY received_at",
-            )
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map(params![letter_id], |r| {
+            params![letter_id],
+            |r| {
                 Ok(StoredReply {
                     source: r.get(0)?,
                     message_id: r.get(1)?,
@@ -407,9 +409,8 @@ impl History {
                     matched_by: r.get(9)?,
                     text: r.get(10)?,
                 })
-            })
-            .map_err(self.err())?;
-        rows.collect::<std::result::Result<_, _>>().map_err(self.err())
+            },
+        )
     }
 
     /// The last UID read from a mailbox, if its UID validity is still `uid_validity`.
@@ -518,15 +519,11 @@ impl History {
     /// Every conversation held with a store, oldest first: question id, when, outcome, and the
     /// time to the first human reply.
     pub fn conversations(&self, store: &str) -> Result<Vec<PastConversation>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT question, asked_at, outcome, first_human_reply_ms FROM conversations
+        self.rows(
+            "SELECT question, asked_at, outcome, first_human_reply_ms FROM conversations
                  WHERE store = ?1 ORDER BY id",
-            )
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map(params![store], |r| {
+            params![store],
+            |r| {
                 let asked_at = match r.get_ref(1)? {
                     rusqlite::types::ValueRef::Null => None,
                     _ => Some(time(r, 1)?),
@@ -537,9 +534,8 @@ impl History {
                     outcome: r.get(2)?,
                     first_human_reply_ms: r.get(3)?,
                 })
-            })
-            .map_err(self.err())?;
-        rows.collect::<std::result::Result<_, _>>().map_err(self.err())
+            },
+        )
     }
 }
 
@@ -580,15 +576,11 @@ impl History {
 
     /// Every chat status the browser saw at a store, oldest first.
     pub fn observations(&self, store: &str) -> Result<Vec<Observation>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT at, page, viewport, vendor, status, how, screenshot FROM observations
+        self.rows(
+            "SELECT at, page, viewport, vendor, status, how, screenshot FROM observations
                  WHERE store = ?1 ORDER BY at",
-            )
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map(params![store], |r| {
+            params![store],
+            |r| {
                 Ok(Observation {
                     at: time(r, 0)?,
                     page: r.get(1)?,
@@ -598,9 +590,8 @@ impl History {
                     how: r.get(5)?,
                     screenshot: r.get(6)?,
                 })
-            })
-            .map_err(self.err())?;
-        rows.collect::<std::result::Result<_, _>>().map_err(self.err())
+            },
+        )
     }
 }
 

@@ -358,8 +358,7 @@ async fn run(cli: Cli) -> Result<Exit, Error> {
                     eprintln!("{}: no [shopper.imap]; nothing to read", path.display());
                     continue;
                 };
-                let mailbox = format!("{:?}@{}:{}/{:?}", imap.user, imap.host, imap.port, imap.mailbox);
-                if !read.insert(mailbox) {
+                if !read.insert(imap.mailbox_key()) {
                     continue;
                 }
                 if watch {
@@ -500,16 +499,7 @@ async fn audit_with_progress(scenario: &Scenario, options: &shopaudit::Options, 
 }
 
 fn default_out(report: &Report) -> PathBuf {
-    let slug: String = report
-        .store
-        .name
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
-        .collect::<String>()
-        .split('-')
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("-");
+    let slug = report::slug(&report.store.name);
     Path::new("reports").join(format!("{}-{}", slug, report.run.started_at.format("%Y%m%d-%H%M%S")))
 }
 

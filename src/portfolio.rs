@@ -184,8 +184,8 @@ impl Portfolio {
         use sha2::Digest;
         let mut env = minijinja::Environment::new();
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
-        env.add_filter("percent", |x: Option<f64>| x.map_or_else(|| "—".to_string(), |x| format!("{:.0}%", x * 100.0)));
-        env.add_filter("duration", |ms: Option<u64>| ms.map_or_else(|| "—".to_string(), crate::report::human_duration));
+        env.add_filter("percent", crate::report::maybe_percent);
+        env.add_filter("duration", crate::report::maybe_duration);
         let bundled =
             |e: minijinja::Error| Error::Bundled { file: "reports/portfolio.html.j2", message: format!("{e:#}") };
         env.add_template("portfolio.html", TEMPLATE).map_err(bundled)?;
@@ -210,8 +210,7 @@ impl Portfolio {
     pub fn markdown(&self) -> String {
         use std::fmt::Write;
         let esc = crate::report::markdown::escape;
-        let pct = |x: Option<f64>| x.map_or_else(|| "—".to_string(), |x| format!("{:.0}%", x * 100.0));
-        let dur = |ms: Option<u64>| ms.map_or_else(|| "—".to_string(), crate::report::human_duration);
+        let (pct, dur) = (crate::report::maybe_percent, crate::report::maybe_duration);
         let mut md = format!(
             "# {}: stores audited\n\n{} stores · {}\n\n| Store | Answer rate | Complete answers | Within deadline | Median first human answer | Chat online in hours | Chat answered | Failed (critical/major/minor) |\n|---|---|---|---|---|---|---|---|\n",
             esc(&self.agency.name),

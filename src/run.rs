@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::evidence::Stock;
 use crate::history::History;
 use crate::portfolio::{Agency, Portfolio, StoreRow};
-use crate::report::{Format, Report};
+use crate::report::{write_atomic, Format, Report};
 use crate::scenario::Scenario;
 use crate::{audit_with, Options, Quiet};
 
@@ -102,7 +102,7 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
         let mut read = BTreeSet::new();
         for (_, s) in &scenarios {
             if let Some(imap) = s.as_ref().ok().and_then(|s| s.shopper.as_ref()).and_then(|s| s.imap.as_ref()) {
-                if read.insert(format!("{:?}@{}:{}/{:?}", imap.user, imap.host, imap.port, imap.mailbox)) {
+                if read.insert(imap.mailbox_key()) {
                     if let Err(e) = crate::probes::mailbox::collect(imap, &history, &knowledge).await {
                         tracing::warn!("collecting replies: {e}");
                     }
@@ -126,7 +126,7 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
         let mut result = StoreResult { scenario: path.clone(), report, dir: None, regressions: Vec::new() };
         match &result.report {
             Ok(report) => {
-                let slug = unique(slug(&report.store.name), &mut taken);
+                let slug = unique(crate::report::slug(&report.store.name), &mut taken);
                 let dir = settings.out.join(&slug);
                 let previous = history.latest_run(&report.store.url)?.map(|(r, _)| r);
                 result.regressions = previous.map(|p| regressions(&p, report)).unwrap_or_default();
@@ -255,16 +255,6 @@ fn regressions(previous: &Report, now: &Report) -> Vec<String> {
     failed(now).difference(&failed(previous)).cloned().collect()
 }
 
-fn slug(name: &str) -> String {
-    let s: String = name.chars().map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
-    let s = s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
-    if s.is_empty() {
-        "store".into()
-    } else {
-        s
-    }
-}
-
 fn unique(slug: String, taken: &mut BTreeSet<String>) -> String {
     let mut candidate = slug.clone();
     let mut n = 2;
@@ -285,12 +275,4 @@ fn data_uri(path: &Path) -> Option<String> {
         _ => return None,
     };
     Some(format!("data:{mime};base64,{}", base64::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes)))
-}
-
-/// Written whole or not at all: a killed run leaves the previous file in place.
-fn write_atomic(path: &Path, text: &str) -> Result<PathBuf> {
-    let partial = path.with_extension("partial");
-    std::fs::write(&partial, text).map_err(|e| Error::io("cannot write", &partial, e))?;
-    std::fs::rename(&partial, path).map_err(|e| Error::io("cannot write", path, e))?;
-    Ok(path.to_path_buf())
 }

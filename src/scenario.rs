@@ -206,6 +206,13 @@ pub struct MailServer {
     pub mailbox: Option<String>,
 }
 
+impl MailServer {
+    /// Which mailbox this is (user, server, folder): scenarios sharing one are read once.
+    pub fn mailbox_key(&self) -> String {
+        format!("{:?}@{}:{}/{:?}", self.user, self.host, self.port, self.mailbox)
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawMailServer {

@@ -16,7 +16,7 @@ pub fn render(report: &Report) -> Result<String> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
     env.add_filter("href", safe_href);
-    env.add_filter("duration", |ms: Option<u64>| ms.map_or_else(|| "—".to_string(), super::human_duration));
+    env.add_filter("duration", super::maybe_duration);
     env.add_filter("when", |at: Option<String>| {
         at.and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
             .map_or_else(|| "—".to_string(), |t| t.format("%Y-%m-%d %H:%M %:z").to_string())

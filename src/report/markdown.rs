@@ -96,7 +96,7 @@ pub fn render(r: &Report) -> String {
             h.opening_hours.as_deref().unwrap_or("not understood")
         );
     }
-    let dur = |ms: Option<u64>| ms.map_or_else(|| "—".to_string(), super::human_duration);
+    let dur = super::maybe_duration;
     let when = |at: Option<chrono::DateTime<chrono::FixedOffset>>| {
         at.map_or_else(|| "—".to_string(), |t| t.format("%Y-%m-%d %H:%M %:z").to_string())
     };

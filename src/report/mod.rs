@@ -166,15 +166,28 @@ pub fn to_json(report: &Report) -> Result<String> {
 /// to a temporary name and renamed, so a killed run never leaves half a report.
 pub fn write(report: &Report, dir: &Path, formats: &[Format]) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
-    let mut written = Vec::new();
-    for format in formats {
-        let path = dir.join(format.file_name());
-        let partial = dir.join(format!(".{}.partial", format.file_name()));
-        std::fs::write(&partial, format.render(report)?).map_err(|e| Error::io("cannot write", &partial, e))?;
-        std::fs::rename(&partial, &path).map_err(|e| Error::io("cannot write", &path, e))?;
-        written.push(path);
+    formats.iter().map(|format| write_atomic(&dir.join(format.file_name()), &format.render(report)?)).collect()
+}
+
+/// Writes `text` to `path` whole or not at all (a sibling `.partial` file, then a rename): a
+/// killed run leaves the previous file in place.
+pub fn write_atomic(path: &Path, text: &str) -> Result<PathBuf> {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let partial = path.with_file_name(format!(".{name}.partial"));
+    std::fs::write(&partial, text).map_err(|e| Error::io("cannot write", &partial, e))?;
+    std::fs::rename(&partial, path).map_err(|e| Error::io("cannot write", path, e))?;
+    Ok(path.to_path_buf())
+}
+
+/// A store name as a folder name: "Acme Coffee!" → "acme-coffee".
+pub fn slug(name: &str) -> String {
+    let s: String = name.chars().map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    let s = s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
+    if s.is_empty() {
+        "store".into()
+    } else {
+        s
     }
-    Ok(written)
 }
 
 /// Reads a `report.json`.
@@ -192,4 +205,14 @@ pub fn human_duration(ms: u64) -> String {
         3600..=86_399 => format!("{} h {} min", s / 3600, s % 3600 / 60),
         _ => format!("{} d {} h", s / 86_400, s % 86_400 / 3600),
     }
+}
+
+/// An optional duration for a report cell: "—" when unknown.
+pub fn maybe_duration(ms: Option<u64>) -> String {
+    ms.map_or_else(|| "—".to_string(), human_duration)
+}
+
+/// An optional share as a percentage: "—" when unknown.
+pub fn maybe_percent(share: Option<f64>) -> String {
+    share.map_or_else(|| "—".to_string(), |x| format!("{:.0}%", x * 100.0))
 }
