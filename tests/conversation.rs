@@ -81,6 +81,22 @@ async fn a_person_answering_in_time_passes_and_is_timed() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_widget_in_a_frame_of_another_site_is_reached() {
+    let lab = ChatLab::start(Operator::Answers { after: Duration::from_secs(3), name: "Julia Ivanova" }).await;
+    let page = lab.url.join("cross-site.html").unwrap();
+    let r = ask(&lab, 20, |s| s.store.url = shopaudit::scenario::WebUrl(page.clone())).await;
+    let talk = &r.evidence.chat.conversations[0];
+    assert_eq!(talk.outcome, "answered", "{}", brief(talk));
+    assert_eq!(lab.log(|l| l.received.clone()), [QUESTION], "typed in full, sent once");
+    assert_timed(talk.first_human_reply_ms, lab.answer_ms());
+    let kinds: Vec<&str> = talk.transcript.iter().map(|l| l.kind.as_str()).collect();
+    assert_eq!(kinds, ["greeting", "question", "human"], "{}", brief(talk));
+    assert_eq!(talk.operator_name.as_deref(), Some("Julia Ivanova"));
+    assert!(talk.rating_offered, "{}", brief(talk));
+    assert_eq!(outcome(&r, "chat.answers"), Outcome::Pass, "{}", common::detail(&r, "chat.answers"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_bot_reply_at_once_is_not_the_answer() {
     let lab = ChatLab::start(Operator::BotThenHuman { after: Duration::from_secs(3), name: "Mark Stone" }).await;
     let r = ask(&lab, 20, |_| {}).await;

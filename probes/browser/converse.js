@@ -1,8 +1,10 @@
-// The conversation probe's hands in the page: finds the widget's parts by the scenario's (or
-// the preset's) selectors in the page and in every frame of the same origin (widgets often
-// live in one), opens the widget, types like a person, sends, and reads what the operator
-// side shows. `SELECTORS` is replaced with { launcher, input, send, operator_message,
-// operator_name, typing, rating } (absent keys: null); `ACTION` with the call to make.
+// The conversation probe's hands in one document: finds the widget's parts by the scenario's
+// (or the preset's) selectors in this document and every frame of its own origin, clicks,
+// types like a person, sends, and reads what the operator side shows. The probe runs it in
+// the page and in each frame of another site (src/probes/frames.rs) and puts the answers
+// together, so no action here waits for a part that may be in another document.
+// `SELECTORS` is replaced with { launcher, input, send, operator_message, operator_name,
+// typing, rating } (absent keys: null); `ACTION` with the call to make.
 (async () => {
   const sel = SELECTORS;
   const docs = () => {
@@ -32,10 +34,11 @@
     while (Date.now() - t0 < ms) { const v = cond(); if (v) return v; await sleep(100); }
     return null;
   };
-  // What a shopper sees now.
+  const offlineForm = () => docs().flatMap((d) => [...d.querySelectorAll("form")]).find((f) => shown(f) &&
+    f.querySelector("textarea, input[type=email], input[name*=mail i]") && f.querySelector("input[type=email], input[name*=mail i]"));
+  // What a shopper sees of the widget in this document now.
   const state = () => {
-    const form = docs().flatMap((d) => [...d.querySelectorAll("form")]).find((f) => shown(f) &&
-      f.querySelector("textarea, input[type=email], input[name*=mail i]") && f.querySelector("input[type=email], input[name*=mail i]"));
+    const form = offlineForm();
     const avatar = docs().flatMap((d) => [...d.querySelectorAll("img")]).find((i) => shown(i) &&
       /avatar|operator|agent|photo/i.test((i.className || "") + " " + (i.alt || "") + " " + (i.closest("[class]") || {}).className));
     const win = one("input") || form;
@@ -48,7 +51,7 @@
       avatar: avatar ? (avatar.currentSrc || avatar.src) : null,
       typing: !!one("typing"),
       rating: !!one("rating") || /оцените|rate (this|our|the) (chat|conversation)|how (did we do|was (this|our) (chat|conversation))|bewerten sie|αξιολογήστε/i.test(windowText),
-      form: !!form && !one("input"),
+      form: !!form,
     };
   };
   const setValue = (el, value) => {
@@ -62,19 +65,11 @@
     { key: k, code: k === "Enter" ? "Enter" : undefined, keyCode: k === "Enter" ? 13 : 0, which: k === "Enter" ? 13 : 0, bubbles: true, cancelable: true }));
   const actions = {
     state: async () => state(),
-    // One click on the launcher, as a shopper opens the widget; then wait for it to be usable.
-    open: async () => {
-      if (window.__shopaudit) window.__shopaudit.input = true;
-      if (!one("input")) {
-        const launcher = await until(() => one("launcher"), 10000);
-        if (!launcher) return { ok: false, why: "the launcher (" + sel.launcher + ") is not on the page" };
-        launcher.click();
-      }
-      const ready = await until(() => one("input") || state().form, 10000);
-      if (!ready) return { ok: false, why: "the message box (" + sel.input + ") did not appear after the click" };
-      // Widgets learn whether anyone is online after they open: until a greeting or the
-      // offline form shows (at most 1.5 s), the shopper reads the window before typing.
-      await until(() => { const now = state(); return now.messages.length > 0 || now.form; }, 1500);
+    // One click on a part (the launcher), as a shopper opens the widget.
+    click: async (name) => {
+      const part = one(name);
+      if (!part) return { ok: false, why: "no " + name + " (" + sel[name] + ") here" };
+      part.click();
       return { ok: true };
     },
     // Types `text` one character at a time, `pace` ms apart, as a person types.
@@ -102,7 +97,7 @@
     },
     // The offline form: the shopper's name, address and question, then its confirmation.
     leave: async (name, email, message) => {
-      const form = docs().flatMap((d) => [...d.querySelectorAll("form")]).find((f) => shown(f) && f.querySelector("input[type=email], input[name*=mail i]"));
+      const form = offlineForm();
       if (!form) return { ok: false, why: "no leave-a-message form" };
       const field = (q) => form.querySelector(q);
       const nameField = field("input[name*=name i], input[autocomplete=name]");

@@ -77,6 +77,12 @@ impl Chromium {
             "--autoplay-policy=no-user-gesture-required",
             "--mute-audio",
             "--hide-scrollbars",
+            // Chat widgets live in frames of the vendor's site. With site isolation such a
+            // frame is another renderer and another CDP target, out of the conversation
+            // probe's reach (src/probes/frames.rs). The profile is empty and thrown away,
+            // so there is nothing for isolation to protect; pages see no difference.
+            "--disable-site-isolation-trials",
+            "--disable-features=IsolateOrigins,site-per-process",
         ]
         .iter()
         .map(OsString::from)

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use crate::evidence::{ChatLine, Conversation, Screenshot};
 use crate::knowledge::Knowledge;
 use crate::probes::browser::{self, Chromium};
+use crate::probes::frames::{Frames, Place};
 use crate::scenario::{ChatSelector, Question, Scenario, Viewport};
 
 /// The answer deadline when the scenario names none.
@@ -29,6 +30,12 @@ const POLL: Duration = Duration::from_millis(200);
 
 /// After the answer, how long a rating offer may take to appear.
 const RATING_WAIT: Duration = Duration::from_secs(3);
+
+/// How long the launcher may take to appear, and the widget to open after the click.
+const PART_WAIT: Duration = Duration::from_secs(10);
+
+/// How long a widget may take to show a greeting or the offline form once open.
+const SETTLE: Duration = Duration::from_millis(1500);
 
 const CONVERSE_JS: &str = include_str!("../../probes/browser/converse.js");
 
@@ -79,9 +86,11 @@ pub fn selectors(
     }
 }
 
-/// What the widget shows at one moment.
-#[derive(Debug, Deserialize)]
+/// What the widget shows in one document at one moment.
+#[derive(Debug, Default, Deserialize)]
 struct Seen {
+    launcher: bool,
+    input: bool,
     messages: Vec<String>,
     name: Option<String>,
     avatar: Option<String>,
@@ -95,6 +104,100 @@ struct Done {
     ok: bool,
     why: Option<String>,
     confirmation: Option<String>,
+}
+
+/// The widget across the tab's documents: the launcher is often in the page and the chat in
+/// a frame of the vendor's site, so each look reads every document and puts them together.
+struct Widget<'a> {
+    frames: Frames<'a>,
+    script: String,
+}
+
+/// Where each part was seen last, for acting on it there.
+#[derive(Debug, Default)]
+struct Parts {
+    launcher: Option<Place>,
+    input: Option<Place>,
+    form: Option<Place>,
+}
+
+impl Widget<'_> {
+    fn run(&mut self, place: &Place, action: &str) -> Result<String, String> {
+        self.frames.evaluate(place, &self.script.replace("ACTION", action))
+    }
+
+    /// What the shopper sees now, all documents together (the chat's own document first for
+    /// the operator's name and avatar), and where the parts are.
+    fn look(&mut self) -> Result<(Seen, Parts), String> {
+        let mut all = Vec::new();
+        for place in self.frames.places()? {
+            // A frame may be gone between the listing and the look.
+            if let Ok(json) = self.run(&place, "actions.state()") {
+                let seen: Seen = serde_json::from_str(&json).map_err(|e| format!("widget script: {e}"))?;
+                all.push((place, seen));
+            }
+        }
+        let find = |want: fn(&Seen) -> bool| all.iter().find(|(_, s)| want(s)).map(|(p, _)| p.clone());
+        let parts = Parts { launcher: find(|s| s.launcher), input: find(|s| s.input), form: find(|s| s.form) };
+        all.sort_by_key(|(_, s)| !s.input);
+        let mut out = Seen { launcher: parts.launcher.is_some(), input: parts.input.is_some(), ..Seen::default() };
+        for (_, s) in all {
+            out.messages.extend(s.messages);
+            out.name = out.name.or(s.name);
+            out.avatar = out.avatar.or(s.avatar);
+            out.typing |= s.typing;
+            out.rating |= s.rating;
+            out.form |= s.form;
+        }
+        // A form beside a message box is the widget's own (pre-chat details), not the offline one.
+        out.form &= !out.input;
+        Ok((out, parts))
+    }
+
+    fn act(&mut self, place: &Place, action: &str) -> Result<Done, String> {
+        let d: Done = serde_json::from_str(&self.run(place, action)?).map_err(|e| format!("widget script: {e}"))?;
+        if d.ok {
+            Ok(d)
+        } else {
+            Err(d.why.unwrap_or_else(|| "the widget did not respond".into()))
+        }
+    }
+
+    /// Looks every `POLL` until `want` holds or `limit` passes.
+    fn until(&mut self, limit: Duration, want: impl Fn(&Seen, &Parts) -> bool) -> Result<Option<Parts>, String> {
+        let start = Instant::now();
+        loop {
+            let (seen, parts) = self.look()?;
+            if want(&seen, &parts) {
+                return Ok(Some(parts));
+            }
+            if start.elapsed() >= limit {
+                return Ok(None);
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// One click on the launcher, as a shopper opens the widget, then wait until it is usable:
+    /// a message box, or the offline form.
+    fn open(&mut self, selectors: &BTreeMap<ChatSelector, String>) -> Result<(), String> {
+        let named = |part| selectors.get(&part).map(String::as_str).unwrap_or_default().to_string();
+        let (seen, _) = self.look()?;
+        if !seen.input {
+            let found = self.until(PART_WAIT, |s, _| s.launcher)?;
+            let launcher = found
+                .and_then(|p| p.launcher)
+                .ok_or_else(|| format!("the launcher ({}) is not on the page", named(ChatSelector::Launcher)))?;
+            self.act(&launcher, "actions.click('launcher')")?;
+        }
+        if self.until(PART_WAIT, |s, _| s.input || s.form)?.is_none() {
+            return Err(format!("the message box ({}) did not appear after the click", named(ChatSelector::Input)));
+        }
+        // Widgets learn whether anyone is online after they open: until a greeting or the
+        // offline form shows (at most 1.5 s), the shopper reads the window before typing.
+        self.until(SETTLE, |s, _| !s.messages.is_empty() || s.form)?;
+        Ok(())
+    }
 }
 
 /// Holds one conversation in a fresh tab; never fails: what went wrong is in `error`.
@@ -125,28 +228,15 @@ fn converse(tab: &Tab, plan: &Plan, q: &Question, k: &Knowledge, talk: &mut Conv
     browser::emulate(tab, Viewport::Desktop)?;
     browser::navigate(tab, &plan.page)?;
     let selectors = serde_json::to_string(&plan.selectors).map_err(|e| e.to_string())?;
-    let act = |action: &str| -> Result<String, String> {
-        browser::evaluate(tab, &CONVERSE_JS.replace("SELECTORS", &selectors).replace("ACTION", action), true)
-    };
-    let done = |action: &str| -> Result<Done, String> {
-        let d: Done = serde_json::from_str(&act(action)?).map_err(|e| format!("widget script: {e}"))?;
-        if d.ok {
-            Ok(d)
-        } else {
-            Err(d.why.unwrap_or_else(|| "the widget did not respond".into()))
-        }
-    };
-    let seen = || -> Result<Seen, String> {
-        serde_json::from_str(&act("actions.state()")?).map_err(|e| format!("widget script: {e}"))
-    };
-    done("actions.open()")?;
+    let mut widget = Widget { frames: Frames::new(tab), script: CONVERSE_JS.replace("SELECTORS", &selectors) };
+    widget.open(&plan.selectors)?;
     shot(tab, talk, "start");
-    let before = seen()?;
-    if before.form {
+    let (before, parts) = widget.look()?;
+    if let (true, Some(form)) = (before.form, &parts.form) {
         talk.outcome = "offline_form".into();
         if let Some((name, email)) = &plan.leave {
             let call = format!("actions.leave({}, {}, {})", js(name), js(email), js(&q.text));
-            let left = done(&call)?;
+            let left = widget.act(form, &call)?;
             talk.message_left = true;
             talk.confirmation = left.confirmation;
             talk.question_sent_at = Some(now());
@@ -158,8 +248,9 @@ fn converse(tab: &Tab, plan: &Plan, q: &Question, k: &Knowledge, talk: &mut Conv
     for greeting in &before.messages {
         talk.transcript.push(line("operator", "greeting", before.name.clone(), greeting));
     }
-    done(&format!("actions.type({}, {PACE_MS})", js(&q.text)))?;
-    done("actions.send()")?;
+    let input = parts.input.ok_or("the message box is gone")?;
+    widget.act(&input, &format!("actions.type({}, {PACE_MS})", js(&q.text)))?;
+    widget.act(&input, "actions.send()")?;
     let sent = Instant::now();
     talk.question_sent_at = Some(now());
     talk.transcript.push(line("shopper", "question", None, &q.text));
@@ -168,7 +259,7 @@ fn converse(tab: &Tab, plan: &Plan, q: &Question, k: &Knowledge, talk: &mut Conv
     let mut human_text = None;
     while sent.elapsed() < plan.sla && human_text.is_none() {
         std::thread::sleep(POLL);
-        let now_seen = seen()?;
+        let (now_seen, _) = widget.look()?;
         talk.typing_seen |= now_seen.typing;
         for text in now_seen.messages.iter().skip(heard) {
             let ms = millis(sent.elapsed());
@@ -195,7 +286,7 @@ fn converse(tab: &Tab, plan: &Plan, q: &Question, k: &Knowledge, talk: &mut Conv
             shot(tab, talk, "answer");
             let asked = Instant::now();
             while asked.elapsed() < RATING_WAIT && !talk.rating_offered {
-                talk.rating_offered = seen()?.rating;
+                talk.rating_offered = widget.look()?.0.rating;
                 std::thread::sleep(POLL);
             }
         }

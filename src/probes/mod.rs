@@ -7,6 +7,7 @@ pub mod conversation;
 pub mod crawl;
 pub mod decode;
 pub mod email;
+mod frames;
 pub mod http;
 pub mod images;
 pub mod letter;
