@@ -182,6 +182,20 @@ async fn a_named_operator_in_a_branded_window_passes() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_window_in_a_frame_of_another_site_is_read_inside_the_frame() {
+    // identity-cross-site.html is identity-real.html with its window served from "localhost",
+    // another site than the store's 127.0.0.1, which the page's own script cannot read.
+    let r = browse("identity-cross-site.html", &[Desktop], 1).await;
+    let window = r.evidence.browser.as_ref().unwrap().visits[0].chats[0].window.clone().unwrap();
+    assert!(window.readable, "{window:?}");
+    assert_eq!(window.title.as_deref(), Some("Good Shop support"), "{window:?}");
+    assert_eq!(window.operator_names, ["Julia Ivanova"]);
+    assert!(window.avatars.iter().any(|a| a.starts_with("http://localhost:") && a.ends_with("/img/julia.jpg")));
+    assert_eq!(outcome(&r, "chat.operator_identity"), Pass, "{}", detail(&r, "chat.operator_identity"));
+    assert_eq!(outcome(&r, "chat.branding"), Pass, "{}", detail(&r, "chat.branding"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn placeholder_jokey_and_stock_operators_fail_and_default_titles_fail_branding() {
     for (page, problem, branding) in [
         ("identity-placeholder.html", "placeholder", Fail),

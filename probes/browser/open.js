@@ -1,16 +1,38 @@
 // Opens the chat widget as a shopper would (a click on the launcher; nothing is typed) and
 // reads its window: the title, the operators' names and photos, and whether there is a form
 // to leave a message. The window is whatever new floating element appeared after the click.
-// `LAUNCHER` is replaced with the launcher's selector.
+// `LAUNCHER` is replaced with the launcher's selector. When the window is a frame of another
+// site, the page cannot read it: the answer names the frame, and the probe runs this script
+// again inside it (src/probes/frames.rs) with `READ_ONLY` true, to read that document.
 (async () => {
-  const launcher = document.querySelector(LAUNCHER);
-  if (!launcher) return JSON.stringify(null);
+  const text = (e) => (e.innerText || e.textContent || "").replace(/\s+/g, " ").trim();
+  const label = (e) => (typeof e.className === "string" ? e.className : "") + " " + e.id;
   const shown = (e) => {
     const s = getComputedStyle(e);
     if (s.display === "none" || s.visibility === "hidden" || parseFloat(s.opacity) < 0.1) return false;
     const r = e.getBoundingClientRect();
     return r.width * r.height > 0;
   };
+  const read = (doc) => {
+    const all = [...doc.querySelectorAll("*")].filter(shown);
+    const titleEl = all.find((e) => /^H[1-4]$/.test(e.tagName) || (/title|heading/i.test(label(e)) && text(e)));
+    const operators = all
+      .filter((e) => e.children.length === 0 && /operator|agent|consultant|manager|(^|[-_ ])name\b/i.test(label(e)))
+      .map(text)
+      .filter((t) => t && t.length <= 60);
+    const avatars = all
+      .filter((e) => e.tagName === "IMG" && (e.currentSrc || e.src) && !(e.currentSrc || e.src).startsWith("data:"))
+      .map((e) => e.currentSrc || e.src);
+    const form = all.some((e) => e.matches("textarea, input[type=email], input[name*=mail i]"));
+    return { readable: true, reason: null, title: titleEl ? text(titleEl) : null, operator_names: [...new Set(operators)], avatars: [...new Set(avatars)], form };
+  };
+  if (READ_ONLY) {
+    // The frame may still be loading: its body gets a moment to fill.
+    for (let i = 0; i < 30 && !(document.readyState === "complete" && text(document.body)); i++) await new Promise((r) => setTimeout(r, 100));
+    return JSON.stringify(read(document.body));
+  }
+  const launcher = document.querySelector(LAUNCHER);
+  if (!launcher) return JSON.stringify(null);
   const floating = () => [...document.querySelectorAll("body *")].filter((e) => {
     const p = getComputedStyle(e).position;
     return (p === "fixed" || p === "absolute") && shown(e);
@@ -25,22 +47,11 @@
   if (roots.length === 0) return JSON.stringify({ readable: false, reason: "no window opened after a click on the launcher" });
   const area = (e) => { const r = e.getBoundingClientRect(); return r.width * r.height; };
   const win = roots.sort((a, b) => area(b) - area(a))[0];
-  let doc = win;
-  if (win.tagName === "IFRAME") {
-    try { doc = win.contentDocument && win.contentDocument.body; } catch (e) { doc = null; }
-    if (!doc) return JSON.stringify({ readable: false, reason: "the chat window is a frame of another site" });
-  }
-  const text = (e) => (e.innerText || e.textContent || "").replace(/\s+/g, " ").trim();
-  const label = (e) => (typeof e.className === "string" ? e.className : "") + " " + e.id;
-  const all = [...doc.querySelectorAll("*")].filter(shown);
-  const titleEl = all.find((e) => /^H[1-4]$/.test(e.tagName) || (/title|heading/i.test(label(e)) && text(e)));
-  const operators = all
-    .filter((e) => e.children.length === 0 && /operator|agent|consultant|manager|(^|[-_ ])name\b/i.test(label(e)))
-    .map(text)
-    .filter((t) => t && t.length <= 60);
-  const avatars = all
-    .filter((e) => e.tagName === "IMG" && (e.currentSrc || e.src) && !(e.currentSrc || e.src).startsWith("data:"))
-    .map((e) => e.currentSrc || e.src);
-  const form = all.some((e) => e.matches("textarea, input[type=email], input[name*=mail i]"));
-  return JSON.stringify({ readable: true, reason: null, title: titleEl ? text(titleEl) : null, operator_names: [...new Set(operators)], avatars: [...new Set(avatars)], form });
+  // The window is a frame, or a box around one that fills it.
+  const frame = win.tagName === "IFRAME" ? win : [...win.querySelectorAll("iframe")].find((f) => shown(f) && area(f) >= area(win) / 2);
+  if (!frame) return JSON.stringify(read(win));
+  let doc = null;
+  try { doc = frame.contentDocument && frame.contentDocument.body; } catch (e) { doc = null; }
+  if (doc) return JSON.stringify(read(doc));
+  return JSON.stringify({ readable: false, reason: "the chat window is a frame of another site", frame: frame.src });
 })()

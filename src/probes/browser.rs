@@ -22,6 +22,7 @@ use tokio::sync::Semaphore;
 use crate::error::{Error, Result};
 use crate::evidence::{BrowserEvidence, ChatStatus, ChatWindow, Launcher, LiveChat, Media, Popup, Visit};
 use crate::knowledge::Knowledge;
+use crate::probes::frames::Frames;
 use crate::scenario::Viewport;
 
 const OBSERVE_JS: &str = include_str!("../../probes/browser/observe.js");
@@ -449,11 +450,33 @@ fn ask_status(tab: &Tab, script: &str, launcher: Option<&str>) -> Status {
     }
 }
 
-/// Opens the widget with one click on its launcher and reads the window (`probes/browser/open.js`).
+/// Opens the widget with one click on its launcher and reads the window (`probes/browser/open.js`),
+/// inside the window's frame when it is another site's.
 fn open_window(tab: &Tab, launcher: &str) -> Option<ChatWindow> {
-    let selector = serde_json::to_string(launcher).ok()?;
-    let json = evaluate(tab, &OPEN_JS.replace("LAUNCHER", &selector), true).ok()?;
-    serde_json::from_str::<Option<ChatWindow>>(&json).ok().flatten()
+    #[derive(Deserialize)]
+    struct Opened {
+        #[serde(flatten)]
+        window: ChatWindow,
+        frame: Option<String>,
+    }
+    let script = OPEN_JS.replace("LAUNCHER", &serde_json::to_string(launcher).ok()?);
+    let json = evaluate(tab, &script.replace("READ_ONLY", "false"), true).ok()?;
+    let opened = serde_json::from_str::<Option<Opened>>(&json).ok().flatten()?;
+    let Some(src) = opened.frame else {
+        return Some(opened.window);
+    };
+    let mut frames = Frames::new(tab);
+    let read = frames.showing(&src).and_then(|place| {
+        let place = place.ok_or_else(|| format!("no frame shows {src}"))?;
+        frames.evaluate(&place, &script.replace("READ_ONLY", "true"))
+    });
+    match read.and_then(|json| serde_json::from_str::<ChatWindow>(&json).map_err(|e| e.to_string())) {
+        Ok(window) => Some(window),
+        Err(e) => Some(ChatWindow {
+            reason: Some(format!("the chat window is a frame of another site ({e})")),
+            ..opened.window
+        }),
+    }
 }
 
 /// The first screen as a JPEG data URI, with a red outline around `rect` if given.

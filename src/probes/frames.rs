@@ -40,17 +40,28 @@ impl<'a> Frames<'a> {
     /// enter (its origin differs from its parent's). Frames come and go as widgets open, so
     /// this is read anew each time.
     pub(crate) fn places(&mut self) -> Result<Vec<Place>, String> {
+        let frames = self.foreign()?;
+        Ok(std::iter::once(Place::Page).chain(frames.into_iter().map(|(id, _)| Place::Frame(id))).collect())
+    }
+
+    /// The frame of another origin showing `url` (the `src` a page script saw), else the
+    /// only one from that origin: a frame's address can change after its `src` (redirects).
+    pub(crate) fn showing(&mut self, url: &str) -> Result<Option<Place>, String> {
+        let frames = self.foreign()?;
+        let origin = |u: &str| url::Url::parse(u).ok().map(|u| u.origin());
+        let exact = frames.iter().find(|(_, at)| at == url);
+        let same_origin: Vec<_> = frames.iter().filter(|(_, at)| origin(at) == origin(url)).collect();
+        let found = exact.or(if same_origin.len() == 1 { same_origin.first().copied() } else { None });
+        Ok(found.map(|(id, _)| Place::Frame(id.clone())))
+    }
+
+    /// Each frame of another origin than its parent's, as (frame id, address); the worlds of
+    /// frames now gone are forgotten.
+    fn foreign(&mut self) -> Result<Vec<(String, String)>, String> {
         let tree = self.tab.call_method(GetFrameTree {}).map_err(cdp)?.frame_tree;
-        let mut out = vec![Place::Page];
+        let mut out = Vec::new();
         walk(&tree, &mut out);
-        let live: Vec<&str> = out
-            .iter()
-            .filter_map(|p| match p {
-                Place::Frame(id) => Some(id.as_str()),
-                Place::Page => None,
-            })
-            .collect();
-        self.worlds.retain(|id, _| live.contains(&id.as_str()));
+        self.worlds.retain(|id, _| out.iter().any(|(live, _)| live == id));
         Ok(out)
     }
 
@@ -122,10 +133,10 @@ impl<'a> Frames<'a> {
     }
 }
 
-fn walk(node: &FrameNode, out: &mut Vec<Place>) {
+fn walk(node: &FrameNode, out: &mut Vec<(String, String)>) {
     for child in node.child_frames.iter().flatten() {
         if child.frame.security_origin != node.frame.security_origin {
-            out.push(Place::Frame(child.frame.id.clone()));
+            out.push((child.frame.id.clone(), child.frame.url.clone()));
         }
         walk(child, out);
     }
@@ -158,6 +169,8 @@ struct FrameNode {
 #[serde(rename_all = "camelCase")]
 struct FrameInfo {
     id: String,
+    #[serde(default)]
+    url: String,
     #[serde(default)]
     security_origin: String,
 }

@@ -1,6 +1,14 @@
 // The shared part of the emulated widgets: a launcher button and a chat window. When offline
 // the window is a leave-a-message form, as real widgets show.
 window.ShopauditEmu = {
+  // The window's contents: a header with the title (and operator), or the offline form.
+  windowHtml(cfg, title) {
+    const avatar = cfg.avatar ? '<img class="emu-avatar" src="' + cfg.avatar + '" alt="" width="40" height="40"> ' : "";
+    const operator = cfg.operator ? ' <span class="emu-operator-name">' + cfg.operator + "</span>" : "";
+    return cfg.status === "online"
+      ? '<div class="emu-header">' + avatar + '<b class="emu-title">' + (cfg.title || title || "Chat") + "</b>" + operator + '</div><div class="emu-messages"></div><input class="emu-input" placeholder="Type a message">'
+      : '<b class="emu-title">Leave us a message</b><form><input type="email" placeholder="Your e-mail"><textarea placeholder="Your message"></textarea><button>Send</button></form>';
+  },
   build(spec) {
     const cfg = Object.assign({ status: "online", delay: 0, autoOpen: null, launcherCss: "", container: null }, window.EMU || {});
     const state = { cfg, open: false, launcher: null, window: null, listeners: {} };
@@ -23,11 +31,17 @@ window.ShopauditEmu = {
       const win = document.createElement("div");
       win.className = "emu-chat-window";
       win.style.cssText = "position:fixed;right:20px;bottom:100px;width:340px;height:460px;background:#fff;border:1px solid #ccc;border-radius:10px;box-shadow:0 4px 20px rgba(0,0,0,.2);display:none;z-index:1001;font:14px sans-serif;padding:12px;box-sizing:border-box";
-      const avatar = cfg.avatar ? '<img class="emu-avatar" src="' + cfg.avatar + '" alt="" width="40" height="40"> ' : "";
-      const operator = cfg.operator ? ' <span class="emu-operator-name">' + cfg.operator + "</span>" : "";
-      win.innerHTML = cfg.status === "online"
-        ? '<div class="emu-header">' + avatar + '<b class="emu-title">' + (cfg.title || spec.title || "Chat") + "</b>" + operator + '</div><div class="emu-messages"></div><input class="emu-input" placeholder="Type a message">'
-        : '<b class="emu-title">Leave us a message</b><form><input type="email" placeholder="Your e-mail"><textarea placeholder="Your message"></textarea><button>Send</button></form>';
+      if (cfg.crossSite) {
+        // The window served from the vendor's own site, as most real ones are: "localhost"
+        // is another site than the store's 127.0.0.1.
+        const frame = document.createElement("iframe");
+        const inner = Object.assign({}, cfg, { title: cfg.title || spec.title });
+        frame.src = location.protocol + "//localhost:" + location.port + "/emulated/window.html#" + encodeURIComponent(JSON.stringify(inner));
+        frame.style.cssText = "border:0;width:100%;height:100%";
+        win.appendChild(frame);
+      } else {
+        win.innerHTML = window.ShopauditEmu.windowHtml(cfg, spec.title);
+      }
       const close = document.createElement("button");
       close.className = "close";
       close.setAttribute("aria-label", "Close");
