@@ -1,7 +1,7 @@
 //! chat.present, chat.on_every_page, chat.visible, chat.online, chat.offline_fallback,
 //! chat.operator_identity, chat.branding.
 
-use super::{browser_visits, list, read_pages, where_, Check, Input, Severity, Verdict};
+use super::{browser_visits, list, read_pages, where_, Check, Input, Judged, Severity, Verdict};
 use crate::evidence::ChatStatus;
 
 /// Pages on which a buyer expects to find the chat.
@@ -17,19 +17,19 @@ pub const PRESENT: Check = Check {
     run: present,
 };
 
-fn present(input: &Input<'_>) -> Verdict {
+fn present(input: &Input<'_>) -> Judged {
     let chat = &input.evidence.chat;
     let read = read_pages(input).count();
     if chat.vendors.is_empty() {
-        return Verdict::fail(
+        return Ok(Verdict::fail(
             format!("No live-chat widget was found in the HTML of the {read} pages read. (A widget injected later by a tag manager is seen only by the browser probe.)"),
             Vec::new(),
-        );
+        ));
     }
-    Verdict::pass(
+    Ok(Verdict::pass(
         format!("{} embedded on {} of {read} pages read.", chat.vendors.join(" and "), chat.pages.len()),
         chat.embeds.iter().map(|e| format!("{} on {} ({}: {})", e.vendor, e.page, e.how, e.matched)).take(10).collect(),
-    )
+    ))
 }
 
 pub const ON_EVERY_PAGE: Check = Check {
@@ -42,10 +42,10 @@ pub const ON_EVERY_PAGE: Check = Check {
     run: on_every_page,
 };
 
-fn on_every_page(input: &Input<'_>) -> Verdict {
+fn on_every_page(input: &Input<'_>) -> Judged {
     let chat = &input.evidence.chat;
     if chat.vendors.is_empty() {
-        return Verdict::not_applicable("There is no chat widget to look for.");
+        return Ok(Verdict::not_applicable("There is no chat widget to look for."));
     }
     let key: Vec<(&str, &str)> = read_pages(input)
         .filter(|(p, _)| KEY_KINDS.contains(&p.kind.as_str()))
@@ -56,7 +56,7 @@ fn on_every_page(input: &Input<'_>) -> Verdict {
         .filter(|(_, url)| !chat.pages.iter().any(|p| p == url))
         .map(|(kind, url)| format!("{kind}: {url}"))
         .collect();
-    if missing.is_empty() {
+    Ok(if missing.is_empty() {
         Verdict::pass(
             format!("The widget is on all {} key pages read.", key.len()),
             key.iter().map(|(_, u)| u.to_string()).collect(),
@@ -66,7 +66,7 @@ fn on_every_page(input: &Input<'_>) -> Verdict {
             format!("The widget is missing on {} of {} key pages: {}.", missing.len(), key.len(), list(&missing, 3)),
             missing,
         )
-    }
+    })
 }
 
 pub const VISIBLE: Check = Check {
@@ -79,14 +79,11 @@ pub const VISIBLE: Check = Check {
     run: visible,
 };
 
-fn visible(input: &Input<'_>) -> Verdict {
-    let visits = match browser_visits(input) {
-        Ok(v) => v,
-        Err(verdict) => return verdict,
-    };
+fn visible(input: &Input<'_>) -> Judged {
+    let visits = browser_visits(input)?;
     let with_chat: Vec<_> = visits.iter().filter(|v| !v.chats.is_empty()).collect();
     if with_chat.is_empty() {
-        return Verdict::not_applicable("No chat widget came alive in the browser.");
+        return Ok(Verdict::not_applicable("No chat widget came alive in the browser."));
     }
     let mut problems = Vec::new();
     let mut fine = Vec::new();
@@ -105,14 +102,14 @@ fn visible(input: &Input<'_>) -> Verdict {
             }
         }
     }
-    if problems.is_empty() {
+    Ok(if problems.is_empty() {
         Verdict::pass(format!("The launcher is visible on the first screen in all {} visits.", fine.len()), fine)
     } else {
         Verdict::fail(
             format!("{} of {} visits: {}.", problems.len(), problems.len() + fine.len(), list(&problems, 2)),
             problems,
         )
-    }
+    })
 }
 
 pub const ONLINE: Check = Check {
@@ -125,19 +122,16 @@ pub const ONLINE: Check = Check {
     run: online,
 };
 
-fn online(input: &Input<'_>) -> Verdict {
-    let visits = match browser_visits(input) {
-        Ok(v) => v,
-        Err(verdict) => return verdict,
-    };
+fn online(input: &Input<'_>) -> Judged {
+    let visits = browser_visits(input)?;
     let readings: Vec<(String, &crate::evidence::LiveChat)> =
         visits.iter().flat_map(|v| v.chats.iter().map(move |c| (where_(v), c))).collect();
     if readings.is_empty() {
-        return Verdict::not_applicable("No chat widget came alive in the browser.");
+        return Ok(Verdict::not_applicable("No chat widget came alive in the browser."));
     }
     let evidence: Vec<String> = readings.iter().map(|(w, c)| format!("{w}: {} ({})", c.vendor, c.status_how)).collect();
     let known: Vec<_> = readings.iter().filter(|(_, c)| c.status != ChatStatus::Unknown).collect();
-    match known.first() {
+    Ok(match known.first() {
         None => Verdict::not_applicable(format!(
             "The widget did not say whether operators are online: {}.",
             readings[0].1.status_how
@@ -151,7 +145,7 @@ fn online(input: &Input<'_>) -> Verdict {
             });
             Verdict::fail(format!("The chat reported operators offline: {off}."), evidence)
         }
-    }
+    })
 }
 
 pub const OFFLINE_FALLBACK: Check = Check {
@@ -164,11 +158,8 @@ pub const OFFLINE_FALLBACK: Check = Check {
     run: offline_fallback,
 };
 
-fn offline_fallback(input: &Input<'_>) -> Verdict {
-    let visits = match browser_visits(input) {
-        Ok(v) => v,
-        Err(verdict) => return verdict,
-    };
+fn offline_fallback(input: &Input<'_>) -> Judged {
+    let visits = browser_visits(input)?;
     // The conversation probe used the form: its confirmation is the proof.
     let left: Vec<_> = input.evidence.chat.conversations.iter().filter(|t| t.message_left).collect();
     if !left.is_empty() {
@@ -178,19 +169,19 @@ fn offline_fallback(input: &Input<'_>) -> Verdict {
             .map(|t| format!("{}: {}", t.page, t.question_id))
             .collect();
         if !unconfirmed.is_empty() {
-            return Verdict::fail(
+            return Ok(Verdict::fail(
                 format!("A message left in the offline form got no confirmation: {}.", list(&unconfirmed, 2)),
                 unconfirmed,
-            );
+            ));
         }
         let confirmed: Vec<String> = left
             .iter()
             .filter_map(|t| t.confirmation.as_ref().map(|c| format!("{}: \u{201c}{c}\u{201d}", t.page)))
             .collect();
-        return Verdict::pass(
+        return Ok(Verdict::pass(
             format!("Offline, the widget took a message and confirmed it: {}.", list(&confirmed, 1)),
             confirmed,
-        );
+        ));
     }
     let offline: Vec<_> = visits
         .iter()
@@ -198,7 +189,7 @@ fn offline_fallback(input: &Input<'_>) -> Verdict {
         .filter(|(_, c)| c.status == ChatStatus::Offline)
         .collect();
     if offline.is_empty() {
-        return Verdict::not_applicable("The chat was not offline, so there was no fallback to look for.");
+        return Ok(Verdict::not_applicable("The chat was not offline, so there was no fallback to look for."));
     }
     let dead: Vec<String> = offline
         .iter()
@@ -210,7 +201,7 @@ fn offline_fallback(input: &Input<'_>) -> Verdict {
         .filter(|(_, c)| c.offline_form == Some(true))
         .map(|(v, c)| format!("{}: {}", where_(v), c.vendor))
         .collect();
-    if !dead.is_empty() {
+    Ok(if !dead.is_empty() {
         Verdict::fail(
             format!("Opened while offline, the widget offered no form to leave a message: {}.", list(&dead, 2)),
             dead,
@@ -219,7 +210,7 @@ fn offline_fallback(input: &Input<'_>) -> Verdict {
         Verdict::pass("Opened while offline, the widget offers a form to leave a message.", with_form)
     } else {
         Verdict::not_applicable("The offline widget's window could not be read (it lives in a frame of another site).")
-    }
+    })
 }
 
 pub const OPERATOR_IDENTITY: Check = Check {
@@ -232,11 +223,8 @@ pub const OPERATOR_IDENTITY: Check = Check {
     run: operator_identity,
 };
 
-fn operator_identity(input: &Input<'_>) -> Verdict {
-    let visits = match browser_visits(input) {
-        Ok(v) => v,
-        Err(verdict) => return verdict,
-    };
+fn operator_identity(input: &Input<'_>) -> Judged {
+    let visits = browser_visits(input)?;
     let windows: Vec<_> =
         visits.iter().flat_map(|v| &v.chats).filter_map(|c| c.window.as_ref()).filter(|w| w.readable).collect();
     // Names seen in the window, and the name of whoever answered the conversation probe.
@@ -252,7 +240,7 @@ fn operator_identity(input: &Input<'_>) -> Verdict {
         .chain(talks.iter().filter_map(|t| t.operator_avatar.as_deref()))
         .collect();
     if names.is_empty() && avatars.is_empty() {
-        return Verdict::not_applicable("The chat window showed no operator name or photo (or could not be read).");
+        return Ok(Verdict::not_applicable("The chat window showed no operator name or photo (or could not be read)."));
     }
     let words = &input.knowledge.chat;
     let mut problems = Vec::new();
@@ -270,7 +258,7 @@ fn operator_identity(input: &Input<'_>) -> Verdict {
         }
     }
     let shown: Vec<String> = names.iter().map(|n| format!("\u{201c}{n}\u{201d}")).collect();
-    if problems.is_empty() {
+    Ok(if problems.is_empty() {
         Verdict::pass(
             format!(
                 "Operators appear as {}.",
@@ -280,7 +268,7 @@ fn operator_identity(input: &Input<'_>) -> Verdict {
         )
     } else {
         Verdict::fail(format!("{}.", list(&problems, 2)), problems)
-    }
+    })
 }
 
 pub const BRANDING: Check = Check {
@@ -293,11 +281,8 @@ pub const BRANDING: Check = Check {
     run: branding,
 };
 
-fn branding(input: &Input<'_>) -> Verdict {
-    let visits = match browser_visits(input) {
-        Ok(v) => v,
-        Err(verdict) => return verdict,
-    };
+fn branding(input: &Input<'_>) -> Judged {
+    let visits = browser_visits(input)?;
     let titles: std::collections::BTreeSet<&str> = visits
         .iter()
         .flat_map(|v| &v.chats)
@@ -305,25 +290,25 @@ fn branding(input: &Input<'_>) -> Verdict {
         .filter(|t| !t.trim().is_empty())
         .collect();
     if titles.is_empty() {
-        return Verdict::not_applicable("The chat window showed no title (or could not be read).");
+        return Ok(Verdict::not_applicable("The chat window showed no title (or could not be read)."));
     }
     let squash = |s: &str| s.to_lowercase().chars().filter(|c| c.is_alphanumeric()).collect::<String>();
     let store = squash(input.store);
     let words = &input.knowledge.chat;
     let quoted: Vec<String> = titles.iter().map(|t| format!("\u{201c}{t}\u{201d}")).collect();
     if !store.is_empty() && titles.iter().any(|t| squash(t).contains(&store)) {
-        return Verdict::pass(format!("The chat is titled {}.", list(&quoted, 2)), quoted);
+        return Ok(Verdict::pass(format!("The chat is titled {}.", list(&quoted, 2)), quoted));
     }
     let unbranded = titles.iter().any(|t| {
         let lower = t.trim().to_lowercase();
         words.unbranded_titles.contains(&lower) || words.vendor_names.iter().any(|v| lower.contains(v.as_str()))
     });
-    if unbranded {
+    Ok(if unbranded {
         Verdict::fail(
             format!("The chat is titled {}, a default that does not name {}.", list(&quoted, 2), input.store),
             quoted,
         )
     } else {
         Verdict::warn(format!("The chat is titled {}, which does not name {}.", list(&quoted, 2), input.store), quoted)
-    }
+    })
 }

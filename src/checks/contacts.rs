@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{home_url, list, read_pages, Check, Input, Severity, Verdict};
+use super::{home_url, list, read_pages, Check, Input, Judged, Severity, Verdict};
 use crate::evidence::ContactKind;
 
 pub const ON_HOME: Check = Check {
@@ -15,9 +15,9 @@ pub const ON_HOME: Check = Check {
     run: on_home,
 };
 
-fn on_home(input: &Input<'_>) -> Verdict {
+fn on_home(input: &Input<'_>) -> Judged {
     let Some(home) = home_url(input) else {
-        return Verdict::error("the start page was not read");
+        return Ok(Verdict::error("the start page was not read"));
     };
     let ev = input.evidence;
     let direct: Vec<String> = ev
@@ -28,7 +28,7 @@ fn on_home(input: &Input<'_>) -> Verdict {
         .map(|m| m.value.clone())
         .collect();
     let link = ev.links.iter().find(|l| l.kind == "contacts" && l.page == home);
-    match (direct.is_empty(), link) {
+    Ok(match (direct.is_empty(), link) {
         (false, _) => Verdict::pass(format!("The home page shows {}.", list(&direct, 3)), direct),
         (true, Some(l)) => {
             Verdict::pass(format!("The home page links to contacts (\u{201c}{}\u{201d}).", l.text), vec![l.url.clone()])
@@ -37,7 +37,7 @@ fn on_home(input: &Input<'_>) -> Verdict {
             "The home page shows no phone number or e-mail address and no link to a contacts page.",
             vec![home.to_string()],
         ),
-    }
+    })
 }
 
 pub const SINGLE_EMAIL: Check = Check {
@@ -50,11 +50,11 @@ pub const SINGLE_EMAIL: Check = Check {
     run: single_email,
 };
 
-fn single_email(input: &Input<'_>) -> Verdict {
+fn single_email(input: &Input<'_>) -> Judged {
     let contact_pages: Vec<&str> =
         read_pages(input).filter(|(p, _)| p.kind == "contacts").map(|(_, url)| url).collect();
     if contact_pages.is_empty() {
-        return Verdict::not_applicable("No contacts page was found.");
+        return Ok(Verdict::not_applicable("No contacts page was found."));
     }
     let stop = &input.knowledge.not_customer_facing;
     let addresses: BTreeSet<String> = input
@@ -72,14 +72,14 @@ fn single_email(input: &Input<'_>) -> Verdict {
         })
         .collect();
     let addresses: Vec<String> = addresses.into_iter().collect();
-    match addresses.len() {
+    Ok(match addresses.len() {
         0 => Verdict::not_applicable("The contacts page shows no customer-facing e-mail address."),
         1 | 2 => Verdict::pass(format!("The contacts page gives {}.", addresses.join(" and ")), addresses),
         n => Verdict::warn(
             format!("The contacts page lists {n} addresses for customers: {}.", list(&addresses, 6)),
             addresses,
         ),
-    }
+    })
 }
 
 pub const CHANNELS: Check = Check {
@@ -92,7 +92,7 @@ pub const CHANNELS: Check = Check {
     run: channels,
 };
 
-fn channels(input: &Input<'_>) -> Verdict {
+fn channels(input: &Input<'_>) -> Judged {
     let ev = input.evidence;
     let c = &ev.contacts;
     let mut have = Vec::new();
@@ -112,9 +112,9 @@ fn channels(input: &Input<'_>) -> Verdict {
     } else {
         format!("Channels found: {}.", have.join(", "))
     };
-    if have.len() >= 3 {
+    Ok(if have.len() >= 3 {
         Verdict::pass(detail, have)
     } else {
         Verdict::fail(format!("{detail} At least three are expected."), have)
-    }
+    })
 }

@@ -1,6 +1,6 @@
 //! chat.answers: a question typed into the store's chat gets a person's answer in time.
 
-use super::{list, Check, Input, Severity, Verdict};
+use super::{list, Check, Input, Judged, Severity, Verdict};
 use crate::evidence::Conversation;
 
 pub const ANSWERS: Check = Check {
@@ -13,17 +13,17 @@ pub const ANSWERS: Check = Check {
     run: answers,
 };
 
-fn answers(input: &Input<'_>) -> Verdict {
+fn answers(input: &Input<'_>) -> Judged {
     let talks = &input.evidence.chat.conversations;
     if talks.is_empty() {
-        return Verdict::not_applicable(
+        return Ok(Verdict::not_applicable(
             "No question was asked in the chat (chat.enabled is off, no chat.questions, or no browser).",
-        );
+        ));
     }
     let broken: Vec<String> =
         talks.iter().filter_map(|t| t.error.as_ref().map(|e| format!("{}: {e}", t.question_id))).collect();
     if !broken.is_empty() {
-        return Verdict::error(format!("The question could not be asked: {}.", list(&broken, 2)));
+        return Ok(Verdict::error(format!("The question could not be asked: {}.", list(&broken, 2))));
     }
     let seconds = |ms: u64| format!("{:.1} s", ms as f64 / 1000.0);
     let mut failed = Vec::new();
@@ -51,13 +51,13 @@ fn answers(input: &Input<'_>) -> Verdict {
             _ => failed.push(said(format!("no reply in {}", seconds(t.sla_ms)))),
         }
     }
-    if !failed.is_empty() {
+    Ok(if !failed.is_empty() {
         Verdict::fail(format!("{}.", list(&failed, 2)), failed)
     } else if !incomplete.is_empty() {
         Verdict::warn(format!("Answered, but not completely: {}.", list(&incomplete, 2)), incomplete)
     } else {
         Verdict::pass(format!("{}.", list(&good, 2)), good)
-    }
+    })
 }
 
 fn who(t: &Conversation) -> String {

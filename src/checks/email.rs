@@ -2,7 +2,7 @@
 //! email.personal_signature, email.answer_quality: the mystery shopper's letters. A letter
 //! still inside its answer deadline is not judged yet (`not_applicable`), neither pass nor fail.
 
-use super::{list, Check, Input, Severity, Verdict};
+use super::{list, Check, Input, Judged, Severity, Verdict};
 use crate::evidence::{EmailProbe, EmailReply};
 
 /// An acknowledgement is expected within this long ...
@@ -56,11 +56,8 @@ pub const ANSWERED: Check = Check {
     run: answered,
 };
 
-fn answered(input: &Input<'_>) -> Verdict {
-    let letters = match sent(input) {
-        Ok(l) => l,
-        Err(v) => return v,
-    };
+fn answered(input: &Input<'_>) -> Judged {
+    let letters = sent(input)?;
     let unanswered: Vec<String> = letters
         .iter()
         .filter(|l| l.state == "unanswered")
@@ -70,7 +67,7 @@ fn answered(input: &Input<'_>) -> Verdict {
         letters.iter().filter(|l| matches!(l.state.as_str(), "pending" | "acknowledged")).map(|l| l.label()).collect();
     let done = letters.len() - waiting.len();
     if !unanswered.is_empty() {
-        return Verdict::fail(
+        return Ok(Verdict::fail(
             format!(
                 "{} of {} letters got no human answer within their deadline: {}.",
                 unanswered.len(),
@@ -78,20 +75,23 @@ fn answered(input: &Input<'_>) -> Verdict {
                 list(&unanswered, 3)
             ),
             unanswered,
-        );
+        ));
     }
     if done == 0 {
-        return Verdict::not_applicable(format!("Waiting: {} letter(s) still inside their deadline.", waiting.len()));
+        return Ok(Verdict::not_applicable(format!(
+            "Waiting: {} letter(s) still inside their deadline.",
+            waiting.len()
+        )));
     }
     let answered: Vec<String> = letters.iter().filter(|l| l.state == "answered").map(|l| l.label()).collect();
-    Verdict::pass(
+    Ok(Verdict::pass(
         format!(
             "{} letter(s) answered by a person{}.",
             answered.len(),
             if waiting.is_empty() { String::new() } else { format!("; {} still waiting", waiting.len()) }
         ),
         answered,
-    )
+    ))
 }
 
 pub const FIRST_RESPONSE_TIME: Check = Check {
@@ -104,11 +104,8 @@ pub const FIRST_RESPONSE_TIME: Check = Check {
     run: first_response_time,
 };
 
-fn first_response_time(input: &Input<'_>) -> Verdict {
-    let letters = match sent(input) {
-        Ok(l) => l,
-        Err(v) => return v,
-    };
+fn first_response_time(input: &Input<'_>) -> Judged {
+    let letters = sent(input)?;
     let mut late = Vec::new();
     let mut ok = Vec::new();
     for l in &letters {
@@ -126,13 +123,13 @@ fn first_response_time(input: &Input<'_>) -> Verdict {
             None => {}
         }
     }
-    if !late.is_empty() {
+    Ok(if !late.is_empty() {
         Verdict::fail(format!("{} letter(s) answered late or not at all: {}.", late.len(), list(&late, 3)), late)
     } else if ok.is_empty() {
         Verdict::not_applicable("No answer yet, and no deadline has passed.")
     } else {
         Verdict::pass(format!("First human answers: {}.", list(&ok, 3)), ok)
-    }
+    })
 }
 
 pub const ACKNOWLEDGED: Check = Check {
@@ -145,11 +142,8 @@ pub const ACKNOWLEDGED: Check = Check {
     run: acknowledged,
 };
 
-fn acknowledged(input: &Input<'_>) -> Verdict {
-    let letters = match sent(input) {
-        Ok(l) => l,
-        Err(v) => return v,
-    };
+fn acknowledged(input: &Input<'_>) -> Judged {
+    let letters = sent(input)?;
     let mut silent = Vec::new();
     let mut told = Vec::new();
     for l in &letters {
@@ -162,13 +156,13 @@ fn acknowledged(input: &Input<'_>) -> Verdict {
             silent.push(format!("{}: nothing within {}", l.label(), minutes(ACK_WITHIN_MS)));
         }
     }
-    if !silent.is_empty() {
+    Ok(if !silent.is_empty() {
         Verdict::fail(format!("The answer took over an hour and nothing came first: {}.", list(&silent, 3)), silent)
     } else if told.is_empty() {
         Verdict::not_applicable("No reply yet to judge.")
     } else {
         Verdict::pass(format!("{} letter(s) got a reply within {}.", told.len(), minutes(ACK_WITHIN_MS)), told)
-    }
+    })
 }
 
 pub const TICKET_REFERENCE: Check = Check {
@@ -181,15 +175,12 @@ pub const TICKET_REFERENCE: Check = Check {
     run: ticket_reference,
 };
 
-fn ticket_reference(input: &Input<'_>) -> Verdict {
-    let letters = match sent(input) {
-        Ok(l) => l,
-        Err(v) => return v,
-    };
+fn ticket_reference(input: &Input<'_>) -> Judged {
+    let letters = sent(input)?;
     let replies: Vec<(&EmailProbe, &EmailReply)> =
         letters.iter().flat_map(|l| l.replies.iter().map(move |r| (*l, r))).collect();
     if replies.is_empty() {
-        return Verdict::not_applicable("No reply yet to judge.");
+        return Ok(Verdict::not_applicable("No reply yet to judge."));
     }
     let unthreaded: Vec<String> = replies
         .iter()
@@ -198,7 +189,7 @@ fn ticket_reference(input: &Input<'_>) -> Verdict {
         .collect();
     let tickets: Vec<String> =
         replies.iter().filter_map(|(l, r)| r.ticket.as_ref().map(|t| format!("{}: #{t}", l.label()))).collect();
-    if !unthreaded.is_empty() {
+    Ok(if !unthreaded.is_empty() {
         Verdict::fail(
             format!("{} reply(ies) started a new thread: {}.", unthreaded.len(), list(&unthreaded, 2)),
             unthreaded,
@@ -207,7 +198,7 @@ fn ticket_reference(input: &Input<'_>) -> Verdict {
         Verdict::warn("Replies keep the thread but carry no ticket or case number.", Vec::new())
     } else {
         Verdict::pass(format!("Replies keep the thread and carry ticket numbers ({}).", list(&tickets, 3)), tickets)
-    }
+    })
 }
 
 pub const PERSONAL_SIGNATURE: Check = Check {
@@ -220,14 +211,11 @@ pub const PERSONAL_SIGNATURE: Check = Check {
     run: personal_signature,
 };
 
-fn personal_signature(input: &Input<'_>) -> Verdict {
-    let letters = match sent(input) {
-        Ok(l) => l,
-        Err(v) => return v,
-    };
+fn personal_signature(input: &Input<'_>) -> Judged {
+    let letters = sent(input)?;
     let answers = human_answers(&letters);
     if answers.is_empty() {
-        return Verdict::not_applicable("No human answer yet.");
+        return Ok(Verdict::not_applicable("No human answer yet."));
     }
     let unsigned: Vec<String> = answers
         .iter()
@@ -236,11 +224,11 @@ fn personal_signature(input: &Input<'_>) -> Verdict {
         .collect();
     let signed: Vec<String> =
         answers.iter().filter_map(|(l, r)| r.signed_by.as_ref().map(|n| format!("{}: {n}", l.label()))).collect();
-    if unsigned.is_empty() {
+    Ok(if unsigned.is_empty() {
         Verdict::pass(format!("Signed by {}.", list(&signed, 3)), signed)
     } else {
         Verdict::fail(format!("{} answer(s) carry no person's name: {}.", unsigned.len(), list(&unsigned, 2)), unsigned)
-    }
+    })
 }
 
 pub const ANSWER_QUALITY: Check = Check {
@@ -253,14 +241,11 @@ pub const ANSWER_QUALITY: Check = Check {
     run: answer_quality,
 };
 
-fn answer_quality(input: &Input<'_>) -> Verdict {
-    let letters = match sent(input) {
-        Ok(l) => l,
-        Err(v) => return v,
-    };
+fn answer_quality(input: &Input<'_>) -> Judged {
+    let letters = sent(input)?;
     let answers = human_answers(&letters);
     if answers.is_empty() {
-        return Verdict::not_applicable("No human answer yet.");
+        return Ok(Verdict::not_applicable("No human answer yet."));
     }
     let mut misses = Vec::new();
     let mut rude = Vec::new();
@@ -273,7 +258,7 @@ fn answer_quality(input: &Input<'_>) -> Verdict {
             rude.push(format!("{}: no greeting", l.label()));
         }
     }
-    if !misses.is_empty() {
+    Ok(if !misses.is_empty() {
         Verdict::fail(format!("{}.", list(&misses, 2)), misses)
     } else if !rude.is_empty() {
         Verdict::warn(format!("Complete, but {}.", list(&rude, 2)), rude)
@@ -282,5 +267,5 @@ fn answer_quality(input: &Input<'_>) -> Verdict {
             format!("{} answer(s) complete: every expected word, a greeting, more than a link.", answers.len()),
             Vec::new(),
         )
-    }
+    })
 }

@@ -1,6 +1,6 @@
 //! hours.posted, hours.on_home, hours.honored.
 
-use super::{home_url, list, Check, Input, Severity, Verdict};
+use super::{home_url, list, Check, Input, Judged, Severity, Verdict};
 
 pub const POSTED: Check = Check {
     id: "hours.posted",
@@ -12,7 +12,7 @@ pub const POSTED: Check = Check {
     run: posted,
 };
 
-fn posted(input: &Input<'_>) -> Verdict {
+fn posted(input: &Input<'_>) -> Judged {
     let on_site: Vec<_> = input.evidence.hours.iter().filter(|h| h.page.is_some()).collect();
     if on_site.is_empty() {
         let promised = input.evidence.hours.iter().any(|h| h.page.is_none());
@@ -21,7 +21,7 @@ fn posted(input: &Input<'_>) -> Verdict {
         } else {
             "No support or opening hours were found on the pages read."
         };
-        return Verdict::fail(detail, Vec::new());
+        return Ok(Verdict::fail(detail, Vec::new()));
     }
     let evidence: Vec<String> = on_site
         .iter()
@@ -37,14 +37,14 @@ fn posted(input: &Input<'_>) -> Verdict {
         .collect();
     let unread: Vec<String> =
         on_site.iter().filter(|h| h.opening_hours.is_none()).map(|h| format!("\u{201c}{}\u{201d}", h.text)).collect();
-    if unread.is_empty() {
+    Ok(if unread.is_empty() {
         Verdict::pass(format!("{} hours statement(s) found and understood.", on_site.len()), evidence)
     } else {
         Verdict::warn(
             format!("Hours are published but {} could not be understood: {}.", unread.len(), list(&unread, 2)),
             evidence,
         )
-    }
+    })
 }
 
 pub const ON_HOME: Check = Check {
@@ -58,16 +58,16 @@ pub const ON_HOME: Check = Check {
     run: on_home,
 };
 
-fn on_home(input: &Input<'_>) -> Verdict {
+fn on_home(input: &Input<'_>) -> Judged {
     let on_site: Vec<_> = input.evidence.hours.iter().filter(|h| h.page.is_some()).collect();
     if on_site.is_empty() {
-        return Verdict::not_applicable("No hours were found on the site.");
+        return Ok(Verdict::not_applicable("No hours were found on the site."));
     }
     let Some(home) = home_url(input) else {
-        return Verdict::error("the start page was not read");
+        return Ok(Verdict::error("the start page was not read"));
     };
     if let Some(h) = on_site.iter().find(|h| h.pages.iter().any(|p| p == home)) {
-        return Verdict::pass(format!("The home page states \u{201c}{}\u{201d}.", h.text), vec![home.to_string()]);
+        return Ok(Verdict::pass(format!("The home page states \u{201c}{}\u{201d}.", h.text), vec![home.to_string()]));
     }
     let depth_of = |url: &str| {
         input.pages.iter().find(|p| p.url == url || p.final_url.as_deref() == Some(url)).and_then(|p| p.depth)
@@ -75,13 +75,13 @@ fn on_home(input: &Input<'_>) -> Verdict {
     if let Some((h, page)) =
         on_site.iter().flat_map(|h| h.pages.iter().map(move |p| (h, p))).find(|(_, p)| depth_of(p) == Some(1))
     {
-        return Verdict::pass(
+        return Ok(Verdict::pass(
             format!("Hours are one click from the home page, on {page}."),
             vec![format!("\u{201c}{}\u{201d} on {page}", h.text)],
-        );
+        ));
     }
     let pages: Vec<String> = on_site.iter().flat_map(|h| h.pages.clone()).collect();
-    Verdict::fail(format!("Hours appear only deeper in the site: {}.", list(&pages, 3)), pages)
+    Ok(Verdict::fail(format!("Hours appear only deeper in the site: {}.", list(&pages, 3)), pages))
 }
 
 pub const HONORED: Check = Check {
@@ -94,11 +94,11 @@ pub const HONORED: Check = Check {
     run: honored,
 };
 
-fn honored(input: &Input<'_>) -> Verdict {
+fn honored(input: &Input<'_>) -> Judged {
     let Some(c) = &input.evidence.compliance else {
-        return Verdict::not_applicable(
+        return Ok(Verdict::not_applicable(
             "No history yet: `shopaudit run` (or `audit --db`) keeps every reading and letter to judge this over time.",
-        );
+        ));
     };
     let percent = |x: f64| format!("{:.0}%", x * 100.0);
     let mut failed = Vec::new();
@@ -127,18 +127,18 @@ fn honored(input: &Input<'_>) -> Verdict {
         }
     }
     if failed.is_empty() && said.is_empty() {
-        return Verdict::not_applicable(
+        return Ok(Verdict::not_applicable(
             "Nothing to hold against posted hours yet: no hours are posted, or no reading fell inside them and no letter is due.",
-        );
+        ));
     }
-    if failed.is_empty() {
+    Ok(if failed.is_empty() {
         Verdict::pass(format!("{}.", capitalised(&said.join("; "))), said)
     } else {
         let mut evidence = failed.clone();
         evidence.extend(c.chat_failures.iter().take(10).cloned());
         evidence.extend(c.letter_failures.iter().take(10).cloned());
         Verdict::fail(format!("{}.", capitalised(&failed.join("; "))), evidence)
-    }
+    })
 }
 
 fn capitalised(s: &str) -> String {

@@ -121,8 +121,12 @@ pub struct Check {
     /// The evidence it reads (`evidence.contacts`, `pages` ...).
     pub reads: &'static [&'static str],
     /// The rule.
-    pub run: fn(&Input<'_>) -> Verdict,
+    pub run: fn(&Input<'_>) -> Judged,
 }
+
+/// What a rule returns. `Err` is a verdict reached before the rule could judge (its probe did
+/// not run or broke), so rules share their preconditions as helpers used with `?`.
+pub type Judged = Result<Verdict, Verdict>;
 
 /// A check's result in the report (`findings[]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -185,7 +189,7 @@ pub fn run(input: &Input<'_>, skip: &[String]) -> Vec<Finding> {
             let verdict = if input.pages.iter().all(|p| p.error.is_some()) {
                 Verdict::error("no page of the store could be read, so there is nothing to judge")
             } else {
-                (c.run)(input)
+                (c.run)(input).unwrap_or_else(|early| early)
             };
             let title = if matches!(verdict.outcome, Outcome::Pass | Outcome::NotApplicable) {
                 c.title

@@ -1,6 +1,6 @@
 //! site.https, site.privacy_policy, selfservice.faq.
 
-use super::{read_pages, Check, Input, Severity, Verdict};
+use super::{read_pages, Check, Input, Judged, Severity, Verdict};
 
 pub const HTTPS: Check = Check {
     id: "site.https",
@@ -12,10 +12,10 @@ pub const HTTPS: Check = Check {
     run: https,
 };
 
-fn https(input: &Input<'_>) -> Verdict {
+fn https(input: &Input<'_>) -> Judged {
     let site = &input.evidence.site;
     let probe: Vec<String> = site.http_probe.iter().cloned().collect();
-    match (site.https, site.http_redirects_to_https) {
+    Ok(match (site.https, site.http_redirects_to_https) {
         (false, _) => Verdict::fail("The store's pages are served over plain HTTP.", probe),
         (true, Some(true)) => Verdict::pass("Pages are served over HTTPS and plain HTTP redirects there.", probe),
         (true, Some(false)) => {
@@ -24,7 +24,7 @@ fn https(input: &Input<'_>) -> Verdict {
         (true, None) => {
             Verdict::warn("Pages are served over HTTPS; whether plain HTTP redirects could not be tried.", probe)
         }
-    }
+    })
 }
 
 pub const PRIVACY_POLICY: Check = Check {
@@ -37,8 +37,8 @@ pub const PRIVACY_POLICY: Check = Check {
     run: privacy_policy,
 };
 
-fn privacy_policy(input: &Input<'_>) -> Verdict {
-    link_to(input, "privacy", "No link to a privacy policy was found on the pages read.")
+fn privacy_policy(input: &Input<'_>) -> Judged {
+    Ok(link_to(input, "privacy", "No link to a privacy policy was found on the pages read."))
 }
 
 pub const FAQ: Check = Check {
@@ -52,8 +52,8 @@ pub const FAQ: Check = Check {
     run: faq,
 };
 
-fn faq(input: &Input<'_>) -> Verdict {
-    link_to(input, "faq", "No link to a FAQ, help centre or knowledge base was found.")
+fn faq(input: &Input<'_>) -> Judged {
+    Ok(link_to(input, "faq", "No link to a FAQ, help centre or knowledge base was found."))
 }
 
 fn link_to(input: &Input<'_>, kind: &str, missing: &str) -> Verdict {

@@ -35,7 +35,7 @@ fn judge(id: &str, ev: &Evidence) -> Outcome {
     let k = Knowledge::load().unwrap();
     let pages = pages();
     let input = Input { store: "Shop", pages: &pages, evidence: ev, knowledge: &k };
-    (find(id).unwrap().run)(&input).outcome
+    (find(id).unwrap().run)(&input).unwrap_or_else(|early| early).outcome
 }
 
 fn mention(kind: ContactKind, value: &str, page: &str) -> ContactMention {

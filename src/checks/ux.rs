@@ -1,6 +1,6 @@
 //! ux.no_intrusive_popup, ux.no_autoplay_audio.
 
-use super::{browser_visits, list, where_, Check, Input, Severity, Verdict};
+use super::{browser_visits, list, where_, Check, Input, Judged, Severity, Verdict};
 
 pub const NO_INTRUSIVE_POPUP: Check = Check {
     id: "ux.no_intrusive_popup",
@@ -12,11 +12,8 @@ pub const NO_INTRUSIVE_POPUP: Check = Check {
     run: no_intrusive_popup,
 };
 
-fn no_intrusive_popup(input: &Input<'_>) -> Verdict {
-    let visits = match browser_visits(input) {
-        Ok(v) => v,
-        Err(verdict) => return verdict,
-    };
+fn no_intrusive_popup(input: &Input<'_>) -> Judged {
+    let visits = browser_visits(input)?;
     let mut found = Vec::new();
     for v in &visits {
         for p in v.popups.iter().filter(|p| p.is_invitation()) {
@@ -40,7 +37,7 @@ fn no_intrusive_popup(input: &Input<'_>) -> Verdict {
     }
     let consent = visits.iter().flat_map(|v| &v.popups).filter(|p| p.consent).count();
     let watched = input.evidence.browser.as_ref().map_or(0, |b| b.observe_ms) as f64 / 1000.0;
-    if found.is_empty() {
+    Ok(if found.is_empty() {
         let note = if consent > 0 {
             format!(" ({consent} cookie or consent dialog(s) were seen; they do not count.)")
         } else {
@@ -60,7 +57,7 @@ fn no_intrusive_popup(input: &Input<'_>) -> Verdict {
             format!("{} automatic invitation(s) on {} page(s): {}.", found.len(), pages.len(), list(&found, 1)),
             found,
         )
-    }
+    })
 }
 
 pub const NO_AUTOPLAY_AUDIO: Check = Check {
@@ -73,11 +70,8 @@ pub const NO_AUTOPLAY_AUDIO: Check = Check {
     run: no_autoplay_audio,
 };
 
-fn no_autoplay_audio(input: &Input<'_>) -> Verdict {
-    let visits = match browser_visits(input) {
-        Ok(v) => v,
-        Err(verdict) => return verdict,
-    };
+fn no_autoplay_audio(input: &Input<'_>) -> Judged {
+    let visits = browser_visits(input)?;
     let loud: Vec<String> = visits
         .iter()
         .flat_map(|v| {
@@ -94,10 +88,10 @@ fn no_autoplay_audio(input: &Input<'_>) -> Verdict {
         })
         .collect();
     let muted = visits.iter().flat_map(|v| &v.media).filter(|m| m.muted).count();
-    if loud.is_empty() {
+    Ok(if loud.is_empty() {
         let note = if muted > 0 { format!(" {muted} muted video(s) played, which is fine.") } else { String::new() };
         Verdict::pass(format!("No audible media started by itself in {} visits.{note}", visits.len()), Vec::new())
     } else {
         Verdict::fail(format!("Sound started without a click: {}.", list(&loud, 1)), loud)
-    }
+    })
 }
