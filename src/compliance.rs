@@ -15,12 +15,15 @@ pub const MIN_CHAT_ONLINE_SHARE: f64 = 0.9;
 /// Default least share of letters answered within their deadline in business time.
 pub const MIN_LETTERS_WITHIN_SLA_SHARE: f64 = 1.0;
 
-/// The thresholds `hours.honored` holds a store to.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// The thresholds `hours.honored` holds a store to; kept in the report, so a report judged
+/// again later (`shopaudit report`, `collect`) keeps its scenario's.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Thresholds {
     /// Least online share inside the posted hours.
+    #[serde(rename = "min_chat_online_share")]
     pub chat_online: f64,
     /// Least share of letters answered within their deadline.
+    #[serde(rename = "min_letters_within_sla_share")]
     pub letters_within_sla: f64,
 }
 
@@ -57,8 +60,7 @@ pub fn assess(
         hours: chat_hours.clone(),
         timezone: tz.name().to_string(),
         chat_checks: observations.len(),
-        min_chat_online_share: thresholds.chat_online,
-        min_letters_within_sla_share: thresholds.letters_within_sla,
+        thresholds,
         ..Default::default()
     };
     for o in &observations {

@@ -90,9 +90,8 @@ pub struct Compliance {
     /// The letters that were not.
     pub letter_failures: Vec<String>,
     /// The thresholds: the least online share inside the hours, and of letters within the deadline.
-    pub min_chat_online_share: f64,
-    /// See `min_chat_online_share`.
-    pub min_letters_within_sla_share: f64,
+    #[serde(flatten)]
+    pub thresholds: crate::compliance::Thresholds,
     /// Chat readings by local weekday (0 = Monday) and hour: for the availability chart.
     pub availability: Vec<HourOfWeek>,
     /// First human answers over time: for the response-time chart.

@@ -70,6 +70,8 @@ pub struct Options {
     pub browser: Option<Arc<probes::browser::Chromium>>,
     /// Where "now" comes from: the system clock, or a test's simulated time.
     pub clock: clock::Clock,
+    /// Who reads the shopper's mailbox around the letters: the audit, or its caller.
+    pub mailbox: probes::email::MailboxReads,
 }
 
 impl Options {
@@ -104,8 +106,16 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
         let key = scenario.store.url.to_string();
         if let (Some(mode), true) = (options.email, sends) {
             progress.stage("e-mail");
-            (evidence.email_probes, evidence.mailbox_error) =
-                probes::email::send_due(scenario, &evidence, &history, &knowledge, mode, &options.clock).await?;
+            (evidence.email_probes, evidence.mailbox_error) = probes::email::send_due(
+                scenario,
+                &evidence,
+                &history,
+                &knowledge,
+                mode,
+                &options.mailbox,
+                &options.clock,
+            )
+            .await?;
             email_ran = true;
         }
         history.record_conversations(&key, &evidence.chat.conversations)?;
@@ -162,11 +172,7 @@ pub fn refresh(saved: &Report, history: &history::History, clock: &clock::Clock)
     let terms = probes::email::Terms::of_report(saved);
     let now = clock.now().fixed_offset();
     report.evidence.email_probes = probes::email::probes(history, &terms, &saved.evidence.hours, now)?;
-    let thresholds =
-        saved.evidence.compliance.as_ref().map_or_else(compliance::Thresholds::default, |c| compliance::Thresholds {
-            chat_online: c.min_chat_online_share,
-            letters_within_sla: c.min_letters_within_sla_share,
-        });
+    let thresholds = saved.evidence.compliance.as_ref().map_or_else(compliance::Thresholds::default, |c| c.thresholds);
     report.evidence.compliance = compliance::assess(
         history,
         &terms.store,

@@ -3,7 +3,7 @@
 //! every mailbox read once; photos compared across stores; each store's reports written (each
 //! file atomically) and kept in the history; and the portfolio over all of them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -77,8 +77,19 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
     let scenarios: Vec<(PathBuf, Result<Scenario>)> =
         files.into_iter().map(|path| (path.clone(), Scenario::from_file(&path))).collect();
     let browser = shared_browser(&scenarios, settings).await;
-    let options =
-        Options { email: settings.email, db: Some(settings.db.clone()), browser, clock: settings.clock.clone() };
+    let history = History::open(&settings.db)?;
+    let knowledge = crate::knowledge::Knowledge::load()?;
+    let sends = settings.email == Some(crate::probes::email::Mode::Send);
+    // Each shopper mailbox is read once before the stores (their letters' copies reconcile
+    // what an interrupted run left) and once after, however many stores share it.
+    let unread = if sends { read_mailboxes(&scenarios, &history, &knowledge).await } else { BTreeMap::new() };
+    let options = Options {
+        email: settings.email,
+        db: Some(settings.db.clone()),
+        browser,
+        clock: settings.clock.clone(),
+        mailbox: crate::probes::email::MailboxReads::Caller(std::sync::Arc::new(unread)),
+    };
     let audits = futures::stream::iter(scenarios.iter().map(|(_, s)| {
         let options = &options;
         async move {
@@ -94,20 +105,11 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
     .await;
     drop(options);
 
-    let history = History::open(&settings.db)?;
     let mut reports: Vec<std::result::Result<Report, Error>> = audits;
-    // Answers that came while the stores were audited: each mailbox once, then every report.
-    if settings.email == Some(crate::probes::email::Mode::Send) {
-        let knowledge = crate::knowledge::Knowledge::load()?;
-        let mut read = BTreeSet::new();
-        for (_, s) in &scenarios {
-            if let Some(imap) = s.as_ref().ok().and_then(|s| s.shopper.as_ref()).and_then(|s| s.imap.as_ref()) {
-                if read.insert(imap.mailbox_key()) {
-                    if let Err(e) = crate::probes::mailbox::collect(imap, &history, &knowledge).await {
-                        tracing::warn!("collecting replies: {e}");
-                    }
-                }
-            }
+    // Answers that came while the stores were audited, then every report again.
+    if sends {
+        for (key, why) in read_mailboxes(&scenarios, &history, &knowledge).await {
+            tracing::warn!("collecting replies from {key}: {why}");
         }
         for report in reports.iter_mut().flatten() {
             *report = crate::refresh(report, &history, &settings.clock)?;
@@ -162,6 +164,26 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
         write_atomic(&settings.out.join("portfolio.html"), &portfolio.html(logo.as_deref())?)?,
     ];
     Ok(Finished { stores, portfolio, written })
+}
+
+/// Reads each shopper mailbox of the scenarios once; says why a mailbox could not be read, by
+/// its key.
+async fn read_mailboxes(
+    scenarios: &[(PathBuf, Result<Scenario>)],
+    history: &History,
+    knowledge: &crate::knowledge::Knowledge,
+) -> BTreeMap<String, String> {
+    let mut read = BTreeSet::new();
+    let mut failed = BTreeMap::new();
+    let mailboxes = scenarios.iter().filter_map(|(_, s)| s.as_ref().ok()?.shopper.as_ref()?.imap.as_ref());
+    for imap in mailboxes {
+        if read.insert(imap.mailbox_key()) {
+            if let Err(e) = crate::probes::mailbox::collect(imap, history, knowledge).await {
+                failed.insert(imap.mailbox_key(), e.to_string());
+            }
+        }
+    }
+    failed
 }
 
 fn agency(dir: &Path) -> Result<Agency> {

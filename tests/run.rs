@@ -92,7 +92,14 @@ async fn letters_over_runs_become_the_portfolio_figures_and_a_regression_is_exit
     mail::support_agent_for(&lab, "Доставка в Казань", mail::Behaviour::AckThenAnswer).await;
     std::fs::remove_file(d.join("c.toml")).unwrap();
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let logins = lab.logins("shopper@audit.test");
+    assert!(logins >= 2, "dovecot logs the shopper's logins: {logins}");
     let second = run(d, &["--fail-on-regression"]).await;
+    assert_eq!(
+        lab.logins("shopper@audit.test") - logins,
+        2,
+        "the mailbox both stores share is read once before them and once after"
+    );
     assert_eq!(second.status.code(), Some(4), "Silent Shop now fails email.answered: {}", said(&second));
     let worse = said(&second).lines().find(|l| l.contains("Silent Shop")).unwrap().to_string();
     assert!(worse.contains("worse than last run: ") && worse.contains("email.answered"), "{worse}");

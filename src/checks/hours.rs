@@ -108,8 +108,8 @@ fn honored(input: &Input<'_>) -> Judged {
             "the chat was online in {} of {} readings inside the posted hours ({hours}, {})",
             c.chat_online_in_hours, c.chat_in_hours, c.timezone
         );
-        if share < c.min_chat_online_share {
-            failed.push(format!("{line}: {}, below {}", percent(share), percent(c.min_chat_online_share)));
+        if share < c.thresholds.chat_online {
+            failed.push(format!("{line}: {}, below {}", percent(share), percent(c.thresholds.chat_online)));
         } else {
             said.push(line);
         }
@@ -120,8 +120,8 @@ fn honored(input: &Input<'_>) -> Judged {
             "{} of {} letters were answered by a person within their deadline",
             c.letters_within_sla, c.letters
         );
-        if share < c.min_letters_within_sla_share {
-            failed.push(format!("{line} ({}, below {})", percent(share), percent(c.min_letters_within_sla_share)));
+        if share < c.thresholds.letters_within_sla {
+            failed.push(format!("{line} ({}, below {})", percent(share), percent(c.thresholds.letters_within_sla)));
         } else {
             said.push(line);
         }

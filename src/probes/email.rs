@@ -26,6 +26,19 @@ pub enum Mode {
     DryRun,
 }
 
+/// Who reads the shopper's mailbox around the sending.
+#[derive(Debug, Clone, Default)]
+pub enum MailboxReads {
+    /// The audit itself: before sending (copies reconcile unconfirmed letters) and after
+    /// (automatic acknowledgements often come at once).
+    #[default]
+    Here,
+    /// The caller read every mailbox through before the audits and reads them again after
+    /// (`shopaudit run`: once per mailbox, however many stores share it). The map says why a
+    /// mailbox could not be read, by [`MailServer::mailbox_key`].
+    Caller(std::sync::Arc<std::collections::BTreeMap<String, String>>),
+}
+
 /// How many times a letter is tried when its failures are not the server's final word.
 pub const MAX_ATTEMPTS: u32 = 3;
 
@@ -47,6 +60,7 @@ pub async fn send_due(
     history: &History,
     knowledge: &crate::knowledge::Knowledge,
     mode: Mode,
+    reads: &MailboxReads,
     clock: &crate::clock::Clock,
 ) -> Result<(Vec<EmailProbe>, Option<String>)> {
     let store = scenario.store.url.to_string();
@@ -72,9 +86,15 @@ pub async fn send_due(
     if let Some(imap) = imap {
         // First what arrived since the last run, so that copies reconcile unconfirmed letters
         // before anything is resent.
-        match crate::probes::mailbox::collect(imap, history, knowledge).await {
-            Ok(_) => give_up_unconfirmed(history, &store, now())?,
-            Err(e) => mailbox_error = Some(e.to_string()),
+        let read = match reads {
+            MailboxReads::Here => {
+                crate::probes::mailbox::collect(imap, history, knowledge).await.map(drop).map_err(|e| e.to_string())
+            }
+            MailboxReads::Caller(failed) => failed.get(&imap.mailbox_key()).map_or(Ok(()), |why| Err(why.clone())),
+        };
+        match read {
+            Ok(()) => give_up_unconfirmed(history, &store, now())?,
+            Err(e) => mailbox_error = Some(e),
         }
     }
     let mut dry = Vec::new();
@@ -159,7 +179,7 @@ pub async fn send_due(
             Err(e) => history.mark_failed(row, &crate::probes::http::chain(&e), !e.is_permanent())?,
         }
     }
-    if let Some(imap) = imap {
+    if let (Some(imap), MailboxReads::Here) = (imap, reads) {
         // Automatic acknowledgements often come at once.
         if let Err(e) = crate::probes::mailbox::collect(imap, history, knowledge).await {
             mailbox_error = Some(e.to_string());

@@ -58,6 +58,12 @@ impl MailLab {
         }
     }
 
+    /// How many times `user` has logged in to IMAP, from dovecot's log.
+    pub fn logins(&self, user: &str) -> usize {
+        let log = std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default();
+        log.lines().filter(|l| l.contains("Login: user=<") && l.contains(&format!("user=<{user}>"))).count()
+    }
+
     /// Every message in a mailbox, parsed.
     pub async fn messages(&self, user: &str) -> Vec<mail_parser::Message<'static>> {
         let stream = tokio::net::TcpStream::connect(("127.0.0.1", self.imap_port)).await.unwrap();
