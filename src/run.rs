@@ -1,7 +1,8 @@
 //! `shopaudit run DIR`: every store of a folder in one go, for cron. One lock per output
 //! folder; stores audited a few at a time with one shared browser; letters sent where due;
-//! every mailbox read once before the stores and once after; photos compared across stores; each store's reports written (each
-//! file atomically) and kept in the history; and the portfolio over all of them.
+//! every mailbox read once before the stores and once after; photos compared across stores;
+//! each store's reports written (each file atomically) and kept in the history; and the
+//! portfolio over all of them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
