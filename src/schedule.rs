@@ -3,13 +3,16 @@
 //! machine; and a set share of the periods at a time outside the posted hours, in the store's
 //! zone, so that a "24/7" or "Mo-Fr 09:00-18:00" promise is tested at night and on weekends.
 //! The share is kept exactly over time (with 1/3, every third period), not left to chance.
+//! Periods follow the store's calendar: "daily" is one letter per local day, from midnight in
+//! the store's zone, and weeks start on its Mondays.
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::scenario::{Cadence, Schedule};
 
-/// Periods are counted from Monday 1970-01-05 00:00 UTC, so that weeks start on Mondays.
+/// Periods are counted in local time from Monday 1970-01-05 00:00, so that weeks start on
+/// Mondays.
 const EPOCH: i64 = 4 * 86_400;
 
 /// Whether a letter is due now.
@@ -47,7 +50,7 @@ impl Plan<'_> {
             return Due::Now(now); // every run
         };
         let every = Duration::from_std(*every).unwrap_or(Duration::days(7)).max(Duration::minutes(1));
-        let period = (now.timestamp() - EPOCH).div_euclid(every.num_seconds());
+        let period = self.period_at(now, every);
         let (previous, current) = (self.planned(period - 1, every), self.planned(period, every));
         let latest = if current <= now { current } else { previous };
         match last {
@@ -63,12 +66,13 @@ impl Plan<'_> {
     /// says, at a time drawn from the seed.
     pub fn planned(&self, period: i64, every: Duration) -> DateTime<Utc> {
         let start = start_of(period, every);
+        let tz = self.tz;
         let share = self.schedule.outside_hours_share.map_or(0.0, |s| s.0);
         // Exactly `share` of the periods: period k is outside when ⌊(k+1)s⌋ > ⌊ks⌋.
         let outside = ((period + 1) as f64 * share).floor() > (period as f64 * share).floor();
         let mut draw = Draw::new(self.schedule.seed.unwrap_or(0), self.store, self.letter, period);
         let minutes = every.num_minutes().max(1);
-        let mut pick = || start + Duration::minutes(i64::try_from(draw.next() % minutes as u64).unwrap_or(0));
+        let mut pick = || utc(tz, start + Duration::minutes(i64::try_from(draw.next() % minutes as u64).unwrap_or(0)));
         let Some(hours) = self.hours.and_then(|h| h.parse::<opening_hours::OpeningHours>().ok()) else {
             return pick();
         };
@@ -82,8 +86,26 @@ impl Plan<'_> {
     }
 }
 
-fn start_of(period: i64, every: Duration) -> DateTime<Utc> {
-    Utc.timestamp_opt(EPOCH + period * every.num_seconds(), 0).single().unwrap_or_default()
+impl Plan<'_> {
+    /// The period `at` falls in, counted on the store's wall clock.
+    pub fn period_at(&self, at: DateTime<Utc>, every: Duration) -> i64 {
+        let local = at.with_timezone(&self.tz).naive_local().and_utc().timestamp();
+        (local - EPOCH).div_euclid(every.num_seconds())
+    }
+}
+
+/// The local time period `period` starts at.
+fn start_of(period: i64, every: Duration) -> NaiveDateTime {
+    DateTime::from_timestamp(EPOCH + period * every.num_seconds(), 0).unwrap_or_default().naive_utc()
+}
+
+/// A wall-clock time in `tz` as an instant; a time the clocks skip (spring forward) is taken
+/// an hour later, and an ambiguous one (fall back) at its first occurrence.
+fn utc(tz: chrono_tz::Tz, local: NaiveDateTime) -> DateTime<Utc> {
+    tz.from_local_datetime(&local)
+        .earliest()
+        .or_else(|| tz.from_local_datetime(&(local + Duration::hours(1))).earliest())
+        .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
 }
 
 /// A reproducible stream of numbers: SHA-256 of the seed and the letter's identity, then
@@ -126,14 +148,14 @@ mod tests {
         let tz: chrono_tz::Tz = "Europe/Moscow".parse().unwrap();
         let plan = Plan { schedule: &s, store: "http://shop/", letter: "q", tz, hours: Some("Mo-Su 09:00-18:00") };
         let day = Duration::days(1);
-        let first = (Utc.with_ymd_and_hms(2026, 11, 2, 0, 0, 0).unwrap().timestamp() - EPOCH) / 86_400;
+        let first = plan.period_at(Utc.with_ymd_and_hms(2026, 11, 2, 12, 0, 0).unwrap(), day);
         let times: Vec<_> = (first..first + 30).map(|k| plan.planned(k, day)).collect();
         let outside = times
             .iter()
             .filter(|t| !crate::business_time::is_open("Mo-Su 09:00-18:00", tz, t.fixed_offset()).unwrap())
             .count();
         assert_eq!(outside, 10, "exactly a third of 30 days");
-        assert!(times.iter().zip(first..).all(|(t, k)| start_of(k, day) <= *t && *t < start_of(k + 1, day)));
+        assert!(times.iter().zip(first..).all(|(t, k)| plan.period_at(*t, day) == k), "each in its own period");
         let again: Vec<_> = (first..first + 30).map(|k| plan.planned(k, day)).collect();
         assert_eq!(times, again, "the same seed plans the same times");
         let other = schedule(1.0 / 3.0, 43);
@@ -150,7 +172,7 @@ mod tests {
         assert_eq!(plan.due(now, Some(now)), Due::Done);
         // The next day: due at its own planned time, once.
         let day = Duration::days(1);
-        let next = plan.planned((now.timestamp() - EPOCH) / 86_400 + 1, day);
+        let next = plan.planned(plan.period_at(now, day) + 1, day);
         assert_eq!(plan.due(next - Duration::minutes(1), Some(now)), Due::Later(next));
         assert_eq!(plan.due(next, Some(now)), Due::Now(next));
         assert_eq!(plan.due(next + Duration::hours(1), Some(next)), Due::Done);
@@ -159,5 +181,38 @@ mod tests {
         let every_run = Schedule { letters: Some(Cadence::EveryRun), outside_hours_share: None, seed: None };
         let plan = Plan { schedule: &every_run, ..plan };
         assert_eq!(plan.due(now, Some(now)), Due::Now(now));
+    }
+
+    #[test]
+    fn daily_means_one_letter_per_day_of_the_stores_calendar() {
+        // Tokyo is 9 hours ahead of UTC: periods counted in UTC days would put two letters on
+        // some Tokyo dates and none on others.
+        let s = schedule(0.0, 7);
+        let tz: chrono_tz::Tz = "Asia/Tokyo".parse().unwrap();
+        let plan = Plan { schedule: &s, store: "Tokyo Shoes", letter: "q", tz, hours: None };
+        let day = Duration::days(1);
+        let first = plan.period_at(Utc.with_ymd_and_hms(2026, 11, 2, 3, 0, 0).unwrap(), day);
+        let dates: Vec<_> = (first..first + 60).map(|k| plan.planned(k, day).with_timezone(&tz).date_naive()).collect();
+        let start = chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+        let expected: Vec<_> = (0..60).map(|i| start + Duration::days(i)).collect();
+        assert_eq!(dates, expected, "one letter on each Tokyo date, in order");
+        // Weeks start on the store's Monday.
+        let week = Duration::days(7);
+        let monday_morning = Utc.with_ymd_and_hms(2026, 11, 1, 15, 30, 0).unwrap(); // Mon 00:30 in Tokyo
+        let sunday_night = Utc.with_ymd_and_hms(2026, 11, 1, 14, 30, 0).unwrap(); // Sun 23:30 in Tokyo
+        assert_eq!(plan.period_at(monday_morning, week), plan.period_at(sunday_night, week) + 1);
+    }
+
+    #[test]
+    fn a_day_the_clocks_change_still_has_one_letter() {
+        let s = schedule(0.0, 3);
+        let tz: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
+        let plan = Plan { schedule: &s, store: "Berlin", letter: "q", tz, hours: None };
+        let day = Duration::days(1);
+        for (y, m, d) in [(2026, 3, 29), (2026, 10, 25)] {
+            let k = plan.period_at(tz.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap().with_timezone(&Utc), day);
+            let at = plan.planned(k, day).with_timezone(&tz);
+            assert_eq!(at.date_naive(), chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap(), "{at}");
+        }
     }
 }
