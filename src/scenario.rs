@@ -348,6 +348,21 @@ pub enum ChatSelector {
     Rating,
 }
 
+impl ChatSelector {
+    /// The key in `chat.selectors`.
+    pub fn key(self) -> &'static str {
+        match self {
+            ChatSelector::Launcher => "launcher",
+            ChatSelector::Input => "input",
+            ChatSelector::Send => "send",
+            ChatSelector::OperatorMessage => "operator_message",
+            ChatSelector::OperatorName => "operator_name",
+            ChatSelector::Typing => "typing",
+            ChatSelector::Rating => "rating",
+        }
+    }
+}
+
 /// `[[chat.questions]]`
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -604,5 +619,18 @@ impl Scenario {
     /// The store's display name: `store.name`, else the host.
     pub fn store_name(&self) -> String {
         self.store.name.clone().unwrap_or_else(|| self.store.url.0.host_str().unwrap_or("store").to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ChatSelector;
+
+    #[test]
+    fn a_chat_selectors_key_is_its_name_in_scenarios() {
+        use ChatSelector::*;
+        for part in [Launcher, Input, Send, OperatorMessage, OperatorName, Typing, Rating] {
+            assert_eq!(serde_json::to_value(part).unwrap(), part.key());
+        }
     }
 }

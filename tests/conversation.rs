@@ -97,6 +97,19 @@ async fn a_widget_in_a_frame_of_another_site_is_reached() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_launcher_that_is_a_frame_opens_with_a_persons_click() {
+    // The launcher is an <iframe> of the vendor's site with the button inside: a script's
+    // click on the frame element does nothing; the mouse at its place on the screen does.
+    let lab = ChatLab::start(Operator::Answers { after: Duration::from_secs(2), name: "Julia Ivanova" }).await;
+    let page = lab.url.join("frame-launcher.html").unwrap();
+    let r = ask(&lab, 20, |s| s.store.url = shopaudit::scenario::WebUrl(page.clone())).await;
+    let talk = &r.evidence.chat.conversations[0];
+    assert_eq!(talk.outcome, "answered", "{}", brief(talk));
+    assert_eq!(lab.log(|l| l.received.clone()), [QUESTION], "typed in full, sent once");
+    assert_timed(talk.first_human_reply_ms, lab.answer_ms());
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_bot_reply_at_once_is_not_the_answer() {
     let lab = ChatLab::start(Operator::BotThenHuman { after: Duration::from_secs(3), name: "Mark Stone" }).await;
     let r = ask(&lab, 20, |_| {}).await;

@@ -1,6 +1,7 @@
-// The conversation probe's hands in one document: finds the widget's parts by the scenario's
-// (or the preset's) selectors in this document and every frame of its own origin, clicks,
-// types like a person, sends, and reads what the operator side shows. The probe runs it in
+// The conversation probe's eyes in one document: finds the widget's parts by the scenario's
+// (or the preset's) selectors in this document and every frame of its own origin, hands them
+// to the probe (which clicks and types with the browser's own input events), fills the
+// offline form, and reads what the operator side shows. The probe runs it in
 // the page and in each frame of another site (src/probes/frames.rs) and puts the answers
 // together, so no action here waits for a part that may be in another document.
 // `SELECTORS` is replaced with { launcher, input, send, operator_message, operator_name,
@@ -46,6 +47,7 @@
     return {
       launcher: !!one("launcher"),
       input: !!one("input"),
+      send: !!one("send"),
       messages: all("operator_message").map(text).filter((t) => t),
       name: (one("operator_name") && text(one("operator_name"))) || null,
       avatar: avatar ? (avatar.currentSrc || avatar.src) : null,
@@ -61,40 +63,10 @@
     setter.call(el, value);
     el.dispatchEvent(new el.ownerDocument.defaultView.Event("input", { bubbles: true }));
   };
-  const key = (el, type, k) => el.dispatchEvent(new el.ownerDocument.defaultView.KeyboardEvent(type,
-    { key: k, code: k === "Enter" ? "Enter" : undefined, keyCode: k === "Enter" ? 13 : 0, which: k === "Enter" ? 13 : 0, bubbles: true, cancelable: true }));
   const actions = {
     state: async () => state(),
-    // One click on a part (the launcher), as a shopper opens the widget.
-    click: async (name) => {
-      const part = one(name);
-      if (!part) return { ok: false, why: "no " + name + " (" + sel[name] + ") here" };
-      part.click();
-      return { ok: true };
-    },
-    // Types `text` one character at a time, `pace` ms apart, as a person types.
-    type: async (text, pace) => {
-      const input = one("input");
-      if (!input) return { ok: false, why: "the message box is gone" };
-      input.focus();
-      let value = "";
-      for (const ch of text) {
-        key(input, "keydown", ch);
-        value += ch;
-        setValue(input, value);
-        key(input, "keyup", ch);
-        await sleep(pace);
-      }
-      return { ok: true };
-    },
-    send: async () => {
-      const input = one("input");
-      const button = one("send");
-      if (button) button.click();
-      else if (input) { key(input, "keydown", "Enter"); key(input, "keypress", "Enter"); key(input, "keyup", "Enter"); }
-      else return { ok: false, why: "nothing to send with" };
-      return { ok: true };
-    },
+    // A part itself, for the probe to click or type into with the browser's own input events.
+    element: async (name) => one(name),
     // The offline form: the shopper's name, address and question, then its confirmation.
     leave: async (name, email, message) => {
       const form = offlineForm();
@@ -114,7 +86,8 @@
     },
   };
   try {
-    return JSON.stringify(await ACTION);
+    const out = await ACTION;
+    return out && out.nodeType === 1 ? out : JSON.stringify(out);
   } catch (e) {
     return JSON.stringify({ ok: false, why: "the page script failed: " + e });
   }

@@ -83,6 +83,11 @@ impl Chromium {
             // probe's reach (src/probes/frames.rs). The profile is empty and thrown away,
             // so there is nothing for isolation to protect; pages see no difference.
             "--disable-site-isolation-trials",
+            // Several tabs work at once and none is in front: without these, Chromium slows
+            // the timers and frames of background tabs, and a keystroke waits for a frame.
+            "--disable-background-timer-throttling",
+            "--disable-renderer-backgrounding",
+            "--disable-backgrounding-occluded-windows",
             "--disable-features=IsolateOrigins,site-per-process",
         ]
         .iter()

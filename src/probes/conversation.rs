@@ -16,14 +16,14 @@ use serde::Deserialize;
 use crate::evidence::{ChatLine, Conversation, Screenshot};
 use crate::knowledge::Knowledge;
 use crate::probes::browser::{self, Chromium};
-use crate::probes::frames::{Frames, Place};
+use crate::probes::frames::{self, Frames, Place};
 use crate::scenario::{ChatSelector, Question, Scenario, Viewport};
 
 /// The answer deadline when the scenario names none.
 pub const DEFAULT_SLA: Duration = Duration::from_secs(3 * 60);
 
-/// Milliseconds between typed characters: a quick typist.
-const PACE_MS: u64 = 50;
+/// Time between typed characters: a quick typist.
+const PACE: Duration = Duration::from_millis(50);
 
 /// How often the widget is read while waiting.
 const POLL: Duration = Duration::from_millis(200);
@@ -70,15 +70,11 @@ pub fn selectors(
         None => vendors.iter().find_map(|v| k.chat.presets.get(v).cloned()).unwrap_or_default(),
     };
     out.extend(scenario.chat.selectors.clone());
-    let missing: Vec<&str> = [
-        (ChatSelector::Launcher, "launcher"),
-        (ChatSelector::Input, "input"),
-        (ChatSelector::OperatorMessage, "operator_message"),
-    ]
-    .iter()
-    .filter(|(s, _)| !out.contains_key(s))
-    .map(|(_, name)| *name)
-    .collect();
+    let missing: Vec<&str> = [ChatSelector::Launcher, ChatSelector::Input, ChatSelector::OperatorMessage]
+        .into_iter()
+        .filter(|s| !out.contains_key(s))
+        .map(ChatSelector::key)
+        .collect();
     if missing.is_empty() {
         Ok(out)
     } else {
@@ -91,6 +87,7 @@ pub fn selectors(
 struct Seen {
     launcher: bool,
     input: bool,
+    send: bool,
     messages: Vec<String>,
     name: Option<String>,
     avatar: Option<String>,
@@ -118,6 +115,7 @@ struct Widget<'a> {
 struct Parts {
     launcher: Option<Place>,
     input: Option<Place>,
+    send: Option<Place>,
     form: Option<Place>,
 }
 
@@ -138,7 +136,12 @@ impl Widget<'_> {
             }
         }
         let find = |want: fn(&Seen) -> bool| all.iter().find(|(_, s)| want(s)).map(|(p, _)| p.clone());
-        let parts = Parts { launcher: find(|s| s.launcher), input: find(|s| s.input), form: find(|s| s.form) };
+        let parts = Parts {
+            launcher: find(|s| s.launcher),
+            input: find(|s| s.input),
+            send: find(|s| s.send),
+            form: find(|s| s.form),
+        };
         all.sort_by_key(|(_, s)| !s.input);
         let mut out = Seen { launcher: parts.launcher.is_some(), input: parts.input.is_some(), ..Seen::default() };
         for (_, s) in all {
@@ -160,6 +163,22 @@ impl Widget<'_> {
             Ok(d)
         } else {
             Err(d.why.unwrap_or_else(|| "the widget did not respond".into()))
+        }
+    }
+
+    /// Clicks a part where it was seen, with the browser's own mouse.
+    fn click(
+        &mut self,
+        place: &Place,
+        part: ChatSelector,
+        selectors: &BTreeMap<ChatSelector, String>,
+    ) -> Result<(), String> {
+        let name = part.key();
+        let element = self.script.replace("ACTION", &format!("actions.element('{name}')"));
+        if self.frames.click(place, &element)? {
+            Ok(())
+        } else {
+            Err(format!("the {name} ({}) is gone", selectors.get(&part).map(String::as_str).unwrap_or_default()))
         }
     }
 
@@ -188,7 +207,7 @@ impl Widget<'_> {
             let launcher = found
                 .and_then(|p| p.launcher)
                 .ok_or_else(|| format!("the launcher ({}) is not on the page", named(ChatSelector::Launcher)))?;
-            self.act(&launcher, "actions.click('launcher')")?;
+            self.click(&launcher, ChatSelector::Launcher, selectors)?;
         }
         if self.until(PART_WAIT, |s, _| s.input || s.form)?.is_none() {
             return Err(format!("the message box ({}) did not appear after the click", named(ChatSelector::Input)));
@@ -248,9 +267,15 @@ fn converse(tab: &Tab, plan: &Plan, q: &Question, k: &Knowledge, talk: &mut Conv
     for greeting in &before.messages {
         talk.transcript.push(line("operator", "greeting", before.name.clone(), greeting));
     }
+    // Into the message box as a person writes: a click, the question a key at a time, then the
+    // send button, or Enter.
     let input = parts.input.ok_or("the message box is gone")?;
-    widget.act(&input, &format!("actions.type({}, {PACE_MS})", js(&q.text)))?;
-    widget.act(&input, "actions.send()")?;
+    widget.click(&input, ChatSelector::Input, &plan.selectors)?;
+    frames::type_text(tab, &q.text, PACE)?;
+    match &parts.send {
+        Some(send) => widget.click(send, ChatSelector::Send, &plan.selectors)?,
+        None => frames::press_enter(tab)?,
+    }
     let sent = Instant::now();
     talk.question_sent_at = Some(now());
     talk.transcript.push(line("shopper", "question", None, &q.text));
