@@ -1,9 +1,11 @@
-// Opens the chat widget as a shopper would (a click on the launcher; nothing is typed) and
-// reads its window: the title, the operators' names and photos, and whether there is a form
-// to leave a message. The window is whatever new floating element appeared after the click.
-// `LAUNCHER` is replaced with the launcher's selector. When the window is a frame of another
-// site, the page cannot read it: the answer names the frame, and the probe runs this script
-// again inside it (src/probes/frames.rs) with `READ_ONLY` true, to read that document.
+// Reads the chat window a shopper opens with one click on the launcher (nothing is typed): the
+// title, the operators' names and photos, and whether there is a form to leave a message. The
+// window is whatever new floating element appeared after the click. The probe runs this three
+// times, `MODE` replaced: "before" notes what floats before the click; the probe then clicks
+// the launcher (`LAUNCHER`, a selector) with the browser's own mouse, as a person does (many
+// launchers are frames, which a script's click does not open); "after" finds the new window
+// and reads it. When the window is a frame of another site, the page cannot read it: the
+// answer names the frame, and the probe runs this inside it with "read".
 (async () => {
   const text = (e) => (e.innerText || e.textContent || "").replace(/\s+/g, " ").trim();
   const label = (e) => (typeof e.className === "string" ? e.className : "") + " " + e.id;
@@ -26,23 +28,25 @@
     const form = all.some((e) => e.matches("textarea, input[type=email], input[name*=mail i]"));
     return { readable: true, reason: null, title: titleEl ? text(titleEl) : null, operator_names: [...new Set(operators)], avatars: [...new Set(avatars)], form };
   };
-  if (READ_ONLY) {
+  if (MODE === "read") {
     // The frame may still be loading: its body gets a moment to fill.
     for (let i = 0; i < 30 && !(document.readyState === "complete" && text(document.body)); i++) await new Promise((r) => setTimeout(r, 100));
     return JSON.stringify(read(document.body));
   }
-  const launcher = document.querySelector(LAUNCHER);
-  if (!launcher) return JSON.stringify(null);
   const floating = () => [...document.querySelectorAll("body *")].filter((e) => {
     const p = getComputedStyle(e).position;
     return (p === "fixed" || p === "absolute") && shown(e);
   });
-  const before = new Set(floating());
-  // From here on the probe acts as the visitor: what opens now is not uninvited.
-  if (window.__shopaudit) window.__shopaudit.input = true;
-  launcher.click();
-  await new Promise((r) => setTimeout(r, 1200));
-  const fresh = floating().filter((e) => !before.has(e) && e !== launcher && !launcher.contains(e) && !e.contains(launcher));
+  if (MODE === "before") {
+    // From here on the probe acts as the visitor: what opens now is not uninvited.
+    if (window.__shopaudit) window.__shopaudit.input = true;
+    window.__shopaudit_floating = new Set(floating());
+    return JSON.stringify(!!document.querySelector(LAUNCHER));
+  }
+  const launcher = document.querySelector(LAUNCHER);
+  const before = window.__shopaudit_floating || new Set();
+  const apart = (e) => !launcher || (e !== launcher && !launcher.contains(e) && !e.contains(launcher));
+  const fresh = floating().filter((e) => !before.has(e) && apart(e));
   const roots = fresh.filter((e) => !fresh.some((o) => o !== e && o.contains(e)));
   if (roots.length === 0) return JSON.stringify({ readable: false, reason: "no window opened after a click on the launcher" });
   const area = (e) => { const r = e.getBoundingClientRect(); return r.width * r.height; };

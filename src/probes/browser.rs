@@ -22,12 +22,14 @@ use tokio::sync::Semaphore;
 use crate::error::{Error, Result};
 use crate::evidence::{BrowserEvidence, ChatStatus, ChatWindow, Launcher, LiveChat, Media, Popup, Visit};
 use crate::knowledge::Knowledge;
-use crate::probes::frames::Frames;
+use crate::probes::frames::{Frames, Place};
 use crate::scenario::Viewport;
 
 const OBSERVE_JS: &str = include_str!("../../probes/browser/observe.js");
 const INSPECT_JS: &str = include_str!("../../probes/browser/inspect.js");
 const OPEN_JS: &str = include_str!("../../probes/browser/open.js");
+/// How long a chat window may take to open after the click on its launcher.
+const WINDOW_OPENS: Duration = Duration::from_millis(1200);
 /// Tabs open at once.
 pub const MAX_TABS: usize = 4;
 /// Where Debian and other distributions put Chromium or Chrome.
@@ -455,8 +457,8 @@ fn ask_status(tab: &Tab, script: &str, launcher: Option<&str>) -> Status {
     }
 }
 
-/// Opens the widget with one click on its launcher and reads the window (`probes/browser/open.js`),
-/// inside the window's frame when it is another site's.
+/// Opens the widget with one click on its launcher, as a person clicks, and reads the window
+/// (`probes/browser/open.js`), inside the window's frame when it is another site's.
 fn open_window(tab: &Tab, launcher: &str) -> Option<ChatWindow> {
     #[derive(Deserialize)]
     struct Opened {
@@ -464,16 +466,23 @@ fn open_window(tab: &Tab, launcher: &str) -> Option<ChatWindow> {
         window: ChatWindow,
         frame: Option<String>,
     }
-    let script = OPEN_JS.replace("LAUNCHER", &serde_json::to_string(launcher).ok()?);
-    let json = evaluate(tab, &script.replace("READ_ONLY", "false"), true).ok()?;
-    let opened = serde_json::from_str::<Option<Opened>>(&json).ok().flatten()?;
+    let selector = serde_json::to_string(launcher).ok()?;
+    let script = |mode: &str| OPEN_JS.replace("LAUNCHER", &selector).replace("MODE", &format!("{mode:?}"));
+    let mut frames = Frames::new(tab);
+    if frames.evaluate(&Place::Page, &script("before")).ok()? != "true" {
+        return None;
+    }
+    if !frames.click(&Place::Page, &format!("document.querySelector({selector})")).ok()? {
+        return None;
+    }
+    std::thread::sleep(WINDOW_OPENS);
+    let opened = serde_json::from_str::<Opened>(&frames.evaluate(&Place::Page, &script("after")).ok()?).ok()?;
     let Some(src) = opened.frame else {
         return Some(opened.window);
     };
-    let mut frames = Frames::new(tab);
     let read = frames.showing(&src).and_then(|place| {
         let place = place.ok_or_else(|| format!("no frame shows {src}"))?;
-        frames.evaluate(&place, &script.replace("READ_ONLY", "true"))
+        frames.evaluate(&place, &script("read"))
     });
     match read.and_then(|json| serde_json::from_str::<ChatWindow>(&json).map_err(|e| e.to_string())) {
         Ok(window) => Some(window),

@@ -27,7 +27,11 @@ window.ShopauditEmu = {
       const corner = cfg.container ? "position:static;display:inline-block;" : "position:fixed;right:20px;bottom:20px;";
       launcher.style.cssText = corner + "width:64px;height:64px;border-radius:32px;background:#1a73e8;color:#fff;font:12px sans-serif;display:flex;align-items:center;justify-content:center;cursor:pointer;z-index:1000;" + cfg.launcherCss;
       if (spec.tag !== "iframe") launcher.textContent = spec.label ? spec.label(cfg.status) : "Chat";
-      launcher.addEventListener("click", () => state.setOpen(!state.open));
+      const toggle = () => state.setOpen(!state.open);
+      // A person's click on a launcher that is a frame lands in the frame's document, as on
+      // the real widgets built so.
+      if (spec.tag === "iframe") launcher.addEventListener("load", () => launcher.contentDocument.addEventListener("click", toggle));
+      else launcher.addEventListener("click", toggle);
       const win = document.createElement("div");
       win.className = "emu-chat-window";
       win.style.cssText = "position:fixed;right:20px;bottom:100px;width:340px;height:460px;background:#fff;border:1px solid #ccc;border-radius:10px;box-shadow:0 4px 20px rgba(0,0,0,.2);display:none;z-index:1001;font:14px sans-serif;padding:12px;box-sizing:border-box";
