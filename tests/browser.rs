@@ -261,3 +261,21 @@ async fn regression_a_reused_tab_forgets_the_previous_viewport() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn regression_a_click_in_one_tab_does_not_stall_the_photographs_in_another() {
+    // Tabs are visited several at a time. Once the probe clicked a launcher with the browser's
+    // own mouse in one tab, headless Chromium stopped drawing the others, and each photograph
+    // there waited a minute or more for a frame: the demo store took 100 to 230 s instead of
+    // 20. (A liveness bound, not a speed measurement: the figures are in the benchmark.)
+    let store = shopaudit::demo::start(0).await.unwrap();
+    let scenario = shopaudit::demo::scenario(&store).unwrap();
+    let options = shopaudit::Options { email: None, ..Default::default() };
+    let audit = shopaudit::audit_with(&scenario, &options, &shopaudit::Quiet);
+    let r = tokio::time::timeout(std::time::Duration::from_secs(60), audit)
+        .await
+        .expect("the demo audit finishes without waiting on a tab behind")
+        .unwrap();
+    let shots = r.evidence.browser.as_ref().unwrap().visits.iter().filter(|v| v.screenshot.is_some()).count();
+    assert!(shots >= 10, "every visit photographed: {shots}");
+}

@@ -520,6 +520,9 @@ fn outlined_screenshot(tab: &Tab, rect: Option<[i64; 4]>) -> Option<String> {
 }
 
 pub(crate) fn screenshot(tab: &Tab) -> Option<String> {
+    // Headless Chromium draws only the tab in front once input has moved the focus (a click
+    // in another tab), and a photograph of a tab behind waited a minute or more for a frame.
+    let _ = tab.call_method(Page::BringToFront(None));
     let jpeg = tab.capture_screenshot(Page::CaptureScreenshotFormatOption::Jpeg, Some(60), None, true).ok()?;
     Some(format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(jpeg)))
 }
