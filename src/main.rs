@@ -127,6 +127,19 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         db: Option<PathBuf>,
     },
+    /// Propose `chat.selectors` for a store's chat widget: opens the page, clicks the launcher
+    /// as a person does, and finds the message box, the send button and the operator's
+    /// messages, in the vendor's frames too. Nothing is typed or sent.
+    ChatParts {
+        /// The page with the chat: a URL, or a scenario file (its store URL).
+        target: String,
+        /// The launcher's CSS selector, when it is not found by itself.
+        #[arg(long)]
+        launcher: Option<String>,
+        /// The Chromium or Chrome executable (default: $CHROME, then the usual paths).
+        #[arg(long, value_name = "PATH")]
+        chrome: Option<PathBuf>,
+    },
     /// List every check with its id, severity and why it matters.
     Checks,
     /// Explain one check.
@@ -419,6 +432,26 @@ async fn run(cli: Cli) -> Result<Exit, Error> {
                 );
             }
             Ok(Exit::Clean)
+        }
+        Command::ChatParts { target, launcher, chrome } => {
+            let scenario = load_target(&target)?;
+            let page = scenario.store.url.to_string();
+            let proposal = tokio::task::spawn_blocking(move || -> Result<_, Error> {
+                let path = shopaudit::probes::browser::find(
+                    chrome.as_deref().or(scenario.browser.path.as_deref().map(Path::new)),
+                )
+                .ok_or_else(|| {
+                    Error::Browser("no Chromium found; install it (bash scripts/setup) or pass --chrome PATH".into())
+                })?;
+                let chromium = shopaudit::probes::browser::Chromium::launch(&path, false)?;
+                let knowledge = shopaudit::knowledge::Knowledge::load()?;
+                shopaudit::probes::parts::propose(&chromium, &page, launcher.as_deref(), &knowledge)
+                    .map_err(Error::Browser)
+            })
+            .await
+            .map_err(|e| Error::Browser(format!("the browser crashed: {e}")))??;
+            print!("{}", shopaudit::probes::parts::toml(&proposal));
+            Ok(if proposal.input.is_some() && proposal.operator_message.is_some() { Exit::Clean } else { Exit::Failed })
         }
         Command::Checks => {
             for c in CHECKS {

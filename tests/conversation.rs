@@ -203,3 +203,42 @@ async fn nothing_is_typed_into_a_chat_the_scenario_does_not_enable() {
     );
     assert!(lab.log(|l| l.received.is_empty()));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chat_parts_proposes_selectors_that_hold_a_conversation() {
+    // The widget of another site: `shopaudit chat-parts` finds its launcher ("Chat with us",
+    // floating) and its parts without typing anything, and the proposal, pasted into a
+    // scenario, holds the conversation.
+    let lab = ChatLab::start(Operator::Answers { after: Duration::from_secs(2), name: "Julia Ivanova" }).await;
+    let page = lab.url.join("cross-site.html").unwrap();
+    // The binary runs on a blocking thread: the lab's server needs this runtime meanwhile.
+    let parts = |target: String| async move {
+        let bin = env!("CARGO_BIN_EXE_shopaudit");
+        let run = move || std::process::Command::new(bin).args(["chat-parts", &target]).output().unwrap();
+        tokio::task::spawn_blocking(run).await.unwrap()
+    };
+    let out = parts(page.to_string()).await;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("# The first operator message seen: \"Hello! How can I help you?\""), "{text}");
+    let table: toml::Value = toml::from_str(&text).expect("the proposal is TOML");
+    let selectors: std::collections::BTreeMap<ChatSelector, String> =
+        table["chat"]["selectors"].clone().try_into().expect("chat.selectors");
+    assert_eq!(selectors[&ChatSelector::Launcher], "#lab-launcher", "{text}");
+    assert_eq!(selectors[&ChatSelector::OperatorMessage], ".lab-msg.lab-operator", "{text}");
+    assert!(
+        selectors[&ChatSelector::Input].contains("lab-input") && selectors[&ChatSelector::Send].contains("lab-send")
+    );
+    assert!(lab.log(|l| l.received.is_empty()), "nothing was typed or sent");
+    let r = ask(&lab, 20, |s| {
+        s.store.url = shopaudit::scenario::WebUrl(page.clone());
+        s.chat.selectors = selectors.clone();
+    })
+    .await;
+    assert_eq!(r.evidence.chat.conversations[0].outcome, "answered", "{}", brief(&r.evidence.chat.conversations[0]));
+
+    // A page without a chat: nothing to propose, exit 1.
+    let none = parts(lab.url.join("plain.html").unwrap().to_string()).await;
+    assert_eq!(none.status.code(), Some(1), "{}", String::from_utf8_lossy(&none.stderr));
+    assert!(String::from_utf8_lossy(&none.stdout).contains("No chat launcher was found"));
+}

@@ -12,6 +12,7 @@ pub mod http;
 pub mod images;
 pub mod letter;
 pub mod mailbox;
+pub mod parts;
 
 use std::sync::Arc;
 

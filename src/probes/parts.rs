@@ -1,0 +1,145 @@
+//! `shopaudit chat-parts URL`: proposes the `chat.selectors` a scenario needs for the
+//! conversation probe, since each vendor's widget is built differently and no preset can be
+//! trusted without checking it against the live widget. It opens the page, clicks the launcher
+//! as a person does, and looks in every document of the tab (the vendor's frames too) for the
+//! message box, the send button and the operator's messages (`probes/browser/parts.js`).
+//! Nothing is typed or sent.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::knowledge::Knowledge;
+use crate::probes::browser::{self, Chromium};
+use crate::probes::frames::{Frames, Place};
+use crate::scenario::Viewport;
+
+const PARTS_JS: &str = include_str!("../../probes/browser/parts.js");
+
+/// How long a widget may take to show its window after the click.
+const SETTLE: Duration = Duration::from_millis(2500);
+
+/// The proposed selectors, each `None` when nothing fitting was found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Proposal {
+    /// The button a shopper clicks, and how it was found.
+    pub launcher: Option<(String, String)>,
+    /// Where the widget's window is: the page itself, or the address of its frame.
+    pub window: Option<String>,
+    /// The message box.
+    pub input: Option<String>,
+    /// The send button (without one, the probe presses Enter).
+    pub send: Option<String>,
+    /// The operator's messages (the greeting, when the widget shows one).
+    pub operator_message: Option<String>,
+    /// The first such message, so the user can tell it is the right thing.
+    pub greeting: Option<String>,
+    /// The operator's displayed name.
+    pub operator_name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Found {
+    launcher: Option<String>,
+    how: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Window {
+    found: bool,
+    input: Option<String>,
+    send: Option<String>,
+    operator_message: Option<String>,
+    greeting: Option<String>,
+    operator_name: Option<String>,
+}
+
+/// Opens `page` in a fresh tab of `chromium`, clicks the launcher (`launcher`, else a known
+/// vendor's, else a floating button that mentions the chat) and proposes selectors.
+pub fn propose(chromium: &Chromium, page: &str, launcher: Option<&str>, k: &Knowledge) -> Result<Proposal, String> {
+    let tab = chromium.browser().new_tab().map_err(browser::cdp)?;
+    let proposal = look(&tab, page, launcher, k);
+    let _ = tab.close(false);
+    proposal
+}
+
+fn look(tab: &headless_chrome::Tab, page: &str, launcher: Option<&str>, k: &Knowledge) -> Result<Proposal, String> {
+    browser::emulate(tab, Viewport::Desktop)?;
+    browser::navigate(tab, page)?;
+    let candidates: Vec<&str> =
+        launcher.into_iter().chain(k.vendors.iter().flat_map(|v| v.launcher.iter().map(String::as_str))).collect();
+    let script = |mode: &str| {
+        PARTS_JS
+            .replace("LAUNCHERS", &serde_json::to_string(&candidates).unwrap_or_else(|_| "[]".into()))
+            .replace("MODE", &format!("{mode:?}"))
+    };
+    let mut frames = Frames::new(tab);
+    // Widgets often load after the page: give the launcher a few seconds to appear.
+    let mut found = Found { launcher: None, how: None };
+    for _ in 0..20 {
+        found =
+            serde_json::from_str(&frames.evaluate(&Place::Page, &script("launcher"))?).map_err(|e| e.to_string())?;
+        if found.launcher.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let mut proposal = Proposal::default();
+    let Some(selector) = found.launcher else {
+        return Ok(proposal);
+    };
+    let element = format!("document.querySelector({})", serde_json::to_string(&selector).map_err(|e| e.to_string())?);
+    frames.click(&Place::Page, &element)?;
+    proposal.launcher = Some((selector, found.how.unwrap_or_default()));
+    std::thread::sleep(SETTLE);
+    // The widget's own frames first: a search box on the page is not the chat's message box.
+    let places = frames.places()?;
+    let urls: Vec<Option<String>> =
+        places.iter().skip(1).map(|place| frames.evaluate(place, "location.href").ok()).collect();
+    for (place, url) in places.iter().skip(1).zip(urls).chain(std::iter::once((&Place::Page, None))) {
+        let Ok(json) = frames.evaluate(place, &script("window")) else { continue };
+        let window: Window = serde_json::from_str(&json).map_err(|e| e.to_string())?;
+        if window.found {
+            proposal.window = Some(url.unwrap_or_else(|| "the page itself".into()));
+            proposal.input = window.input;
+            proposal.send = window.send;
+            proposal.operator_message = window.operator_message;
+            proposal.greeting = window.greeting;
+            proposal.operator_name = window.operator_name;
+            break;
+        }
+    }
+    Ok(proposal)
+}
+
+/// The proposal as a `[chat]` table to paste into a scenario, with what was not found.
+pub fn toml(p: &Proposal) -> String {
+    let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
+    let mut out = String::new();
+    let Some((launcher, how)) = &p.launcher else {
+        return "# No chat launcher was found: name it with --launcher SELECTOR.\n".into();
+    };
+    out.push_str(&format!("# The launcher: {how}.\n"));
+    match &p.window {
+        Some(window) => out.push_str(&format!("# The chat's window: {window}.\n")),
+        None => out.push_str("# After the click no message box showed: is the chat offline, or behind a form?\n"),
+    }
+    if let Some(greeting) = &p.greeting {
+        out.push_str(&format!("# The first operator message seen: {}\n", quote(greeting)));
+    }
+    let parts = [
+        ("launcher", Some(launcher)),
+        ("input", p.input.as_ref()),
+        ("send", p.send.as_ref()),
+        ("operator_message", p.operator_message.as_ref()),
+        ("operator_name", p.operator_name.as_ref()),
+    ];
+    let missing: Vec<&str> = parts.iter().filter(|(_, v)| v.is_none()).map(|(k, _)| *k).collect();
+    if !missing.is_empty() {
+        out.push_str(&format!("# Not found (name them yourself): {}.\n", missing.join(", ")));
+    }
+    let found: Vec<String> = parts.iter().filter_map(|(k, v)| v.map(|v| format!("{k} = {}", quote(v)))).collect();
+    out.push_str("[chat]\nenabled = true\n");
+    out.push_str(&format!("selectors = {{ {} }}\n", found.join(", ")));
+    out
+}
