@@ -237,6 +237,13 @@ async fn chat_parts_proposes_selectors_that_hold_a_conversation() {
     .await;
     assert_eq!(r.evidence.chat.conversations[0].outcome, "answered", "{}", brief(&r.evidence.chat.conversations[0]));
 
+    // Offline, the widget shows only the leave-a-message form: that is not the message box.
+    let offline = ChatLab::start(Operator::Offline).await;
+    let out = parts(offline.url.join("cross-site.html").unwrap().to_string()).await;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("only a leave-a-message form") && !text.contains("input = "), "{text}");
+
     // A page without a chat: nothing to propose, exit 1.
     let none = parts(lab.url.join("plain.html").unwrap().to_string()).await;
     assert_eq!(none.status.code(), Some(1), "{}", String::from_utf8_lossy(&none.stderr));

@@ -44,12 +44,15 @@
   }
   const boxes = [...document.querySelectorAll("textarea, [contenteditable=true], [contenteditable=''], input[type=text], input:not([type])")]
     .filter((e) => shown(e) && !/mail|search|phone|tel|name/i.test(label(e)));
-  const input = boxes[0];
-  if (!input) return JSON.stringify({ found: false });
+  // A box in a form that asks for an e-mail address is the offline form, not the chat.
+  const offlineForm = (e) => { const f = e.closest("form"); return !!f && !!f.querySelector("input[type=email], input[name*=mail i]"); };
+  const input = boxes.find((e) => !offlineForm(e));
+  if (!input) return JSON.stringify({ found: false, offline: boxes.some(offlineForm) });
   // The send button: in the message box's neighbourhood, saying "send" or being the only one.
   let send = null;
   for (let p = input.parentElement, i = 0; p && i < 4 && !send; p = p.parentElement, i++) {
-    const buttons = [...p.querySelectorAll("button, [role=button], input[type=submit]")].filter(shown);
+    const closing = /close|закры|schlie|κλείσ|minimi|сверн|^\s*[×✕x]\s*$/i;
+    const buttons = [...p.querySelectorAll("button, [role=button], input[type=submit]")].filter((b) => shown(b) && !closing.test(label(b) + " " + text(b)));
     send = buttons.find((b) => /send|submit|отправ|senden|αποστολ|envoyer|enviar/i.test(label(b) + " " + text(b))) || (buttons.length === 1 ? buttons[0] : null);
   }
   // Messages: elements with text whose classes say "message", not the composer's.

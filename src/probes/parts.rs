@@ -36,6 +36,8 @@ pub struct Proposal {
     pub greeting: Option<String>,
     /// The operator's displayed name.
     pub operator_name: Option<String>,
+    /// After the click the widget showed only a leave-a-message form: nobody is online now.
+    pub offline: bool,
 }
 
 #[derive(Deserialize)]
@@ -47,6 +49,8 @@ struct Found {
 #[derive(Deserialize)]
 struct Window {
     found: bool,
+    #[serde(default)]
+    offline: bool,
     input: Option<String>,
     send: Option<String>,
     operator_message: Option<String>,
@@ -99,6 +103,7 @@ fn look(tab: &headless_chrome::Tab, page: &str, launcher: Option<&str>, k: &Know
     for (place, url) in places.iter().skip(1).zip(urls).chain(std::iter::once((&Place::Page, None))) {
         let Ok(json) = frames.evaluate(place, &script("window")) else { continue };
         let window: Window = serde_json::from_str(&json).map_err(|e| e.to_string())?;
+        proposal.offline |= window.offline;
         if window.found {
             proposal.window = Some(url.unwrap_or_else(|| "the page itself".into()));
             proposal.input = window.input;
@@ -122,10 +127,18 @@ pub fn toml(p: &Proposal) -> String {
     out.push_str(&format!("# The launcher: {how}.\n"));
     match &p.window {
         Some(window) => out.push_str(&format!("# The chat's window: {window}.\n")),
-        None => out.push_str("# After the click no message box showed: is the chat offline, or behind a form?\n"),
+        None if p.offline => out.push_str(
+            "# After the click the chat showed only a leave-a-message form: nobody is online now.\n\
+             # Run this again while operators are online to find the message box.\n",
+        ),
+        None => out.push_str("# After the click no message box showed: is the chat behind a form?\n"),
     }
-    if let Some(greeting) = &p.greeting {
-        out.push_str(&format!("# The first operator message seen: {}\n", quote(greeting)));
+    match &p.greeting {
+        Some(greeting) => out.push_str(&format!("# The first operator message seen: {}\n", quote(greeting))),
+        None if p.input.is_some() => {
+            out.push_str("# The widget showed no operator message yet: name operator_message from a real one.\n")
+        }
+        None => {}
     }
     let parts = [
         ("launcher", Some(launcher)),
@@ -134,7 +147,11 @@ pub fn toml(p: &Proposal) -> String {
         ("operator_message", p.operator_message.as_ref()),
         ("operator_name", p.operator_name.as_ref()),
     ];
-    let missing: Vec<&str> = parts.iter().filter(|(_, v)| v.is_none()).map(|(k, _)| *k).collect();
+    let missing: Vec<&str> = parts
+        .iter()
+        .filter(|(_, v)| v.is_none())
+        .map(|(k, _)| if *k == "send" { "send (optional: without it the probe presses Enter)" } else { k })
+        .collect();
     if !missing.is_empty() {
         out.push_str(&format!("# Not found (name them yourself): {}.\n", missing.join(", ")));
     }
