@@ -28,28 +28,12 @@ fn scenario_file(store: &url::Url, lab: &MailLab) -> std::path::PathBuf {
 }
 
 fn scenario_text(store: &url::Url, lab: &MailLab, to: &str, extra_smtp: &str, sla: &str) -> String {
-    let password = lab.dir.path().join("imap-password");
-    std::fs::write(&password, "secret").unwrap();
     format!(
         r#"[store]
 url = "{store}"
 [browser]
 enabled = false
-[shopper]
-name = "Anna Petrova"
-email = "shopper@audit.test"
-[shopper.smtp]
-host = "127.0.0.1"
-port = {port}
-tls = "none"
-{extra_smtp}
-[shopper.imap]
-host = "127.0.0.1"
-port = {imap}
-tls = "none"
-user = "shopper@audit.test"
-password_file = "{password}"
-[email]
+{shopper}[email]
 enabled = true
 to = "{to}"
 sla = "{sla}"
@@ -59,9 +43,7 @@ subject = "Доставка в Казань"
 body = "Здравствуйте! Доставляете ли вы в Казань?\nАнна"
 expect = ["Казан", "стоимост"]
 "#,
-        port = lab.smtp_port,
-        imap = lab.imap_port,
-        password = password.display()
+        shopper = lab.shopper_tables(extra_smtp),
     )
 }
 

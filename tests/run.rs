@@ -47,19 +47,12 @@ fn said(o: &Output) -> String {
 
 /// A store's scenario that sends one letter to support@store.test through the lab.
 fn letter_scenario(store: &url::Url, name: &str, lab: &MailLab, subject: &str, sla: &str) -> String {
-    let password = lab.dir.path().join("imap-password");
-    std::fs::write(&password, "secret").unwrap();
     format!(
-        "[store]\nname = \"{name}\"\nurl = \"{store}\"\n[browser]\nenabled = false\n\
-         [shopper]\nname = \"Anna Petrova\"\nemail = \"shopper@audit.test\"\n\
-         [shopper.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n\
-         [shopper.imap]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nuser = \"shopper@audit.test\"\npassword_file = \"{}\"\n\
+        "[store]\nname = \"{name}\"\nurl = \"{store}\"\n[browser]\nenabled = false\n{}\
          [email]\nenabled = true\nto = \"support@store.test\"\n\
          [[email.letters]]\nid = \"q\"\nsubject = \"{subject}\"\nbody = \"Здравствуйте! Доставляете ли вы в Казань?\"\n\
          expect = [\"Казан\", \"стоимост\"]\nsla = \"{sla}\"\n",
-        lab.smtp_port,
-        lab.imap_port,
-        password.display()
+        lab.shopper_tables("")
     )
 }
 

@@ -58,6 +58,22 @@ impl MailLab {
         }
     }
 
+    /// A scenario's `[shopper]` tables for this lab: Anna Petrova, shopper@audit.test, plain
+    /// SMTP (with `extra_smtp` lines) and IMAP, the password in a file of the lab's.
+    pub fn shopper_tables(&self, extra_smtp: &str) -> String {
+        let password = self.dir.path().join("imap-password");
+        std::fs::write(&password, "secret").unwrap();
+        format!(
+            "[shopper]\nname = \"Anna Petrova\"\nemail = \"shopper@audit.test\"\n\
+             [shopper.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n{extra_smtp}\n\
+             [shopper.imap]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nuser = \"shopper@audit.test\"\n\
+             password_file = \"{}\"\n",
+            self.smtp_port,
+            self.imap_port,
+            password.display()
+        )
+    }
+
     /// How many times `user` has logged in to IMAP, from dovecot's log.
     pub fn logins(&self, user: &str) -> usize {
         let log = std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default();
