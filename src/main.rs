@@ -437,12 +437,9 @@ async fn run(cli: Cli) -> Result<Exit, Error> {
             let scenario = load_target(&target)?;
             let page = scenario.store.url.to_string();
             let proposal = tokio::task::spawn_blocking(move || -> Result<_, Error> {
-                let path = shopaudit::probes::browser::find(
-                    chrome.as_deref().or(scenario.browser.path.as_deref().map(Path::new)),
-                )
-                .ok_or_else(|| {
-                    Error::Browser("no Chromium found; install it (bash scripts/setup) or pass --chrome PATH".into())
-                })?;
+                let explicit = chrome.as_deref().or(scenario.browser.path.as_deref().map(Path::new));
+                let path = shopaudit::probes::browser::find(explicit)
+                    .ok_or_else(|| Error::Browser(shopaudit::probes::browser::not_found(explicit)))?;
                 let chromium = shopaudit::probes::browser::Chromium::launch(&path, false)?;
                 let knowledge = shopaudit::knowledge::Knowledge::load()?;
                 shopaudit::probes::parts::propose(&chromium, &page, launcher.as_deref(), &knowledge)

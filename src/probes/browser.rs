@@ -57,6 +57,16 @@ pub fn find(explicit: Option<&Path>) -> Option<PathBuf> {
     CANDIDATES.iter().map(PathBuf::from).find(|p| p.is_file())
 }
 
+/// Why [`find`] found no browser, in words a user can act on.
+pub fn not_found(explicit: Option<&Path>) -> String {
+    match explicit {
+        Some(p) => format!("{} is not a file", p.display()),
+        None => "no Chromium found (looked at $CHROME, /usr/bin/chromium and the usual places); install it with \
+                 `apt-get install chromium`, or pass --chrome PATH"
+            .to_string(),
+    }
+}
+
 /// One running Chromium with its own empty profile; closed when dropped.
 pub struct Chromium {
     browser: Browser,

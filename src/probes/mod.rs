@@ -135,10 +135,7 @@ async fn launch_and_look(
     }
     let explicit = settings.path.as_deref().map(std::path::Path::new);
     let Some(path) = browser::find(explicit) else {
-        let why = match explicit {
-            Some(p) => format!("{} is not a file", p.display()),
-            None => "no Chromium found (looked at $CHROME, /usr/bin/chromium and the usual places); install it with `apt-get install chromium`, or pass --chrome PATH".to_string(),
-        };
+        let why = browser::not_found(explicit);
         if settings.required {
             return Err(Error::Browser(why));
         }
