@@ -440,7 +440,7 @@ async fn run(cli: Cli) -> Result<Exit, Error> {
                 let explicit = chrome.as_deref().or(scenario.browser.path.as_deref().map(Path::new));
                 let path = shopaudit::probes::browser::find(explicit)
                     .ok_or_else(|| Error::Browser(shopaudit::probes::browser::not_found(explicit)))?;
-                let chromium = shopaudit::probes::browser::Chromium::launch(&path, false)?;
+                let chromium = shopaudit::probes::browser::Chromium::launch(&path, scenario.browser.loopback_only)?;
                 let knowledge = shopaudit::knowledge::Knowledge::load()?;
                 shopaudit::probes::parts::propose(&chromium, &page, launcher.as_deref(), &knowledge)
                     .map_err(Error::Browser)
