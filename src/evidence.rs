@@ -180,6 +180,10 @@ pub struct Conversation {
     pub confirmation: Option<String>,
     /// Screenshots (JPEG data URIs) at the start, at the answer, at the timeout.
     pub screenshots: Vec<Screenshot>,
+    /// Where the probe found the widget's parts: the scenario's selectors, a known vendor's
+    /// launcher, the widget itself, or the vendor's API for the operator's messages.
+    #[serde(default)]
+    pub how: Option<String>,
     /// Why the conversation could not be held, if it could not.
     pub error: Option<String>,
 }

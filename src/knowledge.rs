@@ -37,8 +37,31 @@ const STATUS_SCRIPTS: &[(&str, &str)] = &[
     ("ui.js", include_str!("../probes/status/ui.js")),
 ];
 
-fn status_script(name: &str) -> Option<&'static str> {
-    STATUS_SCRIPTS.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
+/// The vendors' scripts that hear the operator's messages through the vendor's documented API,
+/// for the conversation probe, by file name.
+const HEAR_SCRIPTS: &[(&str, &str)] = &[
+    ("tawk.js", include_str!("../probes/hear/tawk.js")),
+    ("crisp.js", include_str!("../probes/hear/crisp.js")),
+    ("livechat.js", include_str!("../probes/hear/livechat.js")),
+    ("olark.js", include_str!("../probes/hear/olark.js")),
+    ("tidio.js", include_str!("../probes/hear/tidio.js")),
+];
+
+/// The bundled script `name` under `probes/<dir>/`, or an error naming the vendor.
+fn script(
+    scripts: &[(&str, &'static str)],
+    dir: &str,
+    vendor: &str,
+    name: &Option<String>,
+) -> Result<Option<&'static str>> {
+    let Some(name) = name else { return Ok(None) };
+    match scripts.iter().find(|(n, _)| n == name) {
+        Some((_, text)) => Ok(Some(*text)),
+        None => Err(Error::Bundled {
+            file: "probes/vendors.toml",
+            message: format!("{vendor}: no script probes/{dir}/{name}"),
+        }),
+    }
 }
 
 /// All data the extractors use, loaded and compiled once per process.
@@ -120,8 +143,6 @@ pub struct ChatWords {
     pub bot_authors: Vec<Regex>,
     /// Canned wording of automatic chat replies.
     pub auto_phrases: Vec<Regex>,
-    /// Widget structures by preset name.
-    pub presets: std::collections::BTreeMap<String, std::collections::BTreeMap<crate::scenario::ChatSelector, String>>,
 }
 
 #[derive(Deserialize)]
@@ -130,7 +151,6 @@ struct ChatFile {
     operators: OperatorsEntry,
     branding: BrandingEntry,
     conversation: ConversationEntry,
-    presets: std::collections::BTreeMap<String, std::collections::BTreeMap<crate::scenario::ChatSelector, String>>,
 }
 
 #[derive(Deserialize)]
@@ -174,6 +194,9 @@ pub struct Vendor {
     pub launcher: Vec<String>,
     /// The status script (probes/status/*.js) that asks the widget whether operators are online.
     pub status_script: Option<&'static str>,
+    /// The script (probes/hear/*.js) that hears the operator's messages through the vendor's
+    /// documented API, for the conversation probe.
+    pub hear_script: Option<&'static str>,
 }
 
 /// A stock agency's signature.
@@ -234,6 +257,7 @@ struct VendorEntry {
     #[serde(default)]
     launcher: Vec<String>,
     status: Option<String>,
+    hear: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -308,7 +332,6 @@ impl Knowledge {
             instant_ms: chat.conversation.instant_ms,
             bot_authors: regexes("probes/chat.toml", &chat.conversation.bot_authors)?,
             auto_phrases: regexes("probes/chat.toml", &chat.conversation.auto_phrases)?,
-            presets: chat.presets,
         };
         let hours = FILES
             .iter()
@@ -335,13 +358,8 @@ impl Knowledge {
                                 .map_err(|e| Error::Bundled { file, message: format!("selector {s:?}: {e}") })
                         })
                         .collect::<Result<_>>()?,
-                    status_script: match &v.status {
-                        Some(name) => Some(status_script(name).ok_or_else(|| Error::Bundled {
-                            file,
-                            message: format!("{}: no status script probes/status/{name}", v.id),
-                        })?),
-                        None => None,
-                    },
+                    status_script: script(STATUS_SCRIPTS, "status", &v.id, &v.status)?,
+                    hear_script: script(HEAR_SCRIPTS, "hear", &v.id, &v.hear)?,
                     globals: v.globals,
                     launcher: v.launcher,
                     id: v.id,

@@ -199,9 +199,63 @@ async fn nothing_is_typed_into_a_chat_the_scenario_does_not_enable() {
     let r = ask(&lab, 20, |s| s.chat.selectors.clear()).await;
     assert_eq!(outcome(&r, "chat.answers"), Outcome::Error);
     assert!(
-        common::detail(&r, "chat.answers").contains("no selector for the widget's launcher, input, operator_message")
+        common::detail(&r, "chat.answers").contains("no launcher for the widget"),
+        "{}",
+        common::detail(&r, "chat.answers")
     );
     assert!(lab.log(|l| l.received.is_empty()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_only_the_launcher_named_the_probe_finds_the_rest_in_the_widget() {
+    // The message box, the send button, the operator's messages and name are found as
+    // chat-parts finds them: the bot's reply is told from the person's, and the shopper's own
+    // message (marked "visitor") is not taken for an answer.
+    let lab = ChatLab::start(Operator::BotThenHuman { after: Duration::from_secs(3), name: "Julia Ivanova" }).await;
+    let r = ask(&lab, 20, |s| s.chat.selectors.retain(|k, _| *k == ChatSelector::Launcher)).await;
+    let talk = &r.evidence.chat.conversations[0];
+    assert_eq!(talk.outcome, "answered", "{}", brief(talk));
+    assert_eq!(lab.log(|l| l.received.clone()), [QUESTION]);
+    let kinds: Vec<&str> = talk.transcript.iter().map(|l| l.kind.as_str()).collect();
+    assert_eq!(kinds, ["greeting", "question", "auto", "human"], "{}", brief(talk));
+    assert_timed(talk.first_human_reply_ms, lab.answer_ms());
+    assert_eq!(talk.operator_name.as_deref(), Some("Julia Ivanova"));
+    let how = talk.how.as_deref().unwrap_or_default();
+    assert!(how.contains("launcher: the scenario's selector; message box: found in the widget"), "{how}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_known_vendors_widget_needs_no_selectors_and_is_heard_through_its_api() {
+    // The widget dressed as tawk.to's: the vendor is detected on the page, its launcher (a
+    // frame) comes from probes/vendors.toml, and the agent's messages and name only from
+    // `Tawk_API` (the widget's markup has no telling classes), as probes/hear/tawk.js hears them.
+    let lab = ChatLab::start(Operator::Answers { after: Duration::from_secs(3), name: "Julia Ivanova" }).await;
+    let r = ask(&lab, 20, |s| {
+        s.store.url = shopaudit::scenario::WebUrl(lab.url.join("tawk.html").unwrap());
+        s.chat.selectors.clear();
+    })
+    .await;
+    let talk = &r.evidence.chat.conversations[0];
+    assert_eq!(talk.outcome, "answered", "{}", brief(talk));
+    assert_eq!(lab.log(|l| l.received.clone()), [QUESTION]);
+    assert_timed(talk.first_human_reply_ms, lab.answer_ms());
+    assert_eq!(talk.operator_name.as_deref(), Some("Julia Ivanova"));
+    let how = talk.how.as_deref().unwrap_or_default();
+    assert!(how.contains("tawk's known launcher") && how.contains("Tawk_API.onChatMessageAgent"), "{how}");
+    assert_eq!(outcome(&r, "chat.answers"), Outcome::Pass, "{}", common::detail(&r, "chat.answers"));
+
+    // A preset naming a vendor the probe does not know is an error that says which it knows.
+    let r = ask(&lab, 20, |s| {
+        s.chat.selectors.clear();
+        s.chat.preset = Some("nosuchchat".into());
+    })
+    .await;
+    let detail = common::detail(&r, "chat.answers");
+    assert!(
+        detail.contains("chat.preset \"nosuchchat\" is not a vendor the probe knows") && detail.contains("tawk"),
+        "{detail}"
+    );
+    assert_eq!(lab.log(|l| l.received.len()), 1, "nothing more was sent");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -248,4 +302,42 @@ async fn chat_parts_proposes_selectors_that_hold_a_conversation() {
     let none = parts(lab.url.join("plain.html").unwrap().to_string()).await;
     assert_eq!(none.status.code(), Some(1), "{}", String::from_utf8_lossy(&none.stderr));
     assert!(String::from_utf8_lossy(&none.stdout).contains("No chat launcher was found"));
+}
+
+/// A conversation with the widget dressed as `vendor` (vendor.html), where only the vendor's
+/// API tells the operator's messages: `chat.preset` brings the vendor's hear script.
+async fn heard_through(vendor: &str, call: &str, name: Option<&str>) {
+    let lab = ChatLab::start(Operator::Answers { after: Duration::from_secs(2), name: "Julia Ivanova" }).await;
+    let r = ask(&lab, 20, |s| {
+        s.store.url = shopaudit::scenario::WebUrl(lab.url.join(&format!("vendor.html?api={vendor}")).unwrap());
+        s.chat.selectors.retain(|k, _| *k == ChatSelector::Launcher);
+        s.chat.preset = Some(vendor.into());
+    })
+    .await;
+    let talk = &r.evidence.chat.conversations[0];
+    assert_eq!(talk.outcome, "answered", "{vendor}: {}", brief(talk));
+    assert_timed(talk.first_human_reply_ms, lab.answer_ms());
+    assert_eq!(talk.operator_name.as_deref(), name, "{vendor}");
+    let how = talk.how.as_deref().unwrap_or_default();
+    assert!(how.contains(&format!("the vendor's API ({call})")), "{vendor}: {how}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn crisp_is_heard_through_its_api() {
+    heard_through("crisp", "$crisp message:received", Some("Julia Ivanova")).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn livechat_is_heard_through_its_api() {
+    heard_through("livechat", "LiveChatWidget new_event", None).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn olark_is_heard_through_its_api() {
+    heard_through("olark", "olark api.chat.onMessageToVisitor", Some("Julia Ivanova")).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tidio_is_heard_through_its_api() {
+    heard_through("tidio", "tidioChatApi messageFromOperator", None).await;
 }

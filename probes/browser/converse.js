@@ -5,7 +5,8 @@
 // the page and in each frame of another site (src/probes/frames.rs) and puts the answers
 // together, so no action here waits for a part that may be in another document.
 // `SELECTORS` is replaced with { launcher, input, send, operator_message, operator_name,
-// typing, rating } (absent keys: null); `ACTION` with the call to make.
+// typing, rating } (absent keys: null), `HEARD` with whether the vendor's API reports the
+// operator's messages, and `ACTION` with the call to make.
 (async () => {
   const sel = SELECTORS;
   const docs = () => {
@@ -19,16 +20,23 @@
     walk(document);
     return out;
   };
-  const shown = (e) => {
-    const w = e.ownerDocument.defaultView;
-    const s = w.getComputedStyle(e);
-    if (s.display === "none" || s.visibility === "hidden" || parseFloat(s.opacity) < 0.1) return false;
-    const r = e.getBoundingClientRect();
-    return r.width * r.height > 0;
-  };
+  PRELUDE;
   const all = (name) => (sel[name] ? docs().flatMap((d) => [...d.querySelectorAll(sel[name])]) : []);
-  const one = (name) => all(name).find(shown) || null;
-  const text = (e) => (e.innerText || e.textContent || "").replace(/\s+/g, " ").trim();
+  // A part the scenario does not name is found as chat-parts finds it: the message box in a
+  // frame or floating over the page, the send button beside it, the operator's messages and
+  // name around it (unless the vendor's API reports them: HEARD).
+  const one = (name) => {
+    if (sel[name]) return all(name).find(shown) || null;
+    const input = name === "input" || name === "send" || name === "operator_name" ? docs().map(messageBox).find(Boolean) : null;
+    if (!input) return null;
+    if (name === "input") return input;
+    return name === "send" ? sendButton(input) : operatorName(input);
+  };
+  const operatorTexts = () => {
+    if (sel.operator_message) return all("operator_message").map(text).filter((t) => t);
+    const input = HEARD ? null : one("input");
+    return input ? operatorMessages(input).map(text) : [];
+  };
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   const until = async (cond, ms) => {
     const t0 = Date.now();
@@ -48,7 +56,7 @@
       launcher: !!one("launcher"),
       input: !!one("input"),
       send: !!one("send"),
-      messages: all("operator_message").map(text).filter((t) => t),
+      messages: operatorTexts(),
       name: (one("operator_name") && text(one("operator_name"))) || null,
       avatar: avatar ? (avatar.currentSrc || avatar.src) : null,
       typing: !!one("typing"),

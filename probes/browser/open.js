@@ -7,14 +7,7 @@
 // and reads it. When the window is a frame of another site, the page cannot read it: the
 // answer names the frame, and the probe runs this inside it with "read".
 (async () => {
-  const text = (e) => (e.innerText || e.textContent || "").replace(/\s+/g, " ").trim();
-  const label = (e) => (typeof e.className === "string" ? e.className : "") + " " + e.id;
-  const shown = (e) => {
-    const s = getComputedStyle(e);
-    if (s.display === "none" || s.visibility === "hidden" || parseFloat(s.opacity) < 0.1) return false;
-    const r = e.getBoundingClientRect();
-    return r.width * r.height > 0;
-  };
+  PRELUDE;
   const read = (doc) => {
     const all = [...doc.querySelectorAll("*")].filter(shown);
     const titleEl = all.find((e) => /^H[1-4]$/.test(e.tagName) || (/title|heading/i.test(label(e)) && text(e)));

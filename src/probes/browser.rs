@@ -28,6 +28,26 @@ use crate::scenario::Viewport;
 const OBSERVE_JS: &str = include_str!("../../probes/browser/observe.js");
 const INSPECT_JS: &str = include_str!("../../probes/browser/inspect.js");
 const OPEN_JS: &str = include_str!("../../probes/browser/open.js");
+const PRELUDE_JS: &str = include_str!("../../probes/browser/prelude.js");
+
+/// A page script with the shared helpers (`probes/browser/prelude.js`) pasted in where it says
+/// `PRELUDE;`.
+pub(crate) fn with_prelude(script: &str) -> String {
+    script.replace("  PRELUDE;\n", PRELUDE_JS)
+}
+
+/// `waitFor(cond, ms)` for vendor scripts: the first truthy value of `cond()`, tried every
+/// 100 ms, or undefined after `ms`.
+pub(crate) const WAIT_FOR_JS: &str = "const waitFor = (cond, ms) => new Promise((resolve) => {
+    const t0 = Date.now();
+    const tick = () => {
+        let v; try { v = cond(); } catch (e) {}
+        if (v) return resolve(v);
+        if (Date.now() - t0 > ms) return resolve(undefined);
+        setTimeout(tick, 100);
+    };
+    tick();
+});";
 /// How long a chat window may take to open after the click on its launcher.
 const WINDOW_OPENS: Duration = Duration::from_millis(1200);
 /// Tabs open at once.
@@ -443,16 +463,7 @@ pub(crate) fn evaluate(tab: &Tab, expression: &str, await_promise: bool) -> Resu
 fn ask_status(tab: &Tab, script: &str, launcher: Option<&str>) -> Status {
     let expression = format!(
         "(async () => {{
-            const waitFor = (cond, ms) => new Promise((resolve) => {{
-                const t0 = Date.now();
-                const tick = () => {{
-                    let v; try {{ v = cond(); }} catch (e) {{}}
-                    if (v) return resolve(v);
-                    if (Date.now() - t0 > ms) return resolve(undefined);
-                    setTimeout(tick, 100);
-                }};
-                tick();
-            }});
+            {WAIT_FOR_JS}
             const ask = {script};
             try {{ return JSON.stringify(await ask({{ waitFor, launcher: {launcher} }})); }}
             catch (e) {{ return JSON.stringify({{ status: 'unknown', how: 'the status call threw: ' + e, open: null }}); }}
@@ -477,7 +488,8 @@ fn open_window(tab: &Tab, launcher: &str) -> Option<ChatWindow> {
         frame: Option<String>,
     }
     let selector = serde_json::to_string(launcher).ok()?;
-    let script = |mode: &str| OPEN_JS.replace("LAUNCHER", &selector).replace("MODE", &format!("{mode:?}"));
+    let open_js = with_prelude(OPEN_JS);
+    let script = |mode: &str| open_js.replace("LAUNCHER", &selector).replace("MODE", &format!("{mode:?}"));
     let mut frames = Frames::new(tab);
     if frames.evaluate(&Place::Page, &script("before")).ok()? != "true" {
         return None;

@@ -5,6 +5,12 @@
 //! were there before the question are not answers; a reply sooner than a person can type, from
 //! a bot's name, or in a bot's canned words is automatic (`probes/chat.toml`). With the chat
 //! offline and `chat.leave_message` set, the leave-a-message form is filled instead.
+//!
+//! The scenario's selectors say where the widget's parts are. Where they are silent, a known
+//! vendor's launcher opens the widget (`probes/vendors.toml`), the message box and send button
+//! are found in the widget as `shopaudit chat-parts` finds them, and the operator's messages
+//! come from the vendor's documented JavaScript API where it has one (`probes/hear/`), else
+//! from the widget's own markup.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -15,7 +21,7 @@ use serde::Deserialize;
 
 use crate::evidence::{ChatLine, Conversation, Screenshot};
 use crate::knowledge::Knowledge;
-use crate::probes::browser::{self, Chromium};
+use crate::probes::browser::{self, Chromium, WAIT_FOR_JS};
 use crate::probes::frames::{self, Frames, Place};
 use crate::scenario::{ChatSelector, Question, Scenario, Viewport};
 
@@ -44,42 +50,56 @@ const CONVERSE_JS: &str = include_str!("../../probes/browser/converse.js");
 pub struct Plan {
     /// The page to open the widget on.
     pub page: String,
-    /// The widget's parts.
-    pub selectors: BTreeMap<ChatSelector, String>,
+    /// What is known of the widget before it opens.
+    pub widget: Known,
     /// The answer deadline.
     pub sla: Duration,
     /// The shopper's name and address, when the offline form may be filled.
     pub leave: Option<(String, String)>,
 }
 
-/// The widget's parts: the preset's (the scenario's `chat.preset`, else a detected vendor's),
-/// with the scenario's own selectors over them. An error says what is missing.
-pub fn selectors(
-    scenario: &Scenario,
-    k: &Knowledge,
-    vendors: &[String],
-) -> Result<BTreeMap<ChatSelector, String>, String> {
-    let mut out = match &scenario.chat.preset {
-        Some(name) => k.chat.presets.get(name).cloned().ok_or_else(|| {
-            let known: Vec<&str> = k.chat.presets.keys().map(String::as_str).collect();
-            format!(
-                "chat.preset {name:?} is not known (known: {}); set chat.selectors instead",
-                if known.is_empty() { "none yet".to_string() } else { known.join(", ") }
-            )
-        })?,
-        None => vendors.iter().find_map(|v| k.chat.presets.get(v).cloned()).unwrap_or_default(),
+/// What is known of a store's widget before it opens.
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    /// The scenario's selectors, with the vendor's launcher where the scenario names none.
+    pub selectors: BTreeMap<ChatSelector, String>,
+    /// The vendor whose knowledge is used: the scenario's `chat.preset`, else a detected one.
+    pub vendor: Option<String>,
+    /// The launcher selector is the vendor's, not the scenario's.
+    pub vendor_launcher: bool,
+    /// The vendor's script that hears the operator's messages (`probes/hear/`).
+    pub hear: Option<&'static str>,
+}
+
+/// What the probe knows of the widget: the scenario's selectors, over the knowledge of the
+/// vendor named by `chat.preset` or else detected on the page. An error says what is missing.
+pub fn known(scenario: &Scenario, k: &Knowledge, vendors: &[String]) -> Result<Known, String> {
+    let usable = |v: &&crate::knowledge::Vendor| !v.launcher.is_empty();
+    let vendor = match &scenario.chat.preset {
+        Some(name) => Some(k.vendors.iter().filter(usable).find(|v| &v.id == name).ok_or_else(|| {
+            let ids: Vec<&str> = k.vendors.iter().filter(usable).map(|v| v.id.as_str()).collect();
+            format!("chat.preset {name:?} is not a vendor the probe knows (known: {})", ids.join(", "))
+        })?),
+        None => vendors.iter().find_map(|id| k.vendors.iter().filter(usable).find(|v| &v.id == id)),
     };
-    out.extend(scenario.chat.selectors.clone());
-    let missing: Vec<&str> = [ChatSelector::Launcher, ChatSelector::Input, ChatSelector::OperatorMessage]
-        .into_iter()
-        .filter(|s| !out.contains_key(s))
-        .map(ChatSelector::key)
-        .collect();
-    if missing.is_empty() {
-        Ok(out)
-    } else {
-        Err(format!("no selector for the widget's {} (set chat.selectors or chat.preset)", missing.join(", ")))
+    let mut selectors = scenario.chat.selectors.clone();
+    let vendor_launcher = vendor.is_some() && !selectors.contains_key(&ChatSelector::Launcher);
+    if let (Some(v), true) = (vendor, vendor_launcher) {
+        selectors.insert(ChatSelector::Launcher, v.launcher.join(", "));
     }
+    if !selectors.contains_key(&ChatSelector::Launcher) && !selectors.contains_key(&ChatSelector::Input) {
+        return Err("no launcher for the widget: set chat.selectors.launcher (`shopaudit chat-parts URL` proposes \
+                    one), or chat.preset to a vendor the probe knows"
+            .into());
+    }
+    Ok(Known {
+        selectors,
+        vendor: vendor.map(|v| v.id.clone()),
+        vendor_launcher,
+        hear: vendor
+            .and_then(|v| v.hear_script)
+            .filter(|_| !scenario.chat.selectors.contains_key(&ChatSelector::OperatorMessage)),
+    })
 }
 
 /// What the widget shows in one document at one moment.
@@ -103,11 +123,29 @@ struct Done {
     confirmation: Option<String>,
 }
 
+/// What the vendor's API reported: which call it was, and each operator message.
+#[derive(Debug, Default, Deserialize)]
+struct Ears {
+    how: Option<String>,
+    heard: Vec<Heard>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Heard {
+    text: String,
+    name: Option<String>,
+    avatar: Option<String>,
+}
+
 /// The widget across the tab's documents: the launcher is often in the page and the chat in
 /// a frame of the vendor's site, so each look reads every document and puts them together.
 struct Widget<'a> {
     frames: Frames<'a>,
+    /// `converse.js` with the selectors in; `HEARD` is filled in on each run.
     script: String,
+    selectors: BTreeMap<ChatSelector, String>,
+    /// The operator's messages come from the vendor's API, not the widget's markup.
+    by_api: bool,
 }
 
 /// Where each part was seen last, for acting on it there.
@@ -121,7 +159,8 @@ struct Parts {
 
 impl Widget<'_> {
     fn run(&mut self, place: &Place, action: &str) -> Result<String, String> {
-        self.frames.evaluate(place, &self.script.replace("ACTION", action))
+        let script = self.script.replace("HEARD", if self.by_api { "true" } else { "false" }).replace("ACTION", action);
+        self.frames.evaluate(place, &script)
     }
 
     /// What the shopper sees now, all documents together (the chat's own document first for
@@ -136,14 +175,12 @@ impl Widget<'_> {
             }
         }
         let find = |want: fn(&Seen) -> bool| all.iter().find(|(_, s)| want(s)).map(|(p, _)| p.clone());
-        let parts = Parts {
-            launcher: find(|s| s.launcher),
-            input: find(|s| s.input),
-            send: find(|s| s.send),
-            form: find(|s| s.form),
-        };
-        all.sort_by_key(|(_, s)| !s.input);
-        let mut out = Seen { launcher: parts.launcher.is_some(), input: parts.input.is_some(), ..Seen::default() };
+        // A message box the scenario does not name is looked for in the vendor's frames before
+        // the page, as chat-parts does.
+        let input = all.iter().rev().find(|(_, s)| s.input).map(|(p, _)| p.clone());
+        let parts = Parts { launcher: find(|s| s.launcher), send: find(|s| s.send), form: find(|s| s.form), input };
+        all.sort_by_key(|(place, _)| Some(place) != parts.input.as_ref());
+        let mut out = Seen::default();
         for (_, s) in all {
             out.messages.extend(s.messages);
             out.name = out.name.or(s.name);
@@ -152,8 +189,17 @@ impl Widget<'_> {
             out.rating |= s.rating;
             out.form |= s.form;
         }
+        (out.launcher, out.input) = (parts.launcher.is_some(), parts.input.is_some());
         // A form beside a message box is the widget's own (pre-chat details), not the offline one.
         out.form &= !out.input;
+        if self.by_api {
+            let ears = self.ears()?;
+            out.messages = ears.heard.iter().map(|h| h.text.clone()).collect();
+            if let Some(last) = ears.heard.last() {
+                out.name = last.name.clone().or(out.name);
+                out.avatar = last.avatar.clone().or(out.avatar);
+            }
+        }
         Ok((out, parts))
     }
 
@@ -166,28 +212,31 @@ impl Widget<'_> {
         }
     }
 
+    /// How a part is named in errors: its selector, or "found in the widget".
+    fn named(&self, part: ChatSelector) -> String {
+        match self.selectors.get(&part) {
+            Some(selector) => format!("the {} ({selector})", part.key()),
+            None => format!("the {} (found in the widget)", part.key()),
+        }
+    }
+
     /// Clicks a part where it was seen, with the browser's own mouse.
-    fn click(
-        &mut self,
-        place: &Place,
-        part: ChatSelector,
-        selectors: &BTreeMap<ChatSelector, String>,
-    ) -> Result<(), String> {
-        let name = part.key();
-        let element = self.script.replace("ACTION", &format!("actions.element('{name}')"));
+    fn click(&mut self, place: &Place, part: ChatSelector) -> Result<(), String> {
+        let element = self.script.replace("ACTION", &format!("actions.element('{}')", part.key()));
+        let element = element.replace("HEARD", "false");
         if self.frames.click(place, &element)? {
             Ok(())
         } else {
-            Err(format!("the {name} ({}) is gone", selectors.get(&part).map(String::as_str).unwrap_or_default()))
+            Err(format!("{} is gone", self.named(part)))
         }
     }
 
     /// Looks every `POLL` until `want` holds or `limit` passes.
-    fn until(&mut self, limit: Duration, want: impl Fn(&Seen, &Parts) -> bool) -> Result<Option<Parts>, String> {
+    fn until(&mut self, limit: Duration, want: impl Fn(&Seen) -> bool) -> Result<Option<Parts>, String> {
         let start = Instant::now();
         loop {
             let (seen, parts) = self.look()?;
-            if want(&seen, &parts) {
+            if want(&seen) {
                 return Ok(Some(parts));
             }
             if start.elapsed() >= limit {
@@ -199,23 +248,59 @@ impl Widget<'_> {
 
     /// One click on the launcher, as a shopper opens the widget, then wait until it is usable:
     /// a message box, or the offline form.
-    fn open(&mut self, selectors: &BTreeMap<ChatSelector, String>) -> Result<(), String> {
-        let named = |part| selectors.get(&part).map(String::as_str).unwrap_or_default().to_string();
+    fn open(&mut self) -> Result<(), String> {
         let (seen, _) = self.look()?;
         if !seen.input {
-            let found = self.until(PART_WAIT, |s, _| s.launcher)?;
+            let found = self.until(PART_WAIT, |s| s.launcher)?;
             let launcher = found
                 .and_then(|p| p.launcher)
-                .ok_or_else(|| format!("the launcher ({}) is not on the page", named(ChatSelector::Launcher)))?;
-            self.click(&launcher, ChatSelector::Launcher, selectors)?;
+                .ok_or_else(|| format!("{} is not on the page", self.named(ChatSelector::Launcher)))?;
+            self.click(&launcher, ChatSelector::Launcher)?;
         }
-        if self.until(PART_WAIT, |s, _| s.input || s.form)?.is_none() {
-            return Err(format!("the message box ({}) did not appear after the click", named(ChatSelector::Input)));
+        if self.until(PART_WAIT, |s| s.input || s.form)?.is_none() {
+            return Err(format!("{} did not appear after the click", self.named(ChatSelector::Input)));
         }
         // Widgets learn whether anyone is online after they open: until a greeting or the
         // offline form shows (at most 1.5 s), the shopper reads the window before typing.
-        self.until(SETTLE, |s, _| !s.messages.is_empty() || s.form)?;
+        self.until(SETTLE, |s| !s.messages.is_empty() || s.form)?;
         Ok(())
+    }
+
+    /// Hooks the vendor's documented message events in the page itself, where the vendor's
+    /// API lives (our isolated worlds cannot see it). It does not wait for the API to load.
+    fn listen(&mut self, hook: &str) -> Result<(), String> {
+        let expression = format!(
+            "(() => {{
+                if (window.__shopaudit_ears) return 'null';
+                const ears = window.__shopaudit_ears = {{ how: null, heard: [] }};
+                {WAIT_FOR_JS}
+                // Vendors pass a message as text or as an object around it.
+                const words = (m) => typeof m === 'string' ? m
+                    : m && typeof m === 'object' ? words(m.text) || words(m.message) || words(m.content) || words(m.body) : null;
+                const heard = (message, name, avatar) => {{
+                    const text = (words(message) || '').replace(/\\s+/g, ' ').trim();
+                    if (text) ears.heard.push({{ text, name: typeof name === 'string' && name ? name : null, avatar: typeof avatar === 'string' && avatar ? avatar : null }});
+                }};
+                // A callback property keeps the store's own handler, called after ours.
+                const chain = (api, key, ours) => {{
+                    const theirs = api[key];
+                    api[key] = function (...args) {{
+                        try {{ ours(...args); }} catch (e) {{}}
+                        if (typeof theirs === 'function') return theirs.apply(this, args);
+                    }};
+                }};
+                const hook = {hook};
+                hook({{ waitFor, heard, chain }}).then((how) => {{ ears.how = how || null; }}, () => {{}});
+                return 'null';
+            }})()"
+        );
+        self.frames.evaluate(&Place::Page, &expression).map(drop)
+    }
+
+    /// What the vendor's API has reported so far.
+    fn ears(&mut self) -> Result<Ears, String> {
+        let json = self.frames.evaluate(&Place::Page, "JSON.stringify(window.__shopaudit_ears || {heard: []})")?;
+        serde_json::from_str(&json).map_err(|e| format!("the vendor's API hook: {e}"))
     }
 }
 
@@ -246,10 +331,24 @@ pub fn hold(chromium: &Chromium, plan: &Plan, question: &Question, k: &Knowledge
 fn converse(tab: &Tab, plan: &Plan, q: &Question, k: &Knowledge, talk: &mut Conversation) -> Result<(), String> {
     browser::emulate(tab, Viewport::Desktop)?;
     browser::navigate(tab, &plan.page)?;
-    let selectors = serde_json::to_string(&plan.selectors).map_err(|e| e.to_string())?;
-    let mut widget = Widget { frames: Frames::new(tab), script: CONVERSE_JS.replace("SELECTORS", &selectors) };
-    widget.open(&plan.selectors)?;
+    let known = &plan.widget;
+    let selectors = serde_json::to_string(&known.selectors).map_err(|e| e.to_string())?;
+    let mut widget = Widget {
+        frames: Frames::new(tab),
+        script: browser::with_prelude(CONVERSE_JS).replace("SELECTORS", &selectors),
+        selectors: known.selectors.clone(),
+        by_api: false,
+    };
+    if let Some(hook) = known.hear {
+        widget.listen(hook)?;
+    }
+    widget.open()?;
     shot(tab, talk, "start");
+    // The operator's messages are read one way for the whole conversation: through the
+    // vendor's API when it answered by now, else from the widget.
+    let api = widget.ears()?.how;
+    widget.by_api = api.is_some();
+    talk.how = Some(how(known, api.as_deref()));
     let (before, parts) = widget.look()?;
     if let (true, Some(form)) = (before.form, &parts.form) {
         talk.outcome = "offline_form".into();
@@ -270,23 +369,26 @@ fn converse(tab: &Tab, plan: &Plan, q: &Question, k: &Knowledge, talk: &mut Conv
     // Into the message box as a person writes: a click, the question a key at a time, then the
     // send button, or Enter.
     let input = parts.input.ok_or("the message box is gone")?;
-    widget.click(&input, ChatSelector::Input, &plan.selectors)?;
+    widget.click(&input, ChatSelector::Input)?;
     frames::type_text(tab, &q.text, PACE)?;
     match &parts.send {
-        Some(send) => widget.click(send, ChatSelector::Send, &plan.selectors)?,
+        Some(send) => widget.click(send, ChatSelector::Send)?,
         None => frames::press_enter(tab)?,
     }
     let sent = Instant::now();
     talk.question_sent_at = Some(now());
     talk.transcript.push(line("shopper", "question", None, &q.text));
 
+    // Messages found in the markup may include the shopper's own when the widget does not
+    // mark them: the question is never its answer.
+    let asked = q.text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut heard = before.messages.len();
     let mut human_text = None;
     while sent.elapsed() < plan.sla && human_text.is_none() {
         std::thread::sleep(POLL);
         let (now_seen, _) = widget.look()?;
         talk.typing_seen |= now_seen.typing;
-        for text in now_seen.messages.iter().skip(heard) {
+        for text in now_seen.messages.iter().skip(heard).filter(|t| **t != asked) {
             let ms = millis(sent.elapsed());
             let automatic = ms < k.chat.instant_ms
                 || now_seen.name.as_deref().is_some_and(|n| k.chat.bot_authors.iter().any(|re| re.is_match(n)))
@@ -322,6 +424,22 @@ fn converse(tab: &Tab, plan: &Plan, q: &Question, k: &Knowledge, talk: &mut Conv
         }
     }
     Ok(())
+}
+
+/// How the widget was worked, for the report: where each part came from.
+fn how(known: &Known, api: Option<&str>) -> String {
+    let found =
+        |part| if known.selectors.contains_key(&part) { "the scenario's selector" } else { "found in the widget" };
+    let launcher = match &known.vendor {
+        Some(vendor) if known.vendor_launcher => format!("{vendor}'s known launcher"),
+        _ if known.selectors.contains_key(&ChatSelector::Launcher) => "the scenario's selector".into(),
+        _ => "none (the message box was on the page)".into(),
+    };
+    let messages = match api {
+        Some(call) => format!("the vendor's API ({call})"),
+        None => found(ChatSelector::OperatorMessage).into(),
+    };
+    format!("launcher: {launcher}; message box: {}; operator's messages: {messages}", found(ChatSelector::Input))
 }
 
 fn shot(tab: &Tab, talk: &mut Conversation, moment: &str) {

@@ -233,13 +233,13 @@ async fn converse(
             })
             .collect()
     };
-    let selectors = match conversation::selectors(scenario, knowledge, vendors) {
-        Ok(s) => s,
+    let widget = match conversation::known(scenario, knowledge, vendors) {
+        Ok(known) => known,
         Err(why) => return unusable(why),
     };
     let plan = Arc::new(conversation::Plan {
         page: page.clone(),
-        selectors,
+        widget,
         sla: scenario.chat.sla.map_or(conversation::DEFAULT_SLA, |s| s.0),
         leave: scenario
             .chat

@@ -72,8 +72,9 @@ fn look(tab: &headless_chrome::Tab, page: &str, launcher: Option<&str>, k: &Know
     browser::navigate(tab, page)?;
     let candidates: Vec<&str> =
         launcher.into_iter().chain(k.vendors.iter().flat_map(|v| v.launcher.iter().map(String::as_str))).collect();
+    let parts_js = browser::with_prelude(PARTS_JS);
     let script = |mode: &str| {
-        PARTS_JS
+        parts_js
             .replace("LAUNCHERS", &serde_json::to_string(&candidates).unwrap_or_else(|_| "[]".into()))
             .replace("MODE", &format!("{mode:?}"))
     };
