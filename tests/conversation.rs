@@ -182,10 +182,18 @@ async fn offline_the_form_is_filled_only_when_the_scenario_allows() {
     assert_eq!(outcome(&r, "chat.offline_fallback"), Outcome::Pass, "{}", common::detail(&r, "chat.offline_fallback"));
     assert_eq!(outcome(&r, "chat.answers"), Outcome::Fail);
 
+    // Without `leave_message` nothing is left; and with only the launcher named, the offline
+    // form is told from a message box all the same.
     let lab = ChatLab::start(Operator::Offline).await;
-    let r = ask(&lab, 10, shopper).await;
-    assert!(!r.evidence.chat.conversations[0].message_left);
+    let r = ask(&lab, 10, |s| {
+        shopper(s);
+        s.chat.selectors.retain(|k, _| *k == ChatSelector::Launcher);
+    })
+    .await;
+    let talk = &r.evidence.chat.conversations[0];
+    assert_eq!((talk.outcome.as_str(), talk.message_left), ("offline_form", false), "{}", brief(talk));
     assert_eq!(lab.log(|l| l.left.clone()), None, "chat.leave_message is off: nothing is left");
+    assert!(lab.log(|l| l.received.is_empty()), "nothing was typed into the offline form");
 }
 
 #[tokio::test(flavor = "multi_thread")]

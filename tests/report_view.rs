@@ -31,6 +31,7 @@ async fn the_demo_report_shows_the_owner_what_the_browser_saw() {
                     shots: [...document.querySelectorAll(".shot img")].map(i => i.complete && i.naturalWidth > 100),
                     badShots: document.querySelectorAll(".shot.bad").length,
                     photos: [...document.querySelectorAll(".photo img")].map(i => i.complete && i.naturalWidth > 0),
+                    talk: [...document.querySelectorAll("ul.talk li")].map(l => l.className),
                     fetched: performance.getEntriesByType("resource").map(r => r.name).filter(n => !n.startsWith("data:")),
                     height: document.body.scrollHeight,
                 })"#,
@@ -56,6 +57,13 @@ async fn the_demo_report_shows_the_owner_what_the_browser_saw() {
     assert!(facts["photos"].as_array().unwrap().iter().all(|p| p == true), "staff photos render: {facts}");
     assert_eq!(facts["fetched"], serde_json::json!([]), "a self-contained report fetches nothing");
     assert!(facts["height"].as_u64().unwrap() > 2000);
+    // The demo's chat answers on the delivery page (a scripted operator in its emulated jivo,
+    // worked with no selectors), and the report shows the conversation.
+    let talk = &report.evidence.chat.conversations[0];
+    assert_eq!(talk.outcome, "answered", "{:?}", talk.error);
+    assert!(talk.typing_seen, "the widget's \"typing…\" was seen");
+    assert_eq!(talk.operator_name.as_deref(), Some("Kitty"));
+    assert_eq!(facts["talk"], serde_json::json!(["operator greeting", "shopper question", "operator human"]));
     // Kept for people to look at: target/report-screenshot.png.
     let target = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/report-screenshot.png");
     std::fs::write(target, &png).unwrap();

@@ -23,14 +23,13 @@
   PRELUDE;
   const all = (name) => (sel[name] ? docs().flatMap((d) => [...d.querySelectorAll(sel[name])]) : []);
   // A part the scenario does not name is found as chat-parts finds it: the message box in a
-  // frame or floating over the page, the send button beside it, the operator's messages and
-  // name around it (unless the vendor's API reports them: HEARD).
+  // frame or floating over the page, the send button beside it, the operator's messages, name
+  // and "typing…" around it (the messages from the vendor's API instead, where HEARD).
   const one = (name) => {
     if (sel[name]) return all(name).find(shown) || null;
-    const input = name === "input" || name === "send" || name === "operator_name" ? docs().map(messageBox).find(Boolean) : null;
-    if (!input) return null;
-    if (name === "input") return input;
-    return name === "send" ? sendButton(input) : operatorName(input);
+    const find = { input: (i) => i, send: sendButton, operator_name: operatorName, typing: typingShown }[name];
+    const input = find ? docs().map(messageBox).find(Boolean) : null;
+    return input ? find(input) : null;
   };
   const operatorTexts = () => {
     if (sel.operator_message) return all("operator_message").map(text).filter((t) => t);

@@ -12,7 +12,8 @@
     const all = [...doc.querySelectorAll("*")].filter(shown);
     const titleEl = all.find((e) => /^H[1-4]$/.test(e.tagName) || (/title|heading/i.test(label(e)) && text(e)));
     const operators = all
-      .filter((e) => e.children.length === 0 && /operator|agent|consultant|manager|(^|[-_ ])name\b/i.test(label(e)))
+      // A message bubble "from the operator" is what they said, not who they are.
+      .filter((e) => e.children.length === 0 && /operator|agent|consultant|manager|(^|[-_ ])name\b/i.test(label(e)) && !/mess|msg|bubble/i.test(label(e)))
       .map(text)
       .filter((t) => t && t.length <= 60);
     const avatars = all

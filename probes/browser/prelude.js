@@ -55,3 +55,10 @@
     return [...root.querySelectorAll("*")].find((e) => shown(e) && e.children.length === 0 && text(e) && text(e).length <= 60 &&
       /(^|[-_ ])(name|agent|operator)([-_ ]|$)|operator-?name|agent-?name/i.test(typeof e.className === "string" ? e.className : "")) || null;
   };
+  // A "typing…" indicator in the widget, by its words or its classes.
+  const typingShown = (input) => {
+    const root = widgetRoot(input);
+    if (!root) return null;
+    return [...root.querySelectorAll("*")].find((e) => shown(e) && e.children.length === 0 &&
+      (/typing|печата|набира|schreibt|γράφει/i.test(text(e)) && text(e).length <= 40 || /(^|[-_ ])typing([-_ ]|$)/i.test(typeof e.className === "string" ? e.className : ""))) || null;
+  };

@@ -200,8 +200,16 @@ async fn look(
     if !avatars.is_empty() {
         evidence.images.extend(images::probe(client, avatars, knowledge).await);
     }
-    // The conversation on the first page a live widget was seen on (else the start page).
-    let page = seen.visits.iter().find(|v| !v.chats.is_empty()).map(|v| v.page.clone()).or(home);
+    // The conversation where a shopper would start it: the first page the widget said it was
+    // online on, else the first page it was seen on, else the start page.
+    let online = |v: &&crate::evidence::Visit| v.chats.iter().any(|c| c.status == crate::evidence::ChatStatus::Online);
+    let page = seen
+        .visits
+        .iter()
+        .find(online)
+        .or_else(|| seen.visits.iter().find(|v| !v.chats.is_empty()))
+        .map(|v| v.page.clone())
+        .or(home);
     assemble::fold_browser(evidence, seen);
     if scenario.chat.enabled && !scenario.chat.questions.is_empty() {
         progress.stage("chat conversation");

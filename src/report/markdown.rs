@@ -118,6 +118,9 @@ pub fn render(r: &Report) -> String {
                 let author = l.author.as_deref().map_or(String::new(), |a| format!(" {}", escape(a)));
                 let _ = writeln!(md, "> *{} {}{}:* {}  ", when(Some(l.at)), l.kind, author, escape(&l.text));
             }
+            if let Some(how) = &c.how {
+                let _ = writeln!(md, "\n*How the widget was worked:* {}\n", escape(how));
+            }
         }
     }
     if !ev.email_probes.is_empty() {

@@ -8,6 +8,13 @@ ShopauditEmu.build({
       isChatMaximized: () => state.open,
       maximize: () => state.setOpen(true),
     });
+    // Each agent message, and who joined, as tawk's callbacks report them.
+    let agent = null;
+    state.on("agent", (text, name) => {
+      if (name !== agent && typeof window.Tawk_API.onAgentJoinChat === "function") window.Tawk_API.onAgentJoinChat({ name, position: "", image: "", id: name });
+      agent = name;
+      if (typeof window.Tawk_API.onChatMessageAgent === "function") window.Tawk_API.onChatMessageAgent(text);
+    });
     if (typeof window.Tawk_API.onLoad === "function") window.Tawk_API.onLoad();
   },
 });

@@ -6,8 +6,38 @@ window.ShopauditEmu = {
     const avatar = cfg.avatar ? '<img class="emu-avatar" src="' + cfg.avatar + '" alt="" width="40" height="40"> ' : "";
     const operator = cfg.operator ? ' <span class="emu-operator-name">' + cfg.operator + "</span>" : "";
     return cfg.status === "online"
-      ? '<div class="emu-header">' + avatar + '<b class="emu-title">' + (cfg.title || title || "Chat") + "</b>" + operator + '</div><div class="emu-messages"></div><input class="emu-input" placeholder="Type a message">'
+      ? '<div class="emu-header">' + avatar + '<b class="emu-title">' + (cfg.title || title || "Chat") + "</b>" + operator + '</div><div class="emu-messages"></div><div class="emu-typing" style="display:none">typing…</div><input class="emu-input" placeholder="Type a message"> <button class="emu-send">Send</button>'
       : '<b class="emu-title">Leave us a message</b><form><input type="email" placeholder="Your e-mail"><textarea placeholder="Your message"></textarea><button>Send</button></form>';
+  },
+  // A scripted operator in an online window: `greeting` shown at once, and `answer` sent
+  // `answerAfter` ms after the visitor's first message ("typing…" for the second before), by
+  // `operator`. `tell(text, name)` reports each operator message to the vendor's API emulation.
+  chat(root, cfg, tell) {
+    const list = root.querySelector(".emu-messages");
+    const input = root.querySelector(".emu-input");
+    if (!list || !input) return;
+    const say = (who, text) => {
+      const p = document.createElement("p");
+      p.className = "emu-msg emu-" + who;
+      p.textContent = text;
+      list.appendChild(p);
+      if (who === "operator") tell(text, cfg.operator || null);
+    };
+    if (cfg.greeting) say("operator", cfg.greeting);
+    let asked = false;
+    const send = () => {
+      const text = input.value.trim();
+      if (!text) return;
+      input.value = "";
+      say("visitor", text);
+      if (asked || cfg.answerAfter == null) return;
+      asked = true;
+      const typing = root.querySelector(".emu-typing");
+      setTimeout(() => { typing.style.display = "block"; }, Math.max(0, cfg.answerAfter - 1000));
+      setTimeout(() => { typing.style.display = "none"; say("operator", cfg.answer || "Thank you, let me check."); }, cfg.answerAfter);
+    };
+    root.querySelector(".emu-send").addEventListener("click", send);
+    input.addEventListener("keydown", (e) => { if (e.key === "Enter") send(); });
   },
   build(spec) {
     const cfg = Object.assign({ status: "online", delay: 0, autoOpen: null, launcherCss: "", container: null }, window.EMU || {});
@@ -45,6 +75,7 @@ window.ShopauditEmu = {
         win.appendChild(frame);
       } else {
         win.innerHTML = window.ShopauditEmu.windowHtml(cfg, spec.title);
+        window.ShopauditEmu.chat(win, cfg, (text, name) => emit("agent", text, name));
       }
       const close = document.createElement("button");
       close.className = "close";
