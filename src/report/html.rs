@@ -17,9 +17,10 @@ pub fn render(report: &Report) -> Result<String> {
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
     env.add_filter("href", safe_href);
     env.add_filter("duration", super::maybe_duration);
-    env.add_filter("when", |at: Option<String>| {
+    let timezone = report.store.timezone.clone();
+    env.add_filter("when", move |at: Option<String>| {
         at.and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
-            .map_or_else(|| "—".to_string(), |t| t.format("%Y-%m-%d %H:%M %:z").to_string())
+            .map_or_else(|| "—".to_string(), |t| super::local_time(t, timezone.as_deref()))
     });
     env.add_template("report.html", TEMPLATE).map_err(bundled)?;
     let problems: Vec<_> = report

@@ -98,7 +98,7 @@ pub fn render(r: &Report) -> String {
     }
     let dur = super::maybe_duration;
     let when = |at: Option<chrono::DateTime<chrono::FixedOffset>>| {
-        at.map_or_else(|| "—".to_string(), |t| t.format("%Y-%m-%d %H:%M %:z").to_string())
+        at.map_or_else(|| "—".to_string(), |t| super::local_time(t, r.store.timezone.as_deref()))
     };
     if !ev.chat.conversations.is_empty() {
         let _ = writeln!(md, "\n## The chat conversation\n");

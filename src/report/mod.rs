@@ -207,6 +207,14 @@ pub fn human_duration(ms: u64) -> String {
     }
 }
 
+/// A moment as the store's clock shows it (in `timezone`, else as recorded), to the minute.
+pub(crate) fn local_time(at: chrono::DateTime<chrono::FixedOffset>, timezone: Option<&str>) -> String {
+    match timezone.and_then(|t| t.parse::<chrono_tz::Tz>().ok()) {
+        Some(tz) => at.with_timezone(&tz).format("%Y-%m-%d %H:%M %:z").to_string(),
+        None => at.format("%Y-%m-%d %H:%M %:z").to_string(),
+    }
+}
+
 /// An optional duration for a report cell: "—" when unknown.
 pub fn maybe_duration(ms: Option<u64>) -> String {
     ms.map_or_else(|| "—".to_string(), human_duration)
@@ -215,4 +223,16 @@ pub fn maybe_duration(ms: Option<u64>) -> String {
 /// An optional share as a percentage: "—" when unknown.
 pub fn maybe_percent(share: Option<f64>) -> String {
     share.map_or_else(|| "—".to_string(), |x| format!("{:.0}%", x * 100.0))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn moments_are_shown_on_the_stores_clock() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-27T19:25:00Z").unwrap();
+        assert_eq!(super::local_time(at, Some("Europe/Berlin")), "2026-11-27 20:25 +01:00");
+        assert_eq!(super::local_time(at, Some("Asia/Tokyo")), "2026-11-28 04:25 +09:00");
+        assert_eq!(super::local_time(at, None), "2026-11-27 19:25 +00:00");
+        assert_eq!(super::local_time(at, Some("Not/AZone")), "2026-11-27 19:25 +00:00");
+    }
 }
