@@ -340,7 +340,10 @@ fn converse(tab: &Tab, plan: &Plan, q: &Question, k: &Knowledge, talk: &mut Conv
         by_api: false,
     };
     if let Some(hook) = known.hear {
-        widget.listen(hook)?;
+        // Hearing is a help, not a need: without it the widget's markup is read.
+        if let Err(e) = widget.listen(hook) {
+            tracing::debug!(page = %plan.page, "the vendor's API hook was not installed: {e}");
+        }
     }
     widget.open()?;
     shot(tab, talk, "start");
@@ -462,4 +465,48 @@ fn now() -> DateTime<FixedOffset> {
 
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::WebUrl;
+
+    fn scenario(preset: Option<&str>, named: &[(ChatSelector, &str)]) -> Scenario {
+        let mut s = Scenario::for_url(WebUrl(url::Url::parse("http://127.0.0.1/").unwrap()));
+        s.chat.preset = preset.map(str::to_string);
+        s.chat.selectors = named.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        s
+    }
+
+    #[test]
+    fn a_vendor_brings_its_launcher_and_ears_and_the_scenario_wins() {
+        let k = Knowledge::load().unwrap();
+        let tawk = known(&scenario(None, &[]), &k, &["tawk".into()]).unwrap();
+        assert!(tawk.vendor_launcher && tawk.hear.is_some());
+        assert!(tawk.selectors[&ChatSelector::Launcher].contains("chat widget"));
+
+        let named = known(&scenario(Some("tawk"), &[(ChatSelector::Launcher, "#mine")]), &k, &[]).unwrap();
+        assert_eq!((named.selectors[&ChatSelector::Launcher].as_str(), named.vendor_launcher), ("#mine", false));
+        assert_eq!(named.vendor.as_deref(), Some("tawk"));
+
+        // Named operator messages are read where the scenario says, not through the API.
+        let read = known(&scenario(None, &[(ChatSelector::OperatorMessage, ".msg")]), &k, &["tawk".into()]).unwrap();
+        assert!(read.hear.is_none());
+
+        // jivo's launcher is known, its API tells no message: the widget's markup is read.
+        let jivo = known(&scenario(None, &[]), &k, &["jivo".into()]).unwrap();
+        assert!(jivo.vendor_launcher && jivo.hear.is_none());
+    }
+
+    #[test]
+    fn without_a_launcher_or_a_known_vendor_nothing_is_tried() {
+        let k = Knowledge::load().unwrap();
+        let err = known(&scenario(None, &[]), &k, &[]).unwrap_err();
+        assert!(err.contains("no launcher for the widget"), "{err}");
+        let err = known(&scenario(Some("acme"), &[]), &k, &["tawk".into()]).unwrap_err();
+        assert!(err.contains("\"acme\" is not a vendor the probe knows") && err.contains("jivo"), "{err}");
+        // A message box on the page itself needs no launcher.
+        assert!(known(&scenario(None, &[(ChatSelector::Input, "#ask")]), &k, &[]).is_ok());
+    }
 }
