@@ -24,16 +24,7 @@ async fn main() {
     let knowledge = std::sync::Arc::new(shopaudit::knowledge::Knowledge::load().unwrap());
     let question =
         Question { id: "size".into(), text: "Hello! Do you have these shoes in size 42?".into(), expect: vec![] };
-    let named: std::collections::BTreeMap<ChatSelector, String> = [
-        (ChatSelector::Launcher, "#lab-launcher"),
-        (ChatSelector::Input, ".lab-input"),
-        (ChatSelector::Send, ".lab-send"),
-        (ChatSelector::OperatorMessage, ".lab-msg.lab-operator"),
-        (ChatSelector::OperatorName, ".lab-name"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k, v.to_string()))
-    .collect();
+    let named = chat::selectors();
     // Every part named, and nothing named (the widget dressed as tawk's: the vendor's launcher,
     // the message box found in the widget, the operator heard through Tawk_API).
     let tawk = knowledge.vendors.iter().find(|v| v.id == "tawk").expect("tawk in probes/vendors.toml");

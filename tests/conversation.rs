@@ -26,17 +26,7 @@ async fn ask(lab: &ChatLab, sla_secs: u64, tweak: impl FnOnce(&mut shopaudit::Sc
     s.browser.observe = Span(Duration::from_secs(1));
     s.chat.enabled = true;
     s.chat.sla = Some(Span(Duration::from_secs(sla_secs)));
-    s.chat.selectors = [
-        (ChatSelector::Launcher, "#lab-launcher"),
-        (ChatSelector::Input, ".lab-input"),
-        (ChatSelector::Send, ".lab-send"),
-        (ChatSelector::OperatorMessage, ".lab-msg.lab-operator"),
-        (ChatSelector::OperatorName, ".lab-name"),
-        (ChatSelector::Typing, ".lab-typing"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k, v.to_string()))
-    .collect();
+    s.chat.selectors = chat::selectors();
     s.chat.questions = vec![Question { id: "size".into(), text: QUESTION.into(), expect: vec!["42".into()] }];
     tweak(&mut s);
     let options = shopaudit::Options { email: None, db: Some(lab.history()), ..Default::default() };

@@ -108,6 +108,22 @@ impl ChatLab {
     }
 }
 
+/// Where the lab widget keeps each of its parts (frame.html).
+pub fn selectors() -> std::collections::BTreeMap<shopaudit::scenario::ChatSelector, String> {
+    use shopaudit::scenario::ChatSelector;
+    [
+        (ChatSelector::Launcher, "#lab-launcher"),
+        (ChatSelector::Input, ".lab-input"),
+        (ChatSelector::Send, ".lab-send"),
+        (ChatSelector::OperatorMessage, ".lab-msg.lab-operator"),
+        (ChatSelector::OperatorName, ".lab-name"),
+        (ChatSelector::Typing, ".lab-typing"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_string()))
+    .collect()
+}
+
 impl Operator {
     fn name(&self) -> Option<&'static str> {
         match *self {
