@@ -73,8 +73,8 @@ pub struct Knowledge {
     pub agencies: Vec<Agency>,
     /// Words that mark a photo as showing staff, as one case-insensitive matcher.
     pub staff_words: Regex,
-    /// Page kinds in priority order.
-    pub page_kinds: Vec<PageKindRule>,
+    /// Page kinds by link text and URL path.
+    pub page_kinds: PageKinds,
     /// Messenger id -> link patterns.
     pub messengers: Vec<(String, Vec<Regex>)>,
     /// Social network id -> link patterns.
@@ -210,15 +210,43 @@ pub struct Agency {
     pub metadata: Vec<Regex>,
 }
 
-/// How to recognise one kind of page from a link.
+/// How to tell a page's kind (`contacts`, `delivery` ...) from a link to it: the kinds in
+/// priority order, and all their words in one automaton per field, since every link of every
+/// page is classified.
 #[derive(Debug)]
-pub struct PageKindRule {
-    /// `contacts`, `delivery` ...
-    pub id: String,
-    /// Any of the words inside link text (case-insensitive); `None` when the kind has none.
-    pub text: Option<Regex>,
-    /// Any of the fragments inside the link's path (case-insensitive).
-    pub url: Option<Regex>,
+pub struct PageKinds {
+    ids: Vec<String>,
+    text: WordIndex,
+    url: WordIndex,
+}
+
+/// Lower-case words, each of one kind.
+#[derive(Debug)]
+struct WordIndex {
+    words: aho_corasick::AhoCorasick,
+    kind: Vec<usize>,
+}
+
+impl WordIndex {
+    fn new(file: &'static str, words: impl Iterator<Item = (usize, String)>) -> Result<Self> {
+        let (kind, words): (Vec<usize>, Vec<String>) = words.map(|(k, w)| (k, w.to_lowercase())).unzip();
+        let words =
+            aho_corasick::AhoCorasick::new(words).map_err(|e| Error::Bundled { file, message: e.to_string() })?;
+        Ok(WordIndex { words, kind })
+    }
+
+    /// The first kind (in priority order) with a word inside `lower`.
+    fn first(&self, lower: &str) -> Option<usize> {
+        self.words.find_overlapping_iter(lower).map(|m| self.kind[m.pattern().as_usize()]).min()
+    }
+}
+
+impl PageKinds {
+    /// The kind whose words are in the link text (any case), else in the URL path.
+    pub fn classify(&self, text: &str, path: &str) -> Option<&str> {
+        let kind = self.text.first(&text.to_lowercase()).or_else(|| self.url.first(&path.to_lowercase()))?;
+        Some(&self.ids[kind])
+    }
 }
 
 /// One language's words for posted hours. All entries lower case.
@@ -375,18 +403,15 @@ impl Knowledge {
             .map(|a| Ok(Agency { files: regexes(file, &a.files)?, metadata: regexes(file, &a.metadata)?, id: a.id }))
             .collect::<Result<_>>()?;
         let file = "probes/pages.toml";
-        let optional = |words: &[String]| {
-            if words.is_empty() {
-                Ok(None)
-            } else {
-                alternation(file, words).map(Some)
-            }
+        let words = |field: fn(&PageKindEntry) -> &Vec<String>| {
+            let kinds = pages.kind.iter().enumerate();
+            WordIndex::new(file, kinds.flat_map(move |(i, k)| field(k).iter().map(move |w| (i, w.clone()))))
         };
-        let page_kinds = pages
-            .kind
-            .into_iter()
-            .map(|k| Ok(PageKindRule { text: optional(&k.text)?, url: optional(&k.url)?, id: k.id }))
-            .collect::<Result<_>>()?;
+        let page_kinds = PageKinds {
+            text: words(|k| &k.text)?,
+            url: words(|k| &k.url)?,
+            ids: pages.kind.iter().map(|k| k.id.clone()).collect(),
+        };
         let file = "probes/contacts.toml";
         let compile_map = |map: BTreeMap<String, Vec<String>>| {
             map.into_iter().map(|(id, patterns)| Ok((id, regexes(file, &patterns)?))).collect::<Result<Vec<_>>>()

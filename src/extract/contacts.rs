@@ -59,7 +59,8 @@ pub fn contacts(doc: &Html, lines: &[String], country: Option<phonenumber::count
             if let Some(e164) = phone(&percent_decode(rest), country, true) {
                 push(&mut found, ContactKind::Phone, e164);
             }
-        } else {
+        } else if !lower.starts_with(['/', '#', '?', '.']) {
+            // A link within the site ("/delivery") is neither a messenger nor a network.
             let target = lower.trim_start_matches("https://").trim_start_matches("http://").trim_start_matches("www.");
             if let Some(id) = network(&k.messengers, target) {
                 push(&mut found, ContactKind::Messenger, id);
@@ -97,10 +98,11 @@ fn network(table: &[(String, Vec<Regex>)], target: &str) -> Option<String> {
     table.iter().find(|(_, patterns)| patterns.iter().any(|re| re.is_match(target))).map(|(id, _)| id.clone())
 }
 
-/// Whether a line has an `@` or one of the words that stand for it.
+/// Whether a line has an `@` or one of the words that stand for it ("at", "собака", any case).
 fn could_hold_email(line: &str) -> bool {
-    static AT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)@|at|собака").expect("static regex"));
-    AT.is_match(line)
+    line.contains('@')
+        || line.as_bytes().windows(2).any(|w| w.eq_ignore_ascii_case(b"at"))
+        || ["собака", "Собака", "СОБАКА"].iter().any(|w| line.contains(w))
 }
 
 /// Lower-case addresses in `text`.

@@ -91,9 +91,7 @@ fn walk<'a>(html: &'a str, mut f: impl FnMut(&'a str, Option<Tag<'a>>)) {
         i = end;
         if let Tag::Start(name) = tag {
             if RAW_TEXT.iter().any(|r| r.eq_ignore_ascii_case(name)) {
-                let close = format!("</{}", name.to_ascii_lowercase());
-                let rest = html[i..].to_ascii_lowercase();
-                let stop = rest.find(&close).map_or(html.len(), |p| i + p);
+                let stop = closing(html, i, name);
                 if stop > i {
                     f(&html[i..stop], None);
                 }
@@ -101,6 +99,22 @@ fn walk<'a>(html: &'a str, mut f: impl FnMut(&'a str, Option<Tag<'a>>)) {
             }
         }
     }
+}
+
+/// Where the end tag of raw-text element `name` starts at or after `from` (any case), else the
+/// end of `html`. Searched in place: a copy of the rest per `<script>` made pages with many
+/// scripts quadratic.
+fn closing(html: &str, from: usize, name: &str) -> usize {
+    let bytes = html.as_bytes();
+    let mut at = from;
+    while let Some(p) = html[at..].find("</") {
+        let start = at + p + 2;
+        if bytes.get(start..start + name.len()).is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes())) {
+            return at + p;
+        }
+        at = start;
+    }
+    html.len()
 }
 
 /// Reads the tag starting at `lt` ('<'); returns where it ends and what it is.

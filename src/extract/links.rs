@@ -61,12 +61,7 @@ pub fn classify(url: &Url, text: &str, k: &Knowledge) -> Option<String> {
     if !matches!(url.scheme(), "http" | "https") {
         return None;
     }
-    let matches = |re: &Option<regex::Regex>, haystack: &str| re.as_ref().is_some_and(|re| re.is_match(haystack));
-    k.page_kinds
-        .iter()
-        .find(|kind| matches(&kind.text, text))
-        .or_else(|| k.page_kinds.iter().find(|kind| matches(&kind.url, url.path())))
-        .map(|kind| kind.id.clone())
+    k.page_kinds.classify(text, url.path()).map(str::to_string)
 }
 
 /// Whether a same-origin link is worth crawling as a page.

@@ -5,51 +5,60 @@
 use ego_tree::iter::Edge;
 use scraper::{Html, Node};
 
-const BLOCKS: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "br",
-    "dd",
-    "div",
-    "dl",
-    "dt",
-    "fieldset",
-    "figcaption",
-    "figure",
-    "footer",
-    "form",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hr",
-    "li",
-    "main",
-    "nav",
-    "ol",
-    "option",
-    "p",
-    "pre",
-    "section",
-    "table",
-    "tbody",
-    "td",
-    "tfoot",
-    "th",
-    "thead",
-    "tr",
-    "ul",
-    "button",
-    "label",
-    "summary",
-    "details",
-];
-const HIDDEN: &[&str] = &["script", "style", "noscript", "template", "head", "svg", "iframe", "object"];
+/// Elements that start and end a line. (A `match`, not a list search: it runs twice per
+/// element of every page.)
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "address"
+            | "article"
+            | "aside"
+            | "blockquote"
+            | "br"
+            | "dd"
+            | "div"
+            | "dl"
+            | "dt"
+            | "fieldset"
+            | "figcaption"
+            | "figure"
+            | "footer"
+            | "form"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "header"
+            | "hr"
+            | "li"
+            | "main"
+            | "nav"
+            | "ol"
+            | "option"
+            | "p"
+            | "pre"
+            | "section"
+            | "table"
+            | "tbody"
+            | "td"
+            | "tfoot"
+            | "th"
+            | "thead"
+            | "tr"
+            | "ul"
+            | "button"
+            | "label"
+            | "summary"
+            | "details"
+    )
+}
+
+/// Elements whose text a visitor does not see.
+fn is_hidden(name: &str) -> bool {
+    matches!(name, "script" | "style" | "noscript" | "template" | "head" | "svg" | "iframe" | "object")
+}
 
 /// The page's visible text, one trimmed, whitespace-collapsed line per block.
 pub fn lines(doc: &Html) -> Vec<String> {
@@ -58,14 +67,14 @@ pub fn lines(doc: &Html) -> Vec<String> {
     for edge in doc.tree.root().traverse() {
         match edge {
             Edge::Open(node) => match node.value() {
-                Node::Element(e) if HIDDEN.contains(&e.name()) => hidden_depth += 1,
-                Node::Element(e) if hidden_depth == 0 && BLOCKS.contains(&e.name()) => buffer.push('\n'),
+                Node::Element(e) if is_hidden(e.name()) => hidden_depth += 1,
+                Node::Element(e) if hidden_depth == 0 && is_block(e.name()) => buffer.push('\n'),
                 Node::Text(t) if hidden_depth == 0 => buffer.push_str(t),
                 _ => {}
             },
             Edge::Close(node) => match node.value() {
-                Node::Element(e) if HIDDEN.contains(&e.name()) => hidden_depth -= 1,
-                Node::Element(e) if hidden_depth == 0 && BLOCKS.contains(&e.name()) => buffer.push('\n'),
+                Node::Element(e) if is_hidden(e.name()) => hidden_depth -= 1,
+                Node::Element(e) if hidden_depth == 0 && is_block(e.name()) => buffer.push('\n'),
                 _ => {}
             },
         }
@@ -75,7 +84,14 @@ pub fn lines(doc: &Html) -> Vec<String> {
 
 /// Collapses runs of white space (including no-break spaces) to one space and trims.
 pub fn collapse(s: &str) -> String {
-    s.split(|c: char| c.is_whitespace()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(s.len());
+    for word in s.split(char::is_whitespace).filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// The text of an element, collapsed.
