@@ -430,15 +430,30 @@ pub(crate) fn navigate(tab: &Tab, page: &str) -> Result<(), String> {
 /// Waits for the page's own load event. (headless_chrome's `wait_until_navigated` waits for
 /// Chrome's "network almost idle", which by definition costs half a second of quiet.)
 fn wait_for_load(tab: &Tab, page: &str) -> Result<(), String> {
-    let deadline = Instant::now() + Duration::from_secs(30);
     let probe = "JSON.stringify(!window.__shopaudit_stale && location.href !== 'about:blank' && document.readyState === 'complete')";
-    while Instant::now() < deadline {
-        if evaluate(tab, probe, false).is_ok_and(|done| done == "true") {
-            return Ok(());
+    poll(Duration::from_secs(30), Duration::from_millis(25), || {
+        Ok(evaluate(tab, probe, false).is_ok_and(|done| done == "true").then_some(()))
+    })?
+    .ok_or_else(|| format!("{page} did not finish loading within 30 s"))
+}
+
+/// Looks every `every` until `look` finds something or `limit` passes (the last look is at
+/// the limit); an error from `look` ends the wait.
+pub(crate) fn poll<T>(
+    limit: Duration,
+    every: Duration,
+    mut look: impl FnMut() -> Result<Option<T>, String>,
+) -> Result<Option<T>, String> {
+    let start = Instant::now();
+    loop {
+        if let Some(found) = look()? {
+            return Ok(Some(found));
         }
-        std::thread::sleep(Duration::from_millis(25));
+        if start.elapsed() >= limit {
+            return Ok(None);
+        }
+        std::thread::sleep(every);
     }
-    Err(format!("{page} did not finish loading within 30 s"))
 }
 
 /// A CDP error as one line with its causes.

@@ -233,17 +233,10 @@ impl Widget<'_> {
 
     /// Looks every `POLL` until `want` holds or `limit` passes.
     fn until(&mut self, limit: Duration, want: impl Fn(&Seen) -> bool) -> Result<Option<Parts>, String> {
-        let start = Instant::now();
-        loop {
+        browser::poll(limit, POLL, || {
             let (seen, parts) = self.look()?;
-            if want(&seen) {
-                return Ok(Some(parts));
-            }
-            if start.elapsed() >= limit {
-                return Ok(None);
-            }
-            std::thread::sleep(POLL);
-        }
+            Ok(want(&seen).then_some(parts))
+        })
     }
 
     /// One click on the launcher, as a shopper opens the widget, then wait until it is usable:
@@ -414,11 +407,7 @@ fn converse(tab: &Tab, plan: &Plan, q: &Question, k: &Knowledge, talk: &mut Conv
             let lower = text.to_lowercase();
             talk.missing = q.expect.iter().filter(|w| !lower.contains(&w.to_lowercase())).cloned().collect();
             shot(tab, talk, "answer");
-            let asked = Instant::now();
-            while asked.elapsed() < RATING_WAIT && !talk.rating_offered {
-                talk.rating_offered = widget.look()?.0.rating;
-                std::thread::sleep(POLL);
-            }
+            talk.rating_offered = widget.until(RATING_WAIT, |s| s.rating)?.is_some();
         }
         None => {
             talk.outcome = if talk.first_reply_ms.is_some() { "auto_only" } else { "no_reply" }.into();

@@ -16,6 +16,9 @@ use crate::scenario::Viewport;
 
 const PARTS_JS: &str = include_str!("../../probes/browser/parts.js");
 
+/// How long a widget may take to put its launcher on the page.
+const LAUNCHER_WAIT: Duration = Duration::from_secs(5);
+
 /// How long a widget may take to show its window after the click.
 const SETTLE: Duration = Duration::from_millis(2500);
 
@@ -80,22 +83,18 @@ fn look(tab: &headless_chrome::Tab, page: &str, launcher: Option<&str>, k: &Know
     };
     let mut frames = Frames::new(tab);
     // Widgets often load after the page: give the launcher a few seconds to appear.
-    let mut found = Found { launcher: None, how: None };
-    for _ in 0..20 {
-        found =
+    let found = browser::poll(LAUNCHER_WAIT, Duration::from_millis(250), || {
+        let found: Found =
             serde_json::from_str(&frames.evaluate(&Place::Page, &script("launcher"))?).map_err(|e| e.to_string())?;
-        if found.launcher.is_some() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
+        Ok(found.launcher.is_some().then_some(found))
+    })?;
     let mut proposal = Proposal::default();
-    let Some(selector) = found.launcher else {
+    let Some(Found { launcher: Some(selector), how }) = found else {
         return Ok(proposal);
     };
     let element = format!("document.querySelector({})", serde_json::to_string(&selector).map_err(|e| e.to_string())?);
     frames.click(&Place::Page, &element)?;
-    proposal.launcher = Some((selector, found.how.unwrap_or_default()));
+    proposal.launcher = Some((selector, how.unwrap_or_default()));
     std::thread::sleep(SETTLE);
     // The widget's own frames first: a search box on the page is not the chat's message box.
     let places = frames.places()?;
