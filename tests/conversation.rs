@@ -296,6 +296,16 @@ async fn chat_parts_proposes_selectors_that_hold_a_conversation() {
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("only a leave-a-message form") && !text.contains("input = "), "{text}");
 
+    // A known vendor's widget: the proposal says the probe needs none of it.
+    let out = parts(lab.url.join("tawk.html").unwrap().to_string()).await;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("# The launcher: tawk's, known to the probe."), "{text}");
+    assert!(text.contains("hears the operator through the vendor's API"), "{text}");
+    // Its chat is a frame of the store's own site, which the page's script reaches into.
+    assert!(text.contains("# The chat's window: http://") && text.contains("frame.html?vendor=tawk"), "{text}");
+    assert!(text.contains("input = ") && text.contains("lab-input"), "{text}");
+
     // A page without a chat: nothing to propose, exit 1.
     let none = parts(lab.url.join("plain.html").unwrap().to_string()).await;
     assert_eq!(none.status.code(), Some(1), "{}", String::from_utf8_lossy(&none.stderr));

@@ -9,17 +9,6 @@
 // operator's messages, and `ACTION` with the call to make.
 (async () => {
   const sel = SELECTORS;
-  const docs = () => {
-    const out = [];
-    const walk = (d) => {
-      out.push(d);
-      for (const f of d.querySelectorAll("iframe, frame")) {
-        try { if (f.contentDocument) walk(f.contentDocument); } catch (e) { /* another site's frame */ }
-      }
-    };
-    walk(document);
-    return out;
-  };
   PRELUDE;
   const all = (name) => (sel[name] ? docs().flatMap((d) => [...d.querySelectorAll(sel[name])]) : []);
   // A part the scenario does not name is found as chat-parts finds it: the message box in a

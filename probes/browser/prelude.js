@@ -7,6 +7,18 @@
     const r = e.getBoundingClientRect();
     return r.width * r.height > 0;
   };
+  // This document and its frames of the same site, whose documents a script can reach.
+  const docs = () => {
+    const out = [];
+    const walk = (d) => {
+      out.push(d);
+      for (const f of d.querySelectorAll("iframe, frame")) {
+        try { if (f.contentDocument) walk(f.contentDocument); } catch (e) { /* another site's frame */ }
+      }
+    };
+    walk(document);
+    return out;
+  };
   const text = (e) => (e.innerText || e.textContent || "").replace(/\s+/g, " ").trim();
   const label = (e) => [e.id, typeof e.className === "string" ? e.className : "", e.getAttribute("aria-label"), e.title, e.getAttribute("name")].join(" ");
   const floats = (e) => {

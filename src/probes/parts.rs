@@ -27,6 +27,8 @@ const SETTLE: Duration = Duration::from_millis(2500);
 pub struct Proposal {
     /// The button a shopper clicks, and how it was found.
     pub launcher: Option<(String, String)>,
+    /// The known vendor whose launcher it is, and whether its API tells the operator's messages.
+    pub vendor: Option<(String, bool)>,
     /// Where the widget's window is: the page itself, or the address of its frame.
     pub window: Option<String>,
     /// The message box.
@@ -54,6 +56,8 @@ struct Window {
     found: bool,
     #[serde(default)]
     offline: bool,
+    /// The frame of the page's own site the message box is in.
+    frame: Option<String>,
     input: Option<String>,
     send: Option<String>,
     operator_message: Option<String>,
@@ -94,7 +98,17 @@ fn look(tab: &headless_chrome::Tab, page: &str, launcher: Option<&str>, k: &Know
     };
     let element = format!("document.querySelector({})", serde_json::to_string(&selector).map_err(|e| e.to_string())?);
     frames.click(&Place::Page, &element)?;
-    proposal.launcher = Some((selector, how.unwrap_or_default()));
+    proposal.vendor = k
+        .vendors
+        .iter()
+        .find(|v| Some(selector.as_str()) != launcher && v.launcher.contains(&selector))
+        .map(|v| (v.id.clone(), v.hear_script.is_some()));
+    let how = match (&proposal.vendor, Some(selector.as_str()) == launcher) {
+        (_, true) => "as named with --launcher".to_string(),
+        (Some((vendor, _)), false) => format!("{vendor}'s, known to the probe"),
+        (None, false) => how.unwrap_or_default(),
+    };
+    proposal.launcher = Some((selector, how));
     std::thread::sleep(SETTLE);
     // The widget's own frames first: a search box on the page is not the chat's message box.
     let places = frames.places()?;
@@ -105,7 +119,7 @@ fn look(tab: &headless_chrome::Tab, page: &str, launcher: Option<&str>, k: &Know
         let window: Window = serde_json::from_str(&json).map_err(|e| e.to_string())?;
         proposal.offline |= window.offline;
         if window.found {
-            proposal.window = Some(url.unwrap_or_else(|| "the page itself".into()));
+            proposal.window = Some(url.or(window.frame).unwrap_or_else(|| "the page itself".into()));
             proposal.input = window.input;
             proposal.send = window.send;
             proposal.operator_message = window.operator_message;
@@ -125,6 +139,13 @@ pub fn toml(p: &Proposal) -> String {
         return "# No chat launcher was found: name it with --launcher SELECTOR.\n".into();
     };
     out.push_str(&format!("# The launcher: {how}.\n"));
+    if let Some((vendor, heard)) = &p.vendor {
+        out.push_str(&format!(
+            "# With `enabled = true` and no selectors the probe opens {vendor}'s widget and finds the\n\
+             # message box itself{}. The selectors below pin the parts down.\n",
+            if *heard { ", and hears the operator through the vendor's API" } else { "" }
+        ));
+    }
     match &p.window {
         Some(window) => out.push_str(&format!("# The chat's window: {window}.\n")),
         None if p.offline => out.push_str(
