@@ -448,7 +448,11 @@ async fn run(cli: Cli) -> Result<Exit, Error> {
             .await
             .map_err(|e| Error::Browser(format!("the browser crashed: {e}")))??;
             print!("{}", shopaudit::probes::parts::toml(&proposal));
-            Ok(if proposal.input.is_some() && proposal.operator_message.is_some() { Exit::Clean } else { Exit::Failed })
+            Ok(if proposal.parts.input.is_some() && proposal.parts.operator_message.is_some() {
+                Exit::Clean
+            } else {
+                Exit::Failed
+            })
         }
         Command::Checks => {
             for c in CHECKS {

@@ -158,8 +158,13 @@ struct Parts {
 }
 
 impl Widget<'_> {
+    /// The page script making `action`.
+    fn script(&self, action: &str) -> String {
+        self.script.replace("HEARD", if self.by_api { "true" } else { "false" }).replace("ACTION", action)
+    }
+
     fn run(&mut self, place: &Place, action: &str) -> Result<String, String> {
-        let script = self.script.replace("HEARD", if self.by_api { "true" } else { "false" }).replace("ACTION", action);
+        let script = self.script(action);
         self.frames.evaluate(place, &script)
     }
 
@@ -222,8 +227,7 @@ impl Widget<'_> {
 
     /// Clicks a part where it was seen, with the browser's own mouse.
     fn click(&mut self, place: &Place, part: ChatSelector) -> Result<(), String> {
-        let element = self.script.replace("ACTION", &format!("actions.element('{}')", part.key()));
-        let element = element.replace("HEARD", "false");
+        let element = self.script(&format!("actions.element('{}')", part.key()));
         if self.frames.click(place, &element)? {
             Ok(())
         } else {

@@ -31,6 +31,15 @@ pub struct Proposal {
     pub vendor: Option<(String, bool)>,
     /// Where the widget's window is: the page itself, or the address of its frame.
     pub window: Option<String>,
+    /// What was found in the window.
+    pub parts: WindowParts,
+    /// After the click the widget showed only a leave-a-message form: nobody is online now.
+    pub offline: bool,
+}
+
+/// The parts found in the widget's window, as `parts.js` reports them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct WindowParts {
     /// The message box.
     pub input: Option<String>,
     /// The send button (without one, the probe presses Enter).
@@ -41,8 +50,6 @@ pub struct Proposal {
     pub greeting: Option<String>,
     /// The operator's displayed name.
     pub operator_name: Option<String>,
-    /// After the click the widget showed only a leave-a-message form: nobody is online now.
-    pub offline: bool,
 }
 
 #[derive(Deserialize)]
@@ -58,11 +65,8 @@ struct Window {
     offline: bool,
     /// The frame of the page's own site the message box is in.
     frame: Option<String>,
-    input: Option<String>,
-    send: Option<String>,
-    operator_message: Option<String>,
-    greeting: Option<String>,
-    operator_name: Option<String>,
+    #[serde(flatten)]
+    parts: WindowParts,
 }
 
 /// Opens `page` in a fresh tab of `chromium`, clicks the launcher (`launcher`, else a known
@@ -120,11 +124,7 @@ fn look(tab: &headless_chrome::Tab, page: &str, launcher: Option<&str>, k: &Know
         proposal.offline |= window.offline;
         if window.found {
             proposal.window = Some(url.or(window.frame).unwrap_or_else(|| "the page itself".into()));
-            proposal.input = window.input;
-            proposal.send = window.send;
-            proposal.operator_message = window.operator_message;
-            proposal.greeting = window.greeting;
-            proposal.operator_name = window.operator_name;
+            proposal.parts = window.parts;
             break;
         }
     }
@@ -154,19 +154,19 @@ pub fn toml(p: &Proposal) -> String {
         ),
         None => out.push_str("# After the click no message box showed: is the chat behind a form?\n"),
     }
-    match &p.greeting {
+    match &p.parts.greeting {
         Some(greeting) => out.push_str(&format!("# The first operator message seen: {}\n", quote(greeting))),
-        None if p.input.is_some() => {
+        None if p.parts.input.is_some() => {
             out.push_str("# The widget showed no operator message yet: name operator_message from a real one.\n")
         }
         None => {}
     }
     let parts = [
         ("launcher", Some(launcher)),
-        ("input", p.input.as_ref()),
-        ("send", p.send.as_ref()),
-        ("operator_message", p.operator_message.as_ref()),
-        ("operator_name", p.operator_name.as_ref()),
+        ("input", p.parts.input.as_ref()),
+        ("send", p.parts.send.as_ref()),
+        ("operator_message", p.parts.operator_message.as_ref()),
+        ("operator_name", p.parts.operator_name.as_ref()),
     ];
     let missing: Vec<&str> = parts
         .iter()
