@@ -12,8 +12,9 @@ use axum::Router;
 
 use crate::error::Result;
 use crate::knowledge::Knowledge;
+use crate::probes::Quiet;
 use crate::scenario::{Scenario, WebUrl};
-use crate::{demo, extract, serve, Quiet};
+use crate::{demo, extract, serve};
 
 /// One measured figure.
 #[derive(Debug, Clone)]
@@ -79,8 +80,8 @@ async fn browser(path: &std::path::Path) -> Result<Vec<Figure>> {
     use std::sync::Arc;
     use std::time::Duration;
 
+    use crate::model::Viewport;
     use crate::probes::browser::{probe, Chromium};
-    use crate::scenario::Viewport;
 
     let mut figures = Vec::new();
     let store = demo::start(0).await?;

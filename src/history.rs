@@ -227,7 +227,7 @@ impl History {
         Ok(History { conn })
     }
 
-    fn err(&self) -> impl Fn(rusqlite::Error) -> Error + '_ {
+    fn err<E: std::fmt::Display>(&self) -> impl Fn(E) -> Error + '_ {
         |e| Error::History { path: self.conn.path().map(PathBuf::from).unwrap_or_default(), message: e.to_string() }
     }
 
@@ -443,8 +443,8 @@ impl History {
     /// `shopaudit collect` can bring it up to date as answers arrive. Reports carry screenshots
     /// (hundreds of KB): only the latest [`RUNS_KEPT`] of each store are kept, since figures
     /// over time come from the letters, conversations and readings, not from old reports.
-    pub fn record_run(&self, report: &crate::Report, out_dir: Option<&Path>) -> Result<()> {
-        let json = crate::report::to_json(report)?;
+    pub fn record_run(&self, report: &crate::model::Report, out_dir: Option<&Path>) -> Result<()> {
+        let json = serde_json::to_string(report).map_err(self.err())?;
         self.conn
             .execute(
                 "INSERT INTO runs (id, store, name, started_at, out_dir, report) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -470,7 +470,7 @@ impl History {
     }
 
     /// The store's latest recorded run: its report, and the folder its files went to.
-    pub fn latest_run(&self, store: &str) -> Result<Option<(crate::Report, Option<PathBuf>)>> {
+    pub fn latest_run(&self, store: &str) -> Result<Option<(crate::model::Report, Option<PathBuf>)>> {
         let row: Option<(String, Option<String>)> = self
             .conn
             .query_row(
@@ -491,7 +491,7 @@ impl History {
 
 impl History {
     /// Keeps the chat conversations of a run, for answer rates and times over many runs.
-    pub fn record_conversations(&self, store: &str, talks: &[crate::evidence::Conversation]) -> Result<()> {
+    pub fn record_conversations(&self, store: &str, talks: &[crate::model::evidence::Conversation]) -> Result<()> {
         for t in talks {
             self.conn
                 .execute(
@@ -541,7 +541,7 @@ impl History {
 
 impl History {
     /// Keeps what the browser saw of the chat's status in a run, for availability over time.
-    pub fn record_observations(&self, store: &str, browser: &crate::evidence::BrowserEvidence) -> Result<()> {
+    pub fn record_observations(&self, store: &str, browser: &crate::model::evidence::BrowserEvidence) -> Result<()> {
         for v in &browser.visits {
             for c in &v.chats {
                 self.conn
@@ -556,7 +556,7 @@ impl History {
                             c.vendor,
                             serde_json::to_value(c.status).ok().and_then(|s| s.as_str().map(String::from)),
                             c.status_how,
-                            v.screenshot.as_ref().filter(|_| c.status != crate::evidence::ChatStatus::Online)
+                            v.screenshot.as_ref().filter(|_| c.status != crate::model::evidence::ChatStatus::Online)
                         ],
                     )
                     .map_err(self.err())?;
@@ -703,14 +703,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let h = History::open(&dir.path().join("h.sqlite")).unwrap();
         let at = DateTime::parse_from_rfc3339("2026-11-27T10:00:00+00:00").unwrap();
-        let sample = crate::Report {
-            schema: crate::report::SCHEMA.into(),
-            tool: crate::report::Tool { name: "shopaudit".into(), version: "0".into() },
-            store: crate::report::StoreInfo { name: "S".into(), url: "http://s/".into(), timezone: None },
-            run: crate::report::RunInfo { id: String::new(), started_at: at, finished_at: at, probes: Vec::new() },
-            summary: crate::report::Summary::of(&[]),
+        let sample = crate::model::Report {
+            schema: crate::model::SCHEMA.into(),
+            tool: crate::model::Tool { name: "shopaudit".into(), version: "0".into() },
+            store: crate::model::StoreInfo { name: "S".into(), url: "http://s/".into(), timezone: None },
+            run: crate::model::RunInfo { id: String::new(), started_at: at, finished_at: at, probes: Vec::new() },
+            summary: crate::model::Summary::of(&[]),
             pages: Vec::new(),
-            evidence: crate::evidence::Evidence::default(),
+            evidence: crate::model::evidence::Evidence::default(),
             findings: Vec::new(),
         };
         for i in 0..5 {

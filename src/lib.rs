@@ -15,18 +15,19 @@
 //! - [`checks`]: the catalogue; each check an id, titles, why it matters, and a pure function.
 //! - [`report`]: the `shopaudit/report/v1` JSON, and Markdown and HTML renderings of it.
 
+pub mod assess;
 pub mod bench;
 pub mod business_time;
 pub mod checks;
 pub mod clock;
-pub mod compliance;
 pub mod demo;
 pub mod error;
-pub mod evidence;
 pub mod extract;
 pub mod history;
+pub mod hours;
 pub mod knowledge;
 pub mod lock;
+pub mod model;
 pub mod portfolio;
 pub mod probes;
 pub mod report;
@@ -39,24 +40,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 
-pub use checks::{Finding, Outcome, Severity};
 pub use error::{Error, Result};
-pub use report::Report;
+pub use model::{Finding, Outcome, Report, Severity};
+pub use probes::{Progress, Quiet};
 pub use scenario::Scenario;
-
-/// Hears how an audit advances; the CLI draws a progress bar from it. Every method has an
-/// empty default, so a caller implements only what it shows.
-pub trait Progress: Send + Sync {
-    /// A stage started: "crawl", "images", "https".
-    fn stage(&self, _name: &str) {}
-    /// A page was fetched: `done` of at most `limit`.
-    fn page_done(&self, _url: &str, _done: usize, _limit: usize) {}
-}
-
-/// A [`Progress`] that shows nothing.
-pub struct Quiet;
-
-impl Progress for Quiet {}
 
 /// What an audit may do beyond looking, and where it keeps its history.
 #[derive(Debug, Clone, Default)]
@@ -95,8 +82,9 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
     let knowledge = Arc::new(knowledge::Knowledge::load()?);
     let started_at = now(scenario, &options.clock);
     let client = probes::http::client(&scenario.crawl)?;
-    let (pages, mut evidence) = probes::gather_static(scenario, &client, &knowledge, progress).await?;
-    probes::gather_browser(scenario, &client, &pages, &mut evidence, &knowledge, options, progress).await?;
+    let ctx = probes::Context { scenario, client: &client, knowledge: &knowledge, clock: &options.clock, progress };
+    let (pages, mut evidence) = probes::gather_static(ctx).await?;
+    probes::gather_browser(ctx, &pages, &mut evidence, options.browser.clone()).await?;
     let sends = options.email.is_some() && scenario.email.enabled;
     let mut email_ran = false;
     // The history is kept when asked for (--db, `shopaudit run`), and whenever the shopper acted:
@@ -125,26 +113,26 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
         let tz = scenario.store.timezone.map_or(chrono_tz::UTC, |t| t.0);
         let thresholds = scenario.compliance.thresholds();
         evidence.compliance =
-            compliance::assess(&history, &key, tz, &evidence.hours, &evidence.email_probes, thresholds)?;
+            assess::compliance::assess(&history, &key, tz, &evidence.hours, &evidence.email_probes, thresholds)?;
     }
     let store = scenario.store_name();
     let input = checks::Input { store: &store, pages: &pages, evidence: &evidence, knowledge: &knowledge };
-    let findings = checks::run(&input, &skipped(scenario));
+    let findings = checks::run(&input, &scenario.checks.skip);
     Ok(Report {
-        schema: report::SCHEMA.to_string(),
-        tool: report::Tool { name: "shopaudit".into(), version: env!("CARGO_PKG_VERSION").into() },
-        store: report::StoreInfo {
+        schema: model::SCHEMA.to_string(),
+        tool: model::Tool { name: "shopaudit".into(), version: env!("CARGO_PKG_VERSION").into() },
+        store: model::StoreInfo {
             name: store.clone(),
             url: scenario.store.url.to_string(),
             timezone: scenario.store.timezone.map(|t| t.0.name().to_string()),
         },
-        run: report::RunInfo {
+        run: model::RunInfo {
             id: uuid::Uuid::new_v4().to_string(),
             started_at,
             finished_at: now(scenario, &options.clock),
             probes: ran(&evidence, email_ran),
         },
-        summary: report::Summary::of(&findings),
+        summary: model::Summary::of(&findings),
         pages,
         evidence,
         findings,
@@ -153,7 +141,7 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
 
 /// Judges a saved report's evidence again with this build's checks, without any I/O
 /// (`shopaudit check --from report.json`).
-pub fn recheck(saved: &Report, skip: &[String]) -> Result<Report> {
+pub fn recheck(saved: &Report, skip: &[model::CheckId]) -> Result<Report> {
     let knowledge = knowledge::Knowledge::load()?;
     let input = checks::Input {
         store: &saved.store.name,
@@ -162,7 +150,7 @@ pub fn recheck(saved: &Report, skip: &[String]) -> Result<Report> {
         knowledge: &knowledge,
     };
     let findings = checks::run(&input, skip);
-    Ok(Report { summary: report::Summary::of(&findings), findings, ..saved.clone() })
+    Ok(Report { summary: model::Summary::of(&findings), findings, ..saved.clone() })
 }
 
 /// A saved report brought up to date from the history: its letters with every reply filed
@@ -172,8 +160,9 @@ pub fn refresh(saved: &Report, history: &history::History, clock: &clock::Clock)
     let terms = probes::email::Terms::of_report(saved);
     let now = clock.now().fixed_offset();
     report.evidence.email_probes = probes::email::probes(history, &terms, &saved.evidence.hours, now)?;
-    let thresholds = saved.evidence.compliance.as_ref().map_or_else(compliance::Thresholds::default, |c| c.thresholds);
-    report.evidence.compliance = compliance::assess(
+    let thresholds =
+        saved.evidence.compliance.as_ref().map_or_else(crate::model::Thresholds::default, |c| c.thresholds);
+    report.evidence.compliance = assess::compliance::assess(
         history,
         &terms.store,
         terms.tz,
@@ -181,16 +170,16 @@ pub fn refresh(saved: &Report, history: &history::History, clock: &clock::Clock)
         &report.evidence.email_probes,
         thresholds,
     )?;
-    let skipped: Vec<String> = checks::CHECKS
+    let skipped: Vec<model::CheckId> = checks::CHECKS
         .iter()
-        .filter(|c| !saved.findings.iter().any(|f| f.check == c.id))
-        .map(|c| c.id.to_string())
+        .filter(|c| !saved.findings.iter().any(|f| f.check == c.id.as_str()))
+        .map(|c| c.id)
         .collect();
     recheck(&report, &skipped)
 }
 
 /// The probes that looked at the store.
-fn ran(evidence: &evidence::Evidence, email: bool) -> Vec<String> {
+fn ran(evidence: &model::Evidence, email: bool) -> Vec<String> {
     let mut probes = vec!["static".to_string()];
     if evidence.browser.as_ref().is_some_and(|b| b.error.is_none()) {
         probes.push("browser".into());
@@ -199,10 +188,6 @@ fn ran(evidence: &evidence::Evidence, email: bool) -> Vec<String> {
         probes.push("email".into());
     }
     probes
-}
-
-fn skipped(scenario: &Scenario) -> Vec<String> {
-    scenario.checks.skip.iter().map(|c| c.0.clone()).collect()
 }
 
 /// Now, in the store's time zone when known (UTC otherwise).

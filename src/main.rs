@@ -70,8 +70,9 @@ enum Command {
         /// Exit 4 when a store fails a check it passed in its previous run.
         #[arg(long)]
         fail_on_regression: bool,
-        /// Exit 1 when a finding this severe or worse fails (default: each scenario's, else critical).
-        #[arg(long)]
+        /// Exit 1 when a finding this severe or worse fails: info, minor, major or critical
+        /// (default: each scenario's, else critical).
+        #[arg(long, value_name = "SEVERITY")]
         fail_on: Option<Severity>,
         /// No summary.
         #[arg(long, short)]
@@ -163,14 +164,15 @@ struct OutputArgs {
     /// Folder for the reports (default: ./reports/<store>-<time>/).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Which reports to write.
+    /// Which reports to write: json, md, html.
     #[arg(long, value_delimiter = ',', default_value = "json,md,html")]
     format: Vec<Format>,
     /// Also write the JSON report here; `-` for standard output.
     #[arg(long)]
     json: Option<String>,
-    /// Exit 1 when a finding this severe or worse fails (default: the scenario's, else critical).
-    #[arg(long)]
+    /// Exit 1 when a finding this severe or worse fails: info, minor, major or critical
+    /// (default: the scenario's, else critical).
+    #[arg(long, value_name = "SEVERITY")]
     fail_on: Option<Severity>,
     /// No progress bar and no summary.
     #[arg(long, short)]

@@ -6,9 +6,9 @@
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
-use crate::checks::{Outcome, Severity};
 use crate::error::{Error, Result};
-use crate::report::Report;
+use crate::model::Report;
+use crate::model::{Outcome, Severity};
 
 /// The portfolio's schema id.
 pub const SCHEMA: &str = "shopaudit/portfolio/v1";
@@ -119,7 +119,7 @@ impl StoreRow {
             .collect();
         let n = letters.len();
         let rate = |k: usize| (n > 0).then(|| k as f64 / n as f64);
-        let human = |l: &&crate::evidence::EmailProbe| l.replies.iter().find(|r| r.kind == "human").cloned();
+        let human = |l: &&crate::model::evidence::EmailProbe| l.replies.iter().find(|r| r.kind == "human").cloned();
         let mut times: Vec<u64> = letters.iter().filter_map(|l| l.first_human_response_ms).collect();
         times.sort_unstable();
         let within = letters
@@ -184,8 +184,8 @@ impl Portfolio {
         use sha2::Digest;
         let mut env = minijinja::Environment::new();
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
-        env.add_filter("percent", crate::report::maybe_percent);
-        env.add_filter("duration", crate::report::maybe_duration);
+        env.add_filter("percent", crate::model::time::maybe_percent);
+        env.add_filter("duration", crate::model::time::maybe_duration);
         let bundled =
             |e: minijinja::Error| Error::Bundled { file: "reports/portfolio.html.j2", message: format!("{e:#}") };
         env.add_template("portfolio.html", TEMPLATE).map_err(bundled)?;
@@ -210,7 +210,7 @@ impl Portfolio {
     pub fn markdown(&self) -> String {
         use std::fmt::Write;
         let esc = crate::report::markdown::escape;
-        let (pct, dur) = (crate::report::maybe_percent, crate::report::maybe_duration);
+        let (pct, dur) = (crate::model::time::maybe_percent, crate::model::time::maybe_duration);
         let mut md = format!(
             "# {}: stores audited\n\n{} stores · {}\n\n| Store | Answer rate | Complete answers | Within deadline | Median first human answer | Chat online in hours | Chat answered | Failed (critical/major/minor) |\n|---|---|---|---|---|---|---|---|\n",
             esc(&self.agency.name),

@@ -11,12 +11,14 @@ use std::sync::Arc;
 use futures::StreamExt;
 
 use crate::error::{Error, Result};
-use crate::evidence::Stock;
 use crate::history::History;
+use crate::model::evidence::Stock;
+use crate::model::Report;
 use crate::portfolio::{Agency, Portfolio, StoreRow};
-use crate::report::{write_atomic, Format, Report};
+use crate::probes::Quiet;
+use crate::report::{write_atomic, Format};
 use crate::scenario::Scenario;
-use crate::{audit_with, Options, Quiet};
+use crate::{audit_with, Options};
 
 /// Photos whose perceptual hashes differ in at most this many bits are the same photo.
 pub const SAME_PHOTO_BITS: u32 = 6;
@@ -273,7 +275,7 @@ fn mark_shared_photos(reports: &mut [std::result::Result<Report, Error>]) -> boo
 /// Checks failing now that did not fail in the previous run.
 fn regressions(previous: &Report, now: &Report) -> Vec<String> {
     let failed = |r: &Report| -> BTreeSet<String> {
-        r.findings.iter().filter(|f| f.outcome == crate::Outcome::Fail).map(|f| f.check.clone()).collect()
+        r.findings.iter().filter(|f| f.outcome == crate::model::Outcome::Fail).map(|f| f.check.clone()).collect()
     };
     failed(now).difference(&failed(previous)).cloned().collect()
 }

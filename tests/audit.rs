@@ -4,7 +4,7 @@
 mod common;
 
 use common::{audit_store, audit_store_at, outcome};
-use shopaudit::scenario::Channel;
+use shopaudit::model::Channel;
 use shopaudit::Outcome::{Fail, NotApplicable, Pass, Warn};
 
 #[tokio::test]

@@ -6,8 +6,8 @@
 mod common;
 
 use common::{browse, detail, outcome};
-use shopaudit::evidence::ChatStatus;
-use shopaudit::scenario::Viewport::{Desktop, Mobile};
+use shopaudit::model::evidence::ChatStatus;
+use shopaudit::model::Viewport::{Desktop, Mobile};
 use shopaudit::Outcome::{Fail, NotApplicable, Pass};
 
 #[tokio::test(flavor = "multi_thread")]

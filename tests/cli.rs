@@ -165,7 +165,7 @@ fn broken_scenarios_say_line_and_column() {
 fn checks_and_explain() {
     let list = text(&shopaudit(&["checks"]).stdout);
     for c in shopaudit::checks::CHECKS {
-        assert!(list.contains(c.id), "{}", c.id);
+        assert!(list.contains(c.id.as_str()), "{}", c.id);
     }
     let one = shopaudit(&["explain", "contacts.single_email"]);
     assert!(text(&one.stdout).contains("Why it matters"));

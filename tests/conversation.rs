@@ -9,7 +9,8 @@ mod chat;
 use std::time::Duration;
 
 use chat::{ChatLab, Operator};
-use shopaudit::scenario::{ChatSelector, Question, Span, Viewport};
+use shopaudit::model::Viewport;
+use shopaudit::scenario::{ChatSelector, Question, Span};
 use shopaudit::{Outcome, Report};
 
 const QUESTION: &str = "Hello! Do you have these shoes in size 42?";
@@ -38,8 +39,8 @@ fn outcome(r: &Report, check: &str) -> Outcome {
 }
 
 /// A conversation without its screenshots, for failure messages.
-fn brief(talk: &shopaudit::evidence::Conversation) -> String {
-    format!("{:?}", shopaudit::evidence::Conversation { screenshots: Vec::new(), ..talk.clone() })
+fn brief(talk: &shopaudit::model::evidence::Conversation) -> String {
+    format!("{:?}", shopaudit::model::evidence::Conversation { screenshots: Vec::new(), ..talk.clone() })
 }
 
 /// The probe's measurement against what the operator did, within a second.
@@ -72,7 +73,7 @@ async fn a_person_answering_in_time_passes_and_is_timed() {
 
 /// A conversation on the chat lab's store page `page`, answered by a person after 3 s: it must
 /// be answered, timed, and the question sent once in full.
-async fn answered_on(page: &str) -> (Report, shopaudit::evidence::Conversation) {
+async fn answered_on(page: &str) -> (Report, shopaudit::model::evidence::Conversation) {
     let lab = ChatLab::start(Operator::Answers { after: Duration::from_secs(3), name: "Julia Ivanova" }).await;
     let page = lab.url.join(page).unwrap();
     let r = ask(&lab, 20, |s| s.store.url = shopaudit::scenario::WebUrl(page.clone())).await;

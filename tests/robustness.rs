@@ -2,7 +2,8 @@
 //! (arbitrary text, HTML-shaped noise, random bytes in any charset) without panicking.
 
 use proptest::prelude::*;
-use shopaudit::extract::{self, hours, stock};
+use shopaudit::extract::{self, stock};
+use shopaudit::hours;
 use shopaudit::knowledge::Knowledge;
 use shopaudit::probes::decode::decode;
 use std::sync::LazyLock;

@@ -1,14 +1,14 @@
 //! chat.present, chat.on_every_page, chat.visible, chat.online, chat.offline_fallback,
 //! chat.operator_identity, chat.branding.
 
-use super::{browser_visits, list, read_pages, where_, Check, Input, Judged, Severity, Verdict};
-use crate::evidence::ChatStatus;
+use super::{browser_visits, list, read_pages, where_, Check, CheckId, Input, Judged, Severity, Verdict};
+use crate::model::evidence::ChatStatus;
 
 /// Pages on which a buyer expects to find the chat.
 const KEY_KINDS: &[&str] = &["home", "product", "delivery", "cart", "contacts", "terms", "returns"];
 
 pub const PRESENT: Check = Check {
-    id: "chat.present",
+    id: CheckId::ChatPresent,
     title: "A live chat is available",
     failure_title: "No live chat on the site",
     description: "Buyers with a question about an order want an answer while they still have the cart open. A live chat is the fastest channel; without it many simply leave.",
@@ -33,7 +33,7 @@ fn present(input: &Input<'_>) -> Judged {
 }
 
 pub const ON_EVERY_PAGE: Check = Check {
-    id: "chat.on_every_page",
+    id: CheckId::ChatOnEveryPage,
     title: "The chat is on every key page",
     failure_title: "The chat is missing from some key pages",
     description: "Questions come up on the product page, at delivery terms and in the cart. A chat that is only on the contacts page is not there when the buyer needs it.",
@@ -70,7 +70,7 @@ fn on_every_page(input: &Input<'_>) -> Judged {
 }
 
 pub const VISIBLE: Check = Check {
-    id: "chat.visible",
+    id: CheckId::ChatVisible,
     title: "The chat button is in plain sight",
     failure_title: "Buyers cannot see the chat button",
     description: "A chat nobody can find does not exist. The launcher must be on the first screen, not hidden, transparent, covered by a banner or only in the footer, on desktop and on phones.",
@@ -113,7 +113,7 @@ fn visible(input: &Input<'_>) -> Judged {
 }
 
 pub const ONLINE: Check = Check {
-    id: "chat.online",
+    id: CheckId::ChatOnline,
     title: "Operators are online",
     failure_title: "The chat says nobody is there",
     description: "A chat that shows \u{201c}offline\u{201d} most of the day is worse than none: it promises help and withholds it. Over repeated runs this becomes the share of checks inside posted hours when operators were online.",
@@ -124,7 +124,7 @@ pub const ONLINE: Check = Check {
 
 fn online(input: &Input<'_>) -> Judged {
     let visits = browser_visits(input)?;
-    let readings: Vec<(String, &crate::evidence::LiveChat)> =
+    let readings: Vec<(String, &crate::model::evidence::LiveChat)> =
         visits.iter().flat_map(|v| v.chats.iter().map(move |c| (where_(v), c))).collect();
     if readings.is_empty() {
         return Ok(Verdict::not_applicable("No chat widget came alive in the browser."));
@@ -149,7 +149,7 @@ fn online(input: &Input<'_>) -> Judged {
 }
 
 pub const OFFLINE_FALLBACK: Check = Check {
-    id: "chat.offline_fallback",
+    id: CheckId::ChatOfflineFallback,
     title: "An offline chat still takes a message",
     failure_title: "An offline chat is a dead end",
     description: "When nobody is online the widget should still let the buyer leave a message or show another way to get help; a closed door loses the buyer.",
@@ -214,7 +214,7 @@ fn offline_fallback(input: &Input<'_>) -> Judged {
 }
 
 pub const OPERATOR_IDENTITY: Check = Check {
-    id: "chat.operator_identity",
+    id: CheckId::ChatOperatorIdentity,
     title: "Operators introduce themselves",
     failure_title: "The operator is a placeholder or a joke",
     description: "\u{201c}Operator 7\u{201d}, \u{201c}Support Bot\u{201d}, a jokey nickname or a stock photo make the buyer unsure whom they are talking to. A real name (\u{201c}Julia Ivanova, support\u{201d}) builds trust.",
@@ -272,7 +272,7 @@ fn operator_identity(input: &Input<'_>) -> Judged {
 }
 
 pub const BRANDING: Check = Check {
-    id: "chat.branding",
+    id: CheckId::ChatBranding,
     title: "The chat carries the store's name",
     failure_title: "The chat looks like the vendor's, not the store's",
     description: "A widget with the vendor's default title and colours leaves the buyer wondering whether they are talking to the store at all. Its title should name the store.",

@@ -2,11 +2,11 @@
 
 use std::collections::BTreeSet;
 
-use super::{home_url, list, read_pages, Check, Input, Judged, Severity, Verdict};
-use crate::evidence::ContactKind;
+use super::{home_url, list, read_pages, Check, CheckId, Input, Judged, Severity, Verdict};
+use crate::model::evidence::ContactKind;
 
 pub const ON_HOME: Check = Check {
-    id: "contacts.on_home",
+    id: CheckId::ContactsOnHome,
     title: "Contacts are on the home page",
     failure_title: "No contacts on the home page",
     description: "A buyer who cannot find a phone number, an address or at least a contacts link on the first page assumes nobody will help after paying.",
@@ -41,7 +41,7 @@ fn on_home(input: &Input<'_>) -> Judged {
 }
 
 pub const SINGLE_EMAIL: Check = Check {
-    id: "contacts.single_email",
+    id: CheckId::ContactsSingleEmail,
     title: "One clear support address",
     failure_title: "Too many e-mail addresses to choose from",
     description: "Six addresses (sales@, delivery@, info@, support@ ...) make the buyer guess, and letters to the wrong one go unanswered. One or two addresses are enough.",
@@ -83,7 +83,7 @@ fn single_email(input: &Input<'_>) -> Judged {
 }
 
 pub const CHANNELS: Check = Check {
-    id: "contacts.channels",
+    id: CheckId::ContactsChannels,
     title: "Several ways to get in touch",
     failure_title: "Too few ways to get in touch",
     description: "Buyers have their favourite channel: some call, some write, some use a messenger. Offering at least three of phone, e-mail, chat, messengers and social networks reaches most of them.",

@@ -1,10 +1,10 @@
 //! chat.answers: a question typed into the store's chat gets a person's answer in time.
 
-use super::{list, Check, Input, Judged, Severity, Verdict};
-use crate::evidence::Conversation;
+use super::{list, Check, CheckId, Input, Judged, Severity, Verdict};
+use crate::model::evidence::Conversation;
 
 pub const ANSWERS: Check = Check {
-    id: "chat.answers",
+    id: CheckId::ChatAnswers,
     title: "A person answers the chat in time",
     failure_title: "Nobody answered the chat",
     description: "A widget that says \u{201c}online\u{201d} proves nothing: some are set to always look online, and the commonest complaint about store chats is that nobody answers. Only a question and an answer prove someone is there.",

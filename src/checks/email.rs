@@ -2,8 +2,8 @@
 //! email.personal_signature, email.answer_quality: the mystery shopper's letters. A letter
 //! still inside its answer deadline is not judged yet (`not_applicable`), neither pass nor fail.
 
-use super::{list, Check, Input, Judged, Severity, Verdict};
-use crate::evidence::{EmailProbe, EmailReply};
+use super::{list, Check, CheckId, Input, Judged, Severity, Verdict};
+use crate::model::evidence::{EmailProbe, EmailReply};
 
 /// An acknowledgement is expected within this long ...
 const ACK_WITHIN_MS: u64 = 15 * 60 * 1000;
@@ -47,7 +47,7 @@ fn minutes(ms: u64) -> String {
 }
 
 pub const ANSWERED: Check = Check {
-    id: "email.answered",
+    id: CheckId::EmailAnswered,
     title: "Every letter got a human answer",
     failure_title: "Letters to support go unanswered",
     description: "Not answering at all is the commonest failure: in a study of 1,125 letters to 25 large retailers, 46% got no complete answer. An unanswered letter is a lost sale and a lost customer.",
@@ -95,7 +95,7 @@ fn answered(input: &Input<'_>) -> Judged {
 }
 
 pub const FIRST_RESPONSE_TIME: Check = Check {
-    id: "email.first_response_time",
+    id: CheckId::EmailFirstResponseTime,
     title: "Answers come within the promised time",
     failure_title: "Answers come too late",
     description: "A buyer who waits a day for an answer has bought elsewhere. The best retailer in the classic mystery-shopping study answered in about 41 minutes.",
@@ -133,7 +133,7 @@ fn first_response_time(input: &Input<'_>) -> Judged {
 }
 
 pub const ACKNOWLEDGED: Check = Check {
-    id: "email.acknowledged",
+    id: CheckId::EmailAcknowledged,
     title: "The shopper is told the letter arrived",
     failure_title: "No word that the letter arrived",
     description: "When the real answer takes time, an acknowledgement or a ticket receipt within minutes tells the buyer someone is on it; silence makes them write again, or leave.",
@@ -166,7 +166,7 @@ fn acknowledged(input: &Input<'_>) -> Judged {
 }
 
 pub const TICKET_REFERENCE: Check = Check {
-    id: "email.ticket_reference",
+    id: CheckId::EmailTicketReference,
     title: "Replies stay in the thread and carry a ticket number",
     failure_title: "Replies lose the thread",
     description: "A reply that keeps the thread (In-Reply-To/References) and quotes a ticket or case number lets the buyer and the next agent find the conversation again.",
@@ -202,7 +202,7 @@ fn ticket_reference(input: &Input<'_>) -> Judged {
 }
 
 pub const PERSONAL_SIGNATURE: Check = Check {
-    id: "email.personal_signature",
+    id: CheckId::EmailPersonalSignature,
     title: "Answers are signed by a person",
     failure_title: "Answers are signed by nobody",
     description: "\u{201c}Julia Ivanova, customer support\u{201d} tells the buyer a person read the letter and answers for it; \u{201c}Support Team\u{201d} does not.",
@@ -232,7 +232,7 @@ fn personal_signature(input: &Input<'_>) -> Judged {
 }
 
 pub const ANSWER_QUALITY: Check = Check {
-    id: "email.answer_quality",
+    id: CheckId::EmailAnswerQuality,
     title: "Answers address the question",
     failure_title: "Answers miss the question",
     description: "An answer must answer: the scenario's expected words appear, it is more than a link to the terms of service, and it greets the buyer. A complete answer is the second headline number of mystery shopping.",

@@ -1,9 +1,9 @@
 //! hours.posted, hours.on_home, hours.honored.
 
-use super::{home_url, list, Check, Input, Judged, Severity, Verdict};
+use super::{home_url, list, Check, CheckId, Input, Judged, Severity, Verdict};
 
 pub const POSTED: Check = Check {
-    id: "hours.posted",
+    id: CheckId::HoursPosted,
     title: "Support hours are published",
     failure_title: "Support hours are not published",
     description: "A buyer who writes at night wants to know when to expect an answer. Published hours set that expectation, and they are the promise later runs hold the store to.",
@@ -48,7 +48,7 @@ fn posted(input: &Input<'_>) -> Judged {
 }
 
 pub const ON_HOME: Check = Check {
-    id: "hours.on_home",
+    id: CheckId::HoursOnHome,
     title: "Hours are easy to find",
     failure_title: "Hours are hard to find",
     description:
@@ -85,7 +85,7 @@ fn on_home(input: &Input<'_>) -> Judged {
 }
 
 pub const HONORED: Check = Check {
-    id: "hours.honored",
+    id: CheckId::HoursHonored,
     title: "The posted hours are kept",
     failure_title: "The posted hours are not kept",
     description: "\u{201c}24/7\u{201d} on the page and nobody in the chat at night, or letters sent on Saturday answered on Tuesday, break the promise the store made. Only readings over many runs, at night and on weekends too, show whether it holds.",

@@ -13,52 +13,9 @@ mod photos;
 mod site;
 mod ux;
 
-use serde::{Deserialize, Serialize};
-
-use crate::evidence::{Evidence, Page};
 use crate::knowledge::Knowledge;
-
-/// How much a failure hurts the store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Worth knowing.
-    Info,
-    /// A small loss of trust.
-    Minor,
-    /// Buyers are lost.
-    Major,
-    /// Buyers cannot get help or are put at risk.
-    Critical,
-}
-
-impl Severity {
-    /// The lower-case name used in reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Minor => "minor",
-            Severity::Major => "major",
-            Severity::Critical => "critical",
-        }
-    }
-}
-
-/// What a check concluded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// The rule holds.
-    Pass,
-    /// The rule is broken.
-    Fail,
-    /// Not broken, but worth fixing.
-    Warn,
-    /// The evidence does not exist (no chat, no staff photos ...).
-    NotApplicable,
-    /// The probe feeding the check broke; the detail says why.
-    Error,
-}
+use crate::model::evidence::{Evidence, Page, Visit};
+use crate::model::{CheckId, Finding, Outcome, Severity};
 
 /// What a check reads.
 #[derive(Debug, Clone, Copy)]
@@ -109,7 +66,7 @@ impl Verdict {
 #[derive(Debug)]
 pub struct Check {
     /// Stable id, e.g. `contacts.single_email`.
-    pub id: &'static str,
+    pub id: CheckId,
     /// Title when it passes.
     pub title: &'static str,
     /// Title when it fails.
@@ -127,23 +84,6 @@ pub struct Check {
 /// What a rule returns. `Err` is a verdict reached before the rule could judge (its probe did
 /// not run or broke), so rules share their preconditions as helpers used with `?`.
 pub type Judged = Result<Verdict, Verdict>;
-
-/// A check's result in the report (`findings[]`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Finding {
-    /// The check id.
-    pub check: String,
-    /// The outcome.
-    pub outcome: Outcome,
-    /// The check's severity.
-    pub severity: Severity,
-    /// The pass or failure title.
-    pub title: String,
-    /// What was found.
-    pub detail: String,
-    /// What backs it.
-    pub evidence: Vec<String>,
-}
 
 /// Every check, in report order.
 pub static CHECKS: &[Check] = &[
@@ -177,14 +117,14 @@ pub static CHECKS: &[Check] = &[
 
 /// The check with this id.
 pub fn find(id: &str) -> Option<&'static Check> {
-    CHECKS.iter().find(|c| c.id == id)
+    CHECKS.iter().find(|c| c.id.as_str() == id)
 }
 
 /// Runs every check not in `skip`.
-pub fn run(input: &Input<'_>, skip: &[String]) -> Vec<Finding> {
+pub fn run(input: &Input<'_>, skip: &[CheckId]) -> Vec<Finding> {
     CHECKS
         .iter()
-        .filter(|c| !skip.iter().any(|s| s == c.id))
+        .filter(|c| !skip.contains(&c.id))
         .map(|c| {
             let verdict = if input.pages.iter().all(|p| p.error.is_some()) {
                 Verdict::error("no page of the store could be read, so there is nothing to judge")
@@ -197,7 +137,7 @@ pub fn run(input: &Input<'_>, skip: &[String]) -> Vec<Finding> {
                 c.failure_title
             };
             Finding {
-                check: c.id.to_string(),
+                check: c.id.as_str().to_string(),
                 outcome: verdict.outcome,
                 severity: c.severity,
                 title: title.to_string(),
@@ -220,7 +160,7 @@ fn home_url<'a>(input: &Input<'a>) -> Option<&'a str> {
 
 /// The browser's successful visits, or the verdict to give when there are none: the browser
 /// probe did not run (not applicable) or could not look (error).
-fn browser_visits<'a>(input: &Input<'a>) -> Result<Vec<&'a crate::evidence::Visit>, Verdict> {
+fn browser_visits<'a>(input: &Input<'a>) -> Result<Vec<&'a Visit>, Verdict> {
     let Some(browser) = &input.evidence.browser else {
         return Err(Verdict::not_applicable(
             "The browser probe did not run (--no-browser, or browser.enabled = false).",
@@ -238,7 +178,7 @@ fn browser_visits<'a>(input: &Input<'a>) -> Result<Vec<&'a crate::evidence::Visi
 }
 
 /// "the home page (mobile)" style label for a visit.
-fn where_(v: &crate::evidence::Visit) -> String {
+fn where_(v: &Visit) -> String {
     format!("{} ({})", v.page, v.viewport.as_str())
 }
 

@@ -1,10 +1,10 @@
 //! photos.no_stock_staff (file names and metadata; the cross-store hash comparison reads the
 //! `phash` evidence once several stores are audited together).
 
-use super::{list, Check, Input, Judged, Severity, Verdict};
+use super::{list, Check, CheckId, Input, Judged, Severity, Verdict};
 
 pub const NO_STOCK_STAFF: Check = Check {
-    id: "photos.no_stock_staff",
+    id: CheckId::PhotosNoStockStaff,
     title: "Staff photos are real",
     failure_title: "Staff photos are stock images",
     description: "A smiling stock \u{201c}operator\u{201d} tells the buyer the people behind the store are made up. Real photos, or none, build more trust.",

@@ -1,9 +1,9 @@
 //! site.https, site.privacy_policy, selfservice.faq.
 
-use super::{read_pages, Check, Input, Judged, Severity, Verdict};
+use super::{read_pages, Check, CheckId, Input, Judged, Severity, Verdict};
 
 pub const HTTPS: Check = Check {
-    id: "site.https",
+    id: CheckId::SiteHttps,
     title: "The store is served over HTTPS",
     failure_title: "The store is not secured with HTTPS",
     description: "Browsers mark plain-HTTP pages \u{201c}Not secure\u{201d}, right where the buyer types an address and a card number.",
@@ -28,7 +28,7 @@ fn https(input: &Input<'_>) -> Judged {
 }
 
 pub const PRIVACY_POLICY: Check = Check {
-    id: "site.privacy_policy",
+    id: CheckId::SitePrivacyPolicy,
     title: "A privacy policy is linked",
     failure_title: "No privacy policy",
     description: "Buyers hand over names, addresses and phone numbers; the law in most countries, and their trust, require saying what happens to them.",
@@ -42,7 +42,7 @@ fn privacy_policy(input: &Input<'_>) -> Judged {
 }
 
 pub const FAQ: Check = Check {
-    id: "selfservice.faq",
+    id: CheckId::SelfserviceFaq,
     title: "A FAQ or help centre is linked",
     failure_title: "No FAQ or help centre",
     description:

@@ -2,8 +2,8 @@
 //! integration tests run the same checks on real pages).
 
 use super::*;
-use crate::evidence::{ChatEmbed, ContactKind, ContactMention, Image, KeyLink, PostedHours, Site, Stock};
-use crate::scenario::Channel;
+use crate::model::evidence::{ChatEmbed, ContactKind, ContactMention, Image, KeyLink, PostedHours, Site, Stock};
+use crate::model::Channel;
 
 const HOME: &str = "http://127.0.0.1/";
 const CONTACTS: &str = "http://127.0.0.1/contacts.html";
@@ -17,6 +17,21 @@ fn ids_are_unique_and_documented() {
         assert!(doc.contains(&format!("| {} |", c.id)), "{} is not in docs/CHECKS.md", c.id);
         assert!(!c.title.is_empty() && !c.failure_title.is_empty() && c.description.len() > 40, "{}", c.id);
     }
+}
+
+#[test]
+fn every_check_id_has_its_check_in_report_order() {
+    let registry: Vec<CheckId> = CHECKS.iter().map(|c| c.id).collect();
+    assert_eq!(
+        registry,
+        CheckId::ALL,
+        "CHECKS and check_ids! (src/model/kinds.rs) must list the same ids in one order"
+    );
+    for id in CheckId::ALL {
+        assert_eq!(id.as_str().parse::<CheckId>(), Ok(*id));
+        assert_eq!(find(id.as_str()).map(|c| c.id), Some(*id));
+    }
+    assert!("no.such".parse::<CheckId>().is_err());
 }
 
 fn page(url: &str, kind: &str, depth: Option<u32>) -> Page {
@@ -154,6 +169,7 @@ fn unreadable_site_is_an_error_not_a_verdict() {
     let ev = Evidence::default();
     let findings = run(&Input { store: "Shop", pages: &pages, evidence: &ev, knowledge: &k }, &[]);
     assert!(findings.iter().all(|f| f.outcome == Outcome::Error));
-    let skipped = run(&Input { store: "Shop", pages: &pages, evidence: &ev, knowledge: &k }, &["site.https".into()]);
+    let skipped =
+        run(&Input { store: "Shop", pages: &pages, evidence: &ev, knowledge: &k }, &[crate::model::CheckId::SiteHttps]);
     assert_eq!(skipped.len(), CHECKS.len() - 1);
 }

@@ -1,9 +1,9 @@
 //! ux.no_intrusive_popup, ux.no_autoplay_audio.
 
-use super::{browser_visits, list, where_, Check, Input, Judged, Severity, Verdict};
+use super::{browser_visits, list, where_, Check, CheckId, Input, Judged, Severity, Verdict};
 
 pub const NO_INTRUSIVE_POPUP: Check = Check {
-    id: "ux.no_intrusive_popup",
+    id: CheckId::UxNoIntrusivePopup,
     title: "Nothing jumps at the buyer",
     failure_title: "Popups ambush the buyer",
     description: "Invitations, modals and chat windows that open by themselves, and come back after being closed, drive buyers away; a visible button they can use when they want is enough. Cookie and age dialogs do not count.",
@@ -61,7 +61,7 @@ fn no_intrusive_popup(input: &Input<'_>) -> Judged {
 }
 
 pub const NO_AUTOPLAY_AUDIO: Check = Check {
-    id: "ux.no_autoplay_audio",
+    id: CheckId::UxNoAutoplayAudio,
     title: "No sound starts by itself",
     failure_title: "The page plays sound by itself",
     description: "Music or a voice that starts without a click makes buyers close the tab, often in an office or on public transport. A muted background video is fine.",

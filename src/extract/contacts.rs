@@ -7,8 +7,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 use scraper::{Html, Selector};
 
-use crate::evidence::ContactKind;
 use crate::knowledge::Knowledge;
+use crate::model::evidence::ContactKind;
 
 /// A contact found on a page, normalised.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

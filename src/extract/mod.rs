@@ -4,7 +4,6 @@
 pub mod chat;
 pub mod contacts;
 pub mod depth;
-pub mod hours;
 pub mod images;
 pub mod links;
 pub mod reply;
@@ -14,6 +13,7 @@ pub mod text;
 use scraper::{Html, Selector};
 use url::Url;
 
+use crate::hours;
 use crate::knowledge::Knowledge;
 
 /// What one page says.

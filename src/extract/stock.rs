@@ -8,8 +8,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::evidence::Stock;
 use crate::knowledge::Knowledge;
+use crate::model::evidence::Stock;
 
 /// A metadata field that can name an agency: where it came from and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]

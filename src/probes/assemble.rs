@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::evidence::{
+use crate::model::evidence::{
     BrowserEvidence, ChatEmbed, ChatEvidence, ChatStatus, ContactKind, ContactMention, Contacts, Evidence, KeyLink,
     PostedHours, Ux, Visit,
 };
@@ -141,8 +141,8 @@ pub fn fold_browser(ev: &mut Evidence, seen: BrowserEvidence) {
         names.dedup();
         ev.chat.operator_names = names;
         ev.ux = Some(Ux {
-            intrusive_popup: ok.iter().flat_map(|v| &v.popups).any(crate::evidence::Popup::is_invitation),
-            autoplay_audio: ok.iter().flat_map(|v| &v.media).any(crate::evidence::Media::is_autoplay_sound),
+            intrusive_popup: ok.iter().flat_map(|v| &v.popups).any(crate::model::evidence::Popup::is_invitation),
+            autoplay_audio: ok.iter().flat_map(|v| &v.media).any(crate::model::evidence::Media::is_autoplay_sound),
         });
     }
     ev.browser = Some(seen);

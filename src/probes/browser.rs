@@ -20,10 +20,10 @@ use serde::Deserialize;
 use tokio::sync::Semaphore;
 
 use crate::error::{Error, Result};
-use crate::evidence::{BrowserEvidence, ChatStatus, ChatWindow, Launcher, LiveChat, Media, Popup, Visit};
 use crate::knowledge::Knowledge;
-use crate::probes::frames::{Frames, Place};
-use crate::scenario::Viewport;
+use crate::model::evidence::{BrowserEvidence, ChatStatus, ChatWindow, Launcher, LiveChat, Media, Popup, Visit};
+use crate::model::Viewport;
+use crate::probes::frames::{cdp, Frames, Place};
 
 const OBSERVE_JS: &str = include_str!("../../probes/browser/observe.js");
 const INSPECT_JS: &str = include_str!("../../probes/browser/inspect.js");
@@ -456,11 +456,6 @@ pub(crate) fn poll<T>(
     }
 }
 
-/// A CDP error as one line with its causes.
-pub(crate) fn cdp(e: impl std::fmt::Display) -> String {
-    format!("{e:#}")
-}
-
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
@@ -565,7 +560,7 @@ pub(crate) fn screenshot(tab: &Tab) -> Option<String> {
 }
 
 /// The pages worth a browser's time: the start page and one of each key kind.
-pub fn pages_to_visit(pages: &[crate::evidence::Page], most: usize) -> Vec<String> {
+pub fn pages_to_visit(pages: &[crate::model::evidence::Page], most: usize) -> Vec<String> {
     let mut kinds = HashSet::new();
     let mut out = Vec::new();
     for p in pages.iter().filter(|p| p.error.is_none()) {

@@ -19,14 +19,12 @@ use chrono::{DateTime, FixedOffset, Utc};
 use headless_chrome::Tab;
 use serde::Deserialize;
 
-use crate::evidence::{ChatLine, Conversation, Screenshot};
 use crate::knowledge::Knowledge;
+use crate::model::evidence::{ChatLine, Conversation, Screenshot};
+use crate::model::Viewport;
 use crate::probes::browser::{self, Chromium, WAIT_FOR_JS};
 use crate::probes::frames::{self, Frames, Place};
-use crate::scenario::{ChatSelector, Question, Scenario, Viewport};
-
-/// The answer deadline when the scenario names none.
-pub const DEFAULT_SLA: Duration = Duration::from_secs(3 * 60);
+use crate::scenario::{ChatSelector, Question, Scenario};
 
 /// Time between typed characters: a quick typist.
 const PACE: Duration = Duration::from_millis(50);

@@ -5,27 +5,17 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::task::JoinSet;
 use url::Url;
 
 use crate::error::{Error, Result};
-use crate::evidence::Page;
 use crate::extract::{self, PageFacts};
 use crate::knowledge::Knowledge;
+use crate::model::evidence::Page;
+use crate::probes::Progress;
 use crate::probes::{decode, http};
 use crate::scenario::Scenario;
-use crate::Progress;
-
-/// Pages fetched at most, unless the scenario says otherwise.
-pub const DEFAULT_MAX_PAGES: usize = 30;
-/// Per-request timeout.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
-/// Requests in flight at once (one host).
-pub const DEFAULT_CONCURRENCY: usize = 4;
-/// Largest page body read.
-pub const DEFAULT_MAX_PAGE_BYTES: usize = 5 * 1024 * 1024;
 
 /// Page kinds a shopper looks for, in the order they are visited.
 const KEY_KINDS: &[&str] = &["contacts", "about", "delivery", "returns", "faq", "cart", "privacy", "terms"];

@@ -10,12 +10,10 @@ use lettre::transport::smtp::client::{Certificate, Tls as SmtpTls, TlsParameters
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::error::{Error, Result};
-use crate::evidence::{EmailProbe, EmailReply, Evidence, PostedHours};
 use crate::history::{History, NewLetter};
-use crate::scenario::{Channel, MailServer, Scenario, Secret, Tls};
-
-/// The answer deadline when the scenario names none.
-pub const DEFAULT_SLA: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+use crate::model::evidence::{EmailProbe, EmailReply, Evidence, PostedHours};
+use crate::model::Channel;
+use crate::scenario::{MailServer, Scenario, Tls};
 
 /// What the e-mail probe may do this run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,7 +117,7 @@ pub async fn send_due(
             None if due(None) => 1,
             None => continue,
         };
-        let (subject, body) = crate::probes::letter::render(scenario, letter).map_err(Error::Email)?;
+        let (subject, body) = crate::scenario::letter::render(scenario, letter).map_err(Error::Email)?;
         let token = token();
         let message_id = format!("<{}.{token}@{domain}>", clock.now().format("%Y%m%d%H%M%S"));
         let mut message = Message::builder()
@@ -149,8 +147,10 @@ pub async fn send_due(
                 first_human_response_business_ms: None,
                 replies: Vec::new(),
                 server: Some(format!("would be sent from {} over {}", shopper.email, describe(server))),
-                sla_ms: u64::try_from(letter.sla.or(scenario.email.sla).map_or(DEFAULT_SLA, |s| s.0).as_millis())
-                    .unwrap_or(u64::MAX),
+                sla_ms: u64::try_from(
+                    letter.sla.or(scenario.email.sla).map_or(crate::model::defaults::EMAIL_SLA, |s| s.0).as_millis(),
+                )
+                .unwrap_or(u64::MAX),
                 expect: letter.expect.clone(),
                 attempt,
             });
@@ -241,18 +241,6 @@ fn describe(server: &MailServer) -> String {
     format!("{}:{} ({tls})", server.host, server.port)
 }
 
-/// Reads a password from where the scenario says; the value never appears in any message.
-pub fn password(secret: &Secret) -> Result<String> {
-    match secret {
-        Secret::Env(var) => {
-            std::env::var(var).map_err(|_| Error::Email(format!("the password variable {var} is not set")))
-        }
-        Secret::File(path) => std::fs::read_to_string(path)
-            .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
-            .map_err(|e| Error::io("cannot read the password file", path, e)),
-    }
-}
-
 fn transport(server: &MailServer) -> Result<AsyncSmtpTransport<Tokio1Executor>> {
     let bad = |e: lettre::transport::smtp::Error| {
         Error::Email(format!("{}: {}", describe(server), crate::probes::http::chain(&e)))
@@ -276,7 +264,7 @@ fn transport(server: &MailServer) -> Result<AsyncSmtpTransport<Tokio1Executor>> 
         let secret = server.password.as_ref().ok_or_else(|| {
             Error::Email(format!("{} has a user but no password_env or password_file", describe(server)))
         })?;
-        builder = builder.credentials(Credentials::new(user.clone(), password(secret)?));
+        builder = builder.credentials(Credentials::new(user.clone(), secret.read()?));
     }
     Ok(builder.timeout(Some(std::time::Duration::from_secs(60))).build())
 }
@@ -298,7 +286,7 @@ pub struct Terms {
 impl Terms {
     /// The scenario's terms.
     pub fn of(scenario: &Scenario) -> Self {
-        let default_sla = scenario.email.sla.map_or(DEFAULT_SLA, |s| s.0);
+        let default_sla = scenario.email.sla.map_or(crate::model::defaults::EMAIL_SLA, |s| s.0);
         Terms {
             store: scenario.store.url.to_string(),
             tz: scenario.store.timezone.map_or(chrono_tz::UTC, |t| t.0),
@@ -313,11 +301,11 @@ impl Terms {
     }
 
     /// The terms a saved report was judged by, for refreshing it from the history.
-    pub fn of_report(report: &crate::Report) -> Self {
+    pub fn of_report(report: &crate::model::Report) -> Self {
         Terms {
             store: report.store.url.clone(),
             tz: report.store.timezone.as_deref().and_then(|t| t.parse().ok()).unwrap_or(chrono_tz::UTC),
-            default_sla: DEFAULT_SLA,
+            default_sla: crate::model::defaults::EMAIL_SLA,
             letters: report
                 .evidence
                 .email_probes

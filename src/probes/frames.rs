@@ -18,8 +18,6 @@ use headless_chrome::protocol::cdp::types::Method;
 use headless_chrome::Tab;
 use serde::{Deserialize, Serialize};
 
-use crate::probes::browser::cdp;
-
 /// Where a script runs: the page itself, or our world in one frame of another origin.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Place {
@@ -335,4 +333,9 @@ struct KeyEvent<'a> {
 impl Method for KeyEvent<'_> {
     const NAME: &'static str = "Input.dispatchKeyEvent";
     type ReturnObject = serde_json::Value;
+}
+
+/// A CDP error as one line with its causes.
+pub(crate) fn cdp(e: impl std::fmt::Display) -> String {
+    format!("{e:#}")
 }

@@ -9,10 +9,10 @@ use std::sync::Arc;
 use base64::Engine;
 use futures::StreamExt;
 
-use crate::evidence::Image;
 use crate::extract::images::ImageRef;
 use crate::extract::stock;
 use crate::knowledge::Knowledge;
+use crate::model::evidence::Image;
 use crate::probes::http;
 
 /// Images fetched per audit at most; the rest are judged by file name only.

@@ -15,7 +15,6 @@ use crate::error::{Error, Result};
 use crate::extract::reply::{self, bare_subject, Reply};
 use crate::history::{History, Sent, StoredReply};
 use crate::knowledge::Knowledge;
-use crate::probes::email::password;
 use crate::scenario::{MailServer, Tls};
 
 /// Messages fetched per UID FETCH round trip.
@@ -131,7 +130,7 @@ async fn open(server: &MailServer) -> Result<(Session, Mailbox)> {
     if !greeted {
         client.read_response().await.map_err(|e| fail("greeting", &e))?;
     }
-    let mut session = client.login(&user, password(secret)?).await.map_err(|(e, _)| fail("login", &e))?;
+    let mut session = client.login(&user, secret.read()?).await.map_err(|(e, _)| fail("login", &e))?;
     let folder = server.mailbox.as_deref().unwrap_or("INBOX");
     let selected = session.select(folder).await.map_err(|e| fail(&format!("select {folder}"), &e))?;
     let mailbox = Mailbox { key: format!("{user}@{where_}/{folder}"), validity: selected.uid_validity.unwrap_or(0) };

@@ -10,25 +10,49 @@ pub mod email;
 mod frames;
 pub mod http;
 pub mod images;
-pub mod letter;
 pub mod mailbox;
 pub mod parts;
 
 use std::sync::Arc;
 
 use crate::error::Result;
-use crate::evidence::{Evidence, Page, Site};
 use crate::knowledge::Knowledge;
+use crate::model::evidence::{Evidence, Page, Site};
 use crate::scenario::Scenario;
-use crate::Progress;
+
+/// Hears how an audit advances; the CLI draws a progress bar from it. Every method has an
+/// empty default, so a caller implements only what it shows.
+pub trait Progress: Send + Sync {
+    /// A stage started: "crawl", "images", "https".
+    fn stage(&self, _name: &str) {}
+    /// A page was fetched: `done` of at most `limit`.
+    fn page_done(&self, _url: &str, _done: usize, _limit: usize) {}
+}
+
+/// A [`Progress`] that shows nothing.
+pub struct Quiet;
+
+impl Progress for Quiet {}
+
+/// What every probe of one audit shares: the scenario, one HTTP client, the knowledge, the
+/// clock that says "now", and who hears how the audit advances.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    /// The scenario being audited.
+    pub scenario: &'a Scenario,
+    /// The audit's HTTP client (cookies, timeouts, user agent from the scenario).
+    pub client: &'a reqwest::Client,
+    /// Vendor fingerprints, vocabularies and scripts.
+    pub knowledge: &'a Arc<Knowledge>,
+    /// Where "now" comes from.
+    pub clock: &'a crate::clock::Clock,
+    /// Hears the stages and pages.
+    pub progress: &'a dyn Progress,
+}
 
 /// The static probe: crawl, images, HTTPS. Returns the pages and the evidence they give.
-pub async fn gather_static(
-    scenario: &Scenario,
-    client: &reqwest::Client,
-    knowledge: &Arc<Knowledge>,
-    progress: &dyn Progress,
-) -> Result<(Vec<Page>, Evidence)> {
+pub async fn gather_static(ctx: Context<'_>) -> Result<(Vec<Page>, Evidence)> {
+    let Context { scenario, client, knowledge, progress, .. } = ctx;
     progress.stage("crawl");
     let crawled = crawl::crawl(scenario, client, knowledge, progress).await?;
     let mut evidence = assemble::assemble(&crawled, scenario);
@@ -93,17 +117,14 @@ async fn https(scenario: &Scenario, home: &Page) -> Result<Site> {
 /// pages, and folds what it saw into the evidence. A browser that cannot start is an error
 /// only when the scenario requires one; otherwise the reason is kept in `evidence.browser`.
 pub async fn gather_browser(
-    scenario: &Scenario,
-    client: &reqwest::Client,
+    ctx: Context<'_>,
     pages: &[Page],
     evidence: &mut Evidence,
-    knowledge: &Arc<Knowledge>,
-    options: &crate::Options,
-    progress: &dyn Progress,
+    shared: Option<Arc<browser::Chromium>>,
 ) -> Result<()> {
     // Readings are stamped by the audit's clock (a test's simulated week, or the system's).
-    let skew = options.clock.now() - chrono::Utc::now();
-    launch_and_look(scenario, client, pages, evidence, knowledge, options.browser.clone(), progress).await?;
+    let skew = ctx.clock.now() - chrono::Utc::now();
+    launch_and_look(ctx, pages, evidence, shared).await?;
     if skew.abs() < chrono::Duration::seconds(1) {
         return Ok(());
     }
@@ -116,22 +137,19 @@ pub async fn gather_browser(
 }
 
 async fn launch_and_look(
-    scenario: &Scenario,
-    client: &reqwest::Client,
+    ctx: Context<'_>,
     pages: &[Page],
     evidence: &mut Evidence,
-    knowledge: &Arc<Knowledge>,
     shared: Option<Arc<browser::Chromium>>,
-    progress: &dyn Progress,
 ) -> Result<()> {
     use crate::error::Error;
-    let settings = &scenario.browser;
+    let settings = &ctx.scenario.browser;
     if !settings.enabled {
         return Ok(());
     }
     if let Some(chromium) = shared {
-        progress.stage("browser");
-        return look(scenario, client, pages, evidence, knowledge, chromium, progress).await;
+        ctx.progress.stage("browser");
+        return look(ctx, pages, evidence, chromium).await;
     }
     let explicit = settings.path.as_deref().map(std::path::Path::new);
     let Some(path) = browser::find(explicit) else {
@@ -139,10 +157,10 @@ async fn launch_and_look(
         if settings.required {
             return Err(Error::Browser(why));
         }
-        evidence.browser = Some(crate::evidence::BrowserEvidence { error: Some(why), ..Default::default() });
+        evidence.browser = Some(crate::model::evidence::BrowserEvidence { error: Some(why), ..Default::default() });
         return Ok(());
     };
-    progress.stage("browser");
+    ctx.progress.stage("browser");
     let loopback_only = settings.loopback_only;
     let launched = tokio::task::spawn_blocking(move || browser::Chromium::launch(&path, loopback_only))
         .await
@@ -152,23 +170,21 @@ async fn launch_and_look(
         Err(e) if settings.required => return Err(e),
         Err(e) => {
             evidence.browser =
-                Some(crate::evidence::BrowserEvidence { error: Some(e.to_string()), ..Default::default() });
+                Some(crate::model::evidence::BrowserEvidence { error: Some(e.to_string()), ..Default::default() });
             return Ok(());
         }
     };
-    look(scenario, client, pages, evidence, knowledge, chromium, progress).await
+    look(ctx, pages, evidence, chromium).await
 }
 
 /// The browser's visits, the operators' photos, and the conversations, in one Chromium.
 async fn look(
-    scenario: &Scenario,
-    client: &reqwest::Client,
+    ctx: Context<'_>,
     pages: &[Page],
     evidence: &mut Evidence,
-    knowledge: &Arc<Knowledge>,
     chromium: Arc<browser::Chromium>,
-    progress: &dyn Progress,
 ) -> Result<()> {
+    let Context { scenario, client, knowledge, progress, .. } = ctx;
     let settings = &scenario.browser;
     let visit = browser::pages_to_visit(pages, 5);
     let home = visit.first().cloned();
@@ -202,7 +218,9 @@ async fn look(
     }
     // The conversation where a shopper would start it: the first page the widget said it was
     // online on, else the first page it was seen on, else the start page.
-    let online = |v: &&crate::evidence::Visit| v.chats.iter().any(|c| c.status == crate::evidence::ChatStatus::Online);
+    let online = |v: &&crate::model::evidence::Visit| {
+        v.chats.iter().any(|c| c.status == crate::model::evidence::ChatStatus::Online)
+    };
     let page = seen
         .visits
         .iter()
@@ -226,13 +244,13 @@ async fn converse(
     page: String,
     vendors: &[String],
     knowledge: &Arc<Knowledge>,
-) -> Vec<crate::evidence::Conversation> {
+) -> Vec<crate::model::evidence::Conversation> {
     let unusable = |why: String| {
         scenario
             .chat
             .questions
             .iter()
-            .map(|q| crate::evidence::Conversation {
+            .map(|q| crate::model::evidence::Conversation {
                 question_id: q.id.clone(),
                 page: page.clone(),
                 outcome: "no_reply".into(),
@@ -248,7 +266,7 @@ async fn converse(
     let plan = Arc::new(conversation::Plan {
         page: page.clone(),
         widget,
-        sla: scenario.chat.sla.map_or(conversation::DEFAULT_SLA, |s| s.0),
+        sla: scenario.chat.sla.map_or(crate::model::defaults::CHAT_SLA, |s| s.0),
         leave: scenario
             .chat
             .leave_message

@@ -10,9 +10,9 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::knowledge::Knowledge;
+use crate::model::Viewport;
 use crate::probes::browser::{self, Chromium};
-use crate::probes::frames::{Frames, Place};
-use crate::scenario::Viewport;
+use crate::probes::frames::{cdp, Frames, Place};
 
 const PARTS_JS: &str = include_str!("../../probes/browser/parts.js");
 
@@ -72,7 +72,7 @@ struct Window {
 /// Opens `page` in a fresh tab of `chromium`, clicks the launcher (`launcher`, else a known
 /// vendor's, else a floating button that mentions the chat) and proposes selectors.
 pub fn propose(chromium: &Chromium, page: &str, launcher: Option<&str>, k: &Knowledge) -> Result<Proposal, String> {
-    let tab = chromium.browser().new_tab().map_err(browser::cdp)?;
+    let tab = chromium.browser().new_tab().map_err(cdp)?;
     let proposal = look(&tab, page, launcher, k);
     let _ = tab.close(false);
     proposal

@@ -5,8 +5,9 @@
 use minijinja::{context, Environment};
 
 use super::Report;
-use crate::checks::{find, Outcome};
+use crate::checks::find;
 use crate::error::{Error, Result};
+use crate::model::Outcome;
 
 const TEMPLATE: &str = include_str!("../../reports/report.html.j2");
 const STYLE: &str = include_str!("../../reports/report.css");
@@ -16,11 +17,11 @@ pub fn render(report: &Report) -> Result<String> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
     env.add_filter("href", safe_href);
-    env.add_filter("duration", super::maybe_duration);
+    env.add_filter("duration", crate::model::time::maybe_duration);
     let timezone = report.store.timezone.clone();
     env.add_filter("when", move |at: Option<String>| {
         at.and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
-            .map_or_else(|| "—".to_string(), |t| super::local_time(t, timezone.as_deref()))
+            .map_or_else(|| "—".to_string(), |t| crate::model::time::local_time(t, timezone.as_deref()))
     });
     env.add_template("report.html", TEMPLATE).map_err(bundled)?;
     let problems: Vec<_> = report
@@ -91,9 +92,9 @@ fn browser_shots(report: &Report) -> Vec<minijinja::Value> {
                 None => "no button found".to_string(),
             };
             let status = match c.status {
-                crate::evidence::ChatStatus::Online => "online",
-                crate::evidence::ChatStatus::Offline => "offline",
-                crate::evidence::ChatStatus::Unknown => "status unknown",
+                crate::model::evidence::ChatStatus::Online => "online",
+                crate::model::evidence::ChatStatus::Offline => "offline",
+                crate::model::evidence::ChatStatus::Unknown => "status unknown",
             };
             notes.push(format!("{}: {status}, {launcher}", c.vendor));
         }
@@ -131,7 +132,7 @@ fn safe_href(url: String) -> String {
 
 /// The availability chart: chat readings by local weekday and hour, green when online, red
 /// when not, outlined inside the posted hours. Only numbers and our own labels go in.
-fn availability_svg(c: &crate::evidence::Compliance) -> Option<String> {
+fn availability_svg(c: &crate::model::evidence::Compliance) -> Option<String> {
     if c.availability.is_empty() {
         return None;
     }
@@ -174,7 +175,7 @@ fn availability_svg(c: &crate::evidence::Compliance) -> Option<String> {
 
 /// The response-time chart: one bar per answered letter in order, calendar time, with the part
 /// inside posted hours darker; the dashed line is the longest deadline.
-fn response_svg(c: &crate::evidence::Compliance, deadline_ms: u64) -> Option<String> {
+fn response_svg(c: &crate::model::evidence::Compliance, deadline_ms: u64) -> Option<String> {
     if c.response_times.is_empty() {
         return None;
     }
@@ -199,7 +200,7 @@ fn response_svg(c: &crate::evidence::Compliance, deadline_ms: u64) -> Option<Str
             bar - 3.0,
             h - y(total),
             p.sent_at.format("%Y-%m-%d %H:%M"),
-            super::human_duration(p.first_human_response_ms)
+            crate::model::time::human_duration(p.first_human_response_ms)
         );
         if let Some(b) = p.business_ms {
             svg += &format!(

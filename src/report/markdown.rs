@@ -4,7 +4,8 @@
 use std::fmt::Write;
 
 use super::Report;
-use crate::checks::{find, Outcome};
+use crate::checks::find;
+use crate::model::Outcome;
 
 /// Escapes Markdown and HTML metacharacters in store-supplied text.
 pub fn escape(s: &str) -> String {
@@ -96,9 +97,9 @@ pub fn render(r: &Report) -> String {
             h.opening_hours.as_deref().unwrap_or("not understood")
         );
     }
-    let dur = super::maybe_duration;
+    let dur = crate::model::time::maybe_duration;
     let when = |at: Option<chrono::DateTime<chrono::FixedOffset>>| {
-        at.map_or_else(|| "—".to_string(), |t| super::local_time(t, r.store.timezone.as_deref()))
+        at.map_or_else(|| "—".to_string(), |t| crate::model::time::local_time(t, r.store.timezone.as_deref()))
     };
     if !ev.chat.conversations.is_empty() {
         let _ = writeln!(md, "\n## The chat conversation\n");
@@ -110,7 +111,7 @@ pub fn render(r: &Report) -> String {
                 escape(&c.question_id),
                 dur(c.first_reply_ms),
                 dur(c.first_human_reply_ms),
-                super::human_duration(c.sla_ms),
+                crate::model::time::human_duration(c.sla_ms),
                 c.operator_name.as_deref().map_or(String::new(), |n| format!(", by “{}”", escape(n))),
                 c.error.as_deref().map_or(String::new(), |e| format!(" Could not ask: {}", escape(e)))
             );

@@ -94,7 +94,7 @@ pub async fn audit_store_at(url: url::Url, tweak: impl FnOnce(&mut Scenario)) ->
 
 /// Audits one page of the `browser` fixture store in real Chromium: that page is the start
 /// page, watched for `observe_secs`, in the given viewports.
-pub async fn browse(page: &str, viewports: &[shopaudit::scenario::Viewport], observe_secs: u64) -> Report {
+pub async fn browse(page: &str, viewports: &[shopaudit::model::Viewport], observe_secs: u64) -> Report {
     let served = serve_store("browser").await;
     let url = served.url.join(page).unwrap();
     let viewports = viewports.to_vec();

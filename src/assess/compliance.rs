@@ -6,32 +6,9 @@
 use chrono::{Datelike, Timelike};
 
 use crate::error::Result;
-use crate::evidence::{Compliance, EmailProbe, HourOfWeek, PostedHours, ResponsePoint};
 use crate::history::History;
-use crate::scenario::Channel;
-
-/// Default least share of chat readings inside the posted hours that find it online.
-pub const MIN_CHAT_ONLINE_SHARE: f64 = 0.9;
-/// Default least share of letters answered within their deadline in business time.
-pub const MIN_LETTERS_WITHIN_SLA_SHARE: f64 = 1.0;
-
-/// The thresholds `hours.honored` holds a store to; kept in the report, so a report judged
-/// again later (`shopaudit report`, `collect`) keeps its scenario's.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Thresholds {
-    /// Least online share inside the posted hours.
-    #[serde(rename = "min_chat_online_share")]
-    pub chat_online: f64,
-    /// Least share of letters answered within their deadline.
-    #[serde(rename = "min_letters_within_sla_share")]
-    pub letters_within_sla: f64,
-}
-
-impl Default for Thresholds {
-    fn default() -> Self {
-        Thresholds { chat_online: MIN_CHAT_ONLINE_SHARE, letters_within_sla: MIN_LETTERS_WITHIN_SLA_SHARE }
-    }
-}
+use crate::model::evidence::{Compliance, EmailProbe, HourOfWeek, PostedHours, ResponsePoint};
+use crate::model::{Channel, Thresholds};
 
 /// The store's history held against its posted hours; `None` when the history holds nothing
 /// about it yet.
@@ -81,7 +58,7 @@ pub fn assess(
                 c.chat_online_in_hours += 1;
             } else {
                 if let Some(image) = &o.screenshot {
-                    c.chat_failure_shots.push(crate::evidence::Screenshot {
+                    c.chat_failure_shots.push(crate::model::evidence::Screenshot {
                         moment: format!("{} ({}), {}", local.format("%a %Y-%m-%d %H:%M"), tz.name(), o.viewport),
                         image: image.clone(),
                     });
@@ -113,14 +90,14 @@ pub fn assess(
             Some(ms) => c.letter_failures.push(format!(
                 "{}: answered after {} ({}), deadline {}",
                 l.id,
-                crate::report::human_duration(ms),
+                crate::model::time::human_duration(ms),
                 if l.first_human_response_business_ms.is_some() { "in posted hours" } else { "calendar time" },
-                crate::report::human_duration(l.sla_ms)
+                crate::model::time::human_duration(l.sla_ms)
             )),
             None => c.letter_failures.push(format!(
                 "{}: no answer by a person within {}",
                 l.id,
-                crate::report::human_duration(l.sla_ms)
+                crate::model::time::human_duration(l.sla_ms)
             )),
         }
         if let (Some(sent_at), Some(ms)) = (l.sent_at, l.first_human_response_ms) {

@@ -14,6 +14,10 @@ use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
 
 use crate::error::{Error, Result};
+use crate::model::CheckId;
+use crate::model::{Channel, Severity, Viewport};
+
+pub mod letter;
 
 /// A whole scenario. Only `[store]` is required.
 #[derive(Debug, Clone, Deserialize)]
@@ -60,9 +64,9 @@ pub struct ComplianceSettings {
 
 impl ComplianceSettings {
     /// The thresholds, defaults filled in.
-    pub fn thresholds(&self) -> crate::compliance::Thresholds {
-        let d = crate::compliance::Thresholds::default();
-        crate::compliance::Thresholds {
+    pub fn thresholds(&self) -> crate::model::Thresholds {
+        let d = crate::model::Thresholds::default();
+        crate::model::Thresholds {
             chat_online: self.chat_online.map_or(d.chat_online, |s| s.0),
             letters_within_sla: self.letters_within_sla.map_or(d.letters_within_sla, |s| s.0),
         }
@@ -89,7 +93,7 @@ pub struct Store {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Crawl {
-    /// Most pages fetched (default [`crate::probes::crawl::DEFAULT_MAX_PAGES`]).
+    /// Most pages fetched (default [`crate::model::defaults::MAX_PAGES`]).
     pub max_pages: usize,
     /// Paths or URLs audited even if no link leads there.
     pub key_pages: Vec<String>,
@@ -107,14 +111,14 @@ pub struct Crawl {
 
 impl Default for Crawl {
     fn default() -> Self {
-        use crate::probes::crawl as c;
+        use crate::model::defaults as d;
         Crawl {
-            max_pages: c::DEFAULT_MAX_PAGES,
+            max_pages: d::MAX_PAGES,
             key_pages: Vec::new(),
-            timeout: Span(c::DEFAULT_TIMEOUT),
+            timeout: Span(d::CRAWL_TIMEOUT),
             user_agent: None,
-            concurrency: c::DEFAULT_CONCURRENCY,
-            max_page_bytes: c::DEFAULT_MAX_PAGE_BYTES,
+            concurrency: d::CONCURRENCY,
+            max_page_bytes: d::MAX_PAGE_BYTES,
             ca_file: None,
         }
     }
@@ -152,16 +156,6 @@ impl Default for Browser {
     }
 }
 
-/// A browser viewport.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Viewport {
-    /// 1366x768.
-    Desktop,
-    /// 390x844, touch.
-    Mobile,
-}
-
 /// `[checks]`
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -169,7 +163,7 @@ pub struct Checks {
     /// Check ids not to run.
     pub skip: Vec<CheckId>,
     /// Exit 1 when a finding this severe or worse fails.
-    pub fail_on: Option<crate::Severity>,
+    pub fail_on: Option<Severity>,
 }
 
 /// `[shopper]`
@@ -276,6 +270,21 @@ pub enum Secret {
     Env(String),
     /// A file's path.
     File(String),
+}
+
+impl Secret {
+    /// The secret itself, read from its variable or file (a file's trailing newline dropped);
+    /// errors name the variable or file, never the value.
+    pub fn read(&self) -> Result<String> {
+        match self {
+            Secret::Env(var) => {
+                std::env::var(var).map_err(|_| Error::Email(format!("the password variable {var} is not set")))
+            }
+            Secret::File(path) => std::fs::read_to_string(path)
+                .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
+                .map_err(|e| Error::io("cannot read the password file", path, e)),
+        }
+    }
 }
 
 /// `[email]`
@@ -460,49 +469,6 @@ pub struct Country(pub phonenumber::country::Id);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OsmHours(pub String);
 
-/// A check id known to this build.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CheckId(pub String);
-
-/// What posted hours are for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Channel {
-    /// Customer support in general.
-    Support,
-    /// The live chat.
-    Chat,
-    /// The phone line.
-    Phone,
-    /// E-mail.
-    Email,
-    /// A physical shop or pick-up point.
-    Store,
-}
-
-impl Viewport {
-    /// "desktop" or "mobile".
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Viewport::Desktop => "desktop",
-            Viewport::Mobile => "mobile",
-        }
-    }
-}
-
-impl Channel {
-    /// The id used in reports and lexicons.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Support => "support",
-            Channel::Chat => "chat",
-            Channel::Phone => "phone",
-            Channel::Email => "email",
-            Channel::Store => "store",
-        }
-    }
-}
-
 impl FromStr for Span {
     type Err = String;
 
@@ -542,18 +508,6 @@ impl FromStr for OsmHours {
     }
 }
 
-impl FromStr for CheckId {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        if crate::checks::find(s).is_some() {
-            Ok(CheckId(s.to_string()))
-        } else {
-            Err(format!("unknown check id {s:?}; `shopaudit checks` lists them"))
-        }
-    }
-}
-
 /// Deserializes any of the string-backed domain types above through `FromStr`.
 macro_rules! deserialize_from_str {
     ($($t:ty),*) => {$(
@@ -564,7 +518,7 @@ macro_rules! deserialize_from_str {
         }
     )*};
 }
-deserialize_from_str!(WebUrl, Span, TimeZone, Country, OsmHours, CheckId);
+deserialize_from_str!(WebUrl, Span, TimeZone, Country, OsmHours);
 
 impl fmt::Display for WebUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -600,7 +554,7 @@ impl Scenario {
         let scenario: Scenario = toml::from_str(text)
             .map_err(|e| Error::Scenario { path: path.to_path_buf(), message: e.to_string().trim_end().to_string() })?;
         for letter in &scenario.email.letters {
-            crate::probes::letter::render(&scenario, letter)
+            crate::scenario::letter::render(&scenario, letter)
                 .map_err(|message| Error::Scenario { path: path.to_path_buf(), message })?;
         }
         Ok(scenario)

@@ -8,13 +8,27 @@
 //! validated with the `opening-hours` crate; text that cannot be normalised keeps a null
 //! `opening_hours` rather than a guess.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
 use regex::Regex;
+use serde::Deserialize;
 
-use crate::knowledge::HoursLexicon;
-use crate::scenario::Channel;
+use crate::model::Channel;
+
+/// One language's words for posted hours. All entries lower case.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HoursLexicon {
+    /// ISO 639-1 code.
+    pub language: String,
+    /// `mo` .. `su` -> spellings.
+    pub days: BTreeMap<String, Vec<String>>,
+    /// Word classes: every_day, all_day, from, to, break, closed, am, pm, suffix, and, context.
+    pub words: BTreeMap<String, Vec<String>>,
+    /// Channel id -> words that say the hours are for it.
+    pub channels: BTreeMap<String, Vec<String>>,
+}
 
 /// Lines longer than this are prose, not an hours statement.
 const MAX_LINE_CHARS: usize = 300;

@@ -8,43 +8,43 @@ use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::extract::hours::Vocab;
+use crate::hours::{HoursLexicon, Vocab};
 
 /// Every bundled data file, by the name shown in errors.
 const FILES: &[(&str, &str)] = &[
-    ("probes/vendors.toml", include_str!("../probes/vendors.toml")),
-    ("probes/stock.toml", include_str!("../probes/stock.toml")),
-    ("probes/pages.toml", include_str!("../probes/pages.toml")),
-    ("probes/contacts.toml", include_str!("../probes/contacts.toml")),
-    ("probes/chat.toml", include_str!("../probes/chat.toml")),
-    ("probes/mail.toml", include_str!("../probes/mail.toml")),
-    ("probes/hours/ru.toml", include_str!("../probes/hours/ru.toml")),
-    ("probes/hours/en.toml", include_str!("../probes/hours/en.toml")),
-    ("probes/hours/el.toml", include_str!("../probes/hours/el.toml")),
-    ("probes/hours/de.toml", include_str!("../probes/hours/de.toml")),
+    ("probes/vendors.toml", include_str!("../../probes/vendors.toml")),
+    ("probes/stock.toml", include_str!("../../probes/stock.toml")),
+    ("probes/pages.toml", include_str!("../../probes/pages.toml")),
+    ("probes/contacts.toml", include_str!("../../probes/contacts.toml")),
+    ("probes/chat.toml", include_str!("../../probes/chat.toml")),
+    ("probes/mail.toml", include_str!("../../probes/mail.toml")),
+    ("probes/hours/ru.toml", include_str!("../../probes/hours/ru.toml")),
+    ("probes/hours/en.toml", include_str!("../../probes/hours/en.toml")),
+    ("probes/hours/el.toml", include_str!("../../probes/hours/el.toml")),
+    ("probes/hours/de.toml", include_str!("../../probes/hours/de.toml")),
 ];
 
 /// The vendors' status scripts, by file name.
 const STATUS_SCRIPTS: &[(&str, &str)] = &[
-    ("jivo.js", include_str!("../probes/status/jivo.js")),
-    ("tawk.js", include_str!("../probes/status/tawk.js")),
-    ("livechat.js", include_str!("../probes/status/livechat.js")),
-    ("crisp.js", include_str!("../probes/status/crisp.js")),
-    ("zendesk.js", include_str!("../probes/status/zendesk.js")),
-    ("olark.js", include_str!("../probes/status/olark.js")),
-    ("tidio.js", include_str!("../probes/status/tidio.js")),
-    ("drift.js", include_str!("../probes/status/drift.js")),
-    ("ui.js", include_str!("../probes/status/ui.js")),
+    ("jivo.js", include_str!("../../probes/status/jivo.js")),
+    ("tawk.js", include_str!("../../probes/status/tawk.js")),
+    ("livechat.js", include_str!("../../probes/status/livechat.js")),
+    ("crisp.js", include_str!("../../probes/status/crisp.js")),
+    ("zendesk.js", include_str!("../../probes/status/zendesk.js")),
+    ("olark.js", include_str!("../../probes/status/olark.js")),
+    ("tidio.js", include_str!("../../probes/status/tidio.js")),
+    ("drift.js", include_str!("../../probes/status/drift.js")),
+    ("ui.js", include_str!("../../probes/status/ui.js")),
 ];
 
 /// The vendors' scripts that hear the operator's messages through the vendor's documented API,
 /// for the conversation probe, by file name.
 const HEAR_SCRIPTS: &[(&str, &str)] = &[
-    ("tawk.js", include_str!("../probes/hear/tawk.js")),
-    ("crisp.js", include_str!("../probes/hear/crisp.js")),
-    ("livechat.js", include_str!("../probes/hear/livechat.js")),
-    ("olark.js", include_str!("../probes/hear/olark.js")),
-    ("tidio.js", include_str!("../probes/hear/tidio.js")),
+    ("tawk.js", include_str!("../../probes/hear/tawk.js")),
+    ("crisp.js", include_str!("../../probes/hear/crisp.js")),
+    ("livechat.js", include_str!("../../probes/hear/livechat.js")),
+    ("olark.js", include_str!("../../probes/hear/olark.js")),
+    ("tidio.js", include_str!("../../probes/hear/tidio.js")),
 ];
 
 /// The bundled script `name` under `probes/<dir>/`, or an error naming the vendor.
@@ -247,20 +247,6 @@ impl PageKinds {
         let kind = self.text.first(&text.to_lowercase()).or_else(|| self.url.first(&path.to_lowercase()))?;
         Some(&self.ids[kind])
     }
-}
-
-/// One language's words for posted hours. All entries lower case.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HoursLexicon {
-    /// ISO 639-1 code.
-    pub language: String,
-    /// `mo` .. `su` -> spellings.
-    pub days: BTreeMap<String, Vec<String>>,
-    /// Word classes: every_day, all_day, from, to, break, closed, am, pm, suffix, and, context.
-    pub words: BTreeMap<String, Vec<String>>,
-    /// Channel id -> words that say the hours are for it.
-    pub channels: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Deserialize)]

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::scenario::{Channel, Viewport};
+use crate::model::{Channel, Viewport};
 
 /// One fetched page (`pages[]` in the report).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -91,7 +91,7 @@ pub struct Compliance {
     pub letter_failures: Vec<String>,
     /// The thresholds: the least online share inside the hours, and of letters within the deadline.
     #[serde(flatten)]
-    pub thresholds: crate::compliance::Thresholds,
+    pub thresholds: crate::model::Thresholds,
     /// Chat readings by local weekday (0 = Monday) and hour: for the availability chart.
     pub availability: Vec<HourOfWeek>,
     /// First human answers over time: for the response-time chart.

@@ -1,0 +1,135 @@
+//! The shared kinds every layer speaks of: browser viewports and support channels.
+
+use serde::{Deserialize, Serialize};
+
+/// A browser viewport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Viewport {
+    /// 1366x768.
+    Desktop,
+    /// 390x844, touch.
+    Mobile,
+}
+
+/// What posted hours are for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    /// Customer support in general.
+    Support,
+    /// The live chat.
+    Chat,
+    /// The phone line.
+    Phone,
+    /// E-mail.
+    Email,
+    /// A physical shop or pick-up point.
+    Store,
+}
+
+impl Viewport {
+    /// "desktop" or "mobile".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Viewport::Desktop => "desktop",
+            Viewport::Mobile => "mobile",
+        }
+    }
+}
+
+impl Channel {
+    /// The id used in reports and lexicons.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Support => "support",
+            Channel::Chat => "chat",
+            Channel::Phone => "phone",
+            Channel::Email => "email",
+            Channel::Store => "store",
+        }
+    }
+}
+
+/// Declares [`CheckId`] from one list, so the ids, their names and their report order are
+/// written once.
+macro_rules! check_ids {
+    ($($variant:ident = $id:literal),* $(,)?) => {
+        /// A check of the catalogue (docs/CHECKS.md), named by its stable id.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum CheckId {
+            $(#[doc = concat!("`", $id, "`")] $variant,)*
+        }
+
+        impl CheckId {
+            /// Every check, in report order.
+            pub const ALL: &'static [CheckId] = &[$(CheckId::$variant,)*];
+
+            /// The stable id: "contacts.single_email".
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(CheckId::$variant => $id,)*
+                }
+            }
+        }
+    };
+}
+
+check_ids! {
+    ChatPresent = "chat.present",
+    ChatOnEveryPage = "chat.on_every_page",
+    ChatVisible = "chat.visible",
+    ChatOnline = "chat.online",
+    ChatOfflineFallback = "chat.offline_fallback",
+    ChatOperatorIdentity = "chat.operator_identity",
+    ChatBranding = "chat.branding",
+    ChatAnswers = "chat.answers",
+    ContactsOnHome = "contacts.on_home",
+    ContactsSingleEmail = "contacts.single_email",
+    ContactsChannels = "contacts.channels",
+    HoursPosted = "hours.posted",
+    HoursOnHome = "hours.on_home",
+    HoursHonored = "hours.honored",
+    PhotosNoStockStaff = "photos.no_stock_staff",
+    SiteHttps = "site.https",
+    SitePrivacyPolicy = "site.privacy_policy",
+    SelfserviceFaq = "selfservice.faq",
+    UxNoIntrusivePopup = "ux.no_intrusive_popup",
+    UxNoAutoplayAudio = "ux.no_autoplay_audio",
+    EmailAnswered = "email.answered",
+    EmailFirstResponseTime = "email.first_response_time",
+    EmailAcknowledged = "email.acknowledged",
+    EmailTicketReference = "email.ticket_reference",
+    EmailPersonalSignature = "email.personal_signature",
+    EmailAnswerQuality = "email.answer_quality",
+}
+
+impl std::str::FromStr for CheckId {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        CheckId::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| format!("unknown check id {s:?}; `shopaudit checks` lists them"))
+    }
+}
+
+impl std::fmt::Display for CheckId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for CheckId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for CheckId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+    }
+}

@@ -1,0 +1,121 @@
+//! The report (`report.json`, `shopaudit/report/v1`, docs/REPORT.md): the single source of
+//! truth that the Markdown and HTML renderings, the history and the portfolio read.
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+use super::evidence::{Evidence, Page};
+use super::finding::{Finding, Outcome, Severity};
+
+/// The report contract's schema id.
+pub const SCHEMA: &str = "shopaudit/report/v1";
+
+/// A whole audit (`report.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// Which tool wrote it.
+    pub tool: Tool,
+    /// The store.
+    pub store: StoreInfo,
+    /// This run.
+    pub run: RunInfo,
+    /// Every page fetched.
+    pub pages: Vec<Page>,
+    /// What the probes saw.
+    pub evidence: Evidence,
+    /// Every check's result, in catalogue order.
+    pub findings: Vec<Finding>,
+    /// Findings counted by outcome.
+    pub summary: Summary,
+}
+
+/// `tool`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    /// "shopaudit".
+    pub name: String,
+    /// The crate version.
+    pub version: String,
+}
+
+/// `store`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreInfo {
+    /// Display name.
+    pub name: String,
+    /// Start URL.
+    pub url: String,
+    /// IANA zone, null when unknown.
+    pub timezone: Option<String>,
+}
+
+/// `run`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunInfo {
+    /// Unique run id.
+    pub id: String,
+    /// When the audit started.
+    pub started_at: DateTime<FixedOffset>,
+    /// When it ended.
+    pub finished_at: DateTime<FixedOffset>,
+    /// Probes that ran: static, browser, email.
+    pub probes: Vec<String>,
+}
+
+/// `summary`
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Passed.
+    pub pass: usize,
+    /// Failed.
+    pub fail: usize,
+    /// Warnings.
+    pub warn: usize,
+    /// Not applicable.
+    pub not_applicable: usize,
+    /// Errors.
+    pub error: usize,
+}
+
+impl Summary {
+    /// Counts findings by outcome.
+    pub fn of(findings: &[Finding]) -> Self {
+        let mut s = Summary::default();
+        for f in findings {
+            *match f.outcome {
+                Outcome::Pass => &mut s.pass,
+                Outcome::Fail => &mut s.fail,
+                Outcome::Warn => &mut s.warn,
+                Outcome::NotApplicable => &mut s.not_applicable,
+                Outcome::Error => &mut s.error,
+            } += 1;
+        }
+        s
+    }
+}
+
+impl Report {
+    /// True when a finding at or above `threshold` failed: the audit's exit status 1.
+    pub fn fails_at(&self, threshold: Severity) -> bool {
+        self.findings.iter().any(|f| f.outcome == Outcome::Fail && f.severity >= threshold)
+    }
+
+    /// Findings that need attention (fail, warn, error), worst first.
+    pub fn problems(&self) -> Vec<&Finding> {
+        let rank = |o: Outcome| match o {
+            Outcome::Fail => 0,
+            Outcome::Error => 1,
+            Outcome::Warn => 2,
+            _ => 3,
+        };
+        let mut out: Vec<&Finding> = self
+            .findings
+            .iter()
+            .filter(|f| matches!(f.outcome, Outcome::Fail | Outcome::Warn | Outcome::Error))
+            .collect();
+        out.sort_by_key(|f| (rank(f.outcome), std::cmp::Reverse(f.severity)));
+        out
+    }
+}
