@@ -194,7 +194,7 @@ fn agency(dir: &Path) -> Result<Agency> {
     let mut agency = match std::fs::read_to_string(&path) {
         Ok(text) => {
             toml::from_str::<PortfolioFile>(&text)
-                .map_err(|e| Error::Scenario { path: path.clone(), message: e.to_string().trim_end().to_string() })?
+                .map_err(|e| Error::Scenario { path: path.clone(), message: crate::scenario::located(&text, &e) })?
                 .agency
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Agency::default(),

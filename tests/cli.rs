@@ -134,6 +134,51 @@ fn unreachable_store_is_exit_3_with_one_sentence() {
     assert!(err.to_lowercase().contains("refused"), "{err}");
 }
 
+/// Regression (reliability #5): a password written inline is rejected, and neither the
+/// rejection nor `run`'s portfolio repeats it (the TOML library quotes the offending line).
+#[test]
+fn an_inline_password_is_rejected_without_being_repeated() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "hunter2-never-shown";
+    let stores = dir.path().join("stores");
+    std::fs::create_dir(&stores).unwrap();
+    let path = stores.join("leaky.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[store]\nurl = \"http://127.0.0.1:9/\"\n[shopper]\nname = \"A\"\nemail = \"a@b.c\"\n\
+             [shopper.smtp]\nhost = \"127.0.0.1\"\nport = 25\ntls = \"none\"\npassword = \"{secret}\"\n"
+        ),
+    )
+    .unwrap();
+    let o = shopaudit(&["audit", path.to_str().unwrap(), "--no-browser", "-q"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("line 10, column 1") && err.contains("unknown field `password`"), "{err}");
+    assert!(!text(&o.stdout).contains(secret) && !err.contains(secret), "{err}");
+
+    let out = dir.path().join("out");
+    let o = shopaudit(&[
+        "run",
+        stores.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--db",
+        dir.path().join("history.sqlite").to_str().unwrap(),
+        "--no-browser",
+        "--no-email",
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(!text(&o.stdout).contains(secret) && !text(&o.stderr).contains(secret));
+    let portfolio = std::fs::read_to_string(out.join("portfolio.json")).unwrap();
+    assert!(portfolio.contains("unknown field `password`"), "{portfolio}");
+    for file in ["portfolio.json", "portfolio.md", "portfolio.html"] {
+        let written = std::fs::read_to_string(out.join(file)).unwrap();
+        assert!(!written.contains(secret), "{file} repeats the password");
+    }
+}
+
 #[test]
 fn broken_scenarios_say_line_and_column() {
     let dir = tempfile::tempdir().unwrap();

@@ -532,6 +532,18 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         .map_err(|e| format!("{s:?} is not a duration such as \"90s\", \"30m\", \"4h\" or \"2d\" ({e})"))
 }
 
+/// "line 3, column 1: unknown field `password` ...": where and what, never the line itself. The
+/// TOML library quotes the offending line, and that line may hold a secret written inline
+/// (`password = "..."` is rejected, and its value must not be echoed by the rejection).
+pub fn located(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim_end();
+    let Some(span) = e.span() else { return message.to_string() };
+    let before = text.get(..span.start).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or_default().chars().count() + 1;
+    format!("line {line}, column {column}: {message}")
+}
+
 impl Scenario {
     /// The scenario `shopaudit audit URL` means: only `store.url`.
     pub fn for_url(url: WebUrl) -> Self {
@@ -552,7 +564,7 @@ impl Scenario {
     /// Parses scenario text; `path` is only used in error messages.
     pub fn parse(text: &str, path: &Path) -> Result<Self> {
         let scenario: Scenario = toml::from_str(text)
-            .map_err(|e| Error::Scenario { path: path.to_path_buf(), message: e.to_string().trim_end().to_string() })?;
+            .map_err(|e| Error::Scenario { path: path.to_path_buf(), message: located(text, &e) })?;
         for letter in &scenario.email.letters {
             crate::scenario::letter::render(&scenario, letter)
                 .map_err(|message| Error::Scenario { path: path.to_path_buf(), message })?;
