@@ -81,7 +81,8 @@ pub async fn audit(scenario: &Scenario, progress: &dyn Progress) -> Result<Repor
 pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn Progress) -> Result<Report> {
     let knowledge = Arc::new(knowledge::Knowledge::load()?);
     let started_at = now(scenario, &options.clock);
-    let client = probes::http::client(&scenario.crawl)?;
+    let reach = probes::http::Reach::of(&scenario.store.url.0).await;
+    let client = probes::http::client(&scenario.crawl, reach)?;
     let ctx = probes::Context { scenario, client: &client, knowledge: &knowledge, clock: &options.clock, progress };
     let (pages, mut evidence) = probes::gather_static(ctx).await?;
     probes::gather_browser(ctx, &pages, &mut evidence, options.browser.clone()).await?;

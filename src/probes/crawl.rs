@@ -39,7 +39,7 @@ struct Queued {
 /// Crawls the store. Pages come back in the order they were fetched; the start page first.
 pub async fn crawl(
     scenario: &Scenario,
-    client: &reqwest::Client,
+    client: &http::Client,
     knowledge: &Arc<Knowledge>,
     progress: &dyn Progress,
 ) -> Result<Vec<CrawledPage>> {
@@ -127,7 +127,7 @@ pub async fn crawl(
 
 /// Fetches one page and extracts its facts on a blocking thread.
 async fn visit(
-    client: &reqwest::Client,
+    client: &http::Client,
     q: Queued,
     cap: usize,
     country: Option<phonenumber::country::Id>,

@@ -24,7 +24,7 @@ const THUMBNAIL_WIDTH: u32 = 160;
 const MAX_DECODE_PIXELS: u32 = 12_000;
 
 /// Probes every distinct image; `refs` pairs each image with the page that shows it.
-pub async fn probe(client: &reqwest::Client, refs: Vec<(ImageRef, String)>, knowledge: &Arc<Knowledge>) -> Vec<Image> {
+pub async fn probe(client: &http::Client, refs: Vec<(ImageRef, String)>, knowledge: &Arc<Knowledge>) -> Vec<Image> {
     let mut distinct: BTreeMap<String, Image> = BTreeMap::new();
     let mut order = Vec::new();
     for (r, page) in refs {
@@ -66,7 +66,7 @@ fn file_name(url: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
-async fn inspect(client: &reqwest::Client, mut image: Image, k: Arc<Knowledge>) -> Image {
+async fn inspect(client: &http::Client, mut image: Image, k: Arc<Knowledge>) -> Image {
     let Ok(url) = url::Url::parse(&image.url) else {
         image.error = Some("not a valid URL".into());
         return image;

@@ -41,7 +41,7 @@ pub struct Context<'a> {
     /// The scenario being audited.
     pub scenario: &'a Scenario,
     /// The audit's HTTP client (cookies, timeouts, user agent from the scenario).
-    pub client: &'a reqwest::Client,
+    pub client: &'a http::Client,
     /// Vendor fingerprints, vocabularies and scripts.
     pub knowledge: &'a Arc<Knowledge>,
     /// Where "now" comes from.
@@ -64,12 +64,12 @@ pub async fn gather_static(ctx: Context<'_>) -> Result<(Vec<Page>, Evidence)> {
         .collect();
     evidence.images = images::probe(client, refs, knowledge).await;
     progress.stage("https");
-    evidence.site = https(scenario, &crawled[0].page).await?;
+    evidence.site = https(scenario, client.reach(), &crawled[0].page).await?;
     Ok((crawled.into_iter().map(|c| c.page).collect(), evidence))
 }
 
 /// Is the store served over HTTPS, and does plain HTTP redirect there?
-async fn https(scenario: &Scenario, home: &Page) -> Result<Site> {
+async fn https(scenario: &Scenario, reach: http::Reach, home: &Page) -> Result<Site> {
     let start = &scenario.store.url.0;
     let landed = home.final_url.as_deref().and_then(|u| url::Url::parse(u).ok()).unwrap_or_else(|| start.clone());
     let https = landed.scheme() == "https";
@@ -92,8 +92,12 @@ async fn https(scenario: &Scenario, home: &Page) -> Result<Site> {
     }
     let mut plain = landed.clone();
     let _ = plain.set_scheme("http");
-    let client = http::client_without_redirects(&scenario.crawl)?;
-    let site = match client.get(plain.clone()).send().await {
+    let client = http::client_without_redirects(&scenario.crawl, reach)?;
+    let answer = match client.request(&plain) {
+        Ok(request) => request.send().await.map_err(|e| http::describe(&e)),
+        Err(why) => Err(why),
+    };
+    let site = match answer {
         Ok(response) => {
             let location =
                 response.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -106,9 +110,7 @@ async fn https(scenario: &Scenario, home: &Page) -> Result<Site> {
                 ),
             }
         }
-        Err(e) => {
-            Site { https, http_redirects_to_https: None, http_probe: Some(format!("{plain}: {}", http::describe(&e))) }
-        }
+        Err(why) => Site { https, http_redirects_to_https: None, http_probe: Some(format!("{plain}: {why}")) },
     };
     Ok(site)
 }
