@@ -39,7 +39,7 @@ async fn main() {
     for (i, id) in ids.iter().enumerate() {
         let row = history
             .begin_letter(&NewLetter {
-                store: "http://bench.test/",
+                store: &shopaudit::model::StoreKey::new("bench"),
                 letter: &format!("letter-{i}"),
                 message_id: id,
                 token: &format!("tok{i:05}"),
@@ -49,8 +49,9 @@ async fn main() {
                 attempt: 1,
                 at: chrono::Utc::now().fixed_offset(),
             })
+            .await
             .unwrap();
-        history.mark_sent(row, chrono::Utc::now().fixed_offset(), "250 bench").unwrap();
+        history.mark_sent(row, chrono::Utc::now().fixed_offset(), "250 bench").await.unwrap();
     }
 
     // 10,000 messages in the shopper's mailbox, written straight into its Maildir: one in twenty

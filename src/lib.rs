@@ -23,6 +23,7 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod followup;
 pub mod history;
 pub mod hours;
 pub mod knowledge;
@@ -92,7 +93,8 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
     // letters and questions must be remembered across runs.
     if options.db.is_some() || sends || !evidence.chat.conversations.is_empty() {
         let history = history::History::open(&options.db.clone().unwrap_or_else(history::default_path))?;
-        let key = scenario.store.url.to_string();
+        let key = &scenario.key;
+        history.adopt(key, &scenario.store.url.to_string()).await?;
         if let (Some(mode), true) = (options.email, sends) {
             progress.stage("e-mail");
             (evidence.email_probes, evidence.mailbox_error) = probes::email::send_due(
@@ -107,14 +109,15 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
             .await?;
             email_ran = true;
         }
-        history.record_conversations(&key, &evidence.chat.conversations)?;
+        history.record_conversations(key, &evidence.chat.conversations).await?;
         if let Some(browser) = &evidence.browser {
-            history.record_observations(&key, browser)?;
+            history.record_observations(key, browser).await?;
         }
         let tz = scenario.store.timezone.map_or(chrono_tz::UTC, |t| t.0);
         let thresholds = scenario.compliance.thresholds();
+        let readings = history.observations(key).await?;
         evidence.compliance =
-            assess::compliance::assess(&history, &key, tz, &evidence.hours, &evidence.email_probes, thresholds)?;
+            assess::compliance::assess(&readings, tz, &evidence.hours, &evidence.email_probes, thresholds);
     }
     let store = scenario.store_name();
     let input = checks::Input { store: &store, pages: &pages, evidence: &evidence, knowledge: &knowledge };
@@ -123,6 +126,7 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
         schema: model::SCHEMA.to_string(),
         tool: model::Tool { name: "shopaudit".into(), version: env!("CARGO_PKG_VERSION").into() },
         store: model::StoreInfo {
+            key: scenario.key.clone(),
             name: store.clone(),
             url: scenario.store.url.to_string(),
             timezone: scenario.store.timezone.map(|t| t.0.name().to_string()),
@@ -156,27 +160,55 @@ pub fn recheck(saved: &Report, skip: &[model::CheckId]) -> Result<Report> {
 
 /// A saved report brought up to date from the history: its letters with every reply filed
 /// since, judged again by the same checks (`shopaudit report`, and `shopaudit collect`).
-pub fn refresh(saved: &Report, history: &history::History, clock: &clock::Clock) -> Result<Report> {
+pub async fn refresh(saved: &Report, history: &history::History, clock: &clock::Clock) -> Result<Report> {
     let mut report = saved.clone();
     let terms = probes::email::Terms::of_report(saved);
     let now = clock.now().fixed_offset();
-    report.evidence.email_probes = probes::email::probes(history, &terms, &saved.evidence.hours, now)?;
+    report.evidence.email_probes = probes::email::probes(history, &terms, &saved.evidence.hours, now).await?;
     let thresholds =
         saved.evidence.compliance.as_ref().map_or_else(crate::model::Thresholds::default, |c| c.thresholds);
+    let readings = history.observations(&terms.store).await?;
     report.evidence.compliance = assess::compliance::assess(
-        history,
-        &terms.store,
+        &readings,
         terms.tz,
         &saved.evidence.hours,
         &report.evidence.email_probes,
         thresholds,
-    )?;
+    );
     let skipped: Vec<model::CheckId> = checks::CHECKS
         .iter()
         .filter(|c| !saved.findings.iter().any(|f| f.check == c.id.as_str()))
         .map(|c| c.id)
         .collect();
     recheck(&report, &skipped)
+}
+
+/// Proposes `chat.selectors` for the store's chat widget (`shopaudit chat-parts`): opens its
+/// start page in Chromium (`chrome`, else the scenario's, else the usual places), clicks the
+/// launcher as a person does, and finds the parts. Nothing is typed or sent.
+pub async fn chat_parts(
+    scenario: &Scenario,
+    chrome: Option<&std::path::Path>,
+    launcher: Option<&str>,
+) -> Result<probes::parts::Proposal> {
+    let explicit = chrome.map(std::path::Path::to_path_buf).or(scenario.browser.path.as_deref().map(Into::into));
+    let path = probes::browser::find(explicit.as_deref())
+        .ok_or_else(|| Error::Browser(probes::browser::not_found(explicit.as_deref())))?;
+    let (page, loopback_only) = (scenario.store.url.to_string(), scenario.browser.loopback_only);
+    let launcher = launcher.map(str::to_string);
+    tokio::task::spawn_blocking(move || {
+        let chromium = probes::browser::Chromium::launch(&path, loopback_only)?;
+        let knowledge = knowledge::Knowledge::load()?;
+        probes::parts::propose(&chromium, &page, launcher.as_deref(), &knowledge).map_err(Error::Browser)
+    })
+    .await
+    .map_err(|e| Error::Browser(format!("the browser crashed: {e}")))?
+}
+
+/// Ends every Chromium this process started: for Ctrl-C, when blocking browser threads may
+/// still hold one.
+pub fn interrupted() {
+    probes::browser::kill_all();
 }
 
 /// The probes that looked at the store.

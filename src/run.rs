@@ -77,8 +77,17 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
     let _lock = crate::lock::Lock::take(&settings.out.join(".shopaudit.lock"))?;
     let agency = agency(dir)?;
     let files = scenario_files(dir)?;
-    let scenarios: Vec<(PathBuf, Result<Scenario>)> =
-        files.into_iter().map(|path| (path.clone(), Scenario::from_file(&path))).collect();
+    let scenarios: Vec<(PathBuf, Result<Scenario>)> = files
+        .into_iter()
+        .map(|path| {
+            let mut scenario = Scenario::from_file(&path);
+            if let (Ok(s), false) = (&mut scenario, settings.browser) {
+                // `--no-browser` holds for every store, whatever its scenario says.
+                s.browser.enabled = false;
+            }
+            (path, scenario)
+        })
+        .collect();
     let browser = shared_browser(&scenarios, settings).await;
     let history = History::open(&settings.db)?;
     let knowledge = crate::knowledge::Knowledge::load()?;
@@ -115,12 +124,12 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
             tracing::warn!("collecting replies from {key}: {why}");
         }
         for report in reports.iter_mut().flatten() {
-            *report = crate::refresh(report, &history, &settings.clock)?;
+            *report = crate::refresh(report, &history, &settings.clock).await?;
         }
     }
     if mark_shared_photos(&mut reports) {
         for report in reports.iter_mut().flatten() {
-            *report = crate::refresh(report, &history, &settings.clock)?;
+            *report = crate::refresh(report, &history, &settings.clock).await?;
         }
     }
 
@@ -131,13 +140,13 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
         let mut result = StoreResult { scenario: path.clone(), report, dir: None, regressions: Vec::new() };
         match &result.report {
             Ok(report) => {
-                let slug = unique(crate::report::slug(&report.store.name), &mut taken);
+                let slug = unique(crate::report::slug(report.store.key.as_str()), &mut taken);
                 let dir = settings.out.join(&slug);
-                let previous = history.latest_run(&report.store.url)?.map(|(r, _)| r);
+                let previous = history.latest_run(&report.store.key).await?.map(|(r, _)| r);
                 result.regressions = previous.map(|p| regressions(&p, report)).unwrap_or_default();
                 crate::report::write(report, &dir, &[Format::Json, Format::Md, Format::Html])?;
-                history.record_run(report, Some(&dir))?;
-                let talks = history.conversations(&report.store.url)?;
+                history.record_run(report, Some(&dir)).await?;
+                let talks = history.conversations(&report.store.key).await?;
                 rows.push(StoreRow::of(report, &format!("{slug}/report.html"), result.regressions.clone(), &talks));
                 result.dir = Some(dir);
             }

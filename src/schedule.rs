@@ -31,7 +31,7 @@ pub enum Due {
 pub struct Plan<'a> {
     /// The scenario's `[schedule]`.
     pub schedule: &'a Schedule,
-    /// The store's name: with the seed, it decides the times (stable when the URL's port is not).
+    /// The store's key: with the seed, it decides the times.
     pub store: &'a str,
     /// The letter's id.
     pub letter: &'a str,

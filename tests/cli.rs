@@ -187,9 +187,14 @@ fn broken_scenarios_say_line_and_column() {
         ("[store]\nurl = \"https://a.example/\"\ntimezone = \"Mars/Base\"\n", "line 3", "IANA time zone"),
         ("[store]\nurl = \"ftp://a.example/\"\n", "line 2", "http:// or https://"),
         ("[store]\nurl = \"https://a.example/\"\n[crawl]\ntimeout = \"soon\"\n", "line 4", "not a duration"),
+        // Reliability #13: a zero timeout was accepted, then reported as an unreachable store.
+        ("[store]\nurl = \"https://a.example/\"\n[crawl]\ntimeout = \"0s\"\n", "line 4", "is zero"),
+        ("[store]\nurl = \"https://a.example/\"\n[email]\nsla = \"200y\"\n", "line 4", "longer than a year"),
         ("[store]\nurl = \"https://a.example/\"\n[checks]\nskip = [\"chat.pressent\"]\n", "line 4", "unknown check id"),
         ("[store]\nurl = \"https://a.example/\"\n[hours]\nsupport = \"Mon to Fri\"\n", "line 4", "opening_hours"),
         ("[store]\nurl = \"https://a.example/\"\n[shopper]\nname = \"A\"\nemail = \"a@b.c\"\n[shopper.smtp]\nhost = \"smtp.example\"\nport = 25\ntls = \"none\"\n", "line", "loopback"),
+        // Reliability #10: letters enabled without a shopper sent nothing and said nothing.
+        ("[store]\nurl = \"https://a.example/\"\n[email]\nenabled = true\nto = \"s@a.example\"\n[[email.letters]]\nid = \"q\"\nsubject = \"Q\"\nbody = \"Q?\"\n", "email.enabled is true", "no [shopper]"),
         ("[store\nurl = 1", "line 1", ""),
     ];
     for (i, (toml, place, message)) in cases.iter().enumerate() {
@@ -282,4 +287,30 @@ fn regression_output_into_a_closed_pipe_ends_quietly() {
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     assert!(!text(&out.stderr).contains("panicked"), "{}", text(&out.stderr));
+}
+
+/// Regression (reliability #6): a 280-character name lost the report after the whole audit
+/// ("File name too long"), and a huge one was printed whole. Names are cut for paths and
+/// messages.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_very_long_store_name_is_cut_for_folders_and_messages() {
+    let store = serve_store("en-good").await;
+    let dir = tempfile::tempdir().unwrap();
+    let stem = "ш".repeat(120);
+    let path = dir.path().join(format!("{stem}.toml"));
+    let name = "Лавка ".repeat(50_000);
+    std::fs::write(&path, format!("[store]\nname = \"{name}\"\nurl = \"{}\"\n", store.url)).unwrap();
+    let (bin, cwd) = (env!("CARGO_BIN_EXE_shopaudit"), dir.path().to_path_buf());
+    let o = tokio::task::spawn_blocking(move || {
+        Command::new(bin).args(["audit", path.to_str().unwrap(), "--no-browser"]).current_dir(cwd).output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(o.status.code().is_some_and(|c| c <= 1), "{}", text(&o.stderr));
+    assert!(o.stdout.len() + o.stderr.len() < 20_000, "the name is not printed whole");
+    let reports: Vec<_> = std::fs::read_dir(dir.path().join("reports")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(reports.len(), 1);
+    assert!(reports[0].join("report.html").is_file());
+    let report = shopaudit::report::read(&reports[0].join("report.json")).unwrap();
+    assert!(report.store.name.chars().count() <= 120, "{}", report.store.name.len());
 }

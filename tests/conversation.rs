@@ -66,7 +66,7 @@ async fn a_person_answering_in_time_passes_and_is_timed() {
     assert_eq!(outcome(&r, "chat.answers"), Outcome::Pass, "{}", common::detail(&r, "chat.answers"));
     assert_eq!(outcome(&r, "chat.operator_identity"), Outcome::Pass);
     let history = shopaudit::history::History::open(&lab.history()).unwrap();
-    let kept = history.conversations(&r.store.url).unwrap();
+    let kept = history.conversations(&r.store.key).await.unwrap();
     assert_eq!(kept.len(), 1);
     assert_eq!((kept[0].outcome.as_str(), kept[0].first_human_reply_ms), ("answered", talk.first_human_reply_ms));
 }

@@ -17,7 +17,8 @@ fn scenario(store: &url::Url, lab: &MailLab, to: &str, extra_smtp: &str) -> Scen
 
 /// A scenario that also reads the shopper's mailbox, with the letter's answer deadline.
 fn scenario_with(store: &url::Url, lab: &MailLab, to: &str, extra_smtp: &str, sla: &str) -> Scenario {
-    Scenario::parse(&scenario_text(store, lab, to, extra_smtp, sla), std::path::Path::new("test.toml")).unwrap()
+    // Named as scenario_file names it: the file and the parsed scenario are one store.
+    Scenario::parse(&scenario_text(store, lab, to, extra_smtp, sla), std::path::Path::new("store.toml")).unwrap()
 }
 
 /// The same scenario as a file, as a cron job names it.
@@ -136,7 +137,7 @@ async fn a_settings_error_records_no_letter() {
     let err = shopaudit::audit_with(&s, &options, &shopaudit::Quiet).await.unwrap_err();
     assert!(err.to_string().contains("SHOPAUDIT_TEST_NO_SUCH_VAR is not set"), "{err}");
     let history = shopaudit::history::History::open(&db).unwrap();
-    assert!(history.letters(&s.store.url.to_string()).unwrap().is_empty(), "nothing stranded in 'sending'");
+    assert!(history.letters(&s.key).await.unwrap().is_empty(), "nothing stranded in 'sending'");
 }
 
 fn outcome(r: &shopaudit::Report, check: &str) -> shopaudit::Outcome {
@@ -296,25 +297,32 @@ async fn smtp_and_imap_over_implicit_tls_and_starttls_with_the_scenarios_ca() {
     let ca = lab.ca.clone().unwrap();
     let password = lab.dir.path().join("imap-password");
     std::fs::write(&password, "secret").unwrap();
-    let scenario = |ca_line: &str, tls: &str, smtp: u16, imap: u16| {
+    let scenario_with = |smtp_ca: &str, imap_ca: &str, tls: &str, smtp: u16, imap: u16| {
         let text = format!(
             "[store]\nurl = \"{}\"\n[browser]\nenabled = false\n[shopper]\nname = \"Anna\"\nemail = \"shopper@audit.test\"\n\
-             [shopper.smtp]\nhost = \"127.0.0.1\"\nport = {smtp}\ntls = \"{tls}\"\n{ca_line}\n\
+             [shopper.smtp]\nhost = \"127.0.0.1\"\nport = {smtp}\ntls = \"{tls}\"\n{smtp_ca}\n\
              [shopper.imap]\nhost = \"127.0.0.1\"\nport = {imap}\ntls = \"{tls}\"\nuser = \"shopper@audit.test\"\n\
-             password_file = \"{}\"\n{ca_line}\n[email]\nenabled = true\nto = \"support@store.test\"\n\
+             password_file = \"{}\"\n{imap_ca}\n[email]\nenabled = true\nto = \"support@store.test\"\n\
              [[email.letters]]\nid = \"tls\"\nsubject = \"Доставка\"\nbody = \"Здравствуйте\"\n",
             store.url,
             password.display()
         );
         Scenario::parse(&text, std::path::Path::new("t.toml")).unwrap()
     };
+    let scenario = |ca_line: &str, tls: &str, smtp: u16, imap: u16| scenario_with(ca_line, ca_line, tls, smtp, imap);
     let ca_line = format!("ca_file = \"{}\"", ca.display());
+    // An IMAP server the shopper cannot trust: no letter goes out, since its answers could
+    // not be read (reliability #10).
     let untrusted = scenario("", "implicit", lab.smtps_port, lab.imaps_port);
-    let r = run(&untrusted, &lab.dir.path().join("h1.sqlite"), Mode::Send).await;
+    let r = run(&untrusted, &lab.dir.path().join("h0.sqlite"), Mode::Send).await;
+    assert!(r.evidence.email_probes.is_empty(), "{:?}", r.evidence.email_probes);
+    assert!(r.evidence.mailbox_error.as_deref().unwrap().contains("UnknownIssuer"), "{:?}", r.evidence.mailbox_error);
+    // An SMTP server the shopper cannot trust: the letter fails, and says why.
+    let untrusted_smtp = scenario_with("", &ca_line, "implicit", lab.smtps_port, lab.imaps_port);
+    let r = run(&untrusted_smtp, &lab.dir.path().join("h1.sqlite"), Mode::Send).await;
     let letter = &r.evidence.email_probes[0];
     assert_eq!(letter.state, "failed");
     assert!(letter.server.as_deref().unwrap().to_lowercase().contains("certificate"), "{letter:?}");
-    assert!(r.evidence.mailbox_error.as_deref().unwrap().contains("UnknownIssuer"), "{:?}", r.evidence.mailbox_error);
 
     let trusted = scenario(&ca_line, "implicit", lab.smtps_port, lab.imaps_port);
     let db = lab.dir.path().join("h2.sqlite");
@@ -369,20 +377,11 @@ async fn collect_watch_files_replies_as_they_come_and_survives_a_dropped_connect
         .spawn()
         .unwrap();
     let history = shopaudit::history::History::open(&db).unwrap();
-    let store_key = s.store.url.to_string();
-    let replies = |history: &shopaudit::history::History| -> usize {
-        history.letters(&store_key).unwrap().iter().map(|l| history.replies(l.id).unwrap().len()).sum()
-    };
-    let wait_for = |want: usize| {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while replies(&history) < want && std::time::Instant::now() < deadline {
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        replies(&history)
-    };
+    let store_key = s.key.clone();
+    let wait_for = |want: usize| filed_replies(&history, &store_key, want);
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await; // the watcher is idling
     support_agent(&lab, Behaviour::NewThreadLinkOnly).await;
-    assert_eq!(tokio::task::block_in_place(|| wait_for(1)), 1, "filed while idling");
+    assert_eq!(wait_for(1).await, 1, "filed while idling");
 
     // Drop the watcher's connection, as a server restart or a network cut would.
     let kicked = std::process::Command::new("doveadm")
@@ -395,7 +394,7 @@ async fn collect_watch_files_replies_as_they_come_and_survives_a_dropped_connect
     run(&s, &db, Mode::Send).await;
     // The agent answers every letter again; only the new answers are new messages.
     support_agent(&lab, Behaviour::NewThreadLinkOnly).await;
-    let filed = tokio::task::block_in_place(|| wait_for(3));
+    let filed = wait_for(3).await;
     let _ = watcher.kill();
     let _ = watcher.wait();
     assert!(filed >= 3, "reconnected after the drop and filed the new answers: {filed}");
@@ -431,9 +430,9 @@ async fn a_run_killed_between_sending_and_sent_loses_nothing_and_sends_nothing_t
     auditor.wait().unwrap();
     stall_smtp(&lab, None);
     let s = scenario(&store.url, &lab, "support@store.test", "");
-    let key = s.store.url.to_string();
+    let key = s.key.clone();
     let history = shopaudit::history::History::open(&db).unwrap();
-    assert_eq!(history.letters(&key).unwrap()[0].state, "sending", "killed before the 250 was recorded");
+    assert_eq!(history.letters(&key).await.unwrap()[0].state, "sending", "killed before the 250 was recorded");
 
     let r = run(&s, &db, Mode::Send).await;
     let letter = &r.evidence.email_probes[0];
@@ -455,7 +454,7 @@ async fn a_letter_that_never_left_is_given_up_and_sent_again_once() {
     let store = common::serve_store("en-good").await;
     let db = lab.dir.path().join("history.sqlite");
     let s = scenario(&store.url, &lab, "support@store.test", "");
-    let key = s.store.url.to_string();
+    let key = s.key.clone();
     // A run killed before the server took anything, long ago: recorded, never delivered.
     let history = shopaudit::history::History::open(&db).unwrap();
     let row = history
@@ -470,6 +469,7 @@ async fn a_letter_that_never_left_is_given_up_and_sent_again_once() {
             attempt: 1,
             at: chrono::Utc::now().fixed_offset(),
         })
+        .await
         .unwrap();
     let long_ago = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
     let raw = rusqlite::Connection::open(&db).unwrap();
@@ -478,7 +478,7 @@ async fn a_letter_that_never_left_is_given_up_and_sent_again_once() {
     let r = run(&s, &db, Mode::Send).await;
     let letter = &r.evidence.email_probes[0];
     assert_eq!((letter.state.as_str(), letter.attempt), ("pending", 2), "{letter:?}");
-    let first = &history.letters(&key).unwrap()[0];
+    let first = &history.letters(&key).await.unwrap()[0];
     assert_eq!(first.state, "failed");
     assert!(first.failure.as_deref().unwrap().contains("no copy reached"), "{first:?}");
     assert_eq!(lab.messages("support@store.test").await.len(), 1, "sent once, by the second attempt");
@@ -535,4 +535,39 @@ async fn a_greek_acknowledgement_is_automatic_by_its_wording() {
     assert_eq!(letter.replies[0].ticket.as_deref(), Some("5521"));
     assert_eq!(letter.replies[1].signed_by.as_deref(), Some("Μαρία Παπαδοπούλου"));
     assert_eq!(outcome(&r, "email.acknowledged"), shopaudit::Outcome::Pass);
+}
+
+/// Replies filed for the store's letters, once `want` are there or 30 s have passed.
+async fn filed_replies(
+    history: &shopaudit::history::History,
+    store: &shopaudit::model::StoreKey,
+    want: usize,
+) -> usize {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let mut filed = 0;
+        for l in history.letters(store).await.unwrap() {
+            filed += history.replies(l.id).await.unwrap().len();
+        }
+        if filed >= want || std::time::Instant::now() >= deadline {
+            return filed;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Regression (reliability #10): a letter whose answers could not be read proves nothing, so
+/// none is sent while the shopper's IMAP login fails; the report says why.
+#[tokio::test(flavor = "multi_thread")]
+async fn no_letter_goes_out_while_the_shoppers_mailbox_cannot_be_read() {
+    let lab = MailLab::start();
+    let store = common::serve_store("en-good").await;
+    let db = lab.dir.path().join("history.sqlite");
+    let s = scenario(&store.url, &lab, "support@store.test", "");
+    std::fs::write(lab.dir.path().join("imap-password"), "not-the-password").unwrap();
+    let r = run(&s, &db, Mode::Send).await;
+    let why = r.evidence.mailbox_error.clone().unwrap_or_default();
+    assert!(why.contains("no letter was sent"), "{why}");
+    assert!(lab.messages("support@store.test").await.is_empty(), "nothing reached the store");
+    assert_eq!(common::outcome(&r, "email.answered"), shopaudit::Outcome::NotApplicable);
 }

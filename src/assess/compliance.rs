@@ -1,33 +1,30 @@
 //! Whether the store keeps its posted hours over time: every chat status the browser read and
-//! every letter's answer, from the history, held against the posted opening_hours in the
-//! store's zone. "24/7" on the page, yet the chat was offline in 7 of 10 readings inside those
+//! every letter's answer, as the history holds them, held against the posted opening_hours in
+//! the store's zone. Pure: the caller reads the history. "24/7" on the page, yet the chat was offline in 7 of 10 readings inside those
 //! hours, is what `hours.honored` reports.
 
 use chrono::{Datelike, Timelike};
 
-use crate::error::Result;
-use crate::history::History;
+use crate::history::Observation;
 use crate::model::evidence::{Compliance, EmailProbe, HourOfWeek, PostedHours, ResponsePoint};
 use crate::model::{Channel, Thresholds};
 
 /// The store's history held against its posted hours; `None` when the history holds nothing
 /// about it yet.
 pub fn assess(
-    history: &History,
-    store: &str,
+    observations: &[Observation],
     tz: chrono_tz::Tz,
     posted: &[PostedHours],
     letters: &[EmailProbe],
     thresholds: Thresholds,
-) -> Result<Option<Compliance>> {
-    let observations = history.observations(store)?;
+) -> Option<Compliance> {
     let judged: Vec<&EmailProbe> = letters
         .iter()
         .filter(|l| l.sent_at.is_some() && matches!(l.state.as_str(), "answered" | "unanswered" | "acknowledged"))
         .filter(|l| l.state != "acknowledged" || l.first_human_response_ms.is_some())
         .collect();
     if observations.is_empty() && judged.is_empty() {
-        return Ok(None);
+        return None;
     }
     let hours_for = |channels: &[Channel]| {
         channels.iter().find_map(|c| posted.iter().find(|h| h.channel == *c).and_then(|h| h.opening_hours.clone()))
@@ -40,7 +37,7 @@ pub fn assess(
         thresholds,
         ..Default::default()
     };
-    for o in &observations {
+    for o in observations {
         let local = o.at.with_timezone(&tz);
         let in_hours = chat_hours.as_deref().and_then(|h| crate::business_time::is_open(h, tz, o.at)).unwrap_or(false);
         let online = o.status == "online";
@@ -108,5 +105,5 @@ pub fn assess(
             });
         }
     }
-    Ok(Some(c))
+    Some(c)
 }

@@ -191,4 +191,6 @@ fn list(items: &[String], most: usize) -> String {
 }
 
 #[cfg(test)]
+mod cases;
+#[cfg(test)]
 mod tests;

@@ -133,3 +133,33 @@ impl<'de> Deserialize<'de> for CheckId {
         String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
     }
 }
+
+/// Which store a history row, a schedule, a report folder or a client link belongs to:
+/// `store.id` in the scenario, else the scenario file's stem, else (a bare URL) its host and
+/// port. Two scenarios for one site are two stores.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StoreKey(String);
+
+impl StoreKey {
+    /// A key as written; the scenario validates the ones people write.
+    pub fn new(key: impl Into<String>) -> Self {
+        StoreKey(key.into())
+    }
+
+    /// The key as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// True for a report written before stores had keys.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Display for StoreKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}

@@ -10,10 +10,11 @@ pub mod evidence;
 pub mod finding;
 pub mod kinds;
 pub mod report;
+pub mod text;
 pub mod time;
 
 pub use defaults::Thresholds;
 pub use evidence::{Evidence, Page};
 pub use finding::{Finding, Outcome, Severity};
-pub use kinds::{Channel, CheckId, Viewport};
+pub use kinds::{Channel, CheckId, StoreKey, Viewport};
 pub use report::{Report, RunInfo, StoreInfo, Summary, Tool, SCHEMA};

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::evidence::{Evidence, Page};
 use super::finding::{Finding, Outcome, Severity};
+use super::kinds::StoreKey;
 
 /// The report contract's schema id.
 pub const SCHEMA: &str = "shopaudit/report/v1";
@@ -43,6 +44,10 @@ pub struct Tool {
 /// `store`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoreInfo {
+    /// The store's identity in the history (see [`StoreKey`]); empty in reports written
+    /// before stores had keys, which were keyed by their URL.
+    #[serde(default)]
+    pub key: StoreKey,
     /// Display name.
     pub name: String,
     /// Start URL.
@@ -93,6 +98,18 @@ impl Summary {
             } += 1;
         }
         s
+    }
+}
+
+impl StoreInfo {
+    /// The key its history rows carry: the store's key, or for a report written before
+    /// stores had keys, its URL.
+    pub fn history_key(&self) -> StoreKey {
+        if self.key.is_empty() {
+            StoreKey::new(self.url.clone())
+        } else {
+            self.key.clone()
+        }
     }
 }
 

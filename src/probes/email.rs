@@ -61,11 +61,11 @@ pub async fn send_due(
     reads: &MailboxReads,
     clock: &crate::clock::Clock,
 ) -> Result<(Vec<EmailProbe>, Option<String>)> {
-    let store = scenario.store.url.to_string();
+    let store = &scenario.key;
     let now = || clock.now().fixed_offset();
     let (shopper, to) = match (&scenario.shopper, recipient(scenario, evidence)?) {
         (Some(shopper), Some(to)) => (shopper, to),
-        _ => return Ok((probes(history, &Terms::of(scenario), &evidence.hours, now())?, None)),
+        _ => return Ok((probes(history, &Terms::of(scenario), &evidence.hours, now()).await?, None)),
     };
     let from: Mailbox = format!("{} <{}>", shopper.name, shopper.email)
         .parse()
@@ -91,9 +91,14 @@ pub async fn send_due(
             MailboxReads::Caller(failed) => failed.get(&imap.mailbox_key()).map_or(Ok(()), |why| Err(why.clone())),
         };
         match read {
-            Ok(()) => give_up_unconfirmed(history, &store, now())?,
+            Ok(()) => give_up_unconfirmed(history, store, now()).await?,
             Err(e) => mailbox_error = Some(e),
         }
+    }
+    if let Some(why) = mailbox_error {
+        // A letter whose answers cannot be read proves nothing and spends the shopper's cover.
+        let why = format!("{why}; no letter was sent, since its answers could not be read");
+        return Ok((probes(history, &Terms::of(scenario), &evidence.hours, now()).await?, Some(why)));
     }
     let mut dry = Vec::new();
     let terms = Terms::of(scenario);
@@ -101,16 +106,15 @@ pub async fn send_due(
     for letter in &scenario.email.letters {
         // Without a schedule a letter goes out once; with one, once per period at its planned
         // time. A failure the server did not call final is retried first, either way.
-        let name = scenario.store_name();
         let plan = scenario.schedule.as_ref().map(|schedule| crate::schedule::Plan {
             schedule,
-            store: &name,
+            store: scenario.key.as_str(),
             letter: &letter.id,
             tz: terms.tz,
             hours: hours.as_deref(),
         });
         let due = |last| plan.is_none_or(|p| matches!(p.due(clock.now(), last), crate::schedule::Due::Now(_)));
-        let attempt = match history.latest(&store, &letter.id)? {
+        let attempt = match history.latest(store, &letter.id).await? {
             Some(l) if l.state == "failed" && l.retry && l.attempt < MAX_ATTEMPTS => l.attempt + 1,
             Some(l) if plan.is_some() && due(Some(l.created_at.to_utc())) => 1,
             Some(_) => continue, // sent, or attempted for good: never again silently
@@ -156,27 +160,29 @@ pub async fn send_due(
             });
             continue;
         };
-        let row = history.begin_letter(&NewLetter {
-            store: &store,
-            letter: &letter.id,
-            message_id: &message_id,
-            token: &token,
-            from: &shopper.email,
-            to: &to,
-            subject: &subject,
-            attempt,
-            at: now(),
-        })?;
+        let row = history
+            .begin_letter(&NewLetter {
+                store,
+                letter: &letter.id,
+                message_id: &message_id,
+                token: &token,
+                from: &shopper.email,
+                to: &to,
+                subject: &subject,
+                attempt,
+                at: now(),
+            })
+            .await?;
         match transport.send(message).await {
             Ok(response) => {
                 let said = response.message().collect::<Vec<_>>().join(" ");
-                history.mark_sent(row, now(), &format!("{} {said}", response.code()))?;
+                history.mark_sent(row, now(), &format!("{} {said}", response.code())).await?;
             }
             // Silence after the data: the server may have taken it. The copy will tell.
             Err(e) if e.is_timeout() && imap.is_some() => {
-                history.note_unconfirmed(row, &crate::probes::http::chain(&e))?;
+                history.note_unconfirmed(row, &crate::probes::http::chain(&e)).await?;
             }
-            Err(e) => history.mark_failed(row, &crate::probes::http::chain(&e), !e.is_permanent())?,
+            Err(e) => history.mark_failed(row, &crate::probes::http::chain(&e), !e.is_permanent()).await?,
         }
     }
     if let (Some(imap), MailboxReads::Here) = (imap, reads) {
@@ -185,19 +191,23 @@ pub async fn send_due(
             mailbox_error = Some(e.to_string());
         }
     }
-    let mut all = probes(history, &terms, &evidence.hours, now())?;
+    let mut all = probes(history, &terms, &evidence.hours, now()).await?;
     all.extend(dry);
     Ok((all, mailbox_error))
 }
 
 /// After the mailbox was read through: a letter still unconfirmed long after it was recorded
 /// has no copy, so the server never took it; a later attempt may send it.
-fn give_up_unconfirmed(history: &History, store: &str, now: chrono::DateTime<chrono::FixedOffset>) -> Result<()> {
-    for l in history.letters(store)? {
+async fn give_up_unconfirmed(
+    history: &History,
+    store: &crate::model::StoreKey,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<()> {
+    for l in history.letters(store).await? {
         if l.state == "sending" && (now - l.created_at).to_std().unwrap_or_default() > UNCONFIRMED_AFTER {
             let why = "not sent: its run was interrupted before the server answered, and no copy reached the \
                        shopper's mailbox";
-            history.mark_failed(l.id, &l.failure.map_or(why.to_string(), |f| format!("{why} ({f})")), true)?;
+            history.mark_failed(l.id, &l.failure.map_or(why.to_string(), |f| format!("{why} ({f})")), true).await?;
         }
     }
     Ok(())
@@ -273,8 +283,8 @@ fn transport(server: &MailServer) -> Result<AsyncSmtpTransport<Tokio1Executor>> 
 /// answer deadline and the words a complete answer holds.
 #[derive(Debug, Clone)]
 pub struct Terms {
-    /// The store's start URL: the history's key.
-    pub store: String,
+    /// The store's key in the history.
+    pub store: crate::model::StoreKey,
     /// The store's zone, for business time (UTC when unknown).
     pub tz: chrono_tz::Tz,
     /// The deadline of a letter the terms do not list.
@@ -288,7 +298,7 @@ impl Terms {
     pub fn of(scenario: &Scenario) -> Self {
         let default_sla = scenario.email.sla.map_or(crate::model::defaults::EMAIL_SLA, |s| s.0);
         Terms {
-            store: scenario.store.url.to_string(),
+            store: scenario.key.clone(),
             tz: scenario.store.timezone.map_or(chrono_tz::UTC, |t| t.0),
             default_sla,
             letters: scenario
@@ -303,7 +313,7 @@ impl Terms {
     /// The terms a saved report was judged by, for refreshing it from the history.
     pub fn of_report(report: &crate::model::Report) -> Self {
         Terms {
-            store: report.store.url.clone(),
+            store: report.store.history_key(),
             tz: report.store.timezone.as_deref().and_then(|t| t.parse().ok()).unwrap_or(chrono_tz::UTC),
             default_sla: crate::model::defaults::EMAIL_SLA,
             letters: report
@@ -317,7 +327,7 @@ impl Terms {
 }
 
 /// The store's letters in the history, with their replies, as report evidence.
-pub fn probes(
+pub async fn probes(
     history: &History,
     terms: &Terms,
     posted: &[PostedHours],
@@ -328,7 +338,7 @@ pub fn probes(
     let mut out = Vec::new();
     // A letter retried after a failure shows as its latest attempt; a scheduled letter shows
     // once per time it went out.
-    let all = history.letters(&terms.store)?;
+    let all = history.letters(&terms.store).await?;
     let superseded = |i: usize, l: &crate::history::Letter| {
         l.state == "failed" && all[i + 1..].iter().any(|n| n.letter == l.letter && n.attempt == l.attempt + 1)
     };
@@ -336,7 +346,7 @@ pub fn probes(
         all.iter().enumerate().filter(|(i, l)| !superseded(*i, l)).map(|(_, l)| l.clone()).collect();
     for l in shown {
         let (sla, expect) = terms.letters.get(&l.letter).cloned().unwrap_or((terms.default_sla, Vec::new()));
-        let stored = history.replies(l.id)?;
+        let stored = history.replies(l.id).await?;
         let since = |at: chrono::DateTime<chrono::FixedOffset>| {
             l.sent_at.map(|sent| u64::try_from((at - sent).num_milliseconds()).unwrap_or(0))
         };

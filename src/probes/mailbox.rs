@@ -172,7 +172,7 @@ async fn fetch_new(
 ) -> Result<Collected> {
     let fail = |what: &str, e: &dyn std::fmt::Display| imap_error(server, what, e);
     let (key, validity) = (&mailbox.key, mailbox.validity);
-    let last = history.cursor(key, validity)?;
+    let last = history.cursor(key, validity).await?;
     let mut uids: Vec<u32> = session
         .uid_search(format!("UID {}:*", last + 1))
         .await
@@ -181,7 +181,7 @@ async fn fetch_new(
         .filter(|u| *u > last)
         .collect();
     uids.sort_unstable();
-    let letters = history.sent_letters()?;
+    let letters = history.sent_letters().await?;
     let mut found = Collected::default();
     for batch in uids.chunks(BATCH) {
         let set = batch.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
@@ -204,18 +204,18 @@ async fn fetch_new(
             // The shopper's own copy of a letter: proof it was sent, never a reply.
             if let Some(own) = letters.iter().find(|l| reply.message_id.as_ref() == Some(&l.message_id)) {
                 if !own.confirmed {
-                    history.confirm_from_copy(own.id, received_at, &mailbox.key)?;
+                    history.confirm_from_copy(own.id, received_at, &mailbox.key).await?;
                 }
                 continue;
             }
             let Some((letter, matched_by)) = match_letter(&reply, &letters) else { continue };
             let stored = stored(&reply, format!("{key};{validity};{uid}"), received_at, received_from, matched_by);
-            if history.add_reply(letter.id, &stored)? {
+            if history.add_reply(letter.id, &stored).await? {
                 found.replies += 1;
             }
         }
         if let Some(max) = batch.last() {
-            history.set_cursor(key, validity, *max)?;
+            history.set_cursor(key, validity, *max).await?;
         }
     }
     Ok(found)

@@ -75,9 +75,18 @@ pub fn write_atomic(path: &Path, text: &str) -> Result<PathBuf> {
     Ok(path.to_path_buf())
 }
 
-/// A store name as a folder name: "Acme Coffee!" → "acme-coffee".
+/// A store name as a folder name: "Acme Coffee!" → "acme-coffee", at most 120 bytes (a file
+/// name holds 255, and a time may follow).
 pub fn slug(name: &str) -> String {
-    let s: String = name.chars().map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    let mut bytes = 0;
+    let s: String = name
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .take_while(|c| {
+            bytes += c.len_utf8();
+            bytes <= 120
+        })
+        .collect();
     let s = s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
     if s.is_empty() {
         "store".into()

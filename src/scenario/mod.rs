@@ -15,7 +15,7 @@ use url::Url;
 
 use crate::error::{Error, Result};
 use crate::model::CheckId;
-use crate::model::{Channel, Severity, Viewport};
+use crate::model::{Channel, Severity, StoreKey, Viewport};
 
 pub mod letter;
 
@@ -50,6 +50,9 @@ pub struct Scenario {
     /// `[compliance]`: what `hours.honored` holds the store to.
     #[serde(default)]
     pub compliance: ComplianceSettings,
+    /// The store's identity: `store.id`, else the file's stem, else the URL's host and port.
+    #[serde(skip)]
+    pub key: StoreKey,
 }
 
 /// `[compliance]`
@@ -77,6 +80,9 @@ impl ComplianceSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Store {
+    /// The store's key in the history, schedules and report folders; defaults to the
+    /// scenario file's stem. Letters, digits, `.`, `_` and `-`, at most 64.
+    pub id: Option<StoreId>,
     /// Defaults to the host name.
     pub name: Option<String>,
     /// Where the crawl starts.
@@ -413,7 +419,7 @@ impl<'de> Deserialize<'de> for Cadence {
             "every run" => Ok(Cadence::EveryRun),
             "daily" => Ok(Cadence::Every(Duration::from_secs(86_400))),
             "weekly" => Ok(Cadence::Every(Duration::from_secs(7 * 86_400))),
-            other => parse_duration(other).map(Cadence::Every).map_err(|_| {
+            other => other.parse::<Span>().map(|s| Cadence::Every(s.0)).map_err(|_| {
                 serde::de::Error::custom(format!(
                     "{other:?} is not a cadence: use \"every run\", \"daily\", \"weekly\" or a duration such as \"3d\""
                 ))
@@ -469,11 +475,37 @@ pub struct Country(pub phonenumber::country::Id);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OsmHours(pub String);
 
-impl FromStr for Span {
+/// An explicit `store.id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoreId(pub String);
+
+impl FromStr for StoreId {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        parse_duration(s).map(Span)
+        let fits = |c: char| c.is_alphanumeric() || matches!(c, '.' | '_' | '-');
+        if s.is_empty() || s.chars().count() > 64 || !s.chars().all(fits) || s.starts_with('.') {
+            return Err(format!(
+                "store.id {:?} must be 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'",
+                s.chars().take(80).collect::<String>()
+            ));
+        }
+        Ok(StoreId(s.to_string()))
+    }
+}
+
+impl FromStr for Span {
+    type Err = String;
+
+    /// A duration above zero and at most a year: "0s" would make every request time out or
+    /// every letter late at once, and "100y" is a typo, not a deadline.
+    fn from_str(s: &str) -> Result<Self, String> {
+        const YEAR: Duration = Duration::from_secs(366 * 24 * 3600);
+        match parse_duration(s)? {
+            d if d.is_zero() => Err(format!("{s:?} is zero; give a duration such as \"20s\" or \"4h\"")),
+            d if d > YEAR => Err(format!("{s:?} is longer than a year; give a duration such as \"20s\" or \"4h\"")),
+            d => Ok(Span(d)),
+        }
     }
 }
 
@@ -518,7 +550,7 @@ macro_rules! deserialize_from_str {
         }
     )*};
 }
-deserialize_from_str!(WebUrl, Span, TimeZone, Country, OsmHours);
+deserialize_from_str!(WebUrl, Span, TimeZone, Country, OsmHours, StoreId);
 
 impl fmt::Display for WebUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -548,7 +580,8 @@ impl Scenario {
     /// The scenario `shopaudit audit URL` means: only `store.url`.
     pub fn for_url(url: WebUrl) -> Self {
         Scenario {
-            store: Store { name: None, url, country: None, timezone: None, language: None },
+            key: StoreKey::new(host_and_port(&url.0)),
+            store: Store { id: None, name: None, url, country: None, timezone: None, language: None },
             crawl: Crawl::default(),
             browser: Browser::default(),
             checks: Checks::default(),
@@ -561,10 +594,24 @@ impl Scenario {
         }
     }
 
-    /// Parses scenario text; `path` is only used in error messages.
+    /// Parses scenario text; `path` names it in error messages, and its stem is the store's
+    /// key unless `store.id` gives one.
     pub fn parse(text: &str, path: &Path) -> Result<Self> {
-        let scenario: Scenario = toml::from_str(text)
+        let mut scenario: Scenario = toml::from_str(text)
             .map_err(|e| Error::Scenario { path: path.to_path_buf(), message: located(text, &e) })?;
+        scenario.key = match (&scenario.store.id, path.file_stem()) {
+            (Some(id), _) => StoreKey::new(id.0.clone()),
+            (None, Some(stem)) if !stem.is_empty() => StoreKey::new(stem.to_string_lossy()),
+            (None, _) => StoreKey::new(host_and_port(&scenario.store.url.0)),
+        };
+        if let Some(missing) = scenario.missing_for_letters() {
+            return Err(Error::Scenario {
+                path: path.to_path_buf(),
+                message: format!(
+                    "email.enabled is true, but {missing}: the letters could not be sent, or their answers read"
+                ),
+            });
+        }
         for letter in &scenario.email.letters {
             crate::scenario::letter::render(&scenario, letter)
                 .map_err(|message| Error::Scenario { path: path.to_path_buf(), message })?;
@@ -582,15 +629,69 @@ impl Scenario {
         Self::parse(&text, path)
     }
 
+    /// What sending letters needs and the scenario lacks, when it enables them.
+    fn missing_for_letters(&self) -> Option<&'static str> {
+        if !self.email.enabled || self.email.letters.is_empty() {
+            return None;
+        }
+        match &self.shopper {
+            None => Some("there is no [shopper] (name, email, [shopper.smtp] and [shopper.imap])"),
+            Some(s) if s.smtp.is_none() => Some("[shopper.smtp] is missing"),
+            Some(s) if s.imap.is_none() => Some("[shopper.imap] is missing"),
+            Some(_) => None,
+        }
+    }
+
+    /// What a command line names: a URL, a bare host ("shop.example"), or a scenario file.
+    pub fn from_target(target: &str) -> Result<Self> {
+        if target.starts_with("http://") || target.starts_with("https://") {
+            return target.parse::<WebUrl>().map(Scenario::for_url).map_err(Error::Usage);
+        }
+        let path = Path::new(target);
+        if path.exists() || target.ends_with(".toml") {
+            return Scenario::from_file(path);
+        }
+        format!("https://{target}/")
+            .parse::<WebUrl>()
+            .map(Scenario::for_url)
+            .map_err(|_| Error::Usage(format!("{target:?} is neither a URL nor a scenario file")))
+    }
+
     /// The store's display name: `store.name`, else the host.
+    /// Cut to 120 characters: it heads reports and terminal lines, whatever length was written.
     pub fn store_name(&self) -> String {
-        self.store.name.clone().unwrap_or_else(|| self.store.url.0.host_str().unwrap_or("store").to_string())
+        let name = self.store.name.as_deref().unwrap_or_else(|| self.store.url.0.host_str().unwrap_or("store"));
+        crate::model::text::short(name, 120)
+    }
+}
+
+/// "shop.example", or "127.0.0.1:8080" when the URL names a port.
+fn host_and_port(url: &Url) -> String {
+    let host = url.host_str().unwrap_or("store");
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::ChatSelector;
+    use super::{ChatSelector, Scenario, WebUrl};
+
+    #[test]
+    fn a_store_is_known_by_its_id_else_its_file_else_its_host() {
+        let text = |extra: &str| format!("[store]\n{extra}url = \"https://shop.example/\"\n");
+        let key = |text: &str, path: &str| Scenario::parse(text, std::path::Path::new(path)).map(|s| s.key.to_string());
+        assert_eq!(key(&text(""), "clients/acme.toml").unwrap(), "acme");
+        assert_eq!(key(&text("id = \"acme-anna\"\n"), "clients/acme.toml").unwrap(), "acme-anna");
+        for bad in ["", "a b", "../up", ".hidden", &"x".repeat(65)] {
+            let err = key(&text(&format!("id = \"{bad}\"\n")), "s.toml").unwrap_err().to_string();
+            assert!(err.contains("line 2") && err.contains("store.id"), "{bad:?}: {err}");
+        }
+        let bare = |u: &str| Scenario::for_url(WebUrl(url::Url::parse(u).unwrap())).key.to_string();
+        assert_eq!(bare("https://shop.example/catalog"), "shop.example");
+        assert_eq!(bare("http://127.0.0.1:8080/"), "127.0.0.1:8080");
+    }
 
     #[test]
     fn a_chat_selectors_key_is_its_name_in_scenarios() {

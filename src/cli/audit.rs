@@ -1,0 +1,61 @@
+//! `shopaudit audit TARGET`: one store, a URL or a scenario file.
+
+use std::path::PathBuf;
+
+use shopaudit::probes::email::Mode;
+use shopaudit::{Error, Options, Scenario};
+
+use super::{Exit, OutputArgs};
+
+/// Audit a store: a URL, or a scenario file (TOML).
+#[derive(clap::Args)]
+pub struct Args {
+    /// `https://shop.example/`, `shop.example`, or `scenarios/acme.toml`.
+    target: String,
+    #[command(flatten)]
+    out: OutputArgs,
+    /// Do not use a browser (no visibility, online status, popup or audio checks).
+    #[arg(long)]
+    no_browser: bool,
+    /// The Chromium or Chrome executable (default: $CHROME, then /usr/bin/chromium ...).
+    #[arg(long, value_name = "PATH")]
+    chrome: Option<PathBuf>,
+    /// Send no letters, even if the scenario enables them.
+    #[arg(long)]
+    no_email: bool,
+    /// Show exactly which letters would be sent, to whom; send nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// The history file (default: ~/.local/share/shopaudit/history.sqlite).
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// Most pages to crawl (overrides the scenario).
+    #[arg(long)]
+    max_pages: Option<usize>,
+}
+
+pub async fn run(args: Args) -> Result<Exit, Error> {
+    let mut scenario = Scenario::from_target(&args.target)?;
+    if args.no_browser {
+        scenario.browser.enabled = false;
+    }
+    if let Some(path) = args.chrome {
+        scenario.browser.path = Some(path.display().to_string());
+    }
+    if let Some(n) = args.max_pages {
+        scenario.crawl.max_pages = n;
+    }
+    let email = match (args.no_email, args.dry_run) {
+        (true, _) => None,
+        (false, true) => Some(Mode::DryRun),
+        (false, false) => Some(Mode::Send),
+    };
+    let options = Options { email, db: args.db, ..Default::default() };
+    let report = super::audit_with_progress(&scenario, &options, args.out.quiet).await?;
+    let exit = super::finish(&report, &args.out, scenario.checks.fail_on)?;
+    if email == Some(Mode::Send) {
+        let history = super::history(&options.db)?;
+        shopaudit::followup::keep_if_letters_went_out(&report, &args.out.dir(&report), &history).await?;
+    }
+    Ok(exit)
+}

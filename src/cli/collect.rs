@@ -1,0 +1,39 @@
+//! `shopaudit collect SCENARIO...`: the shoppers' mailboxes read, replies filed, reports
+//! brought up to date.
+
+use std::path::{Path, PathBuf};
+
+use shopaudit::followup::Mailbox;
+use shopaudit::Error;
+
+use super::Exit;
+
+/// Read the shoppers' mailboxes once and file the replies to their letters (for cron).
+#[derive(clap::Args)]
+pub struct Args {
+    /// Scenario files whose [shopper.imap] mailboxes to read (each read once).
+    #[arg(required = true)]
+    scenarios: Vec<PathBuf>,
+    /// The history file (default: ~/.local/share/shopaudit/history.sqlite).
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// Stay connected (IMAP IDLE) and file each reply as it arrives; reconnects on drops.
+    #[arg(long)]
+    watch: bool,
+}
+
+pub async fn run(args: Args) -> Result<Exit, Error> {
+    let history = super::history(&args.db)?;
+    let heard = |path: &Path, mailbox: Mailbox| match mailbox {
+        Mailbox::None => eprintln!("{}: no [shopper.imap]; nothing to read", path.display()),
+        Mailbox::Shared => {}
+        Mailbox::Read(found) if args.watch && found.read == 0 => {}
+        Mailbox::Read(found) => {
+            println!("{}: {} new message(s), {} reply(ies) filed", path.display(), found.read, found.replies)
+        }
+    };
+    for (store, dir) in shopaudit::followup::collect(&args.scenarios, &history, args.watch, &heard).await? {
+        println!("{store}: report updated in {}", dir.display());
+    }
+    Ok(Exit::Clean)
+}

@@ -1,0 +1,32 @@
+//! `shopaudit letters STORE`: the shopper's letters to a store and their state.
+
+use std::path::PathBuf;
+
+use console::style;
+use shopaudit::{Error, Scenario};
+
+use super::Exit;
+
+/// List the shopper's letters to a store and their state.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The store's start URL, or its scenario file.
+    store: String,
+    /// The history file (default: ~/.local/share/shopaudit/history.sqlite).
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
+}
+
+pub async fn run(args: Args) -> Result<Exit, Error> {
+    let scenario = Scenario::from_target(&args.store)?;
+    let letters = shopaudit::followup::letters(&scenario, &super::history(&args.db)?).await?;
+    if letters.is_empty() {
+        println!("No letters to {} yet.", scenario.store.url);
+    }
+    for l in letters {
+        let when = l.sent_at.map_or_else(|| "-".to_string(), |t| t.format("%Y-%m-%d %H:%M").to_string());
+        let note = l.failure.or(l.server_response).unwrap_or_default();
+        println!("{:<16} {:<8} {:<16} {:<28} {}  {}", l.letter, l.state, when, l.to, l.subject, style(note).dim());
+    }
+    Ok(Exit::Clean)
+}

@@ -1,0 +1,88 @@
+//! `shopaudit run DIR`: every store of a folder, for cron, and the portfolio.
+
+use std::path::PathBuf;
+
+use shopaudit::{Error, Scenario, Severity};
+
+use super::Exit;
+
+/// Audit every store of a folder of scenarios (for cron): reports, letters, and the portfolio.
+#[derive(clap::Args)]
+pub struct Args {
+    /// A folder of scenario files (*.toml), with an optional portfolio.toml.
+    dir: PathBuf,
+    /// Where the reports and portfolio go (default: DIR/reports).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// The history file (default: ~/.local/share/shopaudit/history.sqlite).
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// Stores audited at once.
+    #[arg(long, default_value_t = 2)]
+    concurrency: usize,
+    /// Send no letters.
+    #[arg(long)]
+    no_email: bool,
+    /// No browser for any store.
+    #[arg(long)]
+    no_browser: bool,
+    /// Exit 4 when a store fails a check it passed in its previous run.
+    #[arg(long)]
+    fail_on_regression: bool,
+    /// Exit 1 when a finding this severe or worse fails: info, minor, major or critical
+    /// (default: each scenario's, else critical).
+    #[arg(long, value_name = "SEVERITY")]
+    fail_on: Option<Severity>,
+    /// No summary.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub async fn run(args: Args) -> Result<Exit, Error> {
+    let settings = shopaudit::run::Settings {
+        out: args.out.unwrap_or_else(|| args.dir.join("reports")),
+        db: args.db.unwrap_or_else(shopaudit::history::default_path),
+        concurrency: args.concurrency,
+        email: (!args.no_email).then_some(shopaudit::probes::email::Mode::Send),
+        browser: !args.no_browser,
+        clock: shopaudit::clock::Clock::system(),
+    };
+    let done = shopaudit::run::run(&args.dir, &settings).await?;
+    let mut exit = Exit::Clean;
+    for store in &done.stores {
+        let line = match &store.report {
+            Ok(report) => {
+                let scenario_fail_on = Scenario::from_file(&store.scenario).ok().and_then(|s| s.checks.fail_on);
+                if report.fails_at(args.fail_on.or(scenario_fail_on).unwrap_or(Severity::Critical)) {
+                    exit = exit.worst(Exit::Failed);
+                }
+                if args.fail_on_regression && !store.regressions.is_empty() {
+                    exit = exit.worst(Exit::Regressed);
+                }
+                let dir = store.dir.as_ref().map(|d| d.display().to_string()).unwrap_or_default();
+                let worse = if store.regressions.is_empty() {
+                    String::new()
+                } else {
+                    format!("  worse than last run: {}", store.regressions.join(", "))
+                };
+                format!(
+                    "  {:<28} {} failed, {} warnings, {} passed  {}{worse}",
+                    report.store.name, report.summary.fail, report.summary.warn, report.summary.pass, dir
+                )
+            }
+            Err(e) => {
+                exit = exit.worst(if matches!(e, Error::Usage(_)) { Exit::Usage } else { Exit::CannotRun });
+                format!("  {:<28} could not run: {e}", store.scenario.display())
+            }
+        };
+        if !args.quiet {
+            println!("{line}");
+        }
+    }
+    if !args.quiet {
+        for path in &done.written {
+            println!("  wrote {}", path.display());
+        }
+    }
+    Ok(exit)
+}

@@ -1,0 +1,249 @@
+//! The history: what outlives a run, so that a cron run can collect answers to letters an
+//! earlier run sent, figures over time can be drawn, and a letter is never lost or sent twice.
+//! A letter is written in state `sending` before a byte goes to the mail server, then becomes
+//! `sent` with the server's answer or `failed` with its refusal; a letter still `sending`
+//! after a crash is reported, never silently sent again.
+//!
+//! Every row belongs to a store by its [`StoreKey`]. The rows are the same whatever keeps them:
+//! [`Backend`] is the storage, [`Sqlite`] the embedded default.
+
+mod sqlite;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset};
+
+use crate::error::Result;
+use crate::model::StoreKey;
+pub use sqlite::Sqlite;
+
+/// A letter about to be sent.
+#[derive(Debug, Clone)]
+pub struct NewLetter<'a> {
+    /// The store's start URL: the key that ties runs of one store together.
+    pub store: &'a StoreKey,
+    /// The scenario's letter id.
+    pub letter: &'a str,
+    /// `<…>` as sent.
+    pub message_id: &'a str,
+    /// The discreet token that identifies replies.
+    pub token: &'a str,
+    /// The shopper's address.
+    pub from: &'a str,
+    /// The store's address.
+    pub to: &'a str,
+    /// Subject line.
+    pub subject: &'a str,
+    /// 1 for the first attempt, then 2, 3 … after retryable failures.
+    pub attempt: u32,
+    /// Now, by the audit's clock.
+    pub at: DateTime<FixedOffset>,
+}
+
+/// A letter as the history holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Letter {
+    /// Row id.
+    pub id: i64,
+    /// The scenario's letter id.
+    pub letter: String,
+    /// Message-ID.
+    pub message_id: String,
+    /// Recipient.
+    pub to: String,
+    /// Subject.
+    pub subject: String,
+    /// sending, sent or failed.
+    pub state: String,
+    /// When the server accepted it.
+    pub sent_at: Option<DateTime<FixedOffset>>,
+    /// The server's answer on acceptance.
+    pub server_response: Option<String>,
+    /// Why it failed.
+    pub failure: Option<String>,
+    /// When it was recorded, before sending.
+    pub created_at: DateTime<FixedOffset>,
+    /// Which attempt this is, from 1.
+    pub attempt: u32,
+    /// A failure a later run may retry.
+    pub retry: bool,
+}
+
+/// A letter the shopper sent, for matching replies to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    /// Row id.
+    pub id: i64,
+    /// Message-ID, `<…>`.
+    pub message_id: String,
+    /// The discreet token.
+    pub token: String,
+    /// The store's address.
+    pub to: String,
+    /// Subject.
+    pub subject: String,
+    /// The server's acceptance is recorded (state `sent`); otherwise the run sending it was
+    /// interrupted or its outcome was unclear.
+    pub confirmed: bool,
+}
+
+/// A reply, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredReply {
+    /// Where it was read: mailbox, UID validity and UID; never stored twice.
+    pub source: String,
+    /// Its Message-ID.
+    pub message_id: Option<String>,
+    /// When it arrived.
+    pub received_at: DateTime<FixedOffset>,
+    /// Which clock: "imap internaldate" or "date header".
+    pub received_from: String,
+    /// Sender.
+    pub from: String,
+    /// auto, human or bounce.
+    pub kind: String,
+    /// Why it is automatic.
+    pub why_auto: Option<String>,
+    /// Ticket number.
+    pub ticket: Option<String>,
+    /// Signer.
+    pub signed_by: Option<String>,
+    /// thread, token, or subject and domain.
+    pub matched_by: String,
+    /// Its own text.
+    pub text: String,
+}
+
+/// One reading of the chat's status, as the history keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observation {
+    /// When it was read.
+    pub at: DateTime<FixedOffset>,
+    /// On which page.
+    pub page: String,
+    /// desktop or mobile.
+    pub viewport: String,
+    /// The widget's vendor.
+    pub vendor: String,
+    /// online, offline or unknown.
+    pub status: String,
+    /// How the status was read.
+    pub how: String,
+    /// The page as it looked, when the chat was not online.
+    pub screenshot: Option<String>,
+}
+
+/// Full reports kept per store.
+pub const RUNS_KEPT: usize = 3;
+
+/// Screenshots of readings when the chat was not online, kept per store.
+pub const SCREENSHOTS_KEPT: usize = 6;
+
+/// A chat conversation as the history keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PastConversation {
+    /// The scenario's question id.
+    pub question: String,
+    /// When the question was sent.
+    pub asked_at: Option<DateTime<FixedOffset>>,
+    /// answered, auto_only, no_reply or offline_form.
+    pub outcome: String,
+    /// Until the first human reply.
+    pub first_human_reply_ms: Option<u64>,
+}
+
+/// `$XDG_DATA_HOME/shopaudit/history.sqlite`, else `~/.local/share/shopaudit/history.sqlite`.
+pub fn default_path() -> PathBuf {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("shopaudit").join("history.sqlite")
+}
+
+/// Where the history is kept. SQLite ([`Sqlite`], the embedded default) implements it;
+/// another database implements the same rows, so every layer above speaks to this trait.
+#[async_trait::async_trait]
+pub trait Backend: Send + Sync {
+    /// Records a letter in state `sending`, before it is sent.
+    async fn begin_letter(&self, l: &NewLetter<'_>) -> Result<i64>;
+    /// The server accepted the letter.
+    async fn mark_sent(&self, id: i64, at: DateTime<FixedOffset>, response: &str) -> Result<()>;
+    /// The shopper's copy of a letter arrived: the server took it, whatever the run that sent
+    /// it managed to record. `at` is the copy's arrival.
+    async fn confirm_from_copy(&self, id: i64, at: DateTime<FixedOffset>, mailbox: &str) -> Result<()>;
+    /// The send ended without a clear answer (a timeout after the data): the letter stays
+    /// `sending`, with what happened, until its copy confirms it or time says it never left.
+    async fn note_unconfirmed(&self, id: i64, what: &str) -> Result<()>;
+    /// The server refused the letter, or it could not be sent; `retry` when a later run may try
+    /// again (the refusal was not final).
+    async fn mark_failed(&self, id: i64, reason: &str, retry: bool) -> Result<()>;
+    /// The latest letter with this scenario id for this store, if any.
+    async fn latest(&self, store: &StoreKey, letter: &str) -> Result<Option<Letter>>;
+    /// Every letter to this store, oldest first.
+    async fn letters(&self, store: &StoreKey) -> Result<Vec<Letter>>;
+    /// Letters that may have reached the store (any store): what replies may answer, and what
+    /// the shopper's copies of letters reconcile.
+    async fn sent_letters(&self) -> Result<Vec<Sent>>;
+    /// Stores a reply to a letter; a reply already stored (same source) is ignored.
+    async fn add_reply(&self, letter_id: i64, r: &StoredReply) -> Result<bool>;
+    /// Replies to a letter, oldest first.
+    async fn replies(&self, letter_id: i64) -> Result<Vec<StoredReply>>;
+    /// The last UID read from a mailbox, if its UID validity is still `uid_validity`.
+    async fn cursor(&self, mailbox: &str, uid_validity: u32) -> Result<u32>;
+    /// Remembers how far a mailbox was read.
+    async fn set_cursor(&self, mailbox: &str, uid_validity: u32, last_uid: u32) -> Result<()>;
+    /// Takes over the rows an older shopaudit keyed by the store's start URL (before stores
+    /// had keys) for the store `key`. The first scenario naming that URL takes them all; a
+    /// second scenario for the same site starts its own history.
+    async fn adopt(&self, key: &StoreKey, url: &str) -> Result<()>;
+    /// Keeps a run's report, and where its files were written, so that `shopaudit report` and
+    /// `shopaudit collect` can bring it up to date as answers arrive. Reports carry screenshots
+    /// (hundreds of KB): only the latest [`RUNS_KEPT`] of each store are kept, since figures
+    /// over time come from the letters, conversations and readings, not from old reports.
+    async fn record_run(&self, report: &crate::model::Report, out_dir: Option<&Path>) -> Result<()>;
+    /// The store's latest recorded run: its report, and the folder its files went to.
+    async fn latest_run(&self, store: &StoreKey) -> Result<Option<(crate::model::Report, Option<PathBuf>)>>;
+    /// Keeps the chat conversations of a run, for answer rates and times over many runs.
+    async fn record_conversations(
+        &self,
+        store: &StoreKey,
+        talks: &[crate::model::evidence::Conversation],
+    ) -> Result<()>;
+    /// Every conversation held with a store, oldest first: question id, when, outcome, and the
+    /// time to the first human reply.
+    async fn conversations(&self, store: &StoreKey) -> Result<Vec<PastConversation>>;
+    /// Keeps what the browser saw of the chat's status in a run, for availability over time.
+    async fn record_observations(
+        &self,
+        store: &StoreKey,
+        browser: &crate::model::evidence::BrowserEvidence,
+    ) -> Result<()>;
+    /// Every chat status the browser saw at a store, oldest first.
+    async fn observations(&self, store: &StoreKey) -> Result<Vec<Observation>>;
+}
+
+/// The history: a handle on its backend, cheap to clone and to share between tasks.
+#[derive(Clone)]
+pub struct History(Arc<dyn Backend>);
+
+impl History {
+    /// Opens (creating if needed) the SQLite history at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self> {
+        Ok(History(Arc::new(Sqlite::open(path)?)))
+    }
+
+    /// A history kept by another backend.
+    pub fn with(backend: Arc<dyn Backend>) -> Self {
+        History(backend)
+    }
+}
+
+impl std::ops::Deref for History {
+    type Target = dyn Backend;
+
+    fn deref(&self) -> &Self::Target {
+        &*self.0
+    }
+}
