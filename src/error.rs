@@ -49,6 +49,11 @@ pub enum Error {
     #[error("e-mail: {0}")]
     Email(String),
 
+    /// The shopper's mailbox could not be read this time (connection, TLS, login, a server
+    /// that stalls); the next run reads it again and nothing is lost.
+    #[error("mailbox: {0}")]
+    Mailbox(String),
+
     /// Writing or reading a file failed.
     #[error("{action} {path}: {source}")]
     Io {

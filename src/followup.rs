@@ -23,11 +23,15 @@ pub enum Mailbox {
     Shared,
     /// Read: new messages, and replies filed.
     Read(Collected),
+    /// The scenario is broken, or the mailbox could not be read this time; the others are
+    /// read all the same.
+    Failed(crate::error::Error),
 }
 
 /// Reads each scenario's mailbox once (scenarios sharing one mailbox read it once), then
 /// writes each store's latest report again, where its run wrote it, with every reply filed
-/// by now. `heard` is told about each scenario's mailbox; with `watch`, the first mailbox is
+/// by now. Each scenario is read on its own: a broken one or a mailbox that cannot be read
+/// is told to `heard` and the others go on. `heard` is told about each scenario's mailbox; with `watch`, the first mailbox is
 /// watched (IMAP IDLE) and this returns only when the history cannot be written. Returns the
 /// stores whose reports were rewritten, and where.
 pub async fn collect(
@@ -40,7 +44,13 @@ pub async fn collect(
     let mut read = HashSet::new();
     let mut stores = Vec::new();
     for path in scenarios {
-        let scenario = Scenario::from_file(path)?;
+        let scenario = match Scenario::from_file(path) {
+            Ok(s) => s,
+            Err(e) => {
+                heard(path, Mailbox::Failed(e));
+                continue;
+            }
+        };
         history.adopt(&scenario.key, &scenario.store.url.to_string()).await?;
         stores.push(scenario.key.clone());
         let Some(imap) = scenario.shopper.as_ref().and_then(|s| s.imap.as_ref()) else {
@@ -56,7 +66,12 @@ pub async fn collect(
             let each = |found: Collected| heard(path, Mailbox::Read(found));
             mailbox::watch(imap, history, &knowledge, &each).await?;
         }
-        heard(path, Mailbox::Read(mailbox::collect(imap, history, &knowledge).await?));
+        match mailbox::collect(imap, history, &knowledge).await {
+            Ok(found) => heard(path, Mailbox::Read(found)),
+            // The history is ours: a write that fails stops everything.
+            Err(e @ crate::error::Error::History { .. }) => return Err(e),
+            Err(e) => heard(path, Mailbox::Failed(e)),
+        }
     }
     let mut rewritten = Vec::new();
     for store in stores {

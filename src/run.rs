@@ -152,12 +152,20 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
             }
             Err(e) => {
                 let (name, url) = match scenario {
-                    Ok(s) => (s.store_name(), s.store.url.to_string()),
+                    Ok(s) => {
+                        // A store audited before that cannot be audited now got worse.
+                        if history.latest_run(&s.key).await?.is_some() {
+                            result.regressions = vec![format!("could not be audited ({e})")];
+                        }
+                        (s.store_name(), s.store.url.to_string())
+                    }
                     Err(_) => {
                         (path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default(), String::new())
                     }
                 };
-                rows.push(StoreRow::broken(&name, &url, e.to_string()));
+                let mut row = StoreRow::broken(&name, &url, e.to_string());
+                row.regressions.clone_from(&result.regressions);
+                rows.push(row);
             }
         }
         stores.push(result);

@@ -314,3 +314,16 @@ async fn a_very_long_store_name_is_cut_for_folders_and_messages() {
     let report = shopaudit::report::read(&reports[0].join("report.json")).unwrap();
     assert!(report.store.name.chars().count() <= 120, "{}", report.store.name.len());
 }
+
+/// Regression (reliability #3): a start page answering 404 exited 0 with "26 errors", even
+/// with `--fail-on minor`. A store that cannot be audited is exit 3, never a pass.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_start_page_that_answers_404_cannot_be_audited() {
+    let store = serve_store("en-good").await;
+    let gone = store.url.join("no-such-page.html").unwrap().to_string();
+    let o =
+        run(vec!["audit".into(), gone, "--no-browser".into(), "--fail-on".into(), "minor".into(), "-q".into()]).await;
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("answered HTTP 404"), "{err}");
+}

@@ -571,3 +571,34 @@ async fn no_letter_goes_out_while_the_shoppers_mailbox_cannot_be_read() {
     assert!(lab.messages("support@store.test").await.is_empty(), "nothing reached the store");
     assert_eq!(common::outcome(&r, "email.answered"), shopaudit::Outcome::NotApplicable);
 }
+
+/// Regression (reliability #9): a mailbox that cannot be reached was exit 2 with "fix
+/// [shopper]", and one broken scenario stopped `collect` for every other store. Each store is
+/// read on its own; connection trouble is exit 3, to be read again next run.
+#[tokio::test(flavor = "multi_thread")]
+async fn collect_reads_each_store_on_its_own_and_connection_trouble_is_exit_3() {
+    let lab = MailLab::start();
+    let store = common::serve_store("en-good").await;
+    let dir = lab.dir.path();
+    let good = scenario_file(&store.url, &lab);
+    let unreachable = dir.join("unreachable.toml");
+    let text = scenario_text(&store.url, &lab, "support@store.test", "", "24h")
+        .replace(&format!("port = {}", lab.imap_port), "port = 9");
+    std::fs::write(&unreachable, text).unwrap();
+    let broken = dir.join("broken.toml");
+    std::fs::write(&broken, "[store\n").unwrap();
+    let db = dir.join("history.sqlite");
+    let (d, u, b, g) =
+        (db.to_str().unwrap(), unreachable.to_str().unwrap(), broken.to_str().unwrap(), good.to_str().unwrap());
+
+    let o = shopaudit_cli(&["collect", u, "--db", d]).await;
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("next run") && !err.contains("fix [shopper]"), "{err}");
+
+    let o = shopaudit_cli(&["collect", b, u, g, "--db", d]).await;
+    let (out, err) = (String::from_utf8_lossy(&o.stdout).to_string(), String::from_utf8_lossy(&o.stderr).to_string());
+    assert!(out.contains(&format!("{g}: 0 new message(s)")), "the good store is read: {out}{err}");
+    assert!(err.contains("line 1") && err.contains("IMAP 127.0.0.1:9"), "{err}");
+    assert_eq!(o.status.code(), Some(2), "a broken scenario is the most urgent: {err}");
+}

@@ -509,3 +509,24 @@ async fn no_browser_holds_for_every_store() {
     assert!(report.evidence.browser.is_none(), "no browser looked at the store");
     assert!(!report.run.probes.iter().any(|p| p == "browser"));
 }
+
+/// Regression (reliability #3): a store that could be audited last run and answers 404 now is
+/// exit 3 and a regression, never the cleanest store of the portfolio.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_store_gone_404_is_a_regression_that_cannot_be_audited() {
+    let store = common::serve_store("en-good").await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let scenario =
+        |url: &url::Url| format!("[store]\nname = \"Vanishing\"\nurl = \"{url}\"\n[browser]\nenabled = false\n");
+    std::fs::write(d.join("shop.toml"), scenario(&store.url)).unwrap();
+    let first = run(d, &["--no-email", "--fail-on-regression"]).await;
+    assert!(first.status.code().is_some_and(|c| c <= 1), "{}", said(&first));
+    std::fs::write(d.join("shop.toml"), scenario(&store.url.join("gone.html").unwrap())).unwrap();
+    let second = run(d, &["--no-email", "--fail-on-regression"]).await;
+    assert_eq!(second.status.code(), Some(3), "{}", said(&second));
+    let p = portfolio(d);
+    let row = row(&p, "Vanishing");
+    assert!(row["error"].as_str().unwrap().contains("HTTP 404"), "{row}");
+    assert!(!row["regressions"].as_array().unwrap().is_empty(), "{row}");
+}

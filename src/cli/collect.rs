@@ -24,6 +24,7 @@ pub struct Args {
 
 pub async fn run(args: Args) -> Result<Exit, Error> {
     let history = super::history(&args.db)?;
+    let exit = std::sync::Mutex::new(Exit::Clean);
     let heard = |path: &Path, mailbox: Mailbox| match mailbox {
         Mailbox::None => eprintln!("{}: no [shopper.imap]; nothing to read", path.display()),
         Mailbox::Shared => {}
@@ -31,9 +32,15 @@ pub async fn run(args: Args) -> Result<Exit, Error> {
         Mailbox::Read(found) => {
             println!("{}: {} new message(s), {} reply(ies) filed", path.display(), found.read, found.replies)
         }
+        Mailbox::Failed(e) => {
+            let (code, hint) = Exit::of(&e);
+            let mut worst = exit.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            *worst = worst.worst(code);
+            eprintln!("{}: {e}\n  hint: {hint}", path.display());
+        }
     };
     for (store, dir) in shopaudit::followup::collect(&args.scenarios, &history, args.watch, &heard).await? {
         println!("{store}: report updated in {}", dir.display());
     }
-    Ok(Exit::Clean)
+    Ok(exit.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner))
 }

@@ -69,6 +69,9 @@ impl Exit {
                 "install Chromium (`apt-get install chromium`), pass --chrome PATH, or run with --no-browser",
             ),
             Error::Email(_) => (Exit::Usage, "fix [shopper] / [email] in the scenario; docs/SCENARIO.md shows both"),
+            Error::Mailbox(_) => {
+                (Exit::CannotRun, "check the shopper's mail server from this machine; the next run reads it again")
+            }
             Error::History { .. } => (Exit::CannotRun, "check --db PATH, its folder and permissions"),
             Error::Io { .. } => (Exit::CannotRun, "check the path and its permissions"),
             Error::Bundled { .. } => (Exit::CannotRun, "this build is broken; please report it"),

@@ -72,7 +72,8 @@ pub async fn run(args: Args) -> Result<Exit, Error> {
             }
             Err(e) => {
                 exit = exit.worst(if matches!(e, Error::Usage(_)) { Exit::Usage } else { Exit::CannotRun });
-                format!("  {:<28} could not run: {e}", store.scenario.display())
+                let worse = if store.regressions.is_empty() { "" } else { "  (it could be audited last run)" };
+                format!("  {:<28} could not run: {e}{worse}", store.scenario.display())
             }
         };
         if !args.quiet {

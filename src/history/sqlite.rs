@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, FixedOffset};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::{
     Backend, Letter, NewLetter, Observation, PastConversation, Sent, StoredReply, RUNS_KEPT, SCREENSHOTS_KEPT,
@@ -106,11 +106,14 @@ impl Sqlite {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
         }
-        let conn = Connection::open(path).map_err(db_error(path))?;
+        let mut conn = Connection::open(path).map_err(db_error(path))?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(db_error(path))?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(db_error(path))?;
+        // The schema's version is read and brought up to date under the write lock: two
+        // processes opening a new history at once must not both create its tables.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error(path))?;
         let version: usize =
-            conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).map_err(db_error(path))? as usize;
+            tx.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).map_err(db_error(path))? as usize;
         if version > MIGRATIONS.len() {
             return Err(Error::History {
                 path: path.to_path_buf(),
@@ -118,9 +121,10 @@ impl Sqlite {
             });
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-            conn.execute_batch(&format!("BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;", i + 1))
-                .map_err(db_error(path))?;
+            tx.execute_batch(sql).map_err(db_error(path))?;
+            tx.pragma_update(None, "user_version", i + 1).map_err(db_error(path))?;
         }
+        tx.commit().map_err(db_error(path))?;
         Ok(Sqlite { conn: Mutex::new(conn), path: path.to_path_buf() })
     }
 
@@ -617,5 +621,28 @@ mod tests {
         assert_eq!(ids(h.letters(&anna).await.unwrap()), ["<old@x>"]);
         assert_eq!(ids(h.letters(&boris).await.unwrap()), ["<new@x>"]);
         assert!(h.letters(&legacy).await.unwrap().is_empty());
+    }
+
+    /// Regression (reliability #11): two processes opening a new history at once; one failed
+    /// with "table letters already exists" in 6 of 10 tries.
+    #[test]
+    fn many_openers_of_a_new_history_at_once_all_succeed() {
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("new.sqlite");
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+            let openers: Vec<_> = (0..8)
+                .map(|_| {
+                    let (path, barrier) = (path.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        Sqlite::open(&path).map(drop).map_err(|e| e.to_string())
+                    })
+                })
+                .collect();
+            for opener in openers {
+                assert_eq!(opener.join().unwrap(), Ok(()));
+            }
+        }
     }
 }

@@ -56,10 +56,14 @@ pub async fn crawl(
         knowledge.clone(),
     )
     .await;
+    // A start page that answers 404 or 500 is a store that cannot be audited, never a store
+    // with nothing wrong.
     if let Some(reason) = &home.page.error {
-        if home.page.status.is_none() {
-            return Err(Error::Unreachable { url: start.to_string(), reason: reason.clone() });
-        }
+        let reason = match home.page.status {
+            Some(status) => format!("its start page answered HTTP {status}"),
+            None => reason.clone(),
+        };
+        return Err(Error::Unreachable { url: start.to_string(), reason });
     }
     let origin = home.page.final_url.as_deref().and_then(|u| Url::parse(u).ok()).unwrap_or(start.clone()).origin();
 

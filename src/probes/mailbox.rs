@@ -89,7 +89,7 @@ async fn watch_once(
 
 /// An IMAP failure, saying which server and which step.
 fn imap_error(server: &MailServer, what: &str, e: &dyn std::fmt::Display) -> Error {
-    Error::Email(format!("IMAP {}:{}: {what}: {e}", server.host, server.port))
+    Error::Mailbox(format!("IMAP {}:{}: {what}: {e}", server.host, server.port))
 }
 
 /// The mailbox's identity: its cursor key and UID validity.
