@@ -199,3 +199,15 @@ async fn untrusted_certificate_is_unreachable_with_the_reason() {
     assert!(matches!(err, shopaudit::Error::Unreachable { .. }), "{message}");
     assert!(message.contains("certificate") || message.contains("UnknownIssuer"), "{message}");
 }
+
+/// Regression (reliability #7): eight 11900x7000 PNGs of 243 KB each took 1.33 GB to decode.
+/// A staff photo over the pixel budget is judged by its name and metadata, never decoded.
+#[tokio::test]
+async fn a_giant_staff_photo_is_not_decoded() {
+    let r = audit_store("giant-photo", |_| {}).await;
+    let photo = r.evidence.images.iter().find(|i| i.url.ends_with("operator.png")).unwrap();
+    assert!(photo.staff, "{photo:?}");
+    let why = photo.error.as_deref().unwrap_or_default();
+    assert!(why.contains("too large to look at (11900x7000"), "{photo:?}");
+    assert!(photo.phash.is_none() && photo.thumbnail.is_none());
+}

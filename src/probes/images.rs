@@ -22,6 +22,10 @@ pub const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
 const THUMBNAIL_WIDTH: u32 = 160;
 /// Decoding limits, so a hostile image cannot take the memory.
 const MAX_DECODE_PIXELS: u32 = 12_000;
+/// Megapixels decoded at once, over every image of the audit: a staff photo larger than this
+/// is judged by its name and metadata only, and smaller ones wait for room, so that eight
+/// 83-megapixel PNGs of 243 KB each cannot take gigabytes.
+const DECODE_BUDGET_MEGAPIXELS: u32 = 24;
 
 /// Probes every distinct image; `refs` pairs each image with the page that shows it.
 pub async fn probe(client: &http::Client, refs: Vec<(ImageRef, String)>, knowledge: &Arc<Knowledge>) -> Vec<Image> {
@@ -44,10 +48,11 @@ pub async fn probe(client: &http::Client, refs: Vec<(ImageRef, String)>, knowled
     wanted.sort_by_key(|&i| !images[i].staff);
     wanted.truncate(MAX_IMAGES_FETCHED);
 
+    let budget = Arc::new(tokio::sync::Semaphore::new(DECODE_BUDGET_MEGAPIXELS as usize));
     let results: Vec<(usize, Image)> = futures::stream::iter(wanted)
         .map(|i| {
-            let (client, k, image) = (client.clone(), knowledge.clone(), images[i].clone());
-            async move { (i, inspect(&client, image, k).await) }
+            let (client, k, image, budget) = (client.clone(), knowledge.clone(), images[i].clone(), budget.clone());
+            async move { (i, inspect(&client, image, k, budget).await) }
         })
         .buffer_unordered(4)
         .collect()
@@ -66,7 +71,12 @@ fn file_name(url: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
-async fn inspect(client: &http::Client, mut image: Image, k: Arc<Knowledge>) -> Image {
+async fn inspect(
+    client: &http::Client,
+    mut image: Image,
+    k: Arc<Knowledge>,
+    budget: Arc<tokio::sync::Semaphore>,
+) -> Image {
     let Ok(url) = url::Url::parse(&image.url) else {
         image.error = Some("not a valid URL".into());
         return image;
@@ -85,11 +95,27 @@ async fn inspect(client: &http::Client, mut image: Image, k: Arc<Knowledge>) -> 
         }
     };
     image.bytes = Some(fetched.body.len() as u64);
+    // Only staff photos are decoded (hash, thumbnail), each within the audit's pixel budget.
+    let mut room = None;
+    let mut decodable = image.staff;
+    if image.staff {
+        match megapixels(&fetched.body) {
+            Some((w, h, mp)) if mp > DECODE_BUDGET_MEGAPIXELS => {
+                decodable = false;
+                image.error = Some(format!(
+                    "too large to look at ({w}x{h}, over {DECODE_BUDGET_MEGAPIXELS} megapixels); judged by its name and metadata"
+                ));
+            }
+            Some((_, _, mp)) => room = budget.acquire_many_owned(mp.max(1)).await.ok(),
+            None => {}
+        }
+    }
     let result = tokio::task::spawn_blocking(move || {
+        let _room = room;
         let credits = stock::credits(&fetched.body);
         image.stock = stock::judge(file_name(&image.url), &credits, &k);
         image.credits = credits.into_iter().map(|c| format!("{}: {}", c.source, c.text)).collect();
-        if image.staff {
+        if decodable {
             match decode(&fetched.body) {
                 Ok(picture) => {
                     let hasher = image_hasher::HasherConfig::new().to_hasher();
@@ -103,6 +129,13 @@ async fn inspect(client: &http::Client, mut image: Image, k: Arc<Knowledge>) -> 
     })
     .await;
     result.unwrap_or_else(|e| Image { error: Some(format!("image analysis failed: {e}")), ..Image::default() })
+}
+
+/// Width, height and megapixels (rounded up) from the image's header, without decoding it.
+fn megapixels(bytes: &[u8]) -> Option<(u32, u32, u32)> {
+    let (w, h) = image::ImageReader::new(Cursor::new(bytes)).with_guessed_format().ok()?.into_dimensions().ok()?;
+    let mp = (u64::from(w) * u64::from(h)).div_ceil(1_000_000);
+    Some((w, h, u32::try_from(mp).unwrap_or(u32::MAX)))
 }
 
 fn decode(bytes: &[u8]) -> Result<image::DynamicImage, image::ImageError> {
@@ -120,4 +153,29 @@ fn thumbnail(picture: &image::DynamicImage) -> Option<String> {
     let mut out = Cursor::new(Vec::new());
     small.write_to(&mut out, image::ImageFormat::Jpeg).ok()?;
     Some(format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(out.into_inner())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A PNG whose header says `width` x `height`: its pixels are never read.
+    fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+        let mut small = Cursor::new(Vec::new());
+        image::RgbImage::new(2, 2).write_to(&mut small, image::ImageFormat::Png).unwrap();
+        let mut png = small.into_inner();
+        // The IHDR chunk: length (4), "IHDR" (4), width (4), height (4), ... then its CRC.
+        png[16..20].copy_from_slice(&width.to_be_bytes());
+        png[20..24].copy_from_slice(&height.to_be_bytes());
+        let crc = crc32fast::hash(&png[12..29]);
+        png[29..33].copy_from_slice(&crc.to_be_bytes());
+        png
+    }
+
+    #[test]
+    fn a_photo_over_the_pixel_budget_is_measured_not_decoded() {
+        assert_eq!(megapixels(&png_claiming(11_900, 7_000)), Some((11_900, 7_000, 84)));
+        assert_eq!(megapixels(&png_claiming(2, 2)), Some((2, 2, 1)));
+        assert_eq!(megapixels(b"not an image"), None);
+    }
 }
