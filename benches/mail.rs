@@ -32,6 +32,7 @@ async fn main() {
         password: Some(Secret::File(password.display().to_string())),
         ca_file: None,
         mailbox: None,
+        timeout: std::time::Duration::from_secs(30),
     };
 
     // 500 letters the store has not answered yet.

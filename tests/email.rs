@@ -602,3 +602,100 @@ async fn collect_reads_each_store_on_its_own_and_connection_trouble_is_exit_3() 
     assert!(err.contains("line 1") && err.contains("IMAP 127.0.0.1:9"), "{err}");
     assert_eq!(o.status.code(), Some(2), "a broken scenario is the most urgent: {err}");
 }
+
+/// A server that accepts connections and never says a word (reliability #1).
+async fn silent_server() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    port
+}
+
+/// An SMTP server that greets and takes the envelope, then says nothing after DATA.
+async fn stalling_smtp() -> u16 {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 stall.test ESMTP\r\n").await.unwrap();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let verb = line.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+                    match verb.as_str() {
+                        "EHLO" | "HELO" => write.write_all(b"250 stall.test\r\n").await.unwrap(),
+                        "MAIL" | "RCPT" => write.write_all(b"250 OK\r\n").await.unwrap(),
+                        _ => {} // DATA and whatever follows: silence, the connection held open
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+/// `shopaudit ARGS`, ended (and failed) if it has not finished in a minute: a hang fails the
+/// test instead of holding the suite.
+async fn shopaudit_within_a_minute(args: &[&str]) -> std::process::Output {
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_shopaudit"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(60), child.wait_with_output())
+        .await
+        .expect("shopaudit hung on a silent mail server")
+        .unwrap()
+}
+
+/// Regression (reliability #1): an IMAP server that accepts and never greets held `collect`
+/// (and `audit`, `run`) for as long as it kept the connection open.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_imap_server_that_never_greets_is_given_up_on() {
+    let lab = MailLab::start();
+    let store = common::serve_store("en-good").await;
+    let silent = silent_server().await;
+    let file = lab.dir.path().join("silent.toml");
+    let text = scenario_text(&store.url, &lab, "support@store.test", "", "24h")
+        .replace(&format!("port = {}", lab.imap_port), &format!("port = {silent}"))
+        .replace("[shopper.imap]\n", "[shopper.imap]\ntimeout = \"1s\"\n");
+    std::fs::write(&file, text).unwrap();
+    let db = lab.dir.path().join("history.sqlite");
+    let o = shopaudit_within_a_minute(&["collect", file.to_str().unwrap(), "--db", db.to_str().unwrap()]).await;
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("greeting: no answer within 1s"), "{err}");
+}
+
+/// Regression (reliability #1): an SMTP server that greets, takes the envelope and stalls held
+/// the audit; lettre's timeout did not cover it. The letter stays unconfirmed (its copy, or its
+/// absence, decides later) and the audit goes on.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_smtp_server_that_stalls_after_the_envelope_is_given_up_on() {
+    let lab = MailLab::start();
+    let store = common::serve_store("en-good").await;
+    let stalling = stalling_smtp().await;
+    let text = scenario_text(&store.url, &lab, "support@store.test", "", "24h")
+        .replace(&format!("port = {}", lab.smtp_port), &format!("port = {stalling}"))
+        .replace("[shopper.smtp]\n", "[shopper.smtp]\ntimeout = \"1s\"\n");
+    let s = Scenario::parse(&text, std::path::Path::new("store.toml")).unwrap();
+    let db = lab.dir.path().join("history.sqlite");
+    let r = tokio::time::timeout(std::time::Duration::from_secs(60), run(&s, &db, Mode::Send))
+        .await
+        .expect("the audit hung on a stalling SMTP server");
+    let history = shopaudit::history::History::open(&db).unwrap();
+    let letter = &history.letters(&s.key).await.unwrap()[0];
+    assert_eq!(letter.state, "sending", "unconfirmed, not sent: {letter:?}");
+    let said = letter.failure.clone().unwrap_or_default();
+    assert!(said.contains("timed out") || said.contains("no answer within"), "{letter:?}");
+    assert!(r.evidence.email_probes.iter().all(|l| l.state != "answered"));
+}

@@ -173,7 +173,18 @@ pub async fn send_due(
                 at: now(),
             })
             .await?;
-        match transport.send(message).await {
+        // lettre's own timeout does not cover every answer (a server that stalls after RCPT
+        // held the run for ever): the whole exchange has a deadline too.
+        let deadline = server.timeout * 4;
+        let sent = match tokio::time::timeout(deadline, transport.send(message)).await {
+            Ok(sent) => sent,
+            Err(_) => {
+                let why = format!("{}: no answer within {}", describe(server), humantime::format_duration(deadline));
+                history.note_unconfirmed(row, &why).await?;
+                continue;
+            }
+        };
+        match sent {
             Ok(response) => {
                 let said = response.message().collect::<Vec<_>>().join(" ");
                 history.mark_sent(row, now(), &format!("{} {said}", response.code())).await?;
@@ -276,7 +287,7 @@ fn transport(server: &MailServer) -> Result<AsyncSmtpTransport<Tokio1Executor>> 
         })?;
         builder = builder.credentials(Credentials::new(user.clone(), secret.read()?));
     }
-    Ok(builder.timeout(Some(std::time::Duration::from_secs(60))).build())
+    Ok(builder.timeout(Some(server.timeout)).build())
 }
 
 /// What a store's letters are judged by: whose they are, the store's zone, and per letter the

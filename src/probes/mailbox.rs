@@ -5,6 +5,7 @@
 //! alone (a helpdesk answering from its own domain in a new thread) — the way it
 //! matched is recorded. Bounces mark their letter failed with the reason.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use chrono::{FixedOffset, Utc};
@@ -40,8 +41,16 @@ const IDLE_FOR: std::time::Duration = std::time::Duration::from_secs(25 * 60);
 /// Reads the mailbox once and files new replies in the history.
 pub async fn collect(server: &MailServer, history: &History, knowledge: &Knowledge) -> Result<Collected> {
     let (mut session, mailbox) = open(server).await?;
-    let found = fetch_new(&mut session, &mailbox, server, history, knowledge).await;
-    let _ = session.logout().await;
+    // Reading may take long on a first run over a big mailbox; a server silent for ten steps'
+    // time is not reading.
+    let found = within_for(
+        server.timeout * 10,
+        server,
+        "reading",
+        fetch_new(&mut session, &mailbox, server, history, knowledge),
+    )
+    .await;
+    let _ = tokio::time::timeout(server.timeout, session.logout()).await;
     found
 }
 
@@ -78,13 +87,33 @@ async fn watch_once(
     let fail = |e: async_imap::error::Error| imap_error(server, "idle", &e);
     let (mut session, mailbox) = open(server).await?;
     loop {
-        heard(fetch_new(&mut session, &mailbox, server, history, knowledge).await?);
+        let read = fetch_new(&mut session, &mailbox, server, history, knowledge);
+        heard(within_for(server.timeout * 10, server, "reading", read).await?);
         let mut idle = session.idle();
-        idle.init().await.map_err(fail)?;
+        within(server, "idle", async { idle.init().await.map_err(fail) }).await?;
+        // The wait ends by itself after IDLE_FOR; a server gone silent is caught then, at the
+        // renewal, whose answer has the usual deadline.
         let (wait, _interrupt) = idle.wait_with_timeout(IDLE_FOR);
-        wait.await.map_err(fail)?;
-        session = idle.done().await.map_err(fail)?;
+        within_for(IDLE_FOR + server.timeout, server, "idle", async { wait.await.map_err(fail) }).await?;
+        session = within(server, "idle", async { idle.done().await.map_err(fail) }).await?;
     }
+}
+
+/// `step` within the server's deadline (`[shopper.imap] timeout`): a server that keeps the
+/// connection open and says nothing is given up on, never waited for.
+async fn within<T>(server: &MailServer, what: &str, step: impl Future<Output = Result<T>>) -> Result<T> {
+    within_for(server.timeout, server, what, step).await
+}
+
+async fn within_for<T>(
+    limit: std::time::Duration,
+    server: &MailServer,
+    what: &str,
+    step: impl Future<Output = Result<T>>,
+) -> Result<T> {
+    tokio::time::timeout(limit, step)
+        .await
+        .map_err(|_| imap_error(server, what, &format!("no answer within {}", humantime::format_duration(limit))))?
 }
 
 /// An IMAP failure, saying which server and which step.
@@ -101,22 +130,25 @@ struct Mailbox {
 async fn open(server: &MailServer) -> Result<(Session, Mailbox)> {
     let where_ = format!("{}:{}", server.host, server.port);
     let fail = |what: &str, e: &dyn std::fmt::Display| imap_error(server, what, e);
-    let tcp = tokio::time::timeout(
-        std::time::Duration::from_secs(30),
-        tokio::net::TcpStream::connect((server.host.as_str(), server.port)),
-    )
-    .await
-    .map_err(|_| fail("connect", &"timed out"))?
-    .map_err(|e| fail("connect", &e))?;
-    let tls =
-        |tcp| async { tls_connector(server)?.connect(server_name(server)?, tcp).await.map_err(|e| fail("TLS", &e)) };
+    let tcp = within(server, "connect", async {
+        tokio::net::TcpStream::connect((server.host.as_str(), server.port)).await.map_err(|e| fail("connect", &e))
+    })
+    .await?;
+    let tls = |tcp| {
+        within(server, "TLS", async {
+            tls_connector(server)?.connect(server_name(server)?, tcp).await.map_err(|e| fail("TLS", &e))
+        })
+    };
     let (stream, greeted): (Box<dyn Io>, bool) = match server.tls {
         Tls::None => (Box::new(tcp), false),
         Tls::Implicit => (Box::new(tls(tcp).await?), false),
         Tls::Starttls => {
             let mut plain = async_imap::Client::new(tcp);
-            plain.read_response().await.map_err(|e| fail("greeting", &e))?;
-            plain.run_command_and_check_ok("STARTTLS", None).await.map_err(|e| fail("STARTTLS", &e))?;
+            within(server, "greeting", async { plain.read_response().await.map_err(|e| fail("greeting", &e)) }).await?;
+            within(server, "STARTTLS", async {
+                plain.run_command_and_check_ok("STARTTLS", None).await.map_err(|e| fail("STARTTLS", &e))
+            })
+            .await?;
             // The greeting came before the handshake; none follows it.
             (Box::new(tls(plain.into_inner()).await?), true)
         }
@@ -128,11 +160,15 @@ async fn open(server: &MailServer) -> Result<(Session, Mailbox)> {
         .ok_or_else(|| Error::Email(format!("IMAP {where_}: no password_env or password_file")))?;
     let mut client = async_imap::Client::new(stream);
     if !greeted {
-        client.read_response().await.map_err(|e| fail("greeting", &e))?;
+        within(server, "greeting", async { client.read_response().await.map_err(|e| fail("greeting", &e)) }).await?;
     }
-    let mut session = client.login(&user, secret.read()?).await.map_err(|(e, _)| fail("login", &e))?;
+    let password = secret.read()?;
+    let mut session =
+        within(server, "login", async { client.login(&user, password).await.map_err(|(e, _)| fail("login", &e)) })
+            .await?;
     let folder = server.mailbox.as_deref().unwrap_or("INBOX");
-    let selected = session.select(folder).await.map_err(|e| fail(&format!("select {folder}"), &e))?;
+    let what = format!("select {folder}");
+    let selected = within(server, &what, async { session.select(folder).await.map_err(|e| fail(&what, &e)) }).await?;
     let mailbox = Mailbox { key: format!("{user}@{where_}/{folder}"), validity: selected.uid_validity.unwrap_or(0) };
     Ok((session, mailbox))
 }

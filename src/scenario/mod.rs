@@ -204,6 +204,9 @@ pub struct MailServer {
     pub ca_file: Option<String>,
     /// IMAP folder to read (IMAP only).
     pub mailbox: Option<String>,
+    /// How long one step may wait for the server (the greeting, the login, a command's
+    /// answer); default 30 s. A server that accepts and then says nothing is given up on.
+    pub timeout: Duration,
 }
 
 impl MailServer {
@@ -225,6 +228,7 @@ struct RawMailServer {
     password_file: Option<String>,
     ca_file: Option<String>,
     mailbox: Option<String>,
+    timeout: Option<Span>,
 }
 
 impl TryFrom<RawMailServer> for MailServer {
@@ -252,6 +256,7 @@ impl TryFrom<RawMailServer> for MailServer {
             password,
             ca_file: raw.ca_file,
             mailbox: raw.mailbox,
+            timeout: raw.timeout.map_or(Duration::from_secs(30), |t| t.0),
         })
     }
 }
