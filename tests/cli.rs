@@ -9,7 +9,19 @@ use std::process::{Command, Output};
 use common::serve_store;
 
 fn shopaudit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_shopaudit")).args(args).env_remove("SHOPAUDIT_LOG").output().expect("binary runs")
+    Command::new(env!("CARGO_BIN_EXE_shopaudit"))
+        .args(args)
+        .env_remove("SHOPAUDIT_LOG")
+        .env("XDG_DATA_HOME", data_home())
+        .output()
+        .expect("binary runs")
+}
+
+/// The history the commands keep by default goes to a folder of the test run's, never the
+/// user's own (the demo keeps one: it talks to its chat).
+fn data_home() -> std::path::PathBuf {
+    static DIR: std::sync::LazyLock<tempfile::TempDir> = std::sync::LazyLock::new(|| tempfile::tempdir().unwrap());
+    DIR.path().to_path_buf()
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -302,7 +314,12 @@ async fn a_very_long_store_name_is_cut_for_folders_and_messages() {
     std::fs::write(&path, format!("[store]\nname = \"{name}\"\nurl = \"{}\"\n", store.url)).unwrap();
     let (bin, cwd) = (env!("CARGO_BIN_EXE_shopaudit"), dir.path().to_path_buf());
     let o = tokio::task::spawn_blocking(move || {
-        Command::new(bin).args(["audit", path.to_str().unwrap(), "--no-browser"]).current_dir(cwd).output().unwrap()
+        Command::new(bin)
+            .args(["audit", path.to_str().unwrap(), "--no-browser"])
+            .current_dir(cwd)
+            .env("XDG_DATA_HOME", data_home())
+            .output()
+            .unwrap()
     })
     .await
     .unwrap();
