@@ -51,7 +51,7 @@ pub async fn collect(
                 continue;
             }
         };
-        history.adopt(&scenario.key, &scenario.store.url.to_string()).await?;
+        crate::take_over_rows_keyed_by_url(history, &scenario).await?;
         stores.push(scenario.key.clone());
         let Some(imap) = scenario.shopper.as_ref().and_then(|s| s.imap.as_ref()) else {
             heard(path, Mailbox::None);
@@ -87,7 +87,7 @@ pub async fn collect(
 /// The store's latest recorded report with every answer filed since, and the folder its run
 /// wrote to; `None` when the history holds no run of it.
 pub async fn latest_report(scenario: &Scenario, history: &History) -> Result<Option<(Report, Option<PathBuf>)>> {
-    history.adopt(&scenario.key, &scenario.store.url.to_string()).await?;
+    crate::take_over_rows_keyed_by_url(history, scenario).await?;
     let Some((saved, dir)) = history.latest_run(&scenario.key).await? else { return Ok(None) };
     let report = crate::refresh(&saved, history, &Clock::system()).await?;
     history.record_run(&report, None).await?;
@@ -96,7 +96,7 @@ pub async fn latest_report(scenario: &Scenario, history: &History) -> Result<Opt
 
 /// Every letter the shopper sent to the store, oldest first.
 pub async fn letters(scenario: &Scenario, history: &History) -> Result<Vec<Letter>> {
-    history.adopt(&scenario.key, &scenario.store.url.to_string()).await?;
+    crate::take_over_rows_keyed_by_url(history, scenario).await?;
     history.letters(&scenario.key).await
 }
 

@@ -94,7 +94,7 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
     if options.db.is_some() || sends || !evidence.chat.conversations.is_empty() {
         let history = history::History::open(&options.db.clone().unwrap_or_else(history::default_path))?;
         let key = &scenario.key;
-        history.adopt(key, &scenario.store.url.to_string()).await?;
+        take_over_rows_keyed_by_url(&history, scenario).await?;
         if let (Some(mode), true) = (options.email, sends) {
             progress.stage("e-mail");
             (evidence.email_probes, evidence.mailbox_error) = probes::email::send_due(
@@ -203,6 +203,13 @@ pub async fn chat_parts(
     })
     .await
     .map_err(|e| Error::Browser(format!("the browser crashed: {e}")))?
+}
+
+/// The scenario's store takes over the rows an older shopaudit keyed by its start URL
+/// ([`history::Backend::adopt`]); every command that reads or writes a store's history
+/// starts here.
+pub(crate) async fn take_over_rows_keyed_by_url(history: &history::History, scenario: &Scenario) -> Result<()> {
+    history.adopt(&scenario.key, &scenario.store.url.to_string()).await
 }
 
 /// Ends every Chromium this process started: for Ctrl-C, when blocking browser threads may

@@ -26,10 +26,12 @@ fn pages() -> Vec<Page> {
     vec![page(HOME, "home", Some(0)), page(CONTACTS, "contacts", Some(1))]
 }
 
+/// Loaded once: the table judges a hundred evidences.
+static KNOWLEDGE: std::sync::LazyLock<Knowledge> = std::sync::LazyLock::new(|| Knowledge::load().unwrap());
+
 fn judge(id: CheckId, ev: &Evidence) -> Verdict {
-    let k = Knowledge::load().unwrap();
     let pages = pages();
-    let input = Input { store: "Acme Shoes", pages: &pages, evidence: ev, knowledge: &k };
+    let input = Input { store: "Acme Shoes", pages: &pages, evidence: ev, knowledge: &KNOWLEDGE };
     (find(id.as_str()).unwrap().run)(&input).unwrap_or_else(|early| early)
 }
 
