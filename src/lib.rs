@@ -97,7 +97,8 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
         take_over_rows_keyed_by_url(&history, scenario).await?;
         if let (Some(mode), true) = (options.email, sends) {
             progress.stage("e-mail");
-            (evidence.email_probes, evidence.mailbox_error) = probes::email::send_due(
+            let dry_run;
+            (dry_run, evidence.mailbox_error) = probes::email::send_due(
                 scenario,
                 &evidence,
                 &history,
@@ -107,17 +108,20 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
                 &options.clock,
             )
             .await?;
+            let terms = assess::letters::Terms::of(scenario);
+            evidence.email_probes = letters(&history, &terms, &evidence.hours, now(scenario, &options.clock)).await?;
+            evidence.email_probes.extend(dry_run);
+            evidence.email_sla_ms = Some(u64::try_from(scenario.email.default_sla().as_millis()).unwrap_or(u64::MAX));
             email_ran = true;
         }
         history.record_conversations(key, &evidence.chat.conversations).await?;
         if let Some(browser) = &evidence.browser {
             history.record_observations(key, browser).await?;
         }
-        let tz = scenario.store.timezone.map_or(chrono_tz::UTC, |t| t.0);
         let thresholds = scenario.compliance.thresholds();
         let readings = history.observations(key).await?;
         evidence.compliance =
-            assess::compliance::assess(&readings, tz, &evidence.hours, &evidence.email_probes, thresholds);
+            assess::compliance::assess(&readings, scenario.tz(), &evidence.hours, &evidence.email_probes, thresholds);
     }
     let store = scenario.store_name();
     let input = checks::Input { store: &store, pages: &pages, evidence: &evidence, knowledge: &knowledge };
@@ -162,9 +166,9 @@ pub fn recheck(saved: &Report, skip: &[model::CheckId]) -> Result<Report> {
 /// since, judged again by the same checks (`shopaudit report`, and `shopaudit collect`).
 pub async fn refresh(saved: &Report, history: &history::History, clock: &clock::Clock) -> Result<Report> {
     let mut report = saved.clone();
-    let terms = probes::email::Terms::of_report(saved);
+    let terms = assess::letters::Terms::of_report(saved);
     let now = clock.now().fixed_offset();
-    report.evidence.email_probes = probes::email::probes(history, &terms, &saved.evidence.hours, now).await?;
+    report.evidence.email_probes = letters(history, &terms, &saved.evidence.hours, now).await?;
     let thresholds =
         saved.evidence.compliance.as_ref().map_or_else(crate::model::Thresholds::default, |c| c.thresholds);
     let readings = history.observations(&terms.store).await?;
@@ -181,6 +185,23 @@ pub async fn refresh(saved: &Report, history: &history::History, clock: &clock::
         .map(|c| c.id)
         .collect();
     recheck(&report, &skipped)
+}
+
+/// The store's letters in the history, with their replies, as report evidence.
+async fn letters(
+    history: &history::History,
+    terms: &assess::letters::Terms,
+    posted: &[model::evidence::PostedHours],
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<Vec<model::evidence::EmailProbe>> {
+    let business = model::evidence::PostedHours::for_email(posted);
+    let all = history.letters(&terms.store).await?;
+    let mut out = Vec::new();
+    for letter in assess::letters::shown(&all) {
+        let replies = history.replies(letter.id).await?;
+        out.push(assess::letters::judge(letter, &replies, terms, business, now));
+    }
+    Ok(out)
 }
 
 /// Proposes `chat.selectors` for the store's chat widget (`shopaudit chat-parts`): opens its

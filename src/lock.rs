@@ -1,4 +1,5 @@
-//! One `shopaudit run` at a time per output folder: an advisory lock (flock) on a file in it.
+//! One `shopaudit run` at a time per output folder: an advisory lock (`File::try_lock`, flock
+//! on Unix) on a file in it.
 //! The kernel drops the lock when the process ends, however it ends, so a killed run never
 //! leaves a stale lock for the next cron run to trip over.
 
@@ -28,7 +29,10 @@ impl Lock {
             .truncate(false)
             .open(path)
             .map_err(|e| Error::io("cannot open the lock file", path, e))?;
-        if !try_flock(&file) {
+        if let Err(e) = file.try_lock() {
+            let std::fs::TryLockError::WouldBlock = e else {
+                return Err(Error::io("cannot lock", path, std::io::Error::from(e)));
+            };
             let mut holder = String::new();
             let _ = file.read_to_string(&mut holder);
             return Err(Error::Locked(format!(
@@ -47,18 +51,6 @@ impl Lock {
     pub fn path(&self) -> &Path {
         &self.path
     }
-}
-
-#[cfg(unix)]
-fn try_flock(file: &File) -> bool {
-    use std::os::unix::io::AsRawFd;
-    // SAFETY: flock on a descriptor this function borrows for the call; no memory is shared.
-    unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 }
-}
-
-#[cfg(not(unix))]
-fn try_flock(_file: &File) -> bool {
-    true
 }
 
 #[cfg(test)]

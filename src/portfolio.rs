@@ -7,6 +7,7 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::model::evidence::{ConversationOutcome, ReplyKind};
 use crate::model::Report;
 use crate::model::{Outcome, Severity};
 
@@ -108,18 +109,18 @@ impl StoreRow {
         talks: &[crate::history::PastConversation],
     ) -> StoreRow {
         let asked: Vec<_> = talks.iter().filter(|t| t.asked_at.is_some()).collect();
-        let mut replies: Vec<u64> =
-            asked.iter().filter(|t| t.outcome == "answered").filter_map(|t| t.first_human_reply_ms).collect();
-        replies.sort_unstable();
-        let letters: Vec<_> = report
-            .evidence
-            .email_probes
+        let mut replies: Vec<u64> = asked
             .iter()
-            .filter(|l| l.sent_at.is_some() && !matches!(l.state.as_str(), "failed" | "sending" | "dry_run"))
+            .filter(|t| t.outcome == ConversationOutcome::Answered)
+            .filter_map(|t| t.first_human_reply_ms)
             .collect();
+        replies.sort_unstable();
+        let letters: Vec<_> =
+            report.evidence.email_probes.iter().filter(|l| l.sent_at.is_some() && l.state.went_out()).collect();
         let n = letters.len();
         let rate = |k: usize| (n > 0).then(|| k as f64 / n as f64);
-        let human = |l: &&crate::model::evidence::EmailProbe| l.replies.iter().find(|r| r.kind == "human").cloned();
+        let human =
+            |l: &&crate::model::evidence::EmailProbe| l.replies.iter().find(|r| r.kind == ReplyKind::Human).cloned();
         let mut times: Vec<u64> = letters.iter().filter_map(|l| l.first_human_response_ms).collect();
         times.sort_unstable();
         let within = letters
@@ -139,7 +140,7 @@ impl StoreRow {
             answer_rate: rate(times.len()),
             complete_answer_rate: rate(letters.iter().filter_map(human).filter(|r| r.missing.is_empty()).count()),
             answered_within_sla_rate: rate(within),
-            auto_ack_rate: rate(letters.iter().filter(|l| l.replies.iter().any(|r| r.kind == "auto")).count()),
+            auto_ack_rate: rate(letters.iter().filter(|l| l.replies.iter().any(|r| r.kind == ReplyKind::Auto)).count()),
             median_first_human_response_ms: percentile(&times, 50),
             p90_first_human_response_ms: percentile(&times, 90),
             chat_checks: report.evidence.compliance.as_ref().map_or(0, |c| c.chat_checks),

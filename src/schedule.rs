@@ -7,6 +7,8 @@
 //! the store's zone, and weeks start on its Mondays.
 
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
+use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
 use sha2::{Digest, Sha256};
 
 use crate::scenario::{Cadence, Schedule};
@@ -70,9 +72,9 @@ impl Plan<'_> {
         let share = self.schedule.outside_hours_share.map_or(0.0, |s| s.0);
         // Exactly `share` of the periods: period k is outside when ⌊(k+1)s⌋ > ⌊ks⌋.
         let outside = ((period + 1) as f64 * share).floor() > (period as f64 * share).floor();
-        let mut draw = Draw::new(self.schedule.seed.unwrap_or(0), self.store, self.letter, period);
+        let mut draw = draw(self.schedule.seed.unwrap_or(0), self.store, self.letter, period);
         let minutes = every.num_minutes().max(1);
-        let mut pick = || utc(tz, start + Duration::minutes(i64::try_from(draw.next() % minutes as u64).unwrap_or(0)));
+        let mut pick = || utc(tz, start + Duration::minutes(draw.random_range(0..minutes)));
         let Some(hours) = self.hours.and_then(|h| h.parse::<opening_hours::OpeningHours>().ok()) else {
             return pick();
         };
@@ -108,25 +110,11 @@ fn utc(tz: chrono_tz::Tz, local: NaiveDateTime) -> DateTime<Utc> {
         .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
 }
 
-/// A reproducible stream of numbers: SHA-256 of the seed and the letter's identity, then
-/// SplitMix64. The same on every platform and Rust version, unlike std's hasher.
-struct Draw(u64);
-
-impl Draw {
-    fn new(seed: u64, store: &str, letter: &str, period: i64) -> Self {
-        let digest = Sha256::digest(format!("{seed}\u{0}{store}\u{0}{letter}\u{0}{period}"));
-        let mut first = [0u8; 8];
-        first.copy_from_slice(&digest[..8]);
-        Draw(u64::from_le_bytes(first))
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
+/// A reproducible stream of numbers for one letter in one period: ChaCha8, which `rand`
+/// documents as portable (the same on every platform and version), keyed by the SHA-256 of
+/// the seed and the letter's identity.
+fn draw(seed: u64, store: &str, letter: &str, period: i64) -> ChaCha8Rng {
+    ChaCha8Rng::from_seed(Sha256::digest(format!("{seed}\u{0}{store}\u{0}{letter}\u{0}{period}")).into())
 }
 
 #[cfg(test)]

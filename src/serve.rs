@@ -68,19 +68,18 @@ pub fn respond(status: StatusCode, content_type: &str, body: Vec<u8>) -> Respons
         .unwrap_or_else(|_| Response::new(Body::empty()))
 }
 
-/// The Content-Type for a file name. HTML is sent without a charset, like a bare static
-/// server, so pages must say their own (which is what the charset detection is for).
+/// The Content-Type for a file name (`mime_guess`). HTML is sent without a charset, like a
+/// bare static server, so pages must say their own (which is what the charset detection is for).
 pub fn content_type(path: &str) -> &'static str {
-    match path.rsplit('.').next().unwrap_or_default().to_ascii_lowercase().as_str() {
-        "html" | "htm" => "text/html",
-        "css" => "text/css",
-        "js" => "text/javascript",
-        "jpg" | "jpeg" => "image/jpeg",
-        "png" => "image/png",
-        "webp" => "image/webp",
-        "gif" => "image/gif",
-        "svg" => "image/svg+xml",
-        "json" => "application/json",
-        _ => "application/octet-stream",
+    mime_guess::from_path(path).first_raw().unwrap_or("application/octet-stream")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn html_goes_without_a_charset_and_the_unknown_as_bytes() {
+        assert_eq!(super::content_type("shop/index.HTML"), "text/html");
+        assert_eq!(super::content_type("team.jpg"), "image/jpeg");
+        assert_eq!(super::content_type("README"), "application/octet-stream");
     }
 }

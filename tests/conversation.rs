@@ -54,7 +54,7 @@ async fn a_person_answering_in_time_passes_and_is_timed() {
     let lab = ChatLab::start(Operator::Answers { after: Duration::from_secs(3), name: "Julia Ivanova" }).await;
     let r = ask(&lab, 20, |_| {}).await;
     let talk = &r.evidence.chat.conversations[0];
-    assert_eq!(talk.outcome, "answered", "{}", brief(talk));
+    assert_eq!(talk.outcome.as_str(), "answered", "{}", brief(talk));
     assert_eq!(lab.log(|l| l.received.clone()), [QUESTION], "typed in full, sent once");
     assert_timed(talk.first_human_reply_ms, lab.answer_ms());
     let kinds: Vec<(&str, &str)> = talk.transcript.iter().map(|l| (l.role.as_str(), l.kind.as_str())).collect();
@@ -78,7 +78,7 @@ async fn answered_on(page: &str) -> (Report, shopaudit::model::evidence::Convers
     let page = lab.url.join(page).unwrap();
     let r = ask(&lab, 20, |s| s.store.url = shopaudit::scenario::WebUrl(page.clone())).await;
     let talk = r.evidence.chat.conversations[0].clone();
-    assert_eq!(talk.outcome, "answered", "{}", brief(&talk));
+    assert_eq!(talk.outcome.as_str(), "answered", "{}", brief(&talk));
     assert_eq!(lab.log(|l| l.received.clone()), [QUESTION], "typed in full, sent once");
     assert_timed(talk.first_human_reply_ms, lab.answer_ms());
     (r, talk)
@@ -129,7 +129,7 @@ async fn nobody_answering_fails_and_a_greeting_is_not_an_answer() {
     let r = ask(&lab, 4, |_| {}).await;
     let talk = &r.evidence.chat.conversations[0];
     assert_eq!((talk.outcome.as_str(), talk.first_reply_ms), ("no_reply", None), "{}", brief(talk));
-    assert_eq!(talk.screenshots.last().unwrap().moment, "timeout");
+    assert_eq!(talk.screenshots.last().unwrap().moment.as_str(), "timeout");
     assert_eq!(outcome(&r, "chat.answers"), Outcome::Fail);
     assert!(common::detail(&r, "chat.answers").contains("no reply in 4.0 s"), "{}", common::detail(&r, "chat.answers"));
 }
@@ -213,7 +213,7 @@ async fn with_only_the_launcher_named_the_probe_finds_the_rest_in_the_widget() {
     let lab = ChatLab::start(Operator::BotThenHuman { after: Duration::from_secs(3), name: "Julia Ivanova" }).await;
     let r = ask(&lab, 20, |s| s.chat.selectors.retain(|k, _| *k == ChatSelector::Launcher)).await;
     let talk = &r.evidence.chat.conversations[0];
-    assert_eq!(talk.outcome, "answered", "{}", brief(talk));
+    assert_eq!(talk.outcome.as_str(), "answered", "{}", brief(talk));
     assert_eq!(lab.log(|l| l.received.clone()), [QUESTION]);
     let kinds: Vec<&str> = talk.transcript.iter().map(|l| l.kind.as_str()).collect();
     assert_eq!(kinds, ["greeting", "question", "auto", "human"], "{}", brief(talk));
@@ -235,7 +235,7 @@ async fn a_known_vendors_widget_needs_no_selectors_and_is_heard_through_its_api(
     })
     .await;
     let talk = &r.evidence.chat.conversations[0];
-    assert_eq!(talk.outcome, "answered", "{}", brief(talk));
+    assert_eq!(talk.outcome.as_str(), "answered", "{}", brief(talk));
     assert_eq!(lab.log(|l| l.received.clone()), [QUESTION]);
     assert_timed(talk.first_human_reply_ms, lab.answer_ms());
     assert_eq!(talk.operator_name.as_deref(), Some("Julia Ivanova"));
@@ -288,7 +288,12 @@ async fn chat_parts_proposes_selectors_that_hold_a_conversation() {
         s.chat.selectors = selectors.clone();
     })
     .await;
-    assert_eq!(r.evidence.chat.conversations[0].outcome, "answered", "{}", brief(&r.evidence.chat.conversations[0]));
+    assert_eq!(
+        r.evidence.chat.conversations[0].outcome.as_str(),
+        "answered",
+        "{}",
+        brief(&r.evidence.chat.conversations[0])
+    );
 
     // Offline, the widget shows only the leave-a-message form: that is not the message box.
     let offline = ChatLab::start(Operator::Offline).await;
@@ -324,7 +329,7 @@ async fn heard_through(vendor: &str, call: &str, name: Option<&str>) {
     })
     .await;
     let talk = &r.evidence.chat.conversations[0];
-    assert_eq!(talk.outcome, "answered", "{vendor}: {}", brief(talk));
+    assert_eq!(talk.outcome.as_str(), "answered", "{vendor}: {}", brief(talk));
     assert_timed(talk.first_human_reply_ms, lab.answer_ms());
     assert_eq!(talk.operator_name.as_deref(), name, "{vendor}");
     let how = talk.how.as_deref().unwrap_or_default();

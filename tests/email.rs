@@ -88,7 +88,7 @@ async fn a_refused_recipient_is_a_failed_letter_with_the_servers_words() {
     let s = scenario(&store.url, &lab, "nobody@store.test", "");
     let r = run(&s, &db, Mode::Send).await;
     let letter = &r.evidence.email_probes[0];
-    assert_eq!(letter.state, "failed");
+    assert_eq!(letter.state.as_str(), "failed");
     assert!(letter.server.as_deref().unwrap().contains("550"), "{letter:?}");
     let again = run(&s, &db, Mode::Send).await;
     assert_eq!(again.evidence.email_probes[0].attempt, 1, "a 5xx refusal is final: never retried");
@@ -120,7 +120,7 @@ async fn the_password_never_appears_in_the_report_or_errors() {
     let extra = format!("user = \"shopper@audit.test\"\npassword_file = \"{}\"", secret_file.display());
     let r = run(&scenario(&store.url, &lab, "support@store.test", &extra), &db, Mode::Send).await;
     let json = shopaudit::report::to_json(&r).unwrap();
-    assert_eq!(r.evidence.email_probes[0].state, "failed", "{json}");
+    assert_eq!(r.evidence.email_probes[0].state.as_str(), "failed", "{json}");
     assert!(!json.contains("hunter2"));
     let markdown = shopaudit::report::Format::Md.render(&r).unwrap();
     assert!(!markdown.contains("hunter2"));
@@ -151,7 +151,7 @@ async fn an_acknowledged_threaded_signed_complete_answer_passes_every_email_chec
     let db = lab.dir.path().join("history.sqlite");
     let s = scenario(&store.url, &lab, "support@store.test", "");
     let first = run(&s, &db, Mode::Send).await;
-    assert_eq!(first.evidence.email_probes[0].state, "pending");
+    assert_eq!(first.evidence.email_probes[0].state.as_str(), "pending");
     for check in ["email.answered", "email.first_response_time", "email.answer_quality"] {
         assert_eq!(
             outcome(&first, check),
@@ -164,7 +164,7 @@ async fn an_acknowledged_threaded_signed_complete_answer_passes_every_email_chec
     let delivered = support_agent_paced(&lab, Behaviour::AckThenAnswer, std::time::Duration::from_secs(3)).await;
     let r = run(&s, &db, Mode::Send).await;
     let letter = &r.evidence.email_probes[0];
-    assert_eq!(letter.state, "answered", "{letter:?}");
+    assert_eq!(letter.state.as_str(), "answered", "{letter:?}");
     assert_eq!(letter.replies.len(), 2);
     let sent = letter.sent_at.unwrap();
     for (measured, at) in [(letter.first_response_ms, delivered[0]), (letter.first_human_response_ms, delivered[1])] {
@@ -173,11 +173,11 @@ async fn an_acknowledged_threaded_signed_complete_answer_passes_every_email_chec
         assert!((measured - produced).abs() <= 1000, "measured {measured} ms, the agent took {produced} ms");
     }
     assert!(letter.first_human_response_ms.unwrap() >= 2000, "{letter:?}");
-    assert_eq!(letter.replies[0].kind, "auto");
-    assert_eq!(letter.replies[1].kind, "human");
+    assert_eq!(letter.replies[0].kind.as_str(), "auto");
+    assert_eq!(letter.replies[1].kind.as_str(), "human");
     assert_eq!(letter.replies[1].ticket.as_deref(), Some("48213"));
     assert_eq!(letter.replies[1].signed_by.as_deref(), Some("Юлия Иванова"));
-    assert!(letter.replies.iter().all(|r| r.matched_by == "thread" && r.received_from == "imap internaldate"));
+    assert!(letter.replies.iter().all(|r| r.matched_by.as_str() == "thread" && r.received_from == "imap internaldate"));
     let ms = letter.first_human_response_ms.unwrap();
     // en-good posts "Support hours: Mon–Fri 9am–5pm": business time is counted in it (UTC here).
     assert_eq!(letter.business_hours.as_deref(), Some("Mo-Fr 09:00-17:00"));
@@ -242,7 +242,7 @@ async fn silence_past_the_deadline_fails_answered_and_response_time() {
     run(&s, &db, Mode::Send).await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let r = run(&s, &db, Mode::Send).await;
-    assert_eq!(r.evidence.email_probes[0].state, "unanswered");
+    assert_eq!(r.evidence.email_probes[0].state.as_str(), "unanswered");
     assert_eq!(outcome(&r, "email.answered"), shopaudit::Outcome::Fail);
     assert_eq!(outcome(&r, "email.first_response_time"), shopaudit::Outcome::Fail);
     assert_eq!(outcome(&r, "email.acknowledged"), shopaudit::Outcome::Fail);
@@ -268,7 +268,7 @@ async fn cron_path_audit_then_collect_then_letters_on_the_command_line() {
     assert!(said.contains("2 reply(ies) filed"), "{said}{}", String::from_utf8_lossy(&collected.stderr));
     assert!(said.contains("report updated in"), "{said}");
     let updated = shopaudit::report::read(&std::path::Path::new(out).join("report.json")).unwrap();
-    assert_eq!(updated.evidence.email_probes[0].state, "answered", "collect rewrote the run's report");
+    assert_eq!(updated.evidence.email_probes[0].state.as_str(), "answered", "collect rewrote the run's report");
     assert_eq!(common::outcome(&updated, "email.answered"), shopaudit::Outcome::Pass);
     let rendered = shopaudit_cli(&["report", f, "--db", d, "--json", "-", "-q"]).await;
     let json = String::from_utf8_lossy(&rendered.stdout).to_string();
@@ -321,17 +321,18 @@ async fn smtp_and_imap_over_implicit_tls_and_starttls_with_the_scenarios_ca() {
     let untrusted_smtp = scenario_with("", &ca_line, "implicit", lab.smtps_port, lab.imaps_port);
     let r = run(&untrusted_smtp, &lab.dir.path().join("h1.sqlite"), Mode::Send).await;
     let letter = &r.evidence.email_probes[0];
-    assert_eq!(letter.state, "failed");
+    assert_eq!(letter.state.as_str(), "failed");
     assert!(letter.server.as_deref().unwrap().to_lowercase().contains("certificate"), "{letter:?}");
 
     let trusted = scenario(&ca_line, "implicit", lab.smtps_port, lab.imaps_port);
     let db = lab.dir.path().join("h2.sqlite");
     let r = run(&trusted, &db, Mode::Send).await;
-    assert_eq!(r.evidence.email_probes[0].state, "pending", "{:?}", r.evidence.email_probes[0]);
+    assert_eq!(r.evidence.email_probes[0].state.as_str(), "pending", "{:?}", r.evidence.email_probes[0]);
     support_agent(&lab, Behaviour::AckThenAnswer).await;
     let r = run(&trusted, &db, Mode::Send).await;
     assert_eq!(
-        r.evidence.email_probes[0].state, "answered",
+        r.evidence.email_probes[0].state.as_str(),
+        "answered",
         "replies read over IMAPS: {:?}",
         r.evidence.email_probes[0]
     );
@@ -341,10 +342,10 @@ async fn smtp_and_imap_over_implicit_tls_and_starttls_with_the_scenarios_ca() {
     let db = lab.dir.path().join("h3.sqlite");
     let r = run(&upgraded, &db, Mode::Send).await;
     assert_eq!(r.evidence.mailbox_error, None);
-    assert_eq!(r.evidence.email_probes[0].state, "pending", "{:?}", r.evidence.email_probes[0]);
+    assert_eq!(r.evidence.email_probes[0].state.as_str(), "pending", "{:?}", r.evidence.email_probes[0]);
     support_agent(&lab, Behaviour::AckThenAnswer).await;
     let r = run(&upgraded, &db, Mode::Send).await;
-    assert_eq!(r.evidence.email_probes[0].state, "answered", "replies read after STARTTLS");
+    assert_eq!(r.evidence.email_probes[0].state.as_str(), "answered", "replies read after STARTTLS");
     let untrusted = scenario("", "starttls", lab.smtp_port, lab.imap_port);
     let r = run(&untrusted, &lab.dir.path().join("h4.sqlite"), Mode::Send).await;
     assert!(r.evidence.mailbox_error.as_deref().unwrap().contains("UnknownIssuer"), "{:?}", r.evidence.mailbox_error);
@@ -432,7 +433,7 @@ async fn a_run_killed_between_sending_and_sent_loses_nothing_and_sends_nothing_t
     let s = scenario(&store.url, &lab, "support@store.test", "");
     let key = s.key.clone();
     let history = shopaudit::history::History::open(&db).unwrap();
-    assert_eq!(history.letters(&key).await.unwrap()[0].state, "sending", "killed before the 250 was recorded");
+    assert_eq!(history.letters(&key).await.unwrap()[0].state.as_str(), "sending", "killed before the 250 was recorded");
 
     let r = run(&s, &db, Mode::Send).await;
     let letter = &r.evidence.email_probes[0];
@@ -445,7 +446,7 @@ async fn a_run_killed_between_sending_and_sent_loses_nothing_and_sends_nothing_t
 
     support_agent(&lab, Behaviour::AckThenAnswer).await;
     let r = run(&s, &db, Mode::Send).await;
-    assert_eq!(r.evidence.email_probes[0].state, "answered", "{:?}", r.evidence.email_probes[0]);
+    assert_eq!(r.evidence.email_probes[0].state.as_str(), "answered", "{:?}", r.evidence.email_probes[0]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -479,7 +480,7 @@ async fn a_letter_that_never_left_is_given_up_and_sent_again_once() {
     let letter = &r.evidence.email_probes[0];
     assert_eq!((letter.state.as_str(), letter.attempt), ("pending", 2), "{letter:?}");
     let first = &history.letters(&key).await.unwrap()[0];
-    assert_eq!(first.state, "failed");
+    assert_eq!(first.state.as_str(), "failed");
     assert!(first.failure.as_deref().unwrap().contains("no copy reached"), "{first:?}");
     assert_eq!(lab.messages("support@store.test").await.len(), 1, "sent once, by the second attempt");
     run(&s, &db, Mode::Send).await;
@@ -496,7 +497,7 @@ async fn a_bounce_fails_the_letter_with_the_reason() {
     support_agent(&lab, Behaviour::Bounce).await;
     let r = run(&s, &db, Mode::Send).await;
     let letter = &r.evidence.email_probes[0];
-    assert_eq!(letter.state, "failed", "{letter:?}");
+    assert_eq!(letter.state.as_str(), "failed", "{letter:?}");
     assert_eq!(letter.server.as_deref(), Some("bounced: 552 5.2.2 Mailbox full"));
     assert!(letter.replies.is_empty(), "a bounce is not an answer");
     let again = run(&s, &db, Mode::Send).await;
@@ -513,7 +514,7 @@ async fn a_helpdesk_on_another_domain_in_a_new_thread_is_matched_by_subject() {
     support_agent(&lab, Behaviour::HelpdeskOtherDomain).await;
     let r = run(&s, &db, Mode::Send).await;
     let letter = &r.evidence.email_probes[0];
-    assert_eq!(letter.state, "answered", "{letter:?}");
+    assert_eq!(letter.state.as_str(), "answered", "{letter:?}");
     let reply = &letter.replies[0];
     assert_eq!((reply.matched_by.as_str(), reply.from.as_str()), ("subject", "acme@helpdesk.test"));
     assert_eq!((reply.ticket.as_deref(), reply.signed_by.as_deref()), (Some("7731"), Some("Mark Stone")));
@@ -694,8 +695,8 @@ async fn an_smtp_server_that_stalls_after_the_envelope_is_given_up_on() {
         .expect("the audit hung on a stalling SMTP server");
     let history = shopaudit::history::History::open(&db).unwrap();
     let letter = &history.letters(&s.key).await.unwrap()[0];
-    assert_eq!(letter.state, "sending", "unconfirmed, not sent: {letter:?}");
+    assert_eq!(letter.state.as_str(), "sending", "unconfirmed, not sent: {letter:?}");
     let said = letter.failure.clone().unwrap_or_default();
     assert!(said.contains("timed out") || said.contains("no answer within"), "{letter:?}");
-    assert!(r.evidence.email_probes.iter().all(|l| l.state != "answered"));
+    assert!(r.evidence.email_probes.iter().all(|l| l.state.as_str() != "answered"));
 }

@@ -62,7 +62,7 @@ async fn the_demo_report_shows_the_owner_what_the_browser_saw() {
     // The demo's chat answers on the delivery page (a scripted operator in its emulated jivo,
     // worked with no selectors), and the report shows the conversation.
     let talk = &report.evidence.chat.conversations[0];
-    assert_eq!(talk.outcome, "answered", "{:?}", talk.error);
+    assert_eq!(talk.outcome.as_str(), "answered", "{:?}", talk.error);
     assert!(talk.typing_seen, "the widget's \"typing…\" was seen");
     assert_eq!(talk.operator_name.as_deref(), Some("Kitty"));
     assert_eq!(facts["talk"], serde_json::json!(["operator greeting", "shopper question", "operator human"]));

@@ -6,7 +6,8 @@
 use chrono::{Datelike, Timelike};
 
 use crate::history::Observation;
-use crate::model::evidence::{Compliance, EmailProbe, HourOfWeek, PostedHours, ResponsePoint};
+use crate::model::evidence::LetterState::{Acknowledged, Answered, Unanswered};
+use crate::model::evidence::{ChatStatus, Compliance, EmailProbe, HourOfWeek, PostedHours, ResponsePoint};
 use crate::model::{Channel, Thresholds};
 
 /// The store's history held against its posted hours; `None` when the history holds nothing
@@ -20,8 +21,8 @@ pub fn assess(
 ) -> Option<Compliance> {
     let judged: Vec<&EmailProbe> = letters
         .iter()
-        .filter(|l| l.sent_at.is_some() && matches!(l.state.as_str(), "answered" | "unanswered" | "acknowledged"))
-        .filter(|l| l.state != "acknowledged" || l.first_human_response_ms.is_some())
+        .filter(|l| l.sent_at.is_some() && matches!(l.state, Answered | Unanswered | Acknowledged))
+        .filter(|l| l.state != Acknowledged || l.first_human_response_ms.is_some())
         .collect();
     if observations.is_empty() && judged.is_empty() {
         return None;
@@ -40,7 +41,7 @@ pub fn assess(
     for o in observations {
         let local = o.at.with_timezone(&tz);
         let in_hours = chat_hours.as_deref().and_then(|h| crate::business_time::is_open(h, tz, o.at)).unwrap_or(false);
-        let online = o.status == "online";
+        let online = o.status == ChatStatus::Online;
         let (day, hour) = (local.weekday().num_days_from_monday(), local.hour());
         match c.availability.iter_mut().find(|h| h.day == day && h.hour == hour) {
             Some(cell) => {
@@ -49,7 +50,7 @@ pub fn assess(
             }
             None => c.availability.push(HourOfWeek { day, hour, checks: 1, online: usize::from(online), in_hours }),
         }
-        if in_hours && o.status != "unknown" {
+        if in_hours && o.status != ChatStatus::Unknown {
             c.chat_in_hours += 1;
             if online {
                 c.chat_online_in_hours += 1;

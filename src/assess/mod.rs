@@ -1,5 +1,6 @@
-//! Assess: turns what the history holds into evidence figures, judging nothing. Today the
-//! store's record against its posted hours (`evidence.compliance`); letter states and
-//! cross-store stock photos belong here too.
+//! Assess: turns what the history holds into evidence figures, judging nothing: letter states
+//! (`evidence.email_probes`) and the store's record against its posted hours
+//! (`evidence.compliance`).
 
 pub mod compliance;
+pub mod letters;

@@ -136,7 +136,7 @@ fn sound(muted: bool) -> Media {
     }
 }
 
-fn talk(outcome: &str, human_ms: Option<u64>) -> Evidence {
+fn talk(outcome: ConversationOutcome, human_ms: Option<u64>) -> Evidence {
     let mut ev = Evidence::default();
     ev.chat.conversations = vec![Conversation {
         question_id: "size".into(),
@@ -144,7 +144,7 @@ fn talk(outcome: &str, human_ms: Option<u64>) -> Evidence {
         question_sent_at: Some(at()),
         first_reply_ms: human_ms,
         first_human_reply_ms: human_ms,
-        outcome: outcome.into(),
+        outcome,
         operator_name: Some("Julia Ivanova".into()),
         sla_ms: 180_000,
         ..Conversation::default()
@@ -152,15 +152,15 @@ fn talk(outcome: &str, human_ms: Option<u64>) -> Evidence {
     ev
 }
 
-fn reply(kind: &str, after_ms: i64) -> EmailReply {
+fn reply(kind: ReplyKind, after_ms: i64) -> EmailReply {
     EmailReply {
         received_at: at() + chrono::Duration::milliseconds(after_ms),
         from: "julia@acme.example".into(),
-        kind: kind.into(),
+        kind,
         ticket: Some("4711".into()),
         signed_by: Some("Julia Ivanova".into()),
         received_from: "imap internaldate".into(),
-        matched_by: "thread".into(),
+        matched_by: MatchedBy::Thread,
         why_auto: None,
         missing: Vec::new(),
         only_link: false,
@@ -169,8 +169,8 @@ fn reply(kind: &str, after_ms: i64) -> EmailReply {
 }
 
 /// A letter sent at [`at`] with a 24 h deadline, and its replies.
-fn letter(state: &str, replies: Vec<EmailReply>) -> Evidence {
-    let first = |kind: Option<&str>| {
+fn letter(state: LetterState, replies: Vec<EmailReply>) -> Evidence {
+    let first = |kind: Option<ReplyKind>| {
         replies
             .iter()
             .filter(|r| kind.is_none_or(|k| r.kind == k))
@@ -183,9 +183,9 @@ fn letter(state: &str, replies: Vec<EmailReply>) -> Evidence {
         to: "support@acme.example".into(),
         subject: "Delivery to Kazan".into(),
         sent_at: Some(at()),
-        state: state.into(),
+        state,
         first_response_ms: first(None),
-        first_human_response_ms: first(Some("human")),
+        first_human_response_ms: first(Some(ReplyKind::Human)),
         business_hours: None,
         first_response_business_ms: None,
         first_human_response_business_ms: None,
@@ -199,9 +199,9 @@ fn letter(state: &str, replies: Vec<EmailReply>) -> Evidence {
 }
 
 fn with_reply(change: impl FnOnce(&mut EmailReply)) -> Evidence {
-    let mut r = reply("human", 2 * 3600 * 1000);
+    let mut r = reply(ReplyKind::Human, 2 * 3600 * 1000);
     change(&mut r);
-    letter("answered", vec![reply("auto", 60_000), r])
+    letter(LetterState::Answered, vec![reply(ReplyKind::Auto, 60_000), r])
 }
 
 fn record(online_share: f64) -> Evidence {
@@ -269,7 +269,7 @@ fn case(id: CheckId) -> (Evidence, Evidence) {
             let titled = |title: &str| LiveChat { window: Some(window(title, "Julia")), ..chat(ChatStatus::Online) };
             (seen(vec![titled("Acme Shoes support")], vec![], vec![]), seen(vec![titled("JivoChat")], vec![], vec![]))
         }
-        ChatAnswers => (talk("answered", Some(40_000)), talk("no_reply", None)),
+        ChatAnswers => (talk(ConversationOutcome::Answered, Some(40_000)), talk(ConversationOutcome::NoReply, None)),
         ContactsOnHome => (with(&|ev| ev.links.push(link("contacts", HOME))), Evidence::default()),
         ContactsSingleEmail => (
             with(&|ev| ev.contacts.mentions = vec![email("support@acme.example"), email("jobs@acme.example")]),
@@ -305,16 +305,19 @@ fn case(id: CheckId) -> (Evidence, Evidence) {
         SelfserviceFaq => (with(&|ev| ev.links.push(link("faq", HOME))), Evidence::default()),
         UxNoIntrusivePopup => (seen(vec![], vec![popup(true)], vec![]), seen(vec![], vec![popup(false)], vec![])),
         UxNoAutoplayAudio => (seen(vec![], vec![], vec![sound(true)]), seen(vec![], vec![], vec![sound(false)])),
-        EmailAnswered => (letter("answered", vec![reply("human", 3_600_000)]), letter("unanswered", vec![])),
+        EmailAnswered => (
+            letter(LetterState::Answered, vec![reply(ReplyKind::Human, 3_600_000)]),
+            letter(LetterState::Unanswered, vec![]),
+        ),
         EmailFirstResponseTime => (
-            letter("answered", vec![reply("human", 3_600_000)]),
-            letter("answered", vec![reply("human", 30 * 3_600_000)]),
+            letter(LetterState::Answered, vec![reply(ReplyKind::Human, 3_600_000)]),
+            letter(LetterState::Answered, vec![reply(ReplyKind::Human, 30 * 3_600_000)]),
         ),
         EmailAcknowledged => (
-            letter("answered", vec![reply("auto", 60_000), reply("human", 3 * 3_600_000)]),
-            letter("answered", vec![reply("human", 3 * 3_600_000)]),
+            letter(LetterState::Answered, vec![reply(ReplyKind::Auto, 60_000), reply(ReplyKind::Human, 3 * 3_600_000)]),
+            letter(LetterState::Answered, vec![reply(ReplyKind::Human, 3 * 3_600_000)]),
         ),
-        EmailTicketReference => (with_reply(|_| {}), with_reply(|r| r.matched_by = "token".into())),
+        EmailTicketReference => (with_reply(|_| {}), with_reply(|r| r.matched_by = MatchedBy::Token)),
         EmailPersonalSignature => (with_reply(|_| {}), with_reply(|r| r.signed_by = None)),
         EmailAnswerQuality => (with_reply(|_| {}), with_reply(|r| r.missing = vec!["Kazan".into()])),
     }
@@ -376,22 +379,28 @@ fn letters_inside_their_deadline_are_not_judged_and_undelivered_ones_are_errors(
     ];
     for id in mail_checks {
         assert_eq!(judge(id, &Evidence::default()).outcome, Outcome::NotApplicable, "{id}: no letters");
-        assert_eq!(judge(id, &letter("pending", vec![])).outcome, Outcome::NotApplicable, "{id}: still waiting");
-        assert_eq!(judge(id, &letter("failed", vec![])).outcome, Outcome::Error, "{id}: never delivered");
-        let unread =
-            Evidence { mailbox_error: Some("login refused".into()), ..letter("answered", vec![reply("human", 1)]) };
+        assert_eq!(
+            judge(id, &letter(LetterState::Pending, vec![])).outcome,
+            Outcome::NotApplicable,
+            "{id}: still waiting"
+        );
+        assert_eq!(judge(id, &letter(LetterState::Failed, vec![])).outcome, Outcome::Error, "{id}: never delivered");
+        let unread = Evidence {
+            mailbox_error: Some("login refused".into()),
+            ..letter(LetterState::Answered, vec![reply(ReplyKind::Human, 1)])
+        };
         assert_eq!(judge(id, &unread).outcome, Outcome::Error, "{id}: replies unknown");
     }
 }
 
 #[test]
 fn chat_answers_distinguishes_bots_partial_answers_and_broken_probes() {
-    let auto = talk("auto_only", None);
+    let auto = talk(ConversationOutcome::AutoOnly, None);
     assert_eq!(judge(CheckId::ChatAnswers, &auto).outcome, Outcome::Fail);
-    let mut partial = talk("answered", Some(20_000));
+    let mut partial = talk(ConversationOutcome::Answered, Some(20_000));
     partial.chat.conversations[0].missing = vec!["42".into()];
     assert_eq!(judge(CheckId::ChatAnswers, &partial).outcome, Outcome::Warn);
-    let mut broken = talk("no_reply", None);
+    let mut broken = talk(ConversationOutcome::NoReply, None);
     broken.chat.conversations[0].error = Some("no launcher for the widget".into());
     assert_eq!(judge(CheckId::ChatAnswers, &broken).outcome, Outcome::Error);
     assert_eq!(judge(CheckId::ChatAnswers, &Evidence::default()).outcome, Outcome::NotApplicable);

@@ -1,7 +1,8 @@
 //! chat.answers: a question typed into the store's chat gets a person's answer in time.
 
 use super::{list, Check, CheckId, Input, Judged, Severity, Verdict};
-use crate::model::evidence::Conversation;
+use crate::model::evidence::ConversationOutcome::{Answered, AutoOnly, NoReply, OfflineForm};
+use crate::model::evidence::{Conversation, LineKind};
 
 pub const ANSWERS: Check = Check {
     id: CheckId::ChatAnswers,
@@ -31,24 +32,24 @@ fn answers(input: &Input<'_>) -> Judged {
     let mut good = Vec::new();
     for t in talks {
         let said = |what: String| format!("{}: {what}", t.question_id);
-        match (t.outcome.as_str(), t.first_human_reply_ms) {
-            ("answered", Some(ms)) if !t.missing.is_empty() => incomplete.push(said(format!(
+        match (t.outcome, t.first_human_reply_ms) {
+            (Answered, Some(ms)) if !t.missing.is_empty() => incomplete.push(said(format!(
                 "{} answered in {} without {}",
                 who(t),
                 seconds(ms),
                 t.missing.join(", ")
             ))),
-            ("answered", Some(ms)) => good.push(said(format!("{} answered in {}", who(t), seconds(ms)))),
-            ("auto_only", _) => failed.push(said(format!(
+            (Answered, Some(ms)) => good.push(said(format!("{} answered in {}", who(t), seconds(ms)))),
+            (AutoOnly, _) => failed.push(said(format!(
                 "only automatic replies in {} (\u{201c}{}\u{201d})",
                 seconds(t.sla_ms),
-                t.transcript.iter().rfind(|l| l.kind == "auto").map_or("", |l| l.text.as_str())
+                t.transcript.iter().rfind(|l| l.kind == LineKind::Auto).map_or("", |l| l.text.as_str())
             ))),
-            ("offline_form", _) if t.message_left => {
+            (OfflineForm, _) if t.message_left => {
                 failed.push(said("the chat was offline; a message was left in its form".into()))
             }
-            ("offline_form", _) => failed.push(said("the chat was offline and offered only a form".into())),
-            _ => failed.push(said(format!("no reply in {}", seconds(t.sla_ms)))),
+            (OfflineForm, _) => failed.push(said("the chat was offline and offered only a form".into())),
+            (NoReply, _) | (Answered, None) => failed.push(said(format!("no reply in {}", seconds(t.sla_ms)))),
         }
     }
     Ok(if !failed.is_empty() {

@@ -3,7 +3,7 @@
 //! still inside its answer deadline is not judged yet (`not_applicable`), neither pass nor fail.
 
 use super::{list, Check, CheckId, Input, Judged, Severity, Verdict};
-use crate::model::evidence::{EmailProbe, EmailReply};
+use crate::model::evidence::{EmailProbe, EmailReply, LetterState, MatchedBy, ReplyKind};
 
 /// An acknowledgement is expected within this long ...
 const ACK_WITHIN_MS: u64 = 15 * 60 * 1000;
@@ -12,14 +12,13 @@ const SLOW_ANSWER_MS: u64 = 60 * 60 * 1000;
 
 /// The letters that went out, or the verdict when there are none.
 fn sent<'a>(input: &Input<'a>) -> Result<Vec<&'a EmailProbe>, Verdict> {
-    let letters: Vec<_> = input.evidence.email_probes.iter().filter(|l| l.state != "dry_run").collect();
+    let letters: Vec<_> = input.evidence.email_probes.iter().filter(|l| l.state != LetterState::DryRun).collect();
     if letters.is_empty() {
         return Err(Verdict::not_applicable(
             "No letters were sent to this store (email.enabled is off, or none was due).",
         ));
     }
-    let delivered: Vec<_> =
-        letters.iter().copied().filter(|l| !matches!(l.state.as_str(), "failed" | "sending")).collect();
+    let delivered: Vec<_> = letters.iter().copied().filter(|l| l.state.went_out()).collect();
     if delivered.is_empty() {
         let why: Vec<String> = letters
             .iter()
@@ -35,7 +34,7 @@ fn sent<'a>(input: &Input<'a>) -> Result<Vec<&'a EmailProbe>, Verdict> {
 
 /// Human replies, first per letter, with their letter.
 fn human_answers<'a>(letters: &[&'a EmailProbe]) -> Vec<(&'a EmailProbe, &'a EmailReply)> {
-    letters.iter().filter_map(|l| l.replies.iter().find(|r| r.kind == "human").map(|r| (*l, r))).collect()
+    letters.iter().filter_map(|l| l.replies.iter().find(|r| r.kind == ReplyKind::Human).map(|r| (*l, r))).collect()
 }
 
 fn minutes(ms: u64) -> String {
@@ -60,11 +59,14 @@ fn answered(input: &Input<'_>) -> Judged {
     let letters = sent(input)?;
     let unanswered: Vec<String> = letters
         .iter()
-        .filter(|l| l.state == "unanswered")
+        .filter(|l| l.state == LetterState::Unanswered)
         .map(|l| format!("{} (\u{201c}{}\u{201d})", l.label(), l.subject))
         .collect();
-    let waiting: Vec<String> =
-        letters.iter().filter(|l| matches!(l.state.as_str(), "pending" | "acknowledged")).map(|l| l.label()).collect();
+    let waiting: Vec<String> = letters
+        .iter()
+        .filter(|l| matches!(l.state, LetterState::Pending | LetterState::Acknowledged))
+        .map(|l| l.label())
+        .collect();
     let done = letters.len() - waiting.len();
     if !unanswered.is_empty() {
         return Ok(Verdict::fail(
@@ -83,7 +85,8 @@ fn answered(input: &Input<'_>) -> Judged {
             waiting.len()
         )));
     }
-    let answered: Vec<String> = letters.iter().filter(|l| l.state == "answered").map(|l| l.label()).collect();
+    let answered: Vec<String> =
+        letters.iter().filter(|l| l.state == LetterState::Answered).map(|l| l.label()).collect();
     Ok(Verdict::pass(
         format!(
             "{} letter(s) answered by a person{}.",
@@ -117,7 +120,7 @@ fn first_response_time(input: &Input<'_>) -> Judged {
                 late.push(format!("{}: {}{basis} (deadline {})", l.label(), minutes(ms), minutes(l.sla_ms)))
             }
             Some(ms) => ok.push(format!("{}: {}{basis}", l.label(), minutes(ms))),
-            None if l.state == "unanswered" => {
+            None if l.state == LetterState::Unanswered => {
                 late.push(format!("{}: no answer after {}", l.label(), minutes(l.sla_ms)))
             }
             None => {}
@@ -149,7 +152,7 @@ fn acknowledged(input: &Input<'_>) -> Judged {
     for l in &letters {
         let quick = l.first_response_ms.is_some_and(|ms| ms <= ACK_WITHIN_MS);
         let slow_answer = l.first_human_response_ms.is_none_or(|ms| ms > SLOW_ANSWER_MS);
-        let decided = l.first_human_response_ms.is_some() || l.state == "unanswered";
+        let decided = l.first_human_response_ms.is_some() || l.state == LetterState::Unanswered;
         if quick {
             told.push(l.label());
         } else if slow_answer && decided {
@@ -184,7 +187,7 @@ fn ticket_reference(input: &Input<'_>) -> Judged {
     }
     let unthreaded: Vec<String> = replies
         .iter()
-        .filter(|(_, r)| r.matched_by != "thread")
+        .filter(|(_, r)| r.matched_by != MatchedBy::Thread)
         .map(|(l, r)| format!("{}: reply from {} matched by {}", l.label(), r.from, r.matched_by))
         .collect();
     let tickets: Vec<String> =

@@ -41,6 +41,41 @@ pub struct NewLetter<'a> {
     pub at: DateTime<FixedOffset>,
 }
 
+crate::model::named_enum! {
+    /// Where the sending of a letter stands.
+    pub enum SendState ("send state") {
+        /// Recorded before a byte went out; the server's acceptance not yet confirmed.
+        Sending = "sending",
+        /// The server accepted it.
+        Sent = "sent",
+        /// The server refused it, it bounced, or it was never sent.
+        Failed = "failed",
+    }
+}
+
+crate::model::named_enum! {
+    /// What a reply filed to a letter is.
+    pub enum MailKind ("mail kind") {
+        /// An automatic reply.
+        Auto = "auto",
+        /// A person's reply.
+        Human = "human",
+        /// A delivery failure report.
+        Bounce = "bounce",
+    }
+}
+
+impl MailKind {
+    /// The kind as the report shows a reply; a bounce is no reply.
+    pub fn reply(self) -> Option<crate::model::evidence::ReplyKind> {
+        match self {
+            MailKind::Auto => Some(crate::model::evidence::ReplyKind::Auto),
+            MailKind::Human => Some(crate::model::evidence::ReplyKind::Human),
+            MailKind::Bounce => None,
+        }
+    }
+}
+
 /// A letter as the history holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Letter {
@@ -54,8 +89,8 @@ pub struct Letter {
     pub to: String,
     /// Subject.
     pub subject: String,
-    /// sending, sent or failed.
-    pub state: String,
+    /// Where the sending stands.
+    pub state: SendState,
     /// When the server accepted it.
     pub sent_at: Option<DateTime<FixedOffset>>,
     /// The server's answer on acceptance.
@@ -101,16 +136,16 @@ pub struct StoredReply {
     pub received_from: String,
     /// Sender.
     pub from: String,
-    /// auto, human or bounce.
-    pub kind: String,
+    /// A machine's, a person's, or a bounce.
+    pub kind: MailKind,
     /// Why it is automatic.
     pub why_auto: Option<String>,
     /// Ticket number.
     pub ticket: Option<String>,
     /// Signer.
     pub signed_by: Option<String>,
-    /// thread, token, or subject and domain.
-    pub matched_by: String,
+    /// How it was tied to the letter.
+    pub matched_by: crate::model::evidence::MatchedBy,
     /// Its own text.
     pub text: String,
 }
@@ -122,12 +157,12 @@ pub struct Observation {
     pub at: DateTime<FixedOffset>,
     /// On which page.
     pub page: String,
-    /// desktop or mobile.
-    pub viewport: String,
+    /// The browser's viewport.
+    pub viewport: crate::model::Viewport,
     /// The widget's vendor.
     pub vendor: String,
-    /// online, offline or unknown.
-    pub status: String,
+    /// What the widget said.
+    pub status: crate::model::evidence::ChatStatus,
     /// How the status was read.
     pub how: String,
     /// The page as it looked, when the chat was not online.
@@ -147,19 +182,19 @@ pub struct PastConversation {
     pub question: String,
     /// When the question was sent.
     pub asked_at: Option<DateTime<FixedOffset>>,
-    /// answered, auto_only, no_reply or offline_form.
-    pub outcome: String,
+    /// How it ended.
+    pub outcome: crate::model::evidence::ConversationOutcome,
     /// Until the first human reply.
     pub first_human_reply_ms: Option<u64>,
 }
 
-/// `$XDG_DATA_HOME/shopaudit/history.sqlite`, else `~/.local/share/shopaudit/history.sqlite`.
+/// `history.sqlite` in the user's data folder: `$XDG_DATA_HOME/shopaudit`, else
+/// `~/.local/share/shopaudit` on Linux (the platform's own place elsewhere); the working
+/// folder when there is no home.
 pub fn default_path() -> PathBuf {
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .unwrap_or_else(|| PathBuf::from("."));
-    base.join("shopaudit").join("history.sqlite")
+    directories::ProjectDirs::from("", "", "shopaudit")
+        .map_or_else(|| PathBuf::from("shopaudit"), |dirs| dirs.data_dir().to_path_buf())
+        .join("history.sqlite")
 }
 
 /// Where the history is kept. SQLite ([`Sqlite`], the embedded default) implements it;

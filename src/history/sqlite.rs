@@ -4,11 +4,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use backon::BlockingRetryable;
 use chrono::{DateTime, FixedOffset};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::{
-    Backend, Letter, NewLetter, Observation, PastConversation, Sent, StoredReply, RUNS_KEPT, SCREENSHOTS_KEPT,
+    Backend, Letter, MailKind, NewLetter, Observation, PastConversation, SendState, Sent, StoredReply, RUNS_KEPT,
+    SCREENSHOTS_KEPT,
 };
 use crate::error::{Error, Result};
 use crate::model::StoreKey;
@@ -108,7 +110,15 @@ impl Sqlite {
         }
         let mut conn = Connection::open(path).map_err(db_error(path))?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(db_error(path))?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(db_error(path))?;
+        // Switching a new file to WAL takes an exclusive lock, and SQLite answers "locked" at
+        // once, without its busy handler, while another opener holds it: try again shortly.
+        let wal = || conn.pragma_update(None, "journal_mode", "WAL");
+        wal.retry(
+            backon::ConstantBuilder::default().with_delay(std::time::Duration::from_millis(20)).with_max_times(500),
+        )
+        .when(|e| e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy))
+        .call()
+        .map_err(db_error(path))?;
         // The schema's version is read and brought up to date under the write lock: two
         // processes opening a new history at once must not both create its tables.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error(path))?;
@@ -250,7 +260,7 @@ impl Backend for Sqlite {
                     token: r.get(2)?,
                     to: r.get(3)?,
                     subject: r.get(4)?,
-                    confirmed: r.get::<_, String>(5)? == "sent",
+                    confirmed: named::<SendState>(r, 5)? == SendState::Sent,
                 })
             },
         )
@@ -270,16 +280,16 @@ impl Backend for Sqlite {
                     r.received_at.to_rfc3339(),
                     r.received_from,
                     r.from,
-                    r.kind,
+                    r.kind.as_str(),
                     r.why_auto,
                     r.ticket,
                     r.signed_by,
-                    r.matched_by,
+                    r.matched_by.as_str(),
                     r.text
                 ],
             )
             .map_err(self.err())?;
-        if added > 0 && r.kind == "bounce" {
+        if added > 0 && r.kind == MailKind::Bounce {
             self.mark_failed(letter_id, &format!("bounced: {}", r.text), false).await?;
         }
         Ok(added > 0)
@@ -298,11 +308,11 @@ impl Backend for Sqlite {
                     received_at: time(r, 2)?,
                     received_from: r.get(3)?,
                     from: r.get(4)?,
-                    kind: r.get(5)?,
+                    kind: named(r, 5)?,
                     why_auto: r.get(6)?,
                     ticket: r.get(7)?,
                     signed_by: r.get(8)?,
-                    matched_by: r.get(9)?,
+                    matched_by: named(r, 9)?,
                     text: r.get(10)?,
                 })
             },
@@ -408,7 +418,7 @@ impl Backend for Sqlite {
                         t.question_id,
                         t.page,
                         t.question_sent_at.map(|at| at.to_rfc3339()),
-                        t.outcome,
+                        t.outcome.as_str(),
                         t.first_reply_ms,
                         t.first_human_reply_ms,
                         t.operator_name,
@@ -434,7 +444,7 @@ impl Backend for Sqlite {
                 Ok(PastConversation {
                     question: r.get(0)?,
                     asked_at,
-                    outcome: r.get(2)?,
+                    outcome: named(r, 2)?,
                     first_human_reply_ms: r.get(3)?,
                 })
             },
@@ -458,7 +468,7 @@ impl Backend for Sqlite {
                             v.page,
                             v.viewport.as_str(),
                             c.vendor,
-                            serde_json::to_value(c.status).ok().and_then(|s| s.as_str().map(String::from)),
+                            c.status.as_str(),
                             c.status_how,
                             v.screenshot.as_ref().filter(|_| c.status != crate::model::evidence::ChatStatus::Online)
                         ],
@@ -487,9 +497,9 @@ impl Backend for Sqlite {
                 Ok(Observation {
                     at: time(r, 0)?,
                     page: r.get(1)?,
-                    viewport: r.get(2)?,
+                    viewport: named(r, 2)?,
                     vendor: r.get(3)?,
-                    status: r.get(4)?,
+                    status: named(r, 4)?,
                     how: r.get(5)?,
                     screenshot: r.get(6)?,
                 })
@@ -508,6 +518,13 @@ fn time(r: &rusqlite::Row<'_>, column: usize) -> rusqlite::Result<DateTime<Fixed
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(e)))
 }
 
+/// A column holding one of the names of a `named_enum!`; another value is a damaged history.
+fn named<T: std::str::FromStr<Err = String>>(r: &rusqlite::Row<'_>, column: usize) -> rusqlite::Result<T> {
+    r.get::<_, String>(column)?
+        .parse()
+        .map_err(|e: String| rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, e.into()))
+}
+
 fn row_to_letter(r: &rusqlite::Row<'_>) -> rusqlite::Result<Letter> {
     let sent_at = match r.get_ref(6)? {
         rusqlite::types::ValueRef::Null => None,
@@ -519,7 +536,7 @@ fn row_to_letter(r: &rusqlite::Row<'_>) -> rusqlite::Result<Letter> {
         message_id: r.get(2)?,
         to: r.get(3)?,
         subject: r.get(4)?,
-        state: r.get(5)?,
+        state: named(r, 5)?,
         sent_at,
         server_response: r.get(7)?,
         failure: r.get(8)?,
@@ -553,13 +570,13 @@ mod tests {
         };
         let a = h.begin_letter(&new("a", "<1@x>")).await.unwrap();
         let b = h.begin_letter(&new("b", "<2@x>")).await.unwrap();
-        assert_eq!(h.latest(&store, "a").await.unwrap().unwrap().state, "sending");
+        assert_eq!(h.latest(&store, "a").await.unwrap().unwrap().state, SendState::Sending);
         h.mark_sent(a, Utc::now().fixed_offset(), "250 2.0.0 delivered").await.unwrap();
         h.mark_failed(b, "550 5.1.1 no such mailbox", false).await.unwrap();
         drop(h);
         let h = Sqlite::open(&path).unwrap();
         let all = h.letters(&store).await.unwrap();
-        assert_eq!(all.iter().map(|l| l.state.as_str()).collect::<Vec<_>>(), ["sent", "failed"]);
+        assert_eq!(all.iter().map(|l| l.state).collect::<Vec<_>>(), [SendState::Sent, SendState::Failed]);
         assert_eq!(all[1].failure.as_deref(), Some("550 5.1.1 no such mailbox"));
         assert!(h.begin_letter(&new("a", "<1@x>")).await.is_err(), "a Message-ID is never recorded twice");
     }

@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::named::named_enum;
 use crate::model::{Channel, Viewport};
 
 /// One fetched page (`pages[]` in the report).
@@ -52,6 +53,10 @@ pub struct Evidence {
     pub email_probes: Vec<EmailProbe>,
     /// Why the shopper's mailbox could not be read this run; null when it was (or is not set).
     pub mailbox_error: Option<String>,
+    /// The scenario's answer deadline for letters that set none (`email.sla`), so that a
+    /// refreshed report judges letters sent after it by the same rule; null in older reports.
+    #[serde(default)]
+    pub email_sla_ms: Option<u64>,
     /// HTTPS and redirects.
     pub site: Site,
     /// Links to the pages a shopper looks for (contacts, FAQ, privacy ...), first seen first.
@@ -156,8 +161,8 @@ pub struct Conversation {
     pub first_reply_ms: Option<u64>,
     /// Until the first reply a person wrote.
     pub first_human_reply_ms: Option<u64>,
-    /// answered, auto_only, no_reply or offline_form.
-    pub outcome: String,
+    /// How it ended.
+    pub outcome: ConversationOutcome,
     /// The operator's displayed name when the answer came.
     pub operator_name: Option<String>,
     /// The operator's picture, if the widget shows one.
@@ -179,7 +184,7 @@ pub struct Conversation {
     /// The form's confirmation.
     pub confirmation: Option<String>,
     /// Screenshots (JPEG data URIs) at the start, at the answer, at the timeout.
-    pub screenshots: Vec<Screenshot>,
+    pub screenshots: Vec<Screenshot<Moment>>,
     /// Where the probe found the widget's parts: the scenario's selectors, a known vendor's
     /// launcher, the widget itself, or the vendor's API for the operator's messages.
     #[serde(default)]
@@ -193,36 +198,141 @@ pub struct Conversation {
 pub struct ChatLine {
     /// When the probe saw it (sent it, for the shopper's own).
     pub at: chrono::DateTime<chrono::FixedOffset>,
-    /// "shopper" or "operator".
-    pub role: String,
-    /// "question", "greeting" (before the question: not an answer), "auto" or "human".
-    pub kind: String,
+    /// Who said it.
+    pub role: ChatRole,
+    /// What it is.
+    pub kind: LineKind,
     /// Who the widget said wrote it.
     pub author: Option<String>,
     /// The words.
     pub text: String,
 }
 
-/// A named screenshot.
+/// A named screenshot: in a conversation named by its [`Moment`], in the compliance record by
+/// a caption (when and where the chat was not online).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Screenshot {
-    /// "start", "answer" or "timeout".
-    pub moment: String,
+pub struct Screenshot<M = String> {
+    /// When it was taken.
+    pub moment: M,
     /// JPEG data URI.
     pub image: String,
 }
 
-/// Whether operators are online.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ChatStatus {
-    /// Operators reported online.
-    Online,
-    /// Operators reported offline.
-    Offline,
-    /// Not known (no browser, or the widget does not say).
-    #[default]
-    Unknown,
+named_enum! {
+    /// Whether operators are online.
+    #[derive(Default)]
+    pub enum ChatStatus ("chat status") {
+        /// Operators reported online.
+        Online = "online",
+        /// Operators reported offline.
+        Offline = "offline",
+        /// Not known (no browser, or the widget does not say).
+        #[default]
+        Unknown = "unknown",
+    }
+}
+
+named_enum! {
+    /// How a question typed into the chat ended (`conversations[].outcome`).
+    #[derive(Default)]
+    pub enum ConversationOutcome ("conversation outcome") {
+        /// A person answered before the deadline.
+        Answered = "answered",
+        /// Only automatic messages came.
+        AutoOnly = "auto_only",
+        /// Nothing came, or the question could not be asked.
+        #[default]
+        NoReply = "no_reply",
+        /// The widget was offline and offered a form instead.
+        OfflineForm = "offline_form",
+    }
+}
+
+named_enum! {
+    /// Who said a line of a chat transcript.
+    pub enum ChatRole ("chat role") {
+        /// The mystery shopper.
+        Shopper = "shopper",
+        /// The store's side: a person or a bot.
+        Operator = "operator",
+    }
+}
+
+named_enum! {
+    /// What a line of a chat transcript is.
+    pub enum LineKind ("line kind") {
+        /// The shopper's question.
+        Question = "question",
+        /// Said before the question: not an answer.
+        Greeting = "greeting",
+        /// An automatic message.
+        Auto = "auto",
+        /// A person's message.
+        Human = "human",
+    }
+}
+
+named_enum! {
+    /// When a conversation's screenshot was taken.
+    pub enum Moment ("moment") {
+        /// The widget opened.
+        Start = "start",
+        /// The answer came.
+        Answer = "answer",
+        /// The deadline passed.
+        Timeout = "timeout",
+    }
+}
+
+named_enum! {
+    /// Where one of the shopper's letters stands (`email_probes[].state`).
+    pub enum LetterState ("letter state") {
+        /// Sent, the deadline not yet passed, nothing or only automatic replies so far.
+        Pending = "pending",
+        /// A person answered.
+        Answered = "answered",
+        /// Only automatic replies came, and the deadline has not passed.
+        Acknowledged = "acknowledged",
+        /// No person answered before the deadline.
+        Unanswered = "unanswered",
+        /// The server refused it, or it bounced.
+        Failed = "failed",
+        /// Recorded, and the server's acceptance not yet confirmed.
+        Sending = "sending",
+        /// Shown, not sent (`--dry-run`).
+        DryRun = "dry_run",
+    }
+}
+
+impl LetterState {
+    /// The letter reached the store (as far as anyone can tell), so its answer counts.
+    pub fn went_out(self) -> bool {
+        !matches!(self, LetterState::Failed | LetterState::Sending | LetterState::DryRun)
+    }
+}
+
+named_enum! {
+    /// How a reply was tied to the shopper's letter.
+    pub enum MatchedBy ("match") {
+        /// In-Reply-To or References name the letter.
+        Thread = "thread",
+        /// The letter's token is in the reply.
+        Token = "token",
+        /// The subject, from the store's domain, after the letter went out.
+        SubjectAndDomain = "subject and domain",
+        /// The subject alone: a help desk writing from its own domain, in a new thread.
+        Subject = "subject",
+    }
+}
+
+named_enum! {
+    /// Who wrote a reply to a letter: a machine or a person.
+    pub enum ReplyKind ("reply kind") {
+        /// An auto-responder, a ticket system, a no-reply sender.
+        Auto = "auto",
+        /// A person.
+        Human = "human",
+    }
 }
 
 /// A chat widget found on one page.
@@ -251,6 +361,16 @@ pub struct PostedHours {
     pub page: Option<String>,
     /// Every page that states it (footers repeat it).
     pub pages: Vec<String>,
+}
+
+impl PostedHours {
+    /// The hours e-mail answers are owed in (opening_hours): the e-mail channel's, else
+    /// support's; none when the store posts neither.
+    pub fn for_email(posted: &[PostedHours]) -> Option<&str> {
+        [Channel::Email, Channel::Support]
+            .iter()
+            .find_map(|c| posted.iter().find(|h| h.channel == *c).and_then(|h| h.opening_hours.as_deref()))
+    }
 }
 
 /// `evidence.contacts`
@@ -516,9 +636,8 @@ pub struct EmailProbe {
     pub subject: String,
     /// When the server accepted it; null until then.
     pub sent_at: Option<chrono::DateTime<chrono::FixedOffset>>,
-    /// pending, answered, acknowledged, unanswered, failed; or sending (not yet confirmed) and
-    /// dry_run (shown, not sent).
-    pub state: String,
+    /// Where it stands.
+    pub state: LetterState,
     /// Until the first reply of any kind; null when none came.
     pub first_response_ms: Option<u64>,
     /// Until the first human reply; null when none came.
@@ -561,16 +680,16 @@ pub struct EmailReply {
     pub received_at: chrono::DateTime<chrono::FixedOffset>,
     /// Its sender.
     pub from: String,
-    /// auto or human.
-    pub kind: String,
+    /// A machine's or a person's.
+    pub kind: ReplyKind,
     /// A ticket or case number, if it carries one.
     pub ticket: Option<String>,
     /// The person who signed it.
     pub signed_by: Option<String>,
     /// Which clock gave `received_at`: "imap internaldate" or "date header".
     pub received_from: String,
-    /// How it was tied to the letter: thread, token, or subject and domain.
-    pub matched_by: String,
+    /// How it was tied to the letter.
+    pub matched_by: MatchedBy,
     /// Why it counts as automatic.
     pub why_auto: Option<String>,
     /// Expected words the reply does not contain.

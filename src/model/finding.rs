@@ -3,57 +3,37 @@
 
 use serde::{Deserialize, Serialize};
 
-/// How much a failure hurts the store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Worth knowing.
-    Info,
-    /// A small loss of trust.
-    Minor,
-    /// Buyers are lost.
-    Major,
-    /// Buyers cannot get help or are put at risk.
-    Critical,
-}
+use super::named::named_enum;
 
-impl Severity {
-    /// The lower-case name used in reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Minor => "minor",
-            Severity::Major => "major",
-            Severity::Critical => "critical",
-        }
+named_enum! {
+    /// How much a failure hurts the store.
+    #[derive(PartialOrd, Ord)]
+    pub enum Severity ("severity") {
+        /// Worth knowing.
+        Info = "info",
+        /// A small loss of trust.
+        Minor = "minor",
+        /// Buyers are lost.
+        Major = "major",
+        /// Buyers cannot get help or are put at risk.
+        Critical = "critical",
     }
 }
 
-impl std::str::FromStr for Severity {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        [Severity::Info, Severity::Minor, Severity::Major, Severity::Critical]
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| format!("unknown severity {s:?} (info, minor, major or critical)"))
+named_enum! {
+    /// What a check concluded.
+    pub enum Outcome ("outcome") {
+        /// The rule holds.
+        Pass = "pass",
+        /// The rule is broken.
+        Fail = "fail",
+        /// Not broken, but worth fixing.
+        Warn = "warn",
+        /// The evidence does not exist (no chat, no staff photos ...).
+        NotApplicable = "not_applicable",
+        /// The probe feeding the check broke; the detail says why.
+        Error = "error",
     }
-}
-
-/// What a check concluded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// The rule holds.
-    Pass,
-    /// The rule is broken.
-    Fail,
-    /// Not broken, but worth fixing.
-    Warn,
-    /// The evidence does not exist (no chat, no staff photos ...).
-    NotApplicable,
-    /// The probe feeding the check broke; the detail says why.
-    Error,
 }
 
 /// A check's result in the report (`findings[]`).

@@ -2,52 +2,32 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A browser viewport.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Viewport {
-    /// 1366x768.
-    Desktop,
-    /// 390x844, touch.
-    Mobile,
-}
+use super::named::named_enum;
 
-/// What posted hours are for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Channel {
-    /// Customer support in general.
-    Support,
-    /// The live chat.
-    Chat,
-    /// The phone line.
-    Phone,
-    /// E-mail.
-    Email,
-    /// A physical shop or pick-up point.
-    Store,
-}
-
-impl Viewport {
-    /// "desktop" or "mobile".
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Viewport::Desktop => "desktop",
-            Viewport::Mobile => "mobile",
-        }
+named_enum! {
+    /// A browser viewport.
+    pub enum Viewport ("viewport") {
+        /// 1366x768.
+        Desktop = "desktop",
+        /// 390x844, touch.
+        Mobile = "mobile",
     }
 }
 
-impl Channel {
-    /// The id used in reports and lexicons.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Support => "support",
-            Channel::Chat => "chat",
-            Channel::Phone => "phone",
-            Channel::Email => "email",
-            Channel::Store => "store",
-        }
+named_enum! {
+    /// What posted hours are for.
+    #[derive(PartialOrd, Ord)]
+    pub enum Channel ("channel") {
+        /// Customer support in general.
+        Support = "support",
+        /// The live chat.
+        Chat = "chat",
+        /// The phone line.
+        Phone = "phone",
+        /// E-mail.
+        Email = "email",
+        /// A physical shop or pick-up point.
+        Store = "store",
     }
 }
 

@@ -5,6 +5,8 @@
 //! It imports nothing else of shopaudit (tests/architecture.rs holds it to that), so any
 //! layer may use it and a saved report can be read, judged and rendered without the rest.
 
+mod named;
+
 pub mod defaults;
 pub mod evidence;
 pub mod finding;
@@ -17,4 +19,5 @@ pub use defaults::Thresholds;
 pub use evidence::{Evidence, Page};
 pub use finding::{Finding, Outcome, Severity};
 pub use kinds::{Channel, CheckId, StoreKey, Viewport};
+pub(crate) use named::named_enum;
 pub use report::{Report, RunInfo, StoreInfo, Summary, Tool, SCHEMA};

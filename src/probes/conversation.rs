@@ -20,7 +20,7 @@ use headless_chrome::Tab;
 use serde::Deserialize;
 
 use crate::knowledge::Knowledge;
-use crate::model::evidence::{ChatLine, Conversation, Screenshot};
+use crate::model::evidence::{ChatLine, ChatRole, Conversation, ConversationOutcome, LineKind, Moment, Screenshot};
 use crate::model::Viewport;
 use crate::probes::browser::{self, Chromium, WAIT_FOR_JS};
 use crate::probes::frames::{self, Frames, Place};
@@ -304,7 +304,6 @@ pub fn hold(chromium: &Chromium, plan: &Plan, question: &Question, k: &Knowledge
     let mut talk = Conversation {
         question_id: question.id.clone(),
         page: plan.page.clone(),
-        outcome: "no_reply".into(),
         sla_ms: millis(plan.sla),
         expect: question.expect.clone(),
         ..Default::default()
@@ -341,7 +340,7 @@ fn converse(tab: &Tab, plan: &Plan, q: &Question, k: &Knowledge, talk: &mut Conv
         }
     }
     widget.open()?;
-    shot(tab, talk, "start");
+    shot(tab, talk, Moment::Start);
     // The operator's messages are read one way for the whole conversation: through the
     // vendor's API when it answered by now, else from the widget.
     let api = widget.ears()?.how;
@@ -349,20 +348,20 @@ fn converse(tab: &Tab, plan: &Plan, q: &Question, k: &Knowledge, talk: &mut Conv
     talk.how = Some(how(known, api.as_deref()));
     let (before, parts) = widget.look()?;
     if let (true, Some(form)) = (before.form, &parts.form) {
-        talk.outcome = "offline_form".into();
+        talk.outcome = ConversationOutcome::OfflineForm;
         if let Some((name, email)) = &plan.leave {
             let call = format!("actions.leave({}, {}, {})", js(name), js(email), js(&q.text));
             let left = widget.act(form, &call)?;
             talk.message_left = true;
             talk.confirmation = left.confirmation;
             talk.question_sent_at = Some(now());
-            talk.transcript.push(line("shopper", "question", None, &q.text));
+            talk.transcript.push(line(ChatRole::Shopper, LineKind::Question, None, &q.text));
         }
-        shot(tab, talk, "answer");
+        shot(tab, talk, Moment::Answer);
         return Ok(());
     }
     for greeting in &before.messages {
-        talk.transcript.push(line("operator", "greeting", before.name.clone(), greeting));
+        talk.transcript.push(line(ChatRole::Operator, LineKind::Greeting, before.name.clone(), greeting));
     }
     // Into the message box as a person writes: a click, the question a key at a time, then the
     // send button, or Enter.
@@ -375,7 +374,7 @@ fn converse(tab: &Tab, plan: &Plan, q: &Question, k: &Knowledge, talk: &mut Conv
     }
     let sent = Instant::now();
     talk.question_sent_at = Some(now());
-    talk.transcript.push(line("shopper", "question", None, &q.text));
+    talk.transcript.push(line(ChatRole::Shopper, LineKind::Question, None, &q.text));
 
     // Messages found in the markup may include the shopper's own when the widget does not
     // mark them: the question is never its answer.
@@ -391,8 +390,8 @@ fn converse(tab: &Tab, plan: &Plan, q: &Question, k: &Knowledge, talk: &mut Conv
             let automatic = ms < k.chat.instant_ms
                 || now_seen.name.as_deref().is_some_and(|n| k.chat.bot_authors.iter().any(|re| re.is_match(n)))
                 || k.chat.auto_phrases.iter().any(|re| re.is_match(text));
-            let kind = if automatic { "auto" } else { "human" };
-            talk.transcript.push(line("operator", kind, now_seen.name.clone(), text));
+            let kind = if automatic { LineKind::Auto } else { LineKind::Human };
+            talk.transcript.push(line(ChatRole::Operator, kind, now_seen.name.clone(), text));
             talk.first_reply_ms.get_or_insert(ms);
             if !automatic && human_text.is_none() {
                 talk.first_human_reply_ms = Some(ms);
@@ -405,16 +404,20 @@ fn converse(tab: &Tab, plan: &Plan, q: &Question, k: &Knowledge, talk: &mut Conv
     }
     match &human_text {
         Some(text) => {
-            talk.outcome = "answered".into();
+            talk.outcome = ConversationOutcome::Answered;
             let lower = text.to_lowercase();
             talk.missing = q.expect.iter().filter(|w| !lower.contains(&w.to_lowercase())).cloned().collect();
-            shot(tab, talk, "answer");
+            shot(tab, talk, Moment::Answer);
             talk.rating_offered = widget.until(RATING_WAIT, |s| s.rating)?.is_some();
         }
         None => {
-            talk.outcome = if talk.first_reply_ms.is_some() { "auto_only" } else { "no_reply" }.into();
+            talk.outcome = if talk.first_reply_ms.is_some() {
+                ConversationOutcome::AutoOnly
+            } else {
+                ConversationOutcome::NoReply
+            };
             talk.missing = q.expect.clone();
-            shot(tab, talk, "timeout");
+            shot(tab, talk, Moment::Timeout);
         }
     }
     Ok(())
@@ -436,14 +439,14 @@ fn how(known: &Known, api: Option<&str>) -> String {
     format!("launcher: {launcher}; message box: {}; operator's messages: {messages}", found(ChatSelector::Input))
 }
 
-fn shot(tab: &Tab, talk: &mut Conversation, moment: &str) {
+fn shot(tab: &Tab, talk: &mut Conversation, moment: Moment) {
     if let Some(image) = browser::screenshot(tab) {
-        talk.screenshots.push(Screenshot { moment: moment.into(), image });
+        talk.screenshots.push(Screenshot { moment, image });
     }
 }
 
-fn line(role: &str, kind: &str, author: Option<String>, text: &str) -> ChatLine {
-    ChatLine { at: now(), role: role.into(), kind: kind.into(), author, text: text.into() }
+fn line(role: ChatRole, kind: LineKind, author: Option<String>, text: &str) -> ChatLine {
+    ChatLine { at: now(), role, kind, author, text: text.into() }
 }
 
 fn js(s: &str) -> String {

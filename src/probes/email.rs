@@ -10,9 +10,8 @@ use lettre::transport::smtp::client::{Certificate, Tls as SmtpTls, TlsParameters
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::error::{Error, Result};
-use crate::history::{History, NewLetter};
-use crate::model::evidence::{EmailProbe, EmailReply, Evidence, PostedHours};
-use crate::model::Channel;
+use crate::history::{History, NewLetter, SendState};
+use crate::model::evidence::{EmailProbe, Evidence, LetterState, PostedHours};
 use crate::scenario::{MailServer, Scenario, Tls};
 
 /// What the e-mail probe may do this run.
@@ -44,10 +43,10 @@ pub const MAX_ATTEMPTS: u32 = 3;
 /// copy has not reached the shopper's mailbox after this long was not sent.
 pub const UNCONFIRMED_AFTER: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
-/// Sends the scenario's due letters, reads the shopper's mailbox for replies (when
-/// `[shopper.imap]` is set), and returns every letter of this store in the history with its
-/// replies (plus, in a dry run, the letters that would go out), and why the mailbox could not be
-/// read, if it could not.
+/// Sends the scenario's due letters and reads the shopper's mailbox for replies (when
+/// `[shopper.imap]` is set). Everything sent and read goes to the history; what comes back is
+/// what the history cannot hold: in a dry run the letters that would go out, and why the
+/// mailbox could not be read, if it could not.
 ///
 /// With a mailbox to read, every letter also goes to the shopper (as a blind copy the store
 /// never sees): the copy's arrival proves the server took the letter, so a letter whose run was
@@ -65,7 +64,7 @@ pub async fn send_due(
     let now = || clock.now().fixed_offset();
     let (shopper, to) = match (&scenario.shopper, recipient(scenario, evidence)?) {
         (Some(shopper), Some(to)) => (shopper, to),
-        _ => return Ok((probes(history, &Terms::of(scenario), &evidence.hours, now()).await?, None)),
+        _ => return Ok((Vec::new(), None)),
     };
     let from: Mailbox = format!("{} <{}>", shopper.name, shopper.email)
         .parse()
@@ -98,11 +97,10 @@ pub async fn send_due(
     if let Some(why) = mailbox_error {
         // A letter whose answers cannot be read proves nothing and spends the shopper's cover.
         let why = format!("{why}; no letter was sent, since its answers could not be read");
-        return Ok((probes(history, &Terms::of(scenario), &evidence.hours, now()).await?, Some(why)));
+        return Ok((Vec::new(), Some(why)));
     }
     let mut dry = Vec::new();
-    let terms = Terms::of(scenario);
-    let hours = business_hours(&evidence.hours);
+    let hours = PostedHours::for_email(&evidence.hours);
     for letter in &scenario.email.letters {
         // Without a schedule a letter goes out once; with one, once per period at its planned
         // time. A failure the server did not call final is retried first, either way.
@@ -110,12 +108,12 @@ pub async fn send_due(
             schedule,
             store: scenario.key.as_str(),
             letter: &letter.id,
-            tz: terms.tz,
-            hours: hours.as_deref(),
+            tz: scenario.tz(),
+            hours,
         });
         let due = |last| plan.is_none_or(|p| matches!(p.due(clock.now(), last), crate::schedule::Due::Now(_)));
         let attempt = match history.latest(store, &letter.id).await? {
-            Some(l) if l.state == "failed" && l.retry && l.attempt < MAX_ATTEMPTS => l.attempt + 1,
+            Some(l) if l.state == SendState::Failed && l.retry && l.attempt < MAX_ATTEMPTS => l.attempt + 1,
             Some(l) if plan.is_some() && due(Some(l.created_at.to_utc())) => 1,
             Some(_) => continue, // sent, or attempted for good: never again silently
             None if due(None) => 1,
@@ -143,7 +141,7 @@ pub async fn send_due(
                 to: to.clone(),
                 subject,
                 sent_at: None,
-                state: "dry_run".into(),
+                state: LetterState::DryRun,
                 first_response_ms: None,
                 first_human_response_ms: None,
                 business_hours: None,
@@ -151,10 +149,7 @@ pub async fn send_due(
                 first_human_response_business_ms: None,
                 replies: Vec::new(),
                 server: Some(format!("would be sent from {} over {}", shopper.email, describe(server))),
-                sla_ms: u64::try_from(
-                    letter.sla.or(scenario.email.sla).map_or(crate::model::defaults::EMAIL_SLA, |s| s.0).as_millis(),
-                )
-                .unwrap_or(u64::MAX),
+                sla_ms: u64::try_from(scenario.email.sla_of(letter).as_millis()).unwrap_or(u64::MAX),
                 expect: letter.expect.clone(),
                 attempt,
             });
@@ -202,9 +197,7 @@ pub async fn send_due(
             mailbox_error = Some(e.to_string());
         }
     }
-    let mut all = probes(history, &terms, &evidence.hours, now()).await?;
-    all.extend(dry);
-    Ok((all, mailbox_error))
+    Ok((dry, mailbox_error))
 }
 
 /// After the mailbox was read through: a letter still unconfirmed long after it was recorded
@@ -215,7 +208,7 @@ async fn give_up_unconfirmed(
     now: chrono::DateTime<chrono::FixedOffset>,
 ) -> Result<()> {
     for l in history.letters(store).await? {
-        if l.state == "sending" && (now - l.created_at).to_std().unwrap_or_default() > UNCONFIRMED_AFTER {
+        if l.state == SendState::Sending && (now - l.created_at).to_std().unwrap_or_default() > UNCONFIRMED_AFTER {
             let why = "not sent: its run was interrupted before the server answered, and no copy reached the \
                        shopper's mailbox";
             history.mark_failed(l.id, &l.failure.map_or(why.to_string(), |f| format!("{why} ({f})")), true).await?;
@@ -288,171 +281,6 @@ fn transport(server: &MailServer) -> Result<AsyncSmtpTransport<Tokio1Executor>> 
         builder = builder.credentials(Credentials::new(user.clone(), secret.read()?));
     }
     Ok(builder.timeout(Some(server.timeout)).build())
-}
-
-/// What a store's letters are judged by: whose they are, the store's zone, and per letter the
-/// answer deadline and the words a complete answer holds.
-#[derive(Debug, Clone)]
-pub struct Terms {
-    /// The store's key in the history.
-    pub store: crate::model::StoreKey,
-    /// The store's zone, for business time (UTC when unknown).
-    pub tz: chrono_tz::Tz,
-    /// The deadline of a letter the terms do not list.
-    pub default_sla: std::time::Duration,
-    /// Letter id → (deadline, expected words).
-    pub letters: std::collections::HashMap<String, (std::time::Duration, Vec<String>)>,
-}
-
-impl Terms {
-    /// The scenario's terms.
-    pub fn of(scenario: &Scenario) -> Self {
-        let default_sla = scenario.email.sla.map_or(crate::model::defaults::EMAIL_SLA, |s| s.0);
-        Terms {
-            store: scenario.key.clone(),
-            tz: scenario.store.timezone.map_or(chrono_tz::UTC, |t| t.0),
-            default_sla,
-            letters: scenario
-                .email
-                .letters
-                .iter()
-                .map(|l| (l.id.clone(), (l.sla.map_or(default_sla, |s| s.0), l.expect.clone())))
-                .collect(),
-        }
-    }
-
-    /// The terms a saved report was judged by, for refreshing it from the history.
-    pub fn of_report(report: &crate::model::Report) -> Self {
-        Terms {
-            store: report.store.history_key(),
-            tz: report.store.timezone.as_deref().and_then(|t| t.parse().ok()).unwrap_or(chrono_tz::UTC),
-            default_sla: crate::model::defaults::EMAIL_SLA,
-            letters: report
-                .evidence
-                .email_probes
-                .iter()
-                .map(|l| (l.id.clone(), (std::time::Duration::from_millis(l.sla_ms), l.expect.clone())))
-                .collect(),
-        }
-    }
-}
-
-/// The store's letters in the history, with their replies, as report evidence.
-pub async fn probes(
-    history: &History,
-    terms: &Terms,
-    posted: &[PostedHours],
-    now: chrono::DateTime<chrono::FixedOffset>,
-) -> Result<Vec<EmailProbe>> {
-    let business = business_hours(posted);
-    let tz = terms.tz;
-    let mut out = Vec::new();
-    // A letter retried after a failure shows as its latest attempt; a scheduled letter shows
-    // once per time it went out.
-    let all = history.letters(&terms.store).await?;
-    let superseded = |i: usize, l: &crate::history::Letter| {
-        l.state == "failed" && all[i + 1..].iter().any(|n| n.letter == l.letter && n.attempt == l.attempt + 1)
-    };
-    let shown: Vec<crate::history::Letter> =
-        all.iter().enumerate().filter(|(i, l)| !superseded(*i, l)).map(|(_, l)| l.clone()).collect();
-    for l in shown {
-        let (sla, expect) = terms.letters.get(&l.letter).cloned().unwrap_or((terms.default_sla, Vec::new()));
-        let stored = history.replies(l.id).await?;
-        let since = |at: chrono::DateTime<chrono::FixedOffset>| {
-            l.sent_at.map(|sent| u64::try_from((at - sent).num_milliseconds()).unwrap_or(0))
-        };
-        let replies: Vec<EmailReply> = stored
-            .iter()
-            .filter(|r| r.kind != "bounce")
-            .map(|r| EmailReply {
-                received_at: r.received_at,
-                from: r.from.clone(),
-                kind: r.kind.clone(),
-                ticket: r.ticket.clone(),
-                signed_by: r.signed_by.clone(),
-                received_from: r.received_from.clone(),
-                matched_by: r.matched_by.clone(),
-                why_auto: r.why_auto.clone(),
-                missing: expect
-                    .iter()
-                    .filter(|w| !r.text.to_lowercase().contains(&w.to_lowercase()))
-                    .cloned()
-                    .collect(),
-                only_link: only_link(&r.text),
-                greets: greets(&r.text),
-            })
-            .collect();
-        let first_at = replies.first().map(|r| r.received_at);
-        let human_at = replies.iter().find(|r| r.kind == "human").map(|r| r.received_at);
-        let first = first_at.and_then(since);
-        let first_human = human_at.and_then(since);
-        let in_hours = |at: Option<chrono::DateTime<chrono::FixedOffset>>| {
-            let (osm, sent, at) = (business.as_deref()?, l.sent_at?, at?);
-            crate::business_time::open_ms(osm, tz, sent, at)
-        };
-        let overdue = l.sent_at.is_some_and(|sent| (now - sent).to_std().unwrap_or_default() > sla);
-        let state = match l.state.as_str() {
-            "sent" if first_human.is_some() => "answered",
-            "sent" if overdue => "unanswered",
-            "sent" if first.is_some() => "acknowledged",
-            "sent" => "pending",
-            other => other,
-        };
-        out.push(EmailProbe {
-            id: l.letter,
-            message_id: l.message_id,
-            to: l.to,
-            subject: l.subject,
-            sent_at: l.sent_at,
-            state: state.to_string(),
-            first_response_ms: first,
-            first_human_response_ms: first_human,
-            business_hours: business.clone(),
-            first_response_business_ms: in_hours(first_at),
-            first_human_response_business_ms: in_hours(human_at),
-            replies,
-            // A bounce comes after the server's 250: then the failure is the news.
-            server: if l.state == "failed" { l.failure.or(l.server_response) } else { l.server_response.or(l.failure) },
-            sla_ms: u64::try_from(sla.as_millis()).unwrap_or(u64::MAX),
-            expect,
-            attempt: l.attempt,
-        });
-    }
-    Ok(out)
-}
-
-/// E-mail answers are owed in the e-mail channel's hours, else support's.
-fn business_hours(posted: &[PostedHours]) -> Option<String> {
-    [Channel::Email, Channel::Support]
-        .iter()
-        .find_map(|c| posted.iter().find(|h| h.channel == *c).and_then(|h| h.opening_hours.clone()))
-}
-
-/// A reply that is mostly a link ("see https://shop/terms") does not answer the question.
-fn only_link(text: &str) -> bool {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let links = words.iter().filter(|w| w.starts_with("http://") || w.starts_with("https://")).count();
-    links > 0 && words.len() <= 12
-}
-
-fn greets(text: &str) -> bool {
-    let start = text.trim_start().to_lowercase();
-    [
-        "здравствуйте",
-        "добрый",
-        "привет",
-        "hello",
-        "hi",
-        "dear",
-        "good ",
-        "γεια",
-        "καλημέρα",
-        "guten",
-        "hallo",
-        "sehr geehrte",
-    ]
-    .iter()
-    .any(|g| start.starts_with(g))
 }
 
 /// A short random token, unremarkable inside a Message-ID.

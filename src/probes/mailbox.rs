@@ -14,8 +14,9 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::error::{Error, Result};
 use crate::extract::reply::{self, bare_subject, Reply};
-use crate::history::{History, Sent, StoredReply};
+use crate::history::{History, MailKind, Sent, StoredReply};
 use crate::knowledge::Knowledge;
+use crate::model::evidence::MatchedBy;
 use crate::scenario::{MailServer, Tls};
 
 /// Messages fetched per UID FETCH round trip.
@@ -63,16 +64,24 @@ pub async fn watch(
     knowledge: &Knowledge,
     heard: &(dyn Fn(Collected) + Sync),
 ) -> Result<()> {
-    let mut backoff = std::time::Duration::from_millis(500);
+    // Waits of 0.5 s doubling to 30 s, jittered so that many watchers of one restarted
+    // server do not come back in step; a connection that ended well starts them again.
+    const RECONNECT: backon::ExponentialBuilder = backon::ExponentialBuilder::new()
+        .with_min_delay(std::time::Duration::from_millis(500))
+        .with_max_delay(std::time::Duration::from_secs(30))
+        .without_max_times()
+        .with_jitter();
+    use backon::BackoffBuilder;
+    let mut waits = RECONNECT.build();
     loop {
         match watch_once(server, history, knowledge, heard).await {
             Err(e @ Error::History { .. }) => return Err(e),
             Err(e) => {
-                tracing::warn!("mailbox watch: {e}; reconnecting in {} ms", backoff.as_millis());
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(std::time::Duration::from_secs(30));
+                let wait = waits.next().unwrap_or(std::time::Duration::from_secs(30));
+                tracing::warn!("mailbox watch: {e}; reconnecting in {} ms", wait.as_millis());
+                tokio::time::sleep(wait).await;
             }
-            Ok(()) => backoff = std::time::Duration::from_millis(500),
+            Ok(()) => waits = RECONNECT.build(),
         }
     }
 }
@@ -262,14 +271,14 @@ fn stored(
     source: String,
     received_at: chrono::DateTime<FixedOffset>,
     received_from: &str,
-    matched_by: &str,
+    matched_by: MatchedBy,
 ) -> StoredReply {
     let kind = if r.bounce.is_some() {
-        "bounce"
+        MailKind::Bounce
     } else if r.auto.is_some() {
-        "auto"
+        MailKind::Auto
     } else {
-        "human"
+        MailKind::Human
     };
     StoredReply {
         source,
@@ -277,31 +286,31 @@ fn stored(
         received_at,
         received_from: received_from.to_string(),
         from: r.from.clone(),
-        kind: kind.to_string(),
+        kind,
         why_auto: r.auto.clone(),
         ticket: r.ticket.clone(),
         signed_by: r.signed_by.clone(),
-        matched_by: matched_by.to_string(),
+        matched_by,
         text: r.bounce.clone().unwrap_or_else(|| r.text.clone()),
     }
 }
 
 /// The letter a message answers, and how that was decided.
-pub fn match_letter<'a>(r: &Reply, letters: &'a [Sent]) -> Option<(&'a Sent, &'static str)> {
+pub fn match_letter<'a>(r: &Reply, letters: &'a [Sent]) -> Option<(&'a Sent, MatchedBy)> {
     if let Some(l) = letters.iter().find(|l| r.threads.contains(&l.message_id)) {
-        return Some((l, "thread"));
+        return Some((l, MatchedBy::Thread));
     }
     if let Some(l) = letters.iter().find(|l| {
         r.subject.contains(&l.token) || r.text.contains(&l.token) || r.threads.iter().any(|t| t.contains(&l.token))
     }) {
-        return Some((l, "token"));
+        return Some((l, MatchedBy::Token));
     }
     let domain = |a: &str| a.rsplit('@').next().unwrap_or_default().to_lowercase();
     let subject = bare_subject(&r.subject);
     let same_subject = || letters.iter().rev().filter(|l| bare_subject(&l.subject) == subject);
     if let Some(l) = same_subject().find(|l| domain(&l.to) == domain(&r.from)) {
-        return Some((l, "subject and domain"));
+        return Some((l, MatchedBy::SubjectAndDomain));
     }
     // A helpdesk writing from its own domain, in a new thread: the subject alone.
-    same_subject().next().map(|l| (l, "subject"))
+    same_subject().next().map(|l| (l, MatchedBy::Subject))
 }

@@ -255,7 +255,6 @@ async fn converse(
             .map(|q| crate::model::evidence::Conversation {
                 question_id: q.id.clone(),
                 page: page.clone(),
-                outcome: "no_reply".into(),
                 error: Some(why.clone()),
                 ..Default::default()
             })

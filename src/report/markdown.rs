@@ -107,7 +107,7 @@ pub fn render(r: &Report) -> String {
             let _ = writeln!(
                 md,
                 "**{}** (`{}`): first reply {}, first reply by a person {}, deadline {}{}.{}\n",
-                c.outcome.replace('_', " "),
+                c.outcome.as_str().replace('_', " "),
                 escape(&c.question_id),
                 dur(c.first_reply_ms),
                 dur(c.first_human_reply_ms),

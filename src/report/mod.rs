@@ -65,29 +65,31 @@ pub fn write(report: &Report, dir: &Path, formats: &[Format]) -> Result<Vec<Path
     formats.iter().map(|format| write_atomic(&dir.join(format.file_name()), &format.render(report)?)).collect()
 }
 
-/// Writes `text` to `path` whole or not at all (a sibling `.partial` file, then a rename): a
-/// killed run leaves the previous file in place.
+/// Writes `text` to `path` whole or not at all (a temporary file beside it, then a rename): a
+/// killed run leaves the previous file in place, and never a half-written one.
 pub fn write_atomic(path: &Path, text: &str) -> Result<PathBuf> {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let partial = path.with_file_name(format!(".{name}.partial"));
-    std::fs::write(&partial, text).map_err(|e| Error::io("cannot write", &partial, e))?;
-    std::fs::rename(&partial, path).map_err(|e| Error::io("cannot write", path, e))?;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".shopaudit-").suffix(".partial");
+    // A report is shared like any file the user writes (umask applies), not kept private as a
+    // temporary file is.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut file = builder.tempfile_in(dir).map_err(|e| Error::io("cannot write in", dir, e))?;
+    std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|e| Error::io("cannot write", file.path(), e))?;
+    file.persist(path).map_err(|e| Error::io("cannot write", path, e.error))?;
     Ok(path.to_path_buf())
 }
 
-/// A store name as a folder name: "Acme Coffee!" → "acme-coffee", at most 120 bytes (a file
-/// name holds 255, and a time may follow).
+/// A store key as a folder name (`slug`, transliterated to ASCII): "Acme Coffee!" →
+/// "acme-coffee", "Магазин" → "magazin"; at most 120 bytes (a file name holds 255, and a time
+/// may follow).
 pub fn slug(name: &str) -> String {
-    let mut bytes = 0;
-    let s: String = name
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
-        .take_while(|c| {
-            bytes += c.len_utf8();
-            bytes <= 120
-        })
-        .collect();
-    let s = s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
+    let mut s = slug::slugify(name);
+    if s.len() > 120 {
+        s.truncate(120); // ASCII: any byte is a boundary
+        s.truncate(s.trim_end_matches('-').len());
+    }
     if s.is_empty() {
         "store".into()
     } else {
@@ -99,4 +101,19 @@ pub fn slug(name: &str) -> String {
 pub fn read(path: &Path) -> Result<Report> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
     serde_json::from_str(&text).map_err(|e| Error::Usage(format!("{} is not a shopaudit report: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slug;
+
+    #[test]
+    fn a_slug_is_ascii_bounded_and_never_empty() {
+        assert_eq!(slug("Acme Coffee!"), "acme-coffee");
+        assert_eq!(slug("Магазин"), "magazin");
+        assert_eq!(slug("../../etc"), "etc");
+        assert_eq!(slug("!!!"), "store");
+        let long = slug(&"a b ".repeat(200));
+        assert!(long.len() <= 120 && !long.ends_with('-'), "{long}");
+    }
 }

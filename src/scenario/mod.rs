@@ -314,6 +314,18 @@ pub struct Email {
     pub vars: BTreeMap<String, String>,
 }
 
+impl Email {
+    /// The answer deadline of letters that set none: `email.sla`, else the default.
+    pub fn default_sla(&self) -> std::time::Duration {
+        self.sla.map_or(crate::model::defaults::EMAIL_SLA, |s| s.0)
+    }
+
+    /// A letter's answer deadline: its own `sla`, else [`Email::default_sla`].
+    pub fn sla_of(&self, letter: &Letter) -> std::time::Duration {
+        letter.sla.map_or_else(|| self.default_sla(), |s| s.0)
+    }
+}
+
 /// `[[email.letters]]`
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -582,6 +594,11 @@ pub fn located(text: &str, e: &toml::de::Error) -> String {
 }
 
 impl Scenario {
+    /// The store's zone; UTC when the scenario names none.
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.store.timezone.map_or(chrono_tz::UTC, |t| t.0)
+    }
+
     /// The scenario `shopaudit audit URL` means: only `store.url`.
     pub fn for_url(url: WebUrl) -> Self {
         Scenario {

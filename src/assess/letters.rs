@@ -1,0 +1,289 @@
+//! Letter states: the history's letters and the replies filed to them, turned into the
+//! report's `email_probes[]` (answered, acknowledged, pending, unanswered ...) by the store's
+//! terms and the clock. Pure: the caller reads the history.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset};
+
+use crate::history::{Letter, SendState, StoredReply};
+use crate::model::evidence::{EmailProbe, EmailReply, LetterState, ReplyKind};
+use crate::model::{Report, StoreKey};
+use crate::scenario::Scenario;
+
+/// What a store's letters are judged by: whose they are, the store's zone, and per letter the
+/// answer deadline and the words a complete answer holds.
+#[derive(Debug, Clone)]
+pub struct Terms {
+    /// The store's key in the history.
+    pub store: StoreKey,
+    /// The store's zone, for business time.
+    pub tz: chrono_tz::Tz,
+    /// The deadline of a letter the terms do not list.
+    pub default_sla: Duration,
+    /// Letter id → (deadline, expected words).
+    pub letters: HashMap<String, (Duration, Vec<String>)>,
+}
+
+impl Terms {
+    /// The scenario's terms.
+    pub fn of(scenario: &Scenario) -> Self {
+        let email = &scenario.email;
+        Terms {
+            store: scenario.key.clone(),
+            tz: scenario.tz(),
+            default_sla: email.default_sla(),
+            letters: email.letters.iter().map(|l| (l.id.clone(), (email.sla_of(l), l.expect.clone()))).collect(),
+        }
+    }
+
+    /// The terms a saved report was judged by, for refreshing it from the history: its
+    /// letters' own deadlines, and the scenario's default for letters it did not show yet.
+    pub fn of_report(report: &Report) -> Self {
+        let evidence = &report.evidence;
+        Terms {
+            store: report.store.history_key(),
+            tz: report.store.timezone.as_deref().and_then(|t| t.parse().ok()).unwrap_or(chrono_tz::UTC),
+            default_sla: evidence.email_sla_ms.map_or(crate::model::defaults::EMAIL_SLA, Duration::from_millis),
+            letters: evidence
+                .email_probes
+                .iter()
+                .map(|l| (l.id.clone(), (Duration::from_millis(l.sla_ms), l.expect.clone())))
+                .collect(),
+        }
+    }
+
+    /// A letter's deadline and expected words.
+    fn of_letter(&self, id: &str) -> (Duration, Vec<String>) {
+        self.letters.get(id).cloned().unwrap_or((self.default_sla, Vec::new()))
+    }
+}
+
+/// The letters the report shows: a letter retried after a failure shows as its latest
+/// attempt; a scheduled letter shows once per time it went out.
+pub fn shown(all: &[Letter]) -> Vec<&Letter> {
+    let superseded = |i: usize, l: &Letter| {
+        l.state == SendState::Failed && all[i + 1..].iter().any(|n| n.letter == l.letter && n.attempt == l.attempt + 1)
+    };
+    all.iter().enumerate().filter(|(i, l)| !superseded(*i, l)).map(|(_, l)| l).collect()
+}
+
+/// One letter as evidence: its replies (bounces left out), how long they took, in wall and
+/// business time, and where it stands at `now`.
+pub fn judge(
+    l: &Letter,
+    stored: &[StoredReply],
+    terms: &Terms,
+    business: Option<&str>,
+    now: DateTime<FixedOffset>,
+) -> EmailProbe {
+    let (sla, expect) = terms.of_letter(&l.letter);
+    let since =
+        |at: DateTime<FixedOffset>| l.sent_at.map(|sent| u64::try_from((at - sent).num_milliseconds()).unwrap_or(0));
+    let replies: Vec<EmailReply> = stored
+        .iter()
+        .filter_map(|r| {
+            Some(EmailReply {
+                received_at: r.received_at,
+                from: r.from.clone(),
+                kind: r.kind.reply()?,
+                ticket: r.ticket.clone(),
+                signed_by: r.signed_by.clone(),
+                received_from: r.received_from.clone(),
+                matched_by: r.matched_by,
+                why_auto: r.why_auto.clone(),
+                missing: expect
+                    .iter()
+                    .filter(|w| !r.text.to_lowercase().contains(&w.to_lowercase()))
+                    .cloned()
+                    .collect(),
+                only_link: only_link(&r.text),
+                greets: greets(&r.text),
+            })
+        })
+        .collect();
+    let first_at = replies.first().map(|r| r.received_at);
+    let human_at = replies.iter().find(|r| r.kind == ReplyKind::Human).map(|r| r.received_at);
+    let (first, first_human) = (first_at.and_then(since), human_at.and_then(since));
+    let in_hours = |at: Option<DateTime<FixedOffset>>| {
+        let (osm, sent, at) = (business?, l.sent_at?, at?);
+        crate::business_time::open_ms(osm, terms.tz, sent, at)
+    };
+    let overdue = l.sent_at.is_some_and(|sent| (now - sent).to_std().unwrap_or_default() > sla);
+    let state = match l.state {
+        SendState::Sending => LetterState::Sending,
+        SendState::Failed => LetterState::Failed,
+        SendState::Sent if first_human.is_some() => LetterState::Answered,
+        SendState::Sent if overdue => LetterState::Unanswered,
+        SendState::Sent if first.is_some() => LetterState::Acknowledged,
+        SendState::Sent => LetterState::Pending,
+    };
+    EmailProbe {
+        id: l.letter.clone(),
+        message_id: l.message_id.clone(),
+        to: l.to.clone(),
+        subject: l.subject.clone(),
+        sent_at: l.sent_at,
+        state,
+        first_response_ms: first,
+        first_human_response_ms: first_human,
+        business_hours: business.map(str::to_string),
+        first_response_business_ms: in_hours(first_at),
+        first_human_response_business_ms: in_hours(human_at),
+        replies,
+        // A bounce comes after the server's 250: then the failure is the news.
+        server: match l.state {
+            SendState::Failed => l.failure.clone().or_else(|| l.server_response.clone()),
+            _ => l.server_response.clone().or_else(|| l.failure.clone()),
+        },
+        sla_ms: u64::try_from(sla.as_millis()).unwrap_or(u64::MAX),
+        expect,
+        attempt: l.attempt,
+    }
+}
+
+/// A reply that is mostly a link ("see https://shop/terms") does not answer the question.
+fn only_link(text: &str) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let links = words.iter().filter(|w| w.starts_with("http://") || w.starts_with("https://")).count();
+    links > 0 && words.len() <= 12
+}
+
+fn greets(text: &str) -> bool {
+    let start = text.trim_start().to_lowercase();
+    [
+        "здравствуйте",
+        "добрый",
+        "привет",
+        "hello",
+        "hi",
+        "dear",
+        "good ",
+        "γεια",
+        "καλημέρα",
+        "guten",
+        "hallo",
+        "sehr geehrte",
+    ]
+    .iter()
+    .any(|g| start.starts_with(g))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::MailKind;
+    use crate::model::evidence::MatchedBy;
+
+    fn at(hours: i64) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339("2026-11-02T09:00:00+03:00").unwrap() + chrono::Duration::hours(hours)
+    }
+
+    fn sent(id: &str, state: SendState, attempt: u32) -> Letter {
+        Letter {
+            id: 1,
+            letter: id.into(),
+            message_id: "<1@shopper.test>".into(),
+            to: "help@shop.test".into(),
+            subject: "Delivery".into(),
+            state,
+            sent_at: (state == SendState::Sent).then(|| at(0)),
+            server_response: Some("250 queued".into()),
+            failure: (state == SendState::Failed).then(|| "550 no such user".into()),
+            created_at: at(0),
+            attempt,
+            retry: false,
+        }
+    }
+
+    fn reply(kind: MailKind, after_hours: i64, text: &str) -> StoredReply {
+        StoredReply {
+            source: format!("INBOX;1;{after_hours}"),
+            message_id: None,
+            received_at: at(after_hours),
+            received_from: "imap internaldate".into(),
+            from: "anna@shop.test".into(),
+            kind,
+            why_auto: None,
+            ticket: None,
+            signed_by: None,
+            matched_by: MatchedBy::Thread,
+            text: text.into(),
+        }
+    }
+
+    fn terms(default_sla_hours: u64) -> Terms {
+        Terms {
+            store: StoreKey::new("shop"),
+            tz: chrono_tz::UTC,
+            default_sla: Duration::from_secs(default_sla_hours * 3600),
+            letters: HashMap::new(),
+        }
+    }
+
+    #[test]
+    fn a_letter_stands_where_its_replies_and_the_clock_put_it() {
+        let t = terms(24);
+        let state =
+            |letter: &Letter, replies: &[StoredReply], now_hours| judge(letter, replies, &t, None, at(now_hours)).state;
+        let letter = sent("q", SendState::Sent, 1);
+        assert_eq!(state(&letter, &[], 1), LetterState::Pending);
+        assert_eq!(state(&letter, &[reply(MailKind::Auto, 0, "Ticket 12 opened")], 1), LetterState::Acknowledged);
+        assert_eq!(state(&letter, &[reply(MailKind::Human, 2, "Hello, yes")], 3), LetterState::Answered);
+        assert_eq!(state(&letter, &[reply(MailKind::Auto, 0, "Ticket 12 opened")], 25), LetterState::Unanswered);
+        assert_eq!(
+            state(&letter, &[reply(MailKind::Bounce, 0, "550")], 1),
+            LetterState::Pending,
+            "a bounce is no reply"
+        );
+        assert_eq!(state(&sent("q", SendState::Failed, 1), &[], 1), LetterState::Failed);
+        assert_eq!(state(&sent("q", SendState::Sending, 1), &[], 1), LetterState::Sending);
+    }
+
+    #[test]
+    fn a_refreshed_report_judges_new_letters_by_the_scenarios_deadline_not_the_default() {
+        let mut report: Report = serde_json::from_value(serde_json::json!({
+            "schema": crate::model::SCHEMA, "tool": {"name": "shopaudit", "version": "0"},
+            "store": {"key": "shop", "name": "Shop", "url": "http://127.0.0.1/", "timezone": null},
+            "run": {"id": "1", "started_at": at(0), "finished_at": at(0), "probes": []},
+            "pages": [], "evidence": crate::model::Evidence::default(), "findings": [],
+            "summary": {"pass": 0, "fail": 0, "warn": 0, "not_applicable": 0, "error": 0},
+        }))
+        .unwrap();
+        report.evidence.email_sla_ms = Some(2 * 3600 * 1000);
+        let t = Terms::of_report(&report);
+        let probe = judge(&sent("new", SendState::Sent, 1), &[], &t, None, at(3));
+        assert_eq!((probe.state, probe.sla_ms), (LetterState::Unanswered, 2 * 3600 * 1000));
+        report.evidence.email_sla_ms = None; // a report written before the field existed
+        let old = judge(&sent("new", SendState::Sent, 1), &[], &Terms::of_report(&report), None, at(3));
+        assert_eq!(old.state, LetterState::Pending);
+    }
+
+    #[test]
+    fn a_retried_letter_shows_as_its_latest_attempt() {
+        let all = [sent("q", SendState::Failed, 1), sent("q", SendState::Sent, 2), sent("r", SendState::Failed, 1)];
+        let shown: Vec<(&str, u32)> = shown(&all).iter().map(|l| (l.letter.as_str(), l.attempt)).collect();
+        assert_eq!(shown, [("q", 2), ("r", 1)]);
+    }
+
+    #[test]
+    fn replies_are_read_for_words_links_and_greetings() {
+        let mut t = terms(24);
+        t.letters.insert("q".into(), (Duration::from_secs(86_400), vec!["Kazan".into(), "price".into()]));
+        let probe = judge(
+            &sent("q", SendState::Sent, 1),
+            &[
+                reply(MailKind::Human, 1, "Hello! We deliver to kazan."),
+                reply(MailKind::Human, 2, "see https://shop.test/faq"),
+            ],
+            &t,
+            None,
+            at(3),
+        );
+        let (first, second) = (&probe.replies[0], &probe.replies[1]);
+        assert_eq!(first.missing, ["price"]);
+        assert!(first.greets && !first.only_link);
+        assert!(!second.greets && second.only_link);
+    }
+}
