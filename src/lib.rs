@@ -86,7 +86,8 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
     let client = probes::http::client(&scenario.crawl, reach)?;
     let ctx = probes::Context { scenario, client: &client, knowledge: &knowledge, clock: &options.clock, progress };
     let (pages, mut evidence) = probes::gather_static(ctx).await?;
-    probes::gather_browser(ctx, &pages, &mut evidence, options.browser.clone()).await?;
+    let browsed = probes::gather_browser(ctx, &pages, &evidence, options.browser.clone()).await?;
+    probes::assemble::fold_browser(&mut evidence, browsed);
     let sends = options.email.is_some() && scenario.email.enabled;
     let mut email_ran = false;
     // The history is kept when asked for (--db, `shopaudit run`), and whenever the shopper acted:

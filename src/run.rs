@@ -12,16 +12,12 @@ use futures::StreamExt;
 
 use crate::error::{Error, Result};
 use crate::history::History;
-use crate::model::evidence::Stock;
 use crate::model::Report;
 use crate::portfolio::{Agency, Portfolio, StoreRow};
 use crate::probes::Quiet;
 use crate::report::{write_atomic, Format};
 use crate::scenario::Scenario;
 use crate::{audit_with, Options};
-
-/// Photos whose perceptual hashes differ in at most this many bits are the same photo.
-pub const SAME_PHOTO_BITS: u32 = 6;
 
 /// How a run goes.
 #[derive(Debug, Clone)]
@@ -127,7 +123,7 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
             *report = crate::refresh(report, &history, &settings.clock).await?;
         }
     }
-    if mark_shared_photos(&mut reports) {
+    if crate::assess::stock::shared_photos(&mut reports.iter_mut().flatten().collect::<Vec<_>>()) {
         for report in reports.iter_mut().flatten() {
             *report = crate::refresh(report, &history, &settings.clock).await?;
         }
@@ -255,38 +251,6 @@ async fn shared_browser(
         .ok()
         .flatten()
         .map(Arc::new)
-}
-
-/// The same staff photo on several audited stores is a stock photo on each of them.
-fn mark_shared_photos(reports: &mut [std::result::Result<Report, Error>]) -> bool {
-    let mut seen: Vec<(usize, String, image_hasher::ImageHash)> = Vec::new();
-    for (i, r) in reports.iter().enumerate() {
-        let Ok(r) = r else { continue };
-        for img in r.evidence.images.iter().filter(|i| i.staff) {
-            if let Some(hash) = img.phash.as_deref().and_then(|h| image_hasher::ImageHash::from_base64(h).ok()) {
-                seen.push((i, img.url.clone(), hash));
-            }
-        }
-    }
-    let mut marked = false;
-    for (i, url, hash) in &seen {
-        let elsewhere: BTreeSet<String> = seen
-            .iter()
-            .filter(|(j, _, other)| j != i && hash.dist(other) <= SAME_PHOTO_BITS)
-            .filter_map(|(j, _, _)| reports[*j].as_ref().ok().map(|r| r.store.name.clone()))
-            .collect();
-        if elsewhere.is_empty() {
-            continue;
-        }
-        let signal = format!("the same photo is on {}", elsewhere.into_iter().collect::<Vec<_>>().join(", "));
-        if let Ok(report) = &mut reports[*i] {
-            for img in report.evidence.images.iter_mut().filter(|img| &img.url == url && img.stock.is_none()) {
-                img.stock = Some(Stock { agency: "unknown".into(), signals: vec![signal.clone()] });
-                marked = true;
-            }
-        }
-    }
-    marked
 }
 
 /// Checks failing now that did not fail in the previous run.

@@ -243,14 +243,7 @@ mod tests {
 
     #[test]
     fn a_refreshed_report_judges_new_letters_by_the_scenarios_deadline_not_the_default() {
-        let mut report: Report = serde_json::from_value(serde_json::json!({
-            "schema": crate::model::SCHEMA, "tool": {"name": "shopaudit", "version": "0"},
-            "store": {"key": "shop", "name": "Shop", "url": "http://127.0.0.1/", "timezone": null},
-            "run": {"id": "1", "started_at": at(0), "finished_at": at(0), "probes": []},
-            "pages": [], "evidence": crate::model::Evidence::default(), "findings": [],
-            "summary": {"pass": 0, "fail": 0, "warn": 0, "not_applicable": 0, "error": 0},
-        }))
-        .unwrap();
+        let mut report = Report::empty("shop");
         report.evidence.email_sla_ms = Some(2 * 3600 * 1000);
         let t = Terms::of_report(&report);
         let probe = judge(&sent("new", SendState::Sent, 1), &[], &t, None, at(3));

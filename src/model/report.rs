@@ -114,6 +114,27 @@ impl StoreInfo {
 }
 
 impl Report {
+    /// An empty report of store `key`, for tests.
+    #[cfg(test)]
+    pub fn empty(key: &str) -> Report {
+        let at = DateTime::parse_from_rfc3339("2026-11-02T09:00:00+03:00").unwrap_or_default();
+        Report {
+            schema: SCHEMA.into(),
+            tool: Tool { name: "shopaudit".into(), version: "0".into() },
+            store: StoreInfo {
+                key: StoreKey::new(key),
+                name: key.into(),
+                url: "http://127.0.0.1/".into(),
+                timezone: None,
+            },
+            run: RunInfo { id: "1".into(), started_at: at, finished_at: at, probes: Vec::new() },
+            pages: Vec::new(),
+            evidence: Evidence::default(),
+            findings: Vec::new(),
+            summary: Summary::default(),
+        }
+    }
+
     /// True when a finding at or above `threshold` failed: the audit's exit status 1.
     pub fn fails_at(&self, threshold: Severity) -> bool {
         self.findings.iter().any(|f| f.outcome == Outcome::Fail && f.severity >= threshold)

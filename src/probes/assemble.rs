@@ -101,21 +101,27 @@ fn contacts(mentions: Vec<ContactMention>) -> Contacts {
     }
 }
 
-/// Folds the browser's visits into the contract's summary fields: widgets injected at run
-/// time join `chat.vendors` and `chat.pages`; `chat.visible` is true only when the launcher
+/// The chat vendors of the static pages and those the browser saw injected at run time.
+pub fn chat_vendors(found: &[String], seen: &BrowserEvidence) -> Vec<String> {
+    let ok = seen.visits.iter().filter(|v| v.error.is_none());
+    let vendors: BTreeSet<String> =
+        found.iter().cloned().chain(ok.flat_map(|v| v.chats.iter().map(|c| c.vendor.clone()))).collect();
+    vendors.into_iter().collect()
+}
+
+/// Folds the browser probe's piece into the evidence: the operators' photos join the images,
+/// the conversations are kept, and the visits give the contract's summary fields: widgets
+/// injected at run time join `chat.vendors` and `chat.pages`; `chat.visible` is true only when the launcher
 /// was visible in every visit that had a widget; `chat.status` is the first status a widget
 /// reported; `ux` says whether any page ambushed the visitor.
-pub fn fold_browser(ev: &mut Evidence, seen: BrowserEvidence) {
+pub fn fold_browser(ev: &mut Evidence, browsed: super::Browsed) {
+    ev.images.extend(browsed.avatars);
+    ev.chat.conversations = browsed.conversations;
+    let Some(seen) = browsed.seen else { return };
     let ok: Vec<&Visit> = seen.visits.iter().filter(|v| v.error.is_none()).collect();
-    let mut vendors: BTreeSet<String> = ev.chat.vendors.iter().cloned().collect();
     let mut pages: BTreeSet<String> = ev.chat.pages.iter().cloned().collect();
-    for v in &ok {
-        for chat in &v.chats {
-            vendors.insert(chat.vendor.clone());
-            pages.insert(v.page.clone());
-        }
-    }
-    ev.chat.vendors = vendors.into_iter().collect();
+    pages.extend(ok.iter().filter(|v| !v.chats.is_empty()).map(|v| v.page.clone()));
+    ev.chat.vendors = chat_vendors(&ev.chat.vendors, &seen);
     ev.chat.pages = pages.into_iter().collect();
     if !ok.is_empty() {
         let with_chat: Vec<&&Visit> = ok.iter().filter(|v| !v.chats.is_empty()).collect();

@@ -1,5 +1,6 @@
 //! Probes do all the I/O and judge nothing: they fetch the store and turn what they saw into
-//! [`Evidence`]. Each later probe (browser, e-mail, chat) adds to the same evidence.
+//! [`Evidence`]. The static probe returns the evidence of the pages; each later probe returns
+//! its own piece ([`Browsed`]), and [`assemble`] folds the pieces in.
 
 pub mod assemble;
 pub mod browser;
@@ -115,43 +116,58 @@ async fn https(scenario: &Scenario, reach: http::Reach, home: &Page) -> Result<S
     Ok(site)
 }
 
+/// What the browser probe brought back, for [`assemble::fold_browser`] to fold into the
+/// evidence.
+#[derive(Debug, Default)]
+pub struct Browsed {
+    /// What the browser saw, or why it could not start; none when the scenario disables it.
+    pub seen: Option<crate::model::evidence::BrowserEvidence>,
+    /// The operators' photos in the chat, judged for stock like the site's own.
+    pub avatars: Vec<crate::model::evidence::Image>,
+    /// The chat conversations, one per question.
+    pub conversations: Vec<crate::model::evidence::Conversation>,
+}
+
 /// The browser probe, when the scenario enables it: finds and starts Chromium, visits the key
-/// pages, and folds what it saw into the evidence. A browser that cannot start is an error
-/// only when the scenario requires one; otherwise the reason is kept in `evidence.browser`.
+/// pages, reads the operators' photos and holds the chat conversations. A browser that cannot
+/// start is an error only when the scenario requires one; otherwise the reason is kept in
+/// `seen.error`.
 pub async fn gather_browser(
     ctx: Context<'_>,
     pages: &[Page],
-    evidence: &mut Evidence,
+    evidence: &Evidence,
     shared: Option<Arc<browser::Chromium>>,
-) -> Result<()> {
+) -> Result<Browsed> {
     // Readings are stamped by the audit's clock (a test's simulated week, or the system's).
     let skew = ctx.clock.now() - chrono::Utc::now();
-    launch_and_look(ctx, pages, evidence, shared).await?;
-    if skew.abs() < chrono::Duration::seconds(1) {
-        return Ok(());
-    }
-    if let Some(browser) = &mut evidence.browser {
-        for chat in browser.visits.iter_mut().flat_map(|v| v.chats.iter_mut()) {
+    let mut browsed = launch_and_look(ctx, pages, evidence, shared).await?;
+    if skew.abs() >= chrono::Duration::seconds(1) {
+        let visits = browsed.seen.iter_mut().flat_map(|b| b.visits.iter_mut());
+        for chat in visits.flat_map(|v| v.chats.iter_mut()) {
             chat.status_at += skew;
         }
     }
-    Ok(())
+    Ok(browsed)
 }
 
 async fn launch_and_look(
     ctx: Context<'_>,
     pages: &[Page],
-    evidence: &mut Evidence,
+    evidence: &Evidence,
     shared: Option<Arc<browser::Chromium>>,
-) -> Result<()> {
+) -> Result<Browsed> {
     use crate::error::Error;
     let settings = &ctx.scenario.browser;
     if !settings.enabled {
-        return Ok(());
+        return Ok(Browsed::default());
     }
+    let unusable = |why: String| Browsed {
+        seen: Some(crate::model::evidence::BrowserEvidence { error: Some(why), ..Default::default() }),
+        ..Browsed::default()
+    };
     if let Some(chromium) = shared {
         ctx.progress.stage("browser");
-        return look(ctx, pages, evidence, chromium).await;
+        return Ok(look(ctx, pages, evidence, chromium).await);
     }
     let explicit = settings.path.as_deref().map(std::path::Path::new);
     let Some(path) = browser::find(explicit) else {
@@ -159,33 +175,22 @@ async fn launch_and_look(
         if settings.required {
             return Err(Error::Browser(why));
         }
-        evidence.browser = Some(crate::model::evidence::BrowserEvidence { error: Some(why), ..Default::default() });
-        return Ok(());
+        return Ok(unusable(why));
     };
     ctx.progress.stage("browser");
     let loopback_only = settings.loopback_only;
     let launched = tokio::task::spawn_blocking(move || browser::Chromium::launch(&path, loopback_only))
         .await
         .map_err(|e| Error::Browser(format!("the browser start crashed: {e}")))?;
-    let chromium = match launched {
-        Ok(c) => Arc::new(c),
-        Err(e) if settings.required => return Err(e),
-        Err(e) => {
-            evidence.browser =
-                Some(crate::model::evidence::BrowserEvidence { error: Some(e.to_string()), ..Default::default() });
-            return Ok(());
-        }
-    };
-    look(ctx, pages, evidence, chromium).await
+    match launched {
+        Ok(chromium) => Ok(look(ctx, pages, evidence, Arc::new(chromium)).await),
+        Err(e) if settings.required => Err(e),
+        Err(e) => Ok(unusable(e.to_string())),
+    }
 }
 
 /// The browser's visits, the operators' photos, and the conversations, in one Chromium.
-async fn look(
-    ctx: Context<'_>,
-    pages: &[Page],
-    evidence: &mut Evidence,
-    chromium: Arc<browser::Chromium>,
-) -> Result<()> {
+async fn look(ctx: Context<'_>, pages: &[Page], evidence: &Evidence, chromium: Arc<browser::Chromium>) -> Browsed {
     let Context { scenario, client, knowledge, progress, .. } = ctx;
     let settings = &scenario.browser;
     let visit = browser::pages_to_visit(pages, 5);
@@ -215,9 +220,7 @@ async fn look(
             ))
         })
         .collect();
-    if !avatars.is_empty() {
-        evidence.images.extend(images::probe(client, avatars, knowledge).await);
-    }
+    let avatars = if avatars.is_empty() { Vec::new() } else { images::probe(client, avatars, knowledge).await };
     // The conversation where a shopper would start it: the first page the widget said it was
     // online on, else the first page it was seen on, else the start page.
     let online = |v: &&crate::model::evidence::Visit| {
@@ -230,13 +233,14 @@ async fn look(
         .or_else(|| seen.visits.iter().find(|v| !v.chats.is_empty()))
         .map(|v| v.page.clone())
         .or(home);
-    assemble::fold_browser(evidence, seen);
+    let mut conversations = Vec::new();
     if scenario.chat.enabled && !scenario.chat.questions.is_empty() {
         progress.stage("chat conversation");
         let page = page.unwrap_or_else(|| scenario.store.url.to_string());
-        evidence.chat.conversations = converse(scenario, chromium, page, &evidence.chat.vendors, knowledge).await;
+        let vendors = assemble::chat_vendors(&evidence.chat.vendors, &seen);
+        conversations = converse(scenario, chromium, page, &vendors, knowledge).await;
     }
-    Ok(())
+    Browsed { seen: Some(seen), avatars, conversations }
 }
 
 /// One conversation per question, one after another (each is a new visitor).
