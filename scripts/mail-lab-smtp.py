@@ -9,6 +9,11 @@ first offers STARTTLS)
 A file `smtp-stall` in $MAIL_LAB_DIR holding a number of seconds makes the server deliver each
 message and then wait that long before its 250, as an overloaded server does: tests use it to
 kill a client that has sent a letter but not yet heard it was taken.
+
+A file `smtp-login` in $MAIL_LAB_DIR holding `user:password` makes the server offer AUTH
+(PLAIN, LOGIN; also without TLS, this being loopback) and require it, answering a wrong
+password with 535 as a provider does. It is read at each connection, so a test can add it
+after the lab started.
 """
 import asyncio
 import os
@@ -18,7 +23,7 @@ import ssl
 import sys
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP as SMTPServer
+from aiosmtpd.smtp import SMTP as SMTPServer, AuthResult, LoginPassword
 
 SMTP_PORT, LMTP_PORT = int(sys.argv[1]), int(sys.argv[2])
 
@@ -67,7 +72,18 @@ class Server(Controller):
         self.starttls = starttls
 
     def factory(self):
-        return SMTPServer(self.handler, hostname="mail-lab.test", decode_data=False, tls_context=self.starttls)
+        login = os.path.join(os.environ.get("MAIL_LAB_DIR", "."), "smtp-login")
+        auth = {}
+        if os.path.exists(login):
+            with open(login) as f:
+                user, _, password = f.read().strip().partition(":")
+
+            def check(server, session, envelope, mechanism, data):
+                ok = isinstance(data, LoginPassword) and data.login.decode() == user and data.password.decode() == password
+                return AuthResult(success=ok, handled=False)
+
+            auth = dict(authenticator=check, auth_required=True, auth_require_tls=False)
+        return SMTPServer(self.handler, hostname="mail-lab.test", decode_data=False, tls_context=self.starttls, **auth)
 
 
 if __name__ == "__main__":

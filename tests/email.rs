@@ -118,12 +118,43 @@ async fn the_password_never_appears_in_the_report_or_errors() {
     std::fs::write(&secret_file, "hunter2-do-not-print\n").unwrap();
     // The lab's SMTP server offers no login, so the attempt fails: the failure must not leak.
     let extra = format!("user = \"shopper@audit.test\"\npassword_file = \"{}\"", secret_file.display());
-    let r = run(&scenario(&store.url, &lab, "support@store.test", &extra), &db, Mode::Send).await;
-    let json = shopaudit::report::to_json(&r).unwrap();
-    assert_eq!(r.evidence.email_probes[0].state.as_str(), "failed", "{json}");
-    assert!(!json.contains("hunter2"));
-    let markdown = shopaudit::report::Format::Md.render(&r).unwrap();
-    assert!(!markdown.contains("hunter2"));
+    let s = scenario(&store.url, &lab, "support@store.test", &extra);
+    let options = shopaudit::Options { email: Some(Mode::Send), db: Some(db.clone()), ..Default::default() };
+    let err = shopaudit::audit_with(&s, &options, &shopaudit::Quiet).await.unwrap_err();
+    assert!(err.to_string().contains("refused the shopper's login"), "{err}");
+    assert!(!format!("{err} {err:?}").contains("hunter2"));
+    let history = shopaudit::history::History::open(&db).unwrap();
+    assert!(history.letters(&s.key).await.unwrap().is_empty(), "no letter spent on our own setting");
+    // Without a mailbox to check against, the same holds in the dry run's words.
+    let dry = run(&s, &db, Mode::DryRun).await;
+    assert!(!shopaudit::report::to_json(&dry).unwrap().contains("hunter2"));
+    assert!(!shopaudit::report::Format::Md.render(&dry).unwrap().contains("hunter2"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_login_sends_nothing_and_the_letter_goes_out_once_the_password_is_fixed() {
+    let lab = MailLab::start();
+    std::fs::write(lab.dir.path().join("smtp-login"), "shopper@audit.test:right-one").unwrap();
+    let store = common::serve_store("en-good").await;
+    let db = lab.dir.path().join("history.sqlite");
+    let password = lab.dir.path().join("smtp-password");
+    std::fs::write(&password, "wrong-one").unwrap();
+    let extra = format!("user = \"shopper@audit.test\"\npassword_file = \"{}\"", password.display());
+    let s = scenario(&store.url, &lab, "support@store.test", &extra);
+    let options = shopaudit::Options { email: Some(Mode::Send), db: Some(db.clone()), ..Default::default() };
+    let err = shopaudit::audit_with(&s, &options, &shopaudit::Quiet).await.unwrap_err();
+    assert!(err.to_string().contains("535"), "{err}");
+    assert!(!err.to_string().contains("wrong-one"), "{err}");
+    assert!(matches!(err, shopaudit::Error::Email(_)), "a setting to fix (exit 2): {err:?}");
+    let history = shopaudit::history::History::open(&db).unwrap();
+    assert!(history.letters(&s.key).await.unwrap().is_empty());
+    assert!(lab.messages("support@store.test").await.is_empty());
+
+    std::fs::write(&password, "right-one").unwrap();
+    let r = run(&s, &db, Mode::Send).await;
+    assert_eq!(r.evidence.email_probes.len(), 1);
+    assert_eq!(r.evidence.email_probes[0].state.as_str(), "pending", "{:?}", r.evidence.email_probes[0]);
+    assert_eq!(lab.messages("support@store.test").await.len(), 1, "sent once the password was fixed");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -100,6 +100,7 @@ pub async fn send_due(
         return Ok((Vec::new(), Some(why)));
     }
     let mut dry = Vec::new();
+    let mut login_checked = false;
     let hours = PostedHours::for_email(&evidence.hours);
     for letter in &scenario.email.letters {
         // Without a schedule a letter goes out once; with one, once per period at its planned
@@ -155,6 +156,10 @@ pub async fn send_due(
             });
             continue;
         };
+        if !login_checked {
+            check_login(transport, server).await?;
+            login_checked = true;
+        }
         let row = history
             .begin_letter(&NewLetter {
                 store,
@@ -188,7 +193,10 @@ pub async fn send_due(
             Err(e) if e.is_timeout() && imap.is_some() => {
                 history.note_unconfirmed(row, &crate::probes::http::chain(&e)).await?;
             }
-            Err(e) => history.mark_failed(row, &crate::probes::http::chain(&e), !e.is_permanent()).await?,
+            Err(e) => {
+                let retry = !e.is_permanent() || login_refused(&e);
+                history.mark_failed(row, &crate::probes::http::chain(&e), retry).await?
+            }
         }
     }
     if let (Some(imap), MailboxReads::Here) = (imap, reads) {
@@ -198,6 +206,30 @@ pub async fn send_due(
         }
     }
     Ok((dry, mailbox_error))
+}
+
+/// The shopper's own server refusing the shopper's login is a setting to fix, not the store's
+/// failure: it is found before any letter is recorded, so the letter goes out once the user
+/// fixes the password. Silence and connection trouble are left to the letter's own attempt,
+/// which records them and is retried.
+async fn check_login(transport: &AsyncSmtpTransport<Tokio1Executor>, server: &MailServer) -> Result<()> {
+    if server.user.is_none() {
+        return Ok(());
+    }
+    match tokio::time::timeout(server.timeout * 2, transport.test_connection()).await {
+        Ok(Err(e)) if login_refused(&e) => Err(Error::Email(format!(
+            "{} refused the shopper's login ({}); no letter was sent: check user and the password in [shopper.smtp]",
+            describe(server),
+            crate::probes::http::chain(&e)
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// 530 (log in first), 534 (mechanism too weak), 535 (wrong credentials), 538 (needs TLS), or
+/// the server offers no login the client can use.
+fn login_refused(e: &lettre::transport::smtp::Error) -> bool {
+    e.status().is_some_and(|code| matches!(code.to_string().as_str(), "530" | "534" | "535" | "538")) || e.is_client()
 }
 
 /// After the mailbox was read through: a letter still unconfirmed long after it was recorded
