@@ -58,6 +58,10 @@ pub struct Finished {
     pub portfolio: Portfolio,
     /// The files written for the portfolio.
     pub written: Vec<PathBuf>,
+    /// The first failure to read or write the history after the audits: every report and the
+    /// portfolio were still written, without what the history would have added (replies filed
+    /// since, regressions, the run's record).
+    pub history_error: Option<Error>,
 }
 
 /// `portfolio.toml`
@@ -114,18 +118,21 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
     drop(options);
 
     let mut reports: Vec<std::result::Result<Report, Error>> = audits;
+    // From here on a history that fails (read-only now, locked by another program) costs what
+    // it would have added, never the reports and the portfolio.
+    let mut trouble = None;
     // Answers that came while the stores were audited, then every report again.
     if sends {
         for (key, why) in read_mailboxes(&scenarios, &history, &knowledge).await {
             tracing::warn!("collecting replies from {key}: {why}");
         }
-        for report in reports.iter_mut().flatten() {
-            *report = crate::refresh(report, &history, &settings.clock).await?;
-        }
     }
-    if crate::assess::stock::shared_photos(&mut reports.iter_mut().flatten().collect::<Vec<_>>()) {
+    let shared = crate::assess::stock::shared_photos(&mut reports.iter_mut().flatten().collect::<Vec<_>>());
+    if sends || shared {
         for report in reports.iter_mut().flatten() {
-            *report = crate::refresh(report, &history, &settings.clock).await?;
+            if let Some(fresh) = noted(&mut trouble, crate::refresh(report, &history, &settings.clock).await) {
+                *report = fresh;
+            }
         }
     }
 
@@ -138,11 +145,11 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
             Ok(report) => {
                 let slug = unique(crate::report::slug(report.store.key.as_str()), &mut taken);
                 let dir = settings.out.join(&slug);
-                let previous = history.latest_run(&report.store.key).await?.map(|(r, _)| r);
-                result.regressions = previous.map(|p| regressions(&p, report)).unwrap_or_default();
+                let previous = noted(&mut trouble, history.latest_run(&report.store.key).await).flatten();
+                result.regressions = previous.map(|(p, _)| regressions(&p, report)).unwrap_or_default();
                 crate::report::write(report, &dir, &[Format::Json, Format::Md, Format::Html])?;
-                history.record_run(report, Some(&dir)).await?;
-                let talks = history.conversations(&report.store.key).await?;
+                noted(&mut trouble, history.record_run(report, Some(&dir)).await);
+                let talks = noted(&mut trouble, history.conversations(&report.store.key).await).unwrap_or_default();
                 rows.push(StoreRow::of(report, &format!("{slug}/report.html"), result.regressions.clone(), &talks));
                 result.dir = Some(dir);
             }
@@ -150,7 +157,7 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
                 let (name, url) = match scenario {
                     Ok(s) => {
                         // A store audited before that cannot be audited now got worse.
-                        if history.latest_run(&s.key).await?.is_some() {
+                        if noted(&mut trouble, history.latest_run(&s.key).await).flatten().is_some() {
                             result.regressions = vec![format!("could not be audited ({e})")];
                         }
                         (s.store_name(), s.store.url.to_string())
@@ -179,7 +186,12 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
         write_atomic(&settings.out.join("portfolio.md"), &portfolio.markdown())?,
         write_atomic(&settings.out.join("portfolio.html"), &portfolio.html(logo.as_deref())?)?,
     ];
-    Ok(Finished { stores, portfolio, written })
+    Ok(Finished { stores, portfolio, written, history_error: trouble })
+}
+
+/// The value, or none with the first error kept in `trouble`.
+fn noted<T>(trouble: &mut Option<Error>, result: Result<T>) -> Option<T> {
+    result.map_err(|e| trouble.get_or_insert(e)).ok()
 }
 
 /// Reads each shopper mailbox of the scenarios once; says why a mailbox could not be read, by

@@ -146,6 +146,30 @@ fn unreachable_store_is_exit_3_with_one_sentence() {
     assert!(err.to_lowercase().contains("refused"), "{err}");
 }
 
+/// Regression (reliability #12): a report folder or a history that cannot be written is said
+/// before any work, not after the whole audit: the store here is unreachable, and the error is
+/// about the folder, not the store.
+#[test]
+fn an_unwritable_out_or_db_is_said_before_the_audit() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let store = format!("http://127.0.0.1:{port}/");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "not a folder").unwrap();
+    let under_file = file.join("reports").display().to_string();
+    let o = shopaudit(&["audit", &store, "--no-browser", "-q", "--out", &under_file]);
+    let err = text(&o.stderr);
+    assert!(err.contains("is not a folder") && !err.contains("cannot reach"), "{err}");
+    assert_ne!(o.status.code(), Some(0));
+    let db = file.join("history.sqlite").display().to_string();
+    let out = dir.path().join("out").display().to_string();
+    let o = shopaudit(&["audit", &store, "--no-browser", "-q", "--out", &out, "--db", &db]);
+    let err = text(&o.stderr);
+    assert!(err.contains("history.sqlite") && !err.contains("cannot reach"), "{err}");
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(!dir.path().join("out").exists(), "nothing written");
+}
+
 /// Regression (reliability #5): a password written inline is rejected, and neither the
 /// rejection nor `run`'s portfolio repeats it (the TOML library quotes the offending line).
 #[test]

@@ -530,3 +530,29 @@ async fn a_store_gone_404_is_a_regression_that_cannot_be_audited() {
     assert!(row["error"].as_str().unwrap().contains("HTTP 404"), "{row}");
     assert!(!row["regressions"].as_array().unwrap().is_empty(), "{row}");
 }
+
+/// Regression (reliability #12): a history that fails after the audits (here a trigger refuses
+/// to record runs, as a full disk or another program's lock would) costs what the history
+/// would have added, never the reports and the portfolio; the run says so and exits 3.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_history_failing_mid_run_still_leaves_every_report_and_the_portfolio() {
+    let store = common::serve_store("en-good").await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for name in ["one", "two"] {
+        let scenario = format!("[store]\nname = \"{name}\"\nurl = \"{}\"\n[browser]\nenabled = false\n", store.url);
+        std::fs::write(d.join(format!("{name}.toml")), scenario).unwrap();
+    }
+    drop(shopaudit::history::History::open(&d.join("history.sqlite")).unwrap());
+    let db = rusqlite::Connection::open(d.join("history.sqlite")).unwrap();
+    db.execute_batch("CREATE TRIGGER full BEFORE INSERT ON runs BEGIN SELECT RAISE(ABORT, 'disk is full'); END;")
+        .unwrap();
+    let o = run(d, &["--no-email"]).await;
+    assert_eq!(o.status.code(), Some(3), "{}", said(&o));
+    assert!(said(&o).contains("disk is full") && said(&o).contains("were written without it"), "{}", said(&o));
+    for name in ["one", "two"] {
+        assert!(d.join(format!("out/{name}/report.html")).exists(), "{name}: {}", said(&o));
+    }
+    let p = portfolio(d);
+    assert_eq!(p["stores"].as_array().unwrap().len(), 2, "{p}");
+}

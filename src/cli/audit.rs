@@ -51,6 +51,13 @@ pub async fn run(args: Args) -> Result<Exit, Error> {
         (false, false) => Some(Mode::Send),
     };
     let options = Options { email, db: args.db, ..Default::default() };
+    // What can be checked before the work is: where the reports go, and the history when the
+    // audit will keep one.
+    super::check_output(&args.out)?;
+    let keeps_history = options.db.is_some() || scenario.chat.enabled || (email.is_some() && scenario.email.enabled);
+    if keeps_history {
+        super::history(&options.db)?;
+    }
     let report = super::audit_with_progress(&scenario, &options, args.out.quiet).await?;
     let exit = super::finish(&report, &args.out, scenario.checks.fail_on)?;
     if email == Some(Mode::Send) {

@@ -111,6 +111,16 @@ impl OutputArgs {
     }
 }
 
+/// Fails now, before any work, when the reports (`--out`, else `./reports/`) or `--json` could
+/// not be written.
+pub fn check_output(out: &OutputArgs) -> Result<(), Error> {
+    render::check_writable(out.out.as_deref().unwrap_or(Path::new("reports")))?;
+    match out.json.as_deref() {
+        Some("-") | None => Ok(()),
+        Some(path) => render::check_writable(Path::new(path).parent().unwrap_or(Path::new("."))),
+    }
+}
+
 /// The history at `--db`, else the default path.
 pub fn history(db: &Option<PathBuf>) -> Result<History, Error> {
     History::open(&db.clone().unwrap_or_else(shopaudit::history::default_path))

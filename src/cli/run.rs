@@ -85,5 +85,10 @@ pub async fn run(args: Args) -> Result<Exit, Error> {
             println!("  wrote {}", path.display());
         }
     }
+    if let Some(e) = &done.history_error {
+        // The reports and the portfolio are written; what the history would have added is not.
+        eprintln!("error: {e}\n  the reports and the portfolio were written without it; check --db PATH");
+        exit = exit.worst(Exit::CannotRun);
+    }
     Ok(exit)
 }

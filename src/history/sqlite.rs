@@ -106,7 +106,10 @@ impl Sqlite {
     /// Opens (creating if needed) the history at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
+            std::fs::create_dir_all(dir).map_err(|e| Error::History {
+                path: path.to_path_buf(),
+                message: format!("cannot create its folder {}: {e}", dir.display()),
+            })?;
         }
         let mut conn = Connection::open(path).map_err(db_error(path))?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(db_error(path))?;
@@ -130,10 +133,12 @@ impl Sqlite {
                 message: format!("written by a newer shopaudit (schema {version}); upgrade shopaudit"),
             });
         }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        for sql in MIGRATIONS.iter().skip(version) {
             tx.execute_batch(sql).map_err(db_error(path))?;
-            tx.pragma_update(None, "user_version", i + 1).map_err(db_error(path))?;
         }
+        // Written even when unchanged: a history that cannot be written (a read-only file or
+        // folder) is found here, before any work, not after a whole run.
+        tx.pragma_update(None, "user_version", MIGRATIONS.len()).map_err(db_error(path))?;
         tx.commit().map_err(db_error(path))?;
         Ok(Sqlite { conn: Mutex::new(conn), path: path.to_path_buf() })
     }

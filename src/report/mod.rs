@@ -65,6 +65,29 @@ pub fn write(report: &Report, dir: &Path, formats: &[Format]) -> Result<Vec<Path
     formats.iter().map(|format| write_atomic(&dir.join(format.file_name()), &format.render(report)?)).collect()
 }
 
+/// Fails unless files can be written into `dir`, without creating anything: `dir` itself when
+/// it exists, else the nearest folder above it that does (`write` creates the rest). Checked
+/// before an audit, so that a bad `--out` is said at once, not after the whole audit.
+pub fn check_writable(dir: &Path) -> Result<()> {
+    let mut at = dir;
+    while !at.as_os_str().is_empty() && !at.exists() {
+        at = at.parent().unwrap_or(Path::new(""));
+    }
+    let at = if at.as_os_str().is_empty() { Path::new(".") } else { at };
+    if !at.is_dir() {
+        return Err(Error::io(
+            "cannot write reports under",
+            dir,
+            std::io::Error::new(std::io::ErrorKind::NotADirectory, format!("{} is not a folder", at.display())),
+        ));
+    }
+    tempfile::Builder::new()
+        .prefix(".shopaudit-")
+        .tempfile_in(at)
+        .map(drop)
+        .map_err(|e| Error::io("cannot write in", at, e))
+}
+
 /// Writes `text` to `path` whole or not at all (a temporary file beside it, then a rename): a
 /// killed run leaves the previous file in place, and never a half-written one.
 pub fn write_atomic(path: &Path, text: &str) -> Result<PathBuf> {
