@@ -20,7 +20,10 @@ const ROUNDS: usize = 5;
 #[tokio::main]
 async fn main() {
     let path = shopaudit::probes::browser::find(None).expect("Chromium (bash scripts/setup installs it)");
-    let chromium = std::sync::Arc::new(shopaudit::probes::browser::Chromium::launch(&path, true).unwrap());
+    let chromium = std::sync::Arc::new(
+        shopaudit::probes::browser::Chromium::launch(&path, shopaudit::probes::browser::Confinement::LoopbackOnly)
+            .unwrap(),
+    );
     let knowledge = std::sync::Arc::new(shopaudit::knowledge::Knowledge::load().unwrap());
     let question =
         Question { id: "size".into(), text: "Hello! Do you have these shoes in size 42?".into(), expect: vec![] };

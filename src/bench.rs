@@ -81,7 +81,7 @@ async fn browser(path: &std::path::Path) -> Result<Vec<Figure>> {
     use std::time::Duration;
 
     use crate::model::Viewport;
-    use crate::probes::browser::{probe, Chromium};
+    use crate::probes::browser::{probe, Chromium, Confinement};
 
     let mut figures = Vec::new();
     let store = demo::start(0).await?;
@@ -102,7 +102,7 @@ async fn browser(path: &std::path::Path) -> Result<Vec<Figure>> {
     let started = Instant::now();
     let path = path.to_path_buf();
     let chromium = Arc::new(
-        tokio::task::spawn_blocking(move || Chromium::launch(&path, true))
+        tokio::task::spawn_blocking(move || Chromium::launch(&path, Confinement::LoopbackOnly))
             .await
             .map_err(|e| crate::Error::Browser(e.to_string()))??,
     );

@@ -216,10 +216,12 @@ pub async fn chat_parts(
     let explicit = chrome.map(std::path::Path::to_path_buf).or(scenario.browser.path.as_deref().map(Into::into));
     let path = probes::browser::find(explicit.as_deref())
         .ok_or_else(|| Error::Browser(probes::browser::not_found(explicit.as_deref())))?;
-    let (page, loopback_only) = (scenario.store.url.to_string(), scenario.browser.loopback_only);
+    let page = scenario.store.url.to_string();
+    let reach = probes::http::Reach::of(&scenario.store.url.0).await;
+    let confinement = probes::browser::Confinement::of(reach, scenario.browser.loopback_only);
     let launcher = launcher.map(str::to_string);
     tokio::task::spawn_blocking(move || {
-        let chromium = probes::browser::Chromium::launch(&path, loopback_only)?;
+        let chromium = probes::browser::Chromium::launch(&path, confinement)?;
         let knowledge = knowledge::Knowledge::load()?;
         probes::parts::propose(&chromium, &page, launcher.as_deref(), &knowledge).map_err(Error::Browser)
     })

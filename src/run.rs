@@ -245,24 +245,29 @@ fn scenario_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// One Chromium for every store (loopback-only when every scenario that uses a browser asks
-/// for it); `None` lets each audit start its own, or report why it cannot.
+/// One Chromium for every store, confined as every store that uses a browser needs (loopback
+/// only, or public addresses only); `None` lets each audit start its own (stores that need
+/// different confinements), or report why it cannot.
 async fn shared_browser(
     scenarios: &[(PathBuf, Result<Scenario>)],
     settings: &Settings,
 ) -> Option<Arc<crate::probes::browser::Chromium>> {
+    use crate::probes::browser::{Chromium, Confinement};
     let browsing: Vec<&Scenario> =
         scenarios.iter().filter_map(|(_, s)| s.as_ref().ok()).filter(|s| s.browser.enabled).collect();
     if !settings.browser || browsing.is_empty() {
         return None;
     }
     let path = crate::probes::browser::find(browsing[0].browser.path.as_deref().map(Path::new))?;
-    let loopback = browsing.iter().all(|s| s.browser.loopback_only);
-    tokio::task::spawn_blocking(move || crate::probes::browser::Chromium::launch(&path, loopback).ok())
-        .await
-        .ok()
-        .flatten()
-        .map(Arc::new)
+    let mut needs: Vec<Confinement> = Vec::new();
+    for s in &browsing {
+        let need = Confinement::of(crate::probes::http::Reach::of(&s.store.url.0).await, s.browser.loopback_only);
+        if !needs.contains(&need) {
+            needs.push(need);
+        }
+    }
+    let [confinement] = needs[..] else { return None };
+    tokio::task::spawn_blocking(move || Chromium::launch(&path, confinement).ok()).await.ok().flatten().map(Arc::new)
 }
 
 /// Checks failing now that did not fail in the previous run.

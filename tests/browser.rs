@@ -230,10 +230,12 @@ async fn regression_a_reused_tab_forgets_the_previous_viewport() {
     let served = common::serve_store("browser").await;
     let path = shopaudit::probes::browser::find(None).expect("Chromium is installed by scripts/setup");
     let chromium = Arc::new(
-        tokio::task::spawn_blocking(move || shopaudit::probes::browser::Chromium::launch(&path, true))
-            .await
-            .unwrap()
-            .unwrap(),
+        tokio::task::spawn_blocking(move || {
+            shopaudit::probes::browser::Chromium::launch(&path, shopaudit::probes::browser::Confinement::LoopbackOnly)
+        })
+        .await
+        .unwrap()
+        .unwrap(),
     );
     let pages: Vec<String> = ["phone-hidden.html", "quiet.html", "phone-hidden.html"]
         .iter()

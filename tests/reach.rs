@@ -15,10 +15,12 @@ const PUBLIC: &str = "198.51.100.7";
 /// paths asked of it on standard output.
 const SERVERS: &str = r#"
 import http.server, socketserver, sys, threading
-HOME = b"""<html><head><title>Public store</title></head><body>
+HOME = b"""<html><head><title>Public store</title>
+<meta http-equiv="refresh" content="0;url=http://127.0.0.1:9090/moved.html"></head><body>
 <a href="/go">Our blog</a> <a href="/contacts.html">Contacts</a>
 <img src="http://127.0.0.1:9090/operator.jpg" alt="our operator Anna">
 <img src="http://169.254.169.254/latest/meta-data/photo.png" alt="our team">
+<script src="http://127.0.0.1:9090/beacon.js"></script>
 <p>Write to us: shop@public.example</p></body></html>"""
 class Store(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
@@ -88,9 +90,25 @@ impl Netns {
 
     /// `shopaudit audit URL` inside the namespace.
     fn audit(&self, url: &str) -> Output {
+        self.shopaudit(url, &["--no-browser"])
+    }
+
+    /// `shopaudit audit` of the store at `url` with Chromium (one viewport, a short look).
+    fn audit_in_chromium(&self, url: &str) -> Output {
+        let scenario = self._dir.path().join("browser.toml");
+        let text = format!("[store]\nurl = \"{url}\"\n[browser]\nviewports = [\"desktop\"]\nobserve = \"1s\"\n");
+        std::fs::write(&scenario, text).unwrap();
+        self.shopaudit(
+            &scenario.display().to_string(),
+            &["--db", &self._dir.path().join("h.sqlite").display().to_string()],
+        )
+    }
+
+    fn shopaudit(&self, target: &str, extra: &[&str]) -> Output {
         Command::new("ip")
-            .args(["netns", "exec", &self.name, env!("CARGO_BIN_EXE_shopaudit"), "audit", url])
-            .args(["--no-browser", "--no-email", "--json", "-", "-q", "--out"])
+            .args(["netns", "exec", &self.name, env!("CARGO_BIN_EXE_shopaudit"), "audit", target])
+            .args(extra)
+            .args(["--no-email", "--json", "-", "-q", "--out"])
             .arg(self._dir.path().join("reports"))
             .env_remove("SHOPAUDIT_LOG")
             .output()
@@ -146,8 +164,22 @@ fn a_public_store_never_leads_the_auditor_into_our_network() {
     assert!(err.contains("never followed there"), "{err}");
     assert!(!ns.heard().contains("intranet"), "the intranet was asked: {}", ns.heard());
 
-    // The same store on loopback may use loopback: the redirect is followed, and heard.
+    // Chromium on the public store: the page that moves itself to a loopback address (a meta
+    // refresh, which the crawl does not follow and Chromium's own private-network rules let
+    // through as a navigation) and its script there are refused at the browser's gate.
+    let browsed = ns.audit_in_chromium(&format!("http://{PUBLIC}:8080/"));
+    let json = text(&browsed.stdout);
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap_or_else(|_| panic!("{}", text(&browsed.stderr)));
+    let visits = report["evidence"]["browser"]["visits"].as_array().cloned().unwrap_or_default();
+    assert!(!visits.is_empty(), "Chromium visited the store: {}", report["evidence"]["browser"]);
+    assert!(!ns.heard().contains("intranet"), "the intranet was asked: {}", ns.heard());
+
+    // The same store on loopback may use loopback: the redirect is followed, and heard; and
+    // Chromium follows the refresh, which shows the test hears a browser that leaves the store.
     let local = ns.audit("http://127.0.0.1:8080/");
     assert!(text(&local.stdout).contains("Public store"), "{}", text(&local.stderr));
     assert!(ns.heard().contains("intranet /private.html"), "{}", ns.heard());
+    let local = ns.audit_in_chromium("http://127.0.0.1:8080/");
+    assert!(text(&local.stdout).contains("Public store"), "{}", text(&local.stderr));
+    assert!(ns.heard().contains("intranet /moved.html"), "{}", ns.heard());
 }

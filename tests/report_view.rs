@@ -18,7 +18,10 @@ async fn the_demo_report_shows_the_owner_what_the_browser_saw() {
     let file = url::Url::from_file_path(dir.path().join("report.html")).unwrap().to_string();
 
     let path = shopaudit::probes::browser::find(None).expect("Chromium is installed by scripts/setup");
-    let chromium = Arc::new(shopaudit::probes::browser::Chromium::launch(&path, true).unwrap());
+    let chromium = Arc::new(
+        shopaudit::probes::browser::Chromium::launch(&path, shopaudit::probes::browser::Confinement::LoopbackOnly)
+            .unwrap(),
+    );
     let seen = tokio::task::spawn_blocking(move || {
         let tab = chromium.browser().new_tab().unwrap();
         tab.navigate_to(&file).unwrap();

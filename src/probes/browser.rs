@@ -87,18 +87,43 @@ pub fn not_found(explicit: Option<&Path>) -> String {
     }
 }
 
+/// Where a launched Chromium may connect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confinement {
+    /// Only 127.0.0.1 and localhost: tests and the demo (`browser.loopback_only`).
+    LoopbackOnly,
+    /// Only public addresses, through [`super::guard::Guard`]: a store on the internet.
+    PublicOnly,
+    /// Anywhere: a store on a loopback or private network itself (an intranet store).
+    Open,
+}
+
+impl Confinement {
+    /// The confinement for a store the crawl reaches as `reach`.
+    pub fn of(reach: super::http::Reach, loopback_only: bool) -> Self {
+        match (loopback_only, reach) {
+            (true, _) => Confinement::LoopbackOnly,
+            (false, super::http::Reach::Public) => Confinement::PublicOnly,
+            (false, super::http::Reach::Any) => Confinement::Open,
+        }
+    }
+}
+
 /// One running Chromium with its own empty profile; closed when dropped.
 pub struct Chromium {
     browser: Browser,
     product: String,
     pid: Option<u32>,
     _profile: tempfile::TempDir,
+    /// The gate its connections go through, for a store on a public address.
+    _guard: Option<super::guard::Guard>,
 }
 
 impl Chromium {
-    /// Starts Chromium headless with the flags a root user on a closed network needs.
-    /// `loopback_only` makes it resolve no host but 127.0.0.1 and localhost (tests, demo).
-    pub fn launch(path: &Path, loopback_only: bool) -> Result<Self> {
+    /// Starts Chromium headless with the flags a root user on a closed network needs, confined
+    /// as `confinement` says. Call it from a blocking thread of the runtime (`spawn_blocking`):
+    /// the gate of [`Confinement::PublicOnly`] serves on that runtime.
+    pub fn launch(path: &Path, confinement: Confinement) -> Result<Self> {
         let profile = tempfile::tempdir()
             .map_err(|e| Error::io("cannot create a browser profile in", std::env::temp_dir(), e))?;
         let mut flags: Vec<OsString> = [
@@ -125,8 +150,24 @@ impl Chromium {
         .iter()
         .map(OsString::from)
         .collect();
-        if loopback_only {
-            flags.push("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost".into());
+        let mut guard = None;
+        match confinement {
+            Confinement::LoopbackOnly => {
+                flags.push("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost".into())
+            }
+            Confinement::PublicOnly => {
+                let runtime = tokio::runtime::Handle::try_current()
+                    .map_err(|e| Error::Browser(format!("the browser's gate needs the runtime: {e}")))?;
+                let gate = super::guard::Guard::start(&runtime)
+                    .map_err(|e| Error::Browser(format!("the browser's gate did not start: {e}")))?;
+                flags.push(format!("--proxy-server={}", gate.proxy()).into());
+                // Chromium sends loopback addresses past any proxy unless told not to, and
+                // WebRTC may reach out over UDP around it.
+                flags.push("--proxy-bypass-list=<-loopback>".into());
+                flags.push("--force-webrtc-ip-handling-policy=disable_non_proxied_udp".into());
+                guard = Some(gate);
+            }
+            Confinement::Open => {}
         }
         let options = LaunchOptions::default_builder()
             .path(Some(path.to_path_buf()))
@@ -146,7 +187,7 @@ impl Chromium {
         if let (Some(pid), Ok(mut running)) = (pid, RUNNING.lock()) {
             running.push(pid);
         }
-        Ok(Chromium { browser, product, pid, _profile: profile })
+        Ok(Chromium { browser, product, pid, _profile: profile, _guard: guard })
     }
 
     /// The driven browser, for callers that open their own tabs (tests, tools).

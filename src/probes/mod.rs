@@ -9,6 +9,7 @@ pub mod crawl;
 pub mod decode;
 pub mod email;
 mod frames;
+pub mod guard;
 pub mod http;
 pub mod images;
 pub mod mailbox;
@@ -178,8 +179,8 @@ async fn launch_and_look(
         return Ok(unusable(why));
     };
     ctx.progress.stage("browser");
-    let loopback_only = settings.loopback_only;
-    let launched = tokio::task::spawn_blocking(move || browser::Chromium::launch(&path, loopback_only))
+    let confinement = browser::Confinement::of(ctx.client.reach(), settings.loopback_only);
+    let launched = tokio::task::spawn_blocking(move || browser::Chromium::launch(&path, confinement))
         .await
         .map_err(|e| Error::Browser(format!("the browser start crashed: {e}")))?;
     match launched {
