@@ -66,6 +66,7 @@ pub async fn run(pages: usize) -> Result<Vec<Figure>> {
     if let Some(kb) = peak_rss_kb() {
         add("peak memory of shopaudit (VmHWM)", format!("{:.1} MB", kb as f64 / 1024.0));
     }
+    add("peak memory, 8 huge staff photos", huge_photos().await?);
     match crate::probes::browser::find(None) {
         Some(path) => figures.extend(browser(&path).await?),
         None => add("browser", "skipped: no Chromium found".into()),
@@ -220,6 +221,60 @@ fn generated_page(n: usize, pages: usize, size: usize) -> String {
          </footer></body></html>"
     );
     s
+}
+
+/// Audits a store whose 8 staff photos are large (four of 4800x4800, decoded within the pixel
+/// budget, and four of 11900x7000, which are not): the peak resident memory of the audit alone
+/// (the high-water mark is reset first). Reliability #7: under 512 MB whatever the images.
+async fn huge_photos() -> Result<String> {
+    let (decoded, skipped) =
+        (png_of(4800, 4800, png::ColorType::Rgb)?, png_of(11900, 7000, png::ColorType::Grayscale)?);
+    let page = (0..8).map(|i| format!("<img src=\"/team-{i}.png\" alt=\"our support team\">")).collect::<String>();
+    let page = format!("<html><head><title>Team</title></head><body><h1>Our team</h1>{page}</body></html>");
+    let router = Router::new().route("/", get(move || async move { html(page) })).route(
+        "/{file}",
+        get(move |Path(file): Path<String>| async move {
+            let n: usize = file.trim_start_matches("team-").trim_end_matches(".png").parse().unwrap_or(0);
+            let body = if n.is_multiple_of(2) { decoded.clone() } else { skipped.clone() };
+            serve::respond(StatusCode::OK, "image/png", body)
+        }),
+    );
+    let store = serve::serve(router, 0).await?;
+    let mut scenario = Scenario::for_url(WebUrl(store.url.clone()));
+    scenario.browser.enabled = false;
+    // Writing 5 to clear_refs resets this process's VmHWM (Linux 4.0 and later).
+    if std::fs::write("/proc/self/clear_refs", "5").is_err() {
+        return Ok("skipped: cannot reset the peak (no /proc/self/clear_refs)".into());
+    }
+    let started = Instant::now();
+    let report = crate::audit(&scenario, &Quiet).await?;
+    let looked = report.evidence.images.iter().filter(|i| i.phash.is_some()).count();
+    Ok(format!(
+        "{} ({} of {} photos decoded, {} ms)",
+        peak_rss_kb().map_or("unknown".into(), |kb| format!("{:.0} MB", kb as f64 / 1024.0)),
+        looked,
+        report.evidence.images.len(),
+        started.elapsed().as_millis()
+    ))
+}
+
+/// A PNG of `width` x `height` with a gradient, written row by row (the image is never held).
+fn png_of(width: u32, height: u32, color: png::ColorType) -> Result<Vec<u8>> {
+    let failed = |e: png::EncodingError| crate::Error::Usage(format!("cannot make the bench's PNG: {e}"));
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(std::io::Cursor::new(&mut out), width, height);
+    encoder.set_color(color);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(failed)?;
+    let channels = if color == png::ColorType::Rgb { 3 } else { 1 };
+    let mut rows = writer.stream_writer().map_err(failed)?;
+    for y in 0..height {
+        let row: Vec<u8> = (0..width as usize * channels).map(|x| ((x / channels) as u32 ^ y) as u8).collect();
+        std::io::Write::write_all(&mut rows, &row).map_err(|e| crate::Error::Usage(e.to_string()))?;
+    }
+    rows.finish().map_err(failed)?;
+    drop(writer);
+    Ok(out)
 }
 
 /// Peak resident memory of this process, from /proc (Linux only).
