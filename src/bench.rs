@@ -306,7 +306,7 @@ pub async fn portfolio(stores: usize) -> Result<Vec<Figure>> {
     }
     let settings = crate::run::Settings {
         out: dir.path().join("reports"),
-        db: dir.path().join("history.sqlite"),
+        db: dir.path().join("history.sqlite").into(),
         concurrency: 2,
         email: None,
         browser: true,

@@ -52,8 +52,8 @@ pub struct Options {
     /// Letters: `None` sends none (`--no-email`); otherwise sent or only shown (`--dry-run`),
     /// and then only when the scenario enables them.
     pub email: Option<probes::email::Mode>,
-    /// The history file; [`history::default_path`] when `None`.
-    pub db: Option<std::path::PathBuf>,
+    /// The history; the SQLite file at [`history::default_path`] when `None`.
+    pub db: Option<history::Location>,
     /// A browser shared with other audits (`shopaudit run`); `None` starts one for this audit.
     pub browser: Option<Arc<probes::browser::Chromium>>,
     /// Where "now" comes from: the system clock, or a test's simulated time.
@@ -93,7 +93,7 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
     // The history is kept when asked for (--db, `shopaudit run`), and whenever the shopper acted:
     // letters and questions must be remembered across runs.
     if options.db.is_some() || sends || !evidence.chat.conversations.is_empty() {
-        let history = history::History::open(&options.db.clone().unwrap_or_else(history::default_path))?;
+        let history = history::History::connect(&options.db.clone().unwrap_or_default()).await?;
         let key = &scenario.key;
         take_over_rows_keyed_by_url(&history, scenario).await?;
         if let (Some(mode), true) = (options.email, sends) {

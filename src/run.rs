@@ -24,8 +24,8 @@ use crate::{audit_with, Options};
 pub struct Settings {
     /// Where the reports and the portfolio go.
     pub out: PathBuf,
-    /// The history file.
-    pub db: PathBuf,
+    /// The history.
+    pub db: crate::history::Location,
     /// Stores audited at once.
     pub concurrency: usize,
     /// Letters: sent, only shown, or none.
@@ -89,7 +89,7 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
         })
         .collect();
     let browser = shared_browser(&scenarios, settings).await;
-    let history = History::open(&settings.db)?;
+    let history = History::connect(&settings.db).await?;
     let knowledge = crate::knowledge::Knowledge::load()?;
     let sends = settings.email == Some(crate::probes::email::Mode::Send);
     // Each shopper mailbox is read once before the stores (their letters' copies reconcile

@@ -30,7 +30,7 @@ async fn ask(lab: &ChatLab, sla_secs: u64, tweak: impl FnOnce(&mut shopaudit::Sc
     s.chat.selectors = chat::selectors();
     s.chat.questions = vec![Question { id: "size".into(), text: QUESTION.into(), expect: vec!["42".into()] }];
     tweak(&mut s);
-    let options = shopaudit::Options { email: None, db: Some(lab.history()), ..Default::default() };
+    let options = shopaudit::Options { email: None, db: Some(lab.history().into()), ..Default::default() };
     shopaudit::audit_with(&s, &options, &shopaudit::Quiet).await.expect("audit runs")
 }
 

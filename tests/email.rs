@@ -49,7 +49,7 @@ expect = ["Казан", "стоимост"]
 }
 
 async fn run(s: &Scenario, db: &std::path::Path, mode: Mode) -> shopaudit::Report {
-    let options = shopaudit::Options { email: Some(mode), db: Some(db.to_path_buf()), ..Default::default() };
+    let options = shopaudit::Options { email: Some(mode), db: Some(db.into()), ..Default::default() };
     shopaudit::audit_with(s, &options, &shopaudit::Quiet).await.unwrap()
 }
 
@@ -119,7 +119,7 @@ async fn the_password_never_appears_in_the_report_or_errors() {
     // The lab's SMTP server offers no login, so the attempt fails: the failure must not leak.
     let extra = format!("user = \"shopper@audit.test\"\npassword_file = \"{}\"", secret_file.display());
     let s = scenario(&store.url, &lab, "support@store.test", &extra);
-    let options = shopaudit::Options { email: Some(Mode::Send), db: Some(db.clone()), ..Default::default() };
+    let options = shopaudit::Options { email: Some(Mode::Send), db: Some(db.clone().into()), ..Default::default() };
     let err = shopaudit::audit_with(&s, &options, &shopaudit::Quiet).await.unwrap_err();
     assert!(err.to_string().contains("refused the shopper's login"), "{err}");
     assert!(!format!("{err} {err:?}").contains("hunter2"));
@@ -141,7 +141,7 @@ async fn a_refused_login_sends_nothing_and_the_letter_goes_out_once_the_password
     std::fs::write(&password, "wrong-one").unwrap();
     let extra = format!("user = \"shopper@audit.test\"\npassword_file = \"{}\"", password.display());
     let s = scenario(&store.url, &lab, "support@store.test", &extra);
-    let options = shopaudit::Options { email: Some(Mode::Send), db: Some(db.clone()), ..Default::default() };
+    let options = shopaudit::Options { email: Some(Mode::Send), db: Some(db.clone().into()), ..Default::default() };
     let err = shopaudit::audit_with(&s, &options, &shopaudit::Quiet).await.unwrap_err();
     assert!(err.to_string().contains("535"), "{err}");
     assert!(!err.to_string().contains("wrong-one"), "{err}");
@@ -163,7 +163,7 @@ async fn a_settings_error_records_no_letter() {
     let store = common::serve_store("en-good").await;
     let db = lab.dir.path().join("history.sqlite");
     let missing = "user = \"shopper@audit.test\"\npassword_env = \"SHOPAUDIT_TEST_NO_SUCH_VAR\"";
-    let options = shopaudit::Options { email: Some(Mode::Send), db: Some(db.clone()), ..Default::default() };
+    let options = shopaudit::Options { email: Some(Mode::Send), db: Some(db.clone().into()), ..Default::default() };
     let s = scenario(&store.url, &lab, "support@store.test", missing);
     let err = shopaudit::audit_with(&s, &options, &shopaudit::Quiet).await.unwrap_err();
     assert!(err.to_string().contains("SHOPAUDIT_TEST_NO_SUCH_VAR is not set"), "{err}");

@@ -12,7 +12,8 @@ async fn the_demo_report_shows_the_owner_what_the_browser_saw() {
     scenario.browser.observe = shopaudit::scenario::Span(Duration::from_secs(4));
     let dir = tempfile::tempdir().unwrap();
     // The demo talks to its chat, so it keeps a history: the test's own, not the user's.
-    let options = shopaudit::Options { db: Some(dir.path().join("history.sqlite")), ..shopaudit::Options::send() };
+    let options =
+        shopaudit::Options { db: Some(dir.path().join("history.sqlite").into()), ..shopaudit::Options::send() };
     let report = shopaudit::audit_with(&scenario, &options, &shopaudit::Quiet).await.unwrap();
     shopaudit::report::write(&report, dir.path(), &[shopaudit::report::Format::Html]).unwrap();
     let file = url::Url::from_file_path(dir.path().join("report.html")).unwrap().to_string();

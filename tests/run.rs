@@ -242,7 +242,7 @@ async fn a_simulated_week_of_scheduled_letters_and_their_figures() {
         shopaudit::clock::Clock::from_fn(move || Utc.timestamp_opt(clock_now.load(Ordering::SeqCst), 0).unwrap());
     let settings = shopaudit::run::Settings {
         out: d.join("out"),
-        db: d.join("history.sqlite"),
+        db: d.join("history.sqlite").into(),
         concurrency: 1,
         email: Some(shopaudit::probes::email::Mode::Send),
         browser: false,
@@ -433,7 +433,7 @@ async fn chat_readings_at_night_and_on_saturday_are_outside_weekday_hours() {
     let read = now.clone();
     let settings = shopaudit::run::Settings {
         out: d.join("out"),
-        db: d.join("history.sqlite"),
+        db: d.join("history.sqlite").into(),
         concurrency: 1,
         email: None,
         browser: true,

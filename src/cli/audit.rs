@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use shopaudit::history::Location;
 use shopaudit::probes::email::Mode;
 use shopaudit::{Error, Options, Scenario};
 
@@ -26,9 +27,10 @@ pub struct Args {
     /// Show exactly which letters would be sent, to whom; send nothing.
     #[arg(long)]
     dry_run: bool,
-    /// The history file (default: ~/.local/share/shopaudit/history.sqlite).
-    #[arg(long, value_name = "PATH")]
-    db: Option<PathBuf>,
+    /// The history: a SQLite file (default: ~/.local/share/shopaudit/history.sqlite) or a
+    /// postgres://user@host:port/database URL (password from PGPASSWORD or PGPASSFILE).
+    #[arg(long, value_name = "PATH|URL")]
+    db: Option<Location>,
     /// Most pages to crawl (overrides the scenario).
     #[arg(long)]
     max_pages: Option<usize>,
@@ -56,12 +58,12 @@ pub async fn run(args: Args) -> Result<Exit, Error> {
     super::check_output(&args.out)?;
     let keeps_history = options.db.is_some() || scenario.chat.enabled || (email.is_some() && scenario.email.enabled);
     if keeps_history {
-        super::history(&options.db)?;
+        super::history(&options.db).await?;
     }
     let report = super::audit_with_progress(&scenario, &options, args.out.quiet).await?;
     let exit = super::finish(&report, &args.out, scenario.checks.fail_on)?;
     if email == Some(Mode::Send) {
-        let history = super::history(&options.db)?;
+        let history = super::history(&options.db).await?;
         shopaudit::followup::keep_if_letters_went_out(&report, &args.out.dir(&report), &history).await?;
     }
     Ok(exit)

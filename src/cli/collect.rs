@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use shopaudit::followup::Mailbox;
+use shopaudit::history::Location;
 use shopaudit::Error;
 
 use super::Exit;
@@ -14,16 +15,17 @@ pub struct Args {
     /// Scenario files whose [shopper.imap] mailboxes to read (each read once).
     #[arg(required = true)]
     scenarios: Vec<PathBuf>,
-    /// The history file (default: ~/.local/share/shopaudit/history.sqlite).
-    #[arg(long, value_name = "PATH")]
-    db: Option<PathBuf>,
+    /// The history: a SQLite file (default: ~/.local/share/shopaudit/history.sqlite) or a
+    /// postgres://user@host:port/database URL (password from PGPASSWORD or PGPASSFILE).
+    #[arg(long, value_name = "PATH|URL")]
+    db: Option<Location>,
     /// Stay connected (IMAP IDLE) and file each reply as it arrives; reconnects on drops.
     #[arg(long)]
     watch: bool,
 }
 
 pub async fn run(args: Args) -> Result<Exit, Error> {
-    let history = super::history(&args.db)?;
+    let history = super::history(&args.db).await?;
     let exit = std::sync::Mutex::new(Exit::Clean);
     let heard = |path: &Path, mailbox: Mailbox| match mailbox {
         Mailbox::None => eprintln!("{}: no [shopper.imap]; nothing to read", path.display()),

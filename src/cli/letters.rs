@@ -1,8 +1,7 @@
 //! `shopaudit letters STORE`: the shopper's letters to a store and their state.
 
-use std::path::PathBuf;
-
 use console::style;
+use shopaudit::history::Location;
 use shopaudit::{Error, Scenario};
 
 use super::Exit;
@@ -12,14 +11,15 @@ use super::Exit;
 pub struct Args {
     /// The store's start URL, or its scenario file.
     store: String,
-    /// The history file (default: ~/.local/share/shopaudit/history.sqlite).
-    #[arg(long, value_name = "PATH")]
-    db: Option<PathBuf>,
+    /// The history: a SQLite file (default: ~/.local/share/shopaudit/history.sqlite) or a
+    /// postgres://user@host:port/database URL (password from PGPASSWORD or PGPASSFILE).
+    #[arg(long, value_name = "PATH|URL")]
+    db: Option<Location>,
 }
 
 pub async fn run(args: Args) -> Result<Exit, Error> {
     let scenario = Scenario::from_target(&args.store)?;
-    let letters = shopaudit::followup::letters(&scenario, &super::history(&args.db)?).await?;
+    let letters = shopaudit::followup::letters(&scenario, &super::history(&args.db).await?).await?;
     if letters.is_empty() {
         println!("No letters to {} yet.", scenario.store.url);
     }

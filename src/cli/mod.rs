@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use console::style;
 use indicatif::{ProgressBar, ProgressStyle};
-use shopaudit::history::History;
+use shopaudit::history::{History, Location};
 use shopaudit::report::{self as render, Format};
 use shopaudit::{Error, Outcome, Progress, Report, Scenario, Severity};
 
@@ -121,9 +121,9 @@ pub fn check_output(out: &OutputArgs) -> Result<(), Error> {
     }
 }
 
-/// The history at `--db`, else the default path.
-pub fn history(db: &Option<PathBuf>) -> Result<History, Error> {
-    History::open(&db.clone().unwrap_or_else(shopaudit::history::default_path))
+/// The history at `--db`, else the default SQLite file.
+pub async fn history(db: &Option<Location>) -> Result<History, Error> {
+    History::connect(&db.clone().unwrap_or_default()).await
 }
 
 /// A progress bar on the terminal (hidden when quiet or not a terminal) while one store is

@@ -1,7 +1,6 @@
 //! `shopaudit report STORE`: the latest report again, with every answer so far.
 
-use std::path::PathBuf;
-
+use shopaudit::history::Location;
 use shopaudit::{Error, Scenario};
 
 use super::{Exit, OutputArgs};
@@ -12,16 +11,17 @@ use super::{Exit, OutputArgs};
 pub struct Args {
     /// The store's start URL, host, or scenario file.
     store: String,
-    /// The history file (default: ~/.local/share/shopaudit/history.sqlite).
-    #[arg(long, value_name = "PATH")]
-    db: Option<PathBuf>,
+    /// The history: a SQLite file (default: ~/.local/share/shopaudit/history.sqlite) or a
+    /// postgres://user@host:port/database URL (password from PGPASSWORD or PGPASSFILE).
+    #[arg(long, value_name = "PATH|URL")]
+    db: Option<Location>,
     #[command(flatten)]
     out: OutputArgs,
 }
 
 pub async fn run(mut args: Args) -> Result<Exit, Error> {
     let scenario = Scenario::from_target(&args.store)?;
-    let history = super::history(&args.db)?;
+    let history = super::history(&args.db).await?;
     let (report, dir) = shopaudit::followup::latest_report(&scenario, &history).await?.ok_or_else(|| {
         Error::Usage(format!(
             "the history holds no run of {} (store {}) yet (`shopaudit audit` records one when it sends letters)",

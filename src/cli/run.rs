@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use shopaudit::history::Location;
 use shopaudit::{Error, Scenario, Severity};
 
 use super::Exit;
@@ -14,9 +15,10 @@ pub struct Args {
     /// Where the reports and portfolio go (default: DIR/reports).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// The history file (default: ~/.local/share/shopaudit/history.sqlite).
-    #[arg(long, value_name = "PATH")]
-    db: Option<PathBuf>,
+    /// The history: a SQLite file (default: ~/.local/share/shopaudit/history.sqlite) or a
+    /// postgres://user@host:port/database URL (password from PGPASSWORD or PGPASSFILE).
+    #[arg(long, value_name = "PATH|URL")]
+    db: Option<Location>,
     /// Stores audited at once.
     #[arg(long, default_value_t = 2)]
     concurrency: usize,
@@ -41,7 +43,7 @@ pub struct Args {
 pub async fn run(args: Args) -> Result<Exit, Error> {
     let settings = shopaudit::run::Settings {
         out: args.out.unwrap_or_else(|| args.dir.join("reports")),
-        db: args.db.unwrap_or_else(shopaudit::history::default_path),
+        db: args.db.unwrap_or_default(),
         concurrency: args.concurrency,
         email: (!args.no_email).then_some(shopaudit::probes::email::Mode::Send),
         browser: !args.no_browser,

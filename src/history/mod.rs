@@ -7,6 +7,7 @@
 //! Every row belongs to a store by its [`StoreKey`]. The rows are the same whatever keeps them:
 //! [`Backend`] is the storage, [`Sqlite`] the embedded default.
 
+mod postgres;
 mod sqlite;
 
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use chrono::{DateTime, FixedOffset};
 
 use crate::error::Result;
 use crate::model::StoreKey;
+pub use postgres::Postgres;
 pub use sqlite::Sqlite;
 
 /// A letter about to be sent.
@@ -259,6 +261,60 @@ pub trait Backend: Send + Sync {
     async fn observations(&self, store: &StoreKey) -> Result<Vec<Observation>>;
 }
 
+/// Where the history is: a SQLite file (the embedded default) or a PostgreSQL database shared
+/// by several machines. Written as `--db PATH` or `--db postgres://user@host:port/database`
+/// (the password from `PGPASSWORD` or a `PGPASSFILE`, never in the URL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A SQLite file.
+    Sqlite(PathBuf),
+    /// A `postgres://` or `postgresql://` URL.
+    Postgres(String),
+}
+
+impl std::str::FromStr for Location {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Ok(Location::Postgres(s.to_string()))
+        } else if s.is_empty() {
+            Err("an empty history path".into())
+        } else {
+            Ok(Location::Sqlite(PathBuf::from(s)))
+        }
+    }
+}
+
+impl From<PathBuf> for Location {
+    fn from(path: PathBuf) -> Self {
+        Location::Sqlite(path)
+    }
+}
+
+impl From<&Path> for Location {
+    fn from(path: &Path) -> Self {
+        Location::Sqlite(path.to_path_buf())
+    }
+}
+
+impl std::fmt::Display for Location {
+    /// The path, or the URL without a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Sqlite(path) => write!(f, "{}", path.display()),
+            Location::Postgres(url) => f.write_str(&postgres::redact(url)),
+        }
+    }
+}
+
+impl Default for Location {
+    /// [`default_path`].
+    fn default() -> Self {
+        Location::Sqlite(default_path())
+    }
+}
+
 /// The history: a handle on its backend, cheap to clone and to share between tasks.
 #[derive(Clone)]
 pub struct History(Arc<dyn Backend>);
@@ -267,6 +323,14 @@ impl History {
     /// Opens (creating if needed) the SQLite history at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Self> {
         Ok(History(Arc::new(Sqlite::open(path)?)))
+    }
+
+    /// Opens the history wherever it is, bringing its schema up to date.
+    pub async fn connect(location: &Location) -> Result<Self> {
+        match location {
+            Location::Sqlite(path) => Self::open(path),
+            Location::Postgres(url) => Ok(History(Arc::new(Postgres::connect(url).await?))),
+        }
     }
 
     /// A history kept by another backend.

@@ -1,0 +1,222 @@
+//! The history on both backends: the same rows and the same answers from the embedded SQLite
+//! file and from a real PostgreSQL (scripts/pg-lab: initdb in a temporary folder, started on
+//! 127.0.0.1, stopped by its PID). Then `shopaudit` itself with `--db postgres://...`, the
+//! password read from a PGPASSFILE, never from the command line or shown.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::Command;
+
+use chrono::{DateTime, FixedOffset};
+use shopaudit::history::{History, Location, MailKind, NewLetter, SendState, StoredReply};
+use shopaudit::model::evidence::{ConversationOutcome, MatchedBy};
+use shopaudit::model::StoreKey;
+
+/// A PostgreSQL of the test's own, stopped when dropped.
+struct PgLab {
+    dir: tempfile::TempDir,
+    url: String,
+    password_file: PathBuf,
+}
+
+impl PgLab {
+    fn start() -> PgLab {
+        let dir = tempfile::tempdir().unwrap();
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/pg-lab");
+        let out = Command::new("bash").arg(&script).arg("start").arg(dir.path()).output().unwrap();
+        assert!(
+            out.status.success(),
+            "pg lab: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let env: HashMap<String, String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        PgLab { url: env["PG_LAB_URL"].clone(), password_file: PathBuf::from(&env["PG_LAB_PASSWORD_FILE"]), dir }
+    }
+
+    /// A PGPASSFILE line for the lab's server, in a file of its own.
+    fn passfile(&self) -> PathBuf {
+        let password = std::fs::read_to_string(&self.password_file).unwrap();
+        let file = self.dir.path().join("pgpass");
+        std::fs::write(&file, format!("*:*:*:shopaudit:{}\n", password.trim())).unwrap();
+        file
+    }
+}
+
+impl Drop for PgLab {
+    fn drop(&mut self) {
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/pg-lab");
+        let _ = Command::new("bash").arg(script).arg("stop").arg(self.dir.path()).output();
+    }
+}
+
+fn at(minutes: i64) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339("2026-11-02T09:00:00+03:00").unwrap() + chrono::Duration::minutes(minutes)
+}
+
+/// The same story on any backend: a letter sent and answered, a failed retry, a mailbox
+/// cursor, conversations, and a run kept and read back.
+async fn the_same_rows_come_back(history: &History) {
+    let store = StoreKey::new("shop");
+    let new = |message_id: &'static str, attempt| NewLetter {
+        store: &store,
+        letter: "delivery",
+        message_id,
+        token: "tok123",
+        from: "shopper@audit.test",
+        to: "support@store.test",
+        subject: "Delivery",
+        attempt,
+        at: at(0),
+    };
+    let first = history.begin_letter(&new("<1@audit.test>", 1)).await.unwrap();
+    assert_eq!(history.latest(&store, "delivery").await.unwrap().unwrap().state, SendState::Sending);
+    history.mark_failed(first, "421 try later", true).await.unwrap();
+    let second = history.begin_letter(&new("<2@audit.test>", 2)).await.unwrap();
+    history.mark_sent(second, at(1), "250 queued").await.unwrap();
+    let letters = history.letters(&store).await.unwrap();
+    assert_eq!(
+        letters.iter().map(|l| (l.state, l.attempt, l.retry)).collect::<Vec<_>>(),
+        [(SendState::Failed, 1, true), (SendState::Sent, 2, false)]
+    );
+    assert_eq!(letters[1].sent_at, Some(at(1)));
+    let sent = history.sent_letters().await.unwrap();
+    assert_eq!(sent.iter().filter(|s| s.confirmed).count(), 1);
+
+    let reply = StoredReply {
+        source: "INBOX;7;1".into(),
+        message_id: Some("<r@store.test>".into()),
+        received_at: at(30),
+        received_from: "imap internaldate".into(),
+        from: "anna@store.test".into(),
+        kind: MailKind::Human,
+        why_auto: None,
+        ticket: Some("4711".into()),
+        signed_by: Some("Anna".into()),
+        matched_by: MatchedBy::Thread,
+        text: "Hello, we deliver to Kazan".into(),
+    };
+    assert!(history.add_reply(second, &reply).await.unwrap());
+    assert!(!history.add_reply(second, &reply).await.unwrap(), "never stored twice");
+    assert_eq!(history.replies(second).await.unwrap(), vec![reply]);
+
+    assert_eq!(history.cursor("INBOX@lab", 7).await.unwrap(), 0);
+    history.set_cursor("INBOX@lab", 7, 42).await.unwrap();
+    assert_eq!(history.cursor("INBOX@lab", 7).await.unwrap(), 42);
+    assert_eq!(history.cursor("INBOX@lab", 8).await.unwrap(), 0, "a new UID validity starts over");
+
+    let talk = shopaudit::model::evidence::Conversation {
+        question_id: "size".into(),
+        page: "http://127.0.0.1/".into(),
+        question_sent_at: Some(at(5)),
+        first_human_reply_ms: Some(40_000),
+        outcome: ConversationOutcome::Answered,
+        ..Default::default()
+    };
+    history.record_conversations(&store, &[talk]).await.unwrap();
+    let talks = history.conversations(&store).await.unwrap();
+    assert_eq!((talks[0].outcome, talks[0].first_human_reply_ms), (ConversationOutcome::Answered, Some(40_000)));
+
+    let report: shopaudit::Report = serde_json::from_value(serde_json::json!({
+        "schema": "shopaudit/report/v1", "tool": {"name": "shopaudit", "version": "0"},
+        "store": {"key": "shop", "name": "Shop", "url": "http://127.0.0.1/", "timezone": null},
+        "run": {"id": "run-1", "started_at": at(0), "finished_at": at(1), "probes": []},
+        "pages": [], "evidence": shopaudit::model::Evidence::default(), "findings": [],
+        "summary": {"pass": 0, "fail": 0, "warn": 0, "not_applicable": 0, "error": 0},
+    }))
+    .unwrap();
+    history.record_run(&report, Some(std::path::Path::new("/reports/shop"))).await.unwrap();
+    let (back, dir) = history.latest_run(&store).await.unwrap().unwrap();
+    assert_eq!((back, dir), (report, Some(PathBuf::from("/reports/shop"))));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sqlite_and_postgresql_keep_the_same_history() {
+    let dir = tempfile::tempdir().unwrap();
+    the_same_rows_come_back(&History::connect(&dir.path().join("h.sqlite").into()).await.unwrap()).await;
+
+    let lab = PgLab::start();
+    std::env::set_var("PGPASSFILE", lab.passfile());
+    let location: Location = lab.url.parse().unwrap();
+    assert!(matches!(location, Location::Postgres(_)));
+    the_same_rows_come_back(&History::connect(&location).await.unwrap()).await;
+    // Opened again (a second machine, a later version of the same build): nothing to migrate.
+    History::connect(&location).await.unwrap();
+
+    // A password in the URL is refused, and never repeated.
+    let password = std::fs::read_to_string(&lab.password_file).unwrap();
+    let with_password: Location =
+        lab.url.replace("shopaudit@", &format!("shopaudit:{}@", password.trim())).parse().unwrap();
+    assert!(!with_password.to_string().contains(password.trim()), "{with_password}");
+    let err = History::connect(&with_password).await.err().unwrap().to_string();
+    assert!(err.contains("PGPASSWORD") && !err.contains(password.trim()), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn audit_and_report_use_a_postgresql_history_and_a_newer_schema_is_refused() {
+    let lab = PgLab::start();
+    let store = common::serve_store("en-good").await;
+    let out = lab.dir.path().join("reports");
+    let shopaudit = |args: Vec<String>| {
+        let passfile = lab.passfile();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                Command::new(env!("CARGO_BIN_EXE_shopaudit"))
+                    .args(args)
+                    .env("PGPASSFILE", passfile)
+                    .env_remove("PGPASSWORD")
+                    .output()
+                    .unwrap()
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let audit = shopaudit(vec![
+        "audit".into(),
+        store.url.to_string(),
+        "--no-browser".into(),
+        "-q".into(),
+        "--db".into(),
+        lab.url.clone(),
+        "--out".into(),
+        out.display().to_string(),
+    ])
+    .await;
+    let said = format!("{}{}", String::from_utf8_lossy(&audit.stdout), String::from_utf8_lossy(&audit.stderr));
+    assert!(audit.status.code().is_some_and(|c| c <= 1), "{said}");
+    assert!(out.join("report.json").exists(), "{said}");
+
+    // A database a newer shopaudit has written is refused with a clear word, before any work.
+    let psql = |sql: &str| {
+        let password = std::fs::read_to_string(&lab.password_file).unwrap();
+        let o = Command::new("psql")
+            .arg(&lab.url)
+            .args(["-qc", sql])
+            .env("PGPASSWORD", password.trim())
+            .output()
+            .expect("psql (postgresql-client)");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    psql("UPDATE shopaudit_schema SET version = version + 1");
+    let refused = shopaudit(vec![
+        "audit".into(),
+        "http://127.0.0.1:9/".into(),
+        "--no-browser".into(),
+        "-q".into(),
+        "--db".into(),
+        lab.url.clone(),
+        "--out".into(),
+        out.display().to_string(),
+    ])
+    .await;
+    let err = String::from_utf8_lossy(&refused.stderr).to_string();
+    assert_eq!(refused.status.code(), Some(3), "{err}");
+    assert!(err.contains("newer shopaudit") && !err.contains("cannot reach"), "{err}");
+}
