@@ -49,8 +49,10 @@ async fn main() {
                 subject: &format!("Question {i}"),
                 attempt: 1,
                 at: chrono::Utc::now().fixed_offset(),
+                slot: None,
             })
             .await
+            .unwrap()
             .unwrap();
         history.mark_sent(row, chrono::Utc::now().fixed_offset(), "250 bench").await.unwrap();
     }

@@ -500,8 +500,10 @@ async fn a_letter_that_never_left_is_given_up_and_sent_again_once() {
             subject: "Доставка в Казань",
             attempt: 1,
             at: chrono::Utc::now().fixed_offset(),
+            slot: Some("once"),
         })
         .await
+        .unwrap()
         .unwrap();
     let long_ago = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
     let raw = rusqlite::Connection::open(&db).unwrap();

@@ -23,7 +23,7 @@ pub use sqlite::Sqlite;
 /// A letter about to be sent.
 #[derive(Debug, Clone)]
 pub struct NewLetter<'a> {
-    /// The store's start URL: the key that ties runs of one store together.
+    /// The store.
     pub store: &'a StoreKey,
     /// The scenario's letter id.
     pub letter: &'a str,
@@ -41,6 +41,10 @@ pub struct NewLetter<'a> {
     pub attempt: u32,
     /// Now, by the audit's clock.
     pub at: DateTime<FixedOffset>,
+    /// What this letter is the one of: "once", a scheduled period's planned time, "retry of
+    /// <row>". Two processes claiming one slot of one store's letter: only the first records
+    /// it. None claims nothing (a letter sent on every run).
+    pub slot: Option<&'a str>,
 }
 
 crate::model::named_enum! {
@@ -203,8 +207,10 @@ pub fn default_path() -> PathBuf {
 /// another database implements the same rows, so every layer above speaks to this trait.
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync {
-    /// Records a letter in state `sending`, before it is sent.
-    async fn begin_letter(&self, l: &NewLetter<'_>) -> Result<i64>;
+    /// Records a letter in state `sending`, before it is sent, claiming its slot in the same
+    /// statement: none when another process has claimed that slot of that store's letter (it
+    /// sends the letter; this one must not).
+    async fn begin_letter(&self, l: &NewLetter<'_>) -> Result<Option<i64>>;
     /// The server accepted the letter.
     async fn mark_sent(&self, id: i64, at: DateTime<FixedOffset>, response: &str) -> Result<()>;
     /// The shopper's copy of a letter arrived: the server took it, whatever the run that sent

@@ -18,7 +18,8 @@ use crate::model::StoreKey;
 
 /// Schema changes, applied in order under an advisory lock; `shopaudit_schema` records how
 /// many ran. The tables are SQLite's (src/history/sqlite.rs), with PostgreSQL's types.
-const MIGRATIONS: &[&str] = &["CREATE TABLE letters (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE letters (
         id BIGSERIAL PRIMARY KEY,
         store TEXT NOT NULL,
         letter TEXT NOT NULL,
@@ -86,7 +87,11 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE letters (
         how TEXT NOT NULL,
         screenshot TEXT
     );
-    CREATE INDEX observations_by_store ON observations (store, at);"];
+    CREATE INDEX observations_by_store ON observations (store, at);",
+    // Exactly once: a letter's slot is claimed by the insert that records it (as in SQLite).
+    "ALTER TABLE letters ADD COLUMN slot TEXT;
+    CREATE UNIQUE INDEX letters_claimed ON letters (store, letter, slot) WHERE slot IS NOT NULL;",
+];
 
 /// Any number that names shopaudit's schema lock among the database's advisory locks.
 const SCHEMA_LOCK: i64 = 0x5348_4F50_4155_4454; // "SHOPAUDT"
@@ -271,12 +276,13 @@ fn big(n: impl TryInto<i64>) -> i64 {
 
 #[async_trait::async_trait]
 impl Backend for Postgres {
-    async fn begin_letter(&self, l: &NewLetter<'_>) -> Result<i64> {
+    async fn begin_letter(&self, l: &NewLetter<'_>) -> Result<Option<i64>> {
         let rows = self
             .query(
                 "INSERT INTO letters (store, letter, message_id, token, from_addr, to_addr, subject, state, created_at,
-                     attempt)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending', $8, $9) RETURNING id",
+                     attempt, slot)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending', $8, $9, $10)
+                 ON CONFLICT (store, letter, slot) WHERE slot IS NOT NULL DO NOTHING RETURNING id",
                 &[
                     &l.store.as_str(),
                     &l.letter,
@@ -287,10 +293,11 @@ impl Backend for Postgres {
                     &l.subject,
                     &l.at.to_rfc3339(),
                     &i64::from(l.attempt),
+                    &l.slot,
                 ],
             )
             .await?;
-        rows.first().map(|r| r.get(0)).ok_or_else(|| self.err()("the new letter has no id"))
+        Ok(rows.first().map(|r| r.get(0)))
     }
 
     async fn mark_sent(&self, id: i64, at: DateTime<FixedOffset>, response: &str) -> Result<()> {

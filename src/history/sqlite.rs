@@ -90,6 +90,10 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX observations_by_store ON observations (store, at);",
     // What the page looked like when the chat was not online: the proof a report shows.
     "ALTER TABLE observations ADD COLUMN screenshot TEXT;",
+    // Exactly once: a letter's slot ("once", a period's planned time, a retry of a row) is
+    // claimed by the insert that records it, so two processes cannot both send it.
+    "ALTER TABLE letters ADD COLUMN slot TEXT;
+    CREATE UNIQUE INDEX letters_claimed ON letters (store, letter, slot) WHERE slot IS NOT NULL;",
 ];
 
 /// The SQLite history file.
@@ -169,27 +173,30 @@ impl Sqlite {
 
 #[async_trait::async_trait]
 impl Backend for Sqlite {
-    async fn begin_letter(&self, l: &NewLetter<'_>) -> Result<i64> {
+    async fn begin_letter(&self, l: &NewLetter<'_>) -> Result<Option<i64>> {
         // One guard for the insert and its row id: another task's insert must not come between.
         let conn = self.conn();
-        conn.execute(
-            "INSERT INTO letters (store, letter, message_id, token, from_addr, to_addr, subject, state, created_at,
-                     attempt)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'sending', ?8, ?9)",
-            params![
-                l.store.as_str(),
-                l.letter,
-                l.message_id,
-                l.token,
-                l.from,
-                l.to,
-                l.subject,
-                l.at.to_rfc3339(),
-                l.attempt
-            ],
-        )
-        .map_err(self.err())?;
-        Ok(conn.last_insert_rowid())
+        let added = conn
+            .execute(
+                "INSERT INTO letters (store, letter, message_id, token, from_addr, to_addr, subject, state, created_at,
+                     attempt, slot)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'sending', ?8, ?9, ?10)
+                 ON CONFLICT (store, letter, slot) WHERE slot IS NOT NULL DO NOTHING",
+                params![
+                    l.store.as_str(),
+                    l.letter,
+                    l.message_id,
+                    l.token,
+                    l.from,
+                    l.to,
+                    l.subject,
+                    l.at.to_rfc3339(),
+                    l.attempt,
+                    l.slot
+                ],
+            )
+            .map_err(self.err())?;
+        Ok((added > 0).then(|| conn.last_insert_rowid()))
     }
 
     async fn mark_sent(&self, id: i64, at: DateTime<FixedOffset>, response: &str) -> Result<()> {
@@ -572,9 +579,10 @@ mod tests {
             subject: "S",
             attempt: 1,
             at: Utc::now().fixed_offset(),
+            slot: None,
         };
-        let a = h.begin_letter(&new("a", "<1@x>")).await.unwrap();
-        let b = h.begin_letter(&new("b", "<2@x>")).await.unwrap();
+        let a = h.begin_letter(&new("a", "<1@x>")).await.unwrap().unwrap();
+        let b = h.begin_letter(&new("b", "<2@x>")).await.unwrap().unwrap();
         assert_eq!(h.latest(&store, "a").await.unwrap().unwrap().state, SendState::Sending);
         h.mark_sent(a, Utc::now().fixed_offset(), "250 2.0.0 delivered").await.unwrap();
         h.mark_failed(b, "550 5.1.1 no such mailbox", false).await.unwrap();
@@ -584,6 +592,31 @@ mod tests {
         assert_eq!(all.iter().map(|l| l.state).collect::<Vec<_>>(), [SendState::Sent, SendState::Failed]);
         assert_eq!(all[1].failure.as_deref(), Some("550 5.1.1 no such mailbox"));
         assert!(h.begin_letter(&new("a", "<1@x>")).await.is_err(), "a Message-ID is never recorded twice");
+    }
+
+    #[tokio::test]
+    async fn a_letters_slot_is_claimed_once_whoever_asks() {
+        let dir = tempfile::tempdir().unwrap();
+        let (one, two) =
+            (Sqlite::open(&dir.path().join("h.sqlite")).unwrap(), Sqlite::open(&dir.path().join("h.sqlite")).unwrap());
+        let store = StoreKey::new("s");
+        let new = |mid, slot| NewLetter {
+            store: &store,
+            letter: "q",
+            message_id: mid,
+            token: "t",
+            from: "a@x",
+            to: "b@y",
+            subject: "S",
+            attempt: 1,
+            at: Utc::now().fixed_offset(),
+            slot,
+        };
+        assert!(one.begin_letter(&new("<1@x>", Some("2026-12-02T10:17:00+00:00"))).await.unwrap().is_some());
+        assert_eq!(two.begin_letter(&new("<2@x>", Some("2026-12-02T10:17:00+00:00"))).await.unwrap(), None);
+        assert!(two.begin_letter(&new("<3@x>", Some("2026-12-03T08:05:00+00:00"))).await.unwrap().is_some());
+        assert!(two.begin_letter(&new("<4@x>", None)).await.unwrap().is_some(), "no slot, no claim");
+        assert_eq!(one.letters(&store).await.unwrap().len(), 3);
     }
 
     #[tokio::test]
@@ -633,6 +666,7 @@ mod tests {
             subject: "S",
             attempt: 1,
             at: Utc::now().fixed_offset(),
+            slot: None,
         };
         // Written by an older shopaudit, keyed by the start URL.
         h.begin_letter(&letter(&legacy, "<old@x>")).await.unwrap();

@@ -112,13 +112,29 @@ pub async fn send_due(
             tz: scenario.tz(),
             hours,
         });
-        let due = |last| plan.is_none_or(|p| matches!(p.due(clock.now(), last), crate::schedule::Due::Now(_)));
-        let attempt = match history.latest(store, &letter.id).await? {
-            Some(l) if l.state == SendState::Failed && l.retry && l.attempt < MAX_ATTEMPTS => l.attempt + 1,
-            Some(l) if plan.is_some() && due(Some(l.created_at.to_utc())) => 1,
+        // The slot the letter is due in, if it is due: claimed when it is recorded, so that two
+        // processes never both send it ("every run" letters claim none).
+        let due_slot = |last| match &plan {
+            None => Some(Some("once".to_string())),
+            Some(p) => match (p.due(clock.now(), last), &p.schedule.letters) {
+                (_, Some(crate::scenario::Cadence::EveryRun) | None) => Some(None),
+                (crate::schedule::Due::Now(planned), _) => Some(Some(planned.to_rfc3339())),
+                _ => None,
+            },
+        };
+        let (attempt, slot) = match history.latest(store, &letter.id).await? {
+            Some(l) if l.state == SendState::Failed && l.retry && l.attempt < MAX_ATTEMPTS => {
+                (l.attempt + 1, Some(format!("retry of {}", l.id)))
+            }
+            Some(l) if plan.is_some() => match due_slot(Some(l.created_at.to_utc())) {
+                Some(slot) => (1, slot),
+                None => continue,
+            },
             Some(_) => continue, // sent, or attempted for good: never again silently
-            None if due(None) => 1,
-            None => continue,
+            None => match due_slot(None) {
+                Some(slot) => (1, slot),
+                None => continue,
+            },
         };
         let (subject, body) = crate::scenario::letter::render(scenario, letter).map_err(Error::Email)?;
         let token = token();
@@ -171,8 +187,13 @@ pub async fn send_due(
                 subject: &subject,
                 attempt,
                 at: now(),
+                slot: slot.as_deref(),
             })
             .await?;
+        let Some(row) = row else {
+            tracing::info!("letter {} of {store} was claimed by another process, which sends it", letter.id);
+            continue;
+        };
         // lettre's own timeout does not cover every answer (a server that stalls after RCPT
         // held the run for ever): the whole exchange has a deadline too.
         let deadline = server.timeout * 4;
