@@ -5,7 +5,9 @@
 
 mod common;
 
-use std::collections::HashMap;
+#[path = "common/lab.rs"]
+mod lab;
+
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -24,19 +26,7 @@ struct PgLab {
 impl PgLab {
     fn start() -> PgLab {
         let dir = tempfile::tempdir().unwrap();
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/pg-lab");
-        let out = Command::new("bash").arg(&script).arg("start").arg(dir.path()).output().unwrap();
-        assert!(
-            out.status.success(),
-            "pg lab: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let env: HashMap<String, String> = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let env = lab::start_lab("pg-lab", dir.path(), &[]);
         PgLab { url: env["PG_LAB_URL"].clone(), password_file: PathBuf::from(&env["PG_LAB_PASSWORD_FILE"]), dir }
     }
 
@@ -180,17 +170,11 @@ async fn audit_and_report_use_a_postgresql_history_and_a_newer_schema_is_refused
             .unwrap()
         }
     };
-    let audit = shopaudit(vec![
-        "audit".into(),
-        store.url.to_string(),
-        "--no-browser".into(),
-        "-q".into(),
-        "--db".into(),
-        lab.url.clone(),
-        "--out".into(),
-        out.display().to_string(),
-    ])
-    .await;
+    let audit_of = |target: &str| {
+        let args = ["audit", target, "--no-browser", "-q", "--db", &lab.url, "--out", &out.display().to_string()];
+        shopaudit(args.iter().map(|a| a.to_string()).collect())
+    };
+    let audit = audit_of(store.url.as_str()).await;
     let said = format!("{}{}", String::from_utf8_lossy(&audit.stdout), String::from_utf8_lossy(&audit.stderr));
     assert!(audit.status.code().is_some_and(|c| c <= 1), "{said}");
     assert!(out.join("report.json").exists(), "{said}");
@@ -207,17 +191,7 @@ async fn audit_and_report_use_a_postgresql_history_and_a_newer_schema_is_refused
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     };
     psql("UPDATE shopaudit_schema SET version = version + 1");
-    let refused = shopaudit(vec![
-        "audit".into(),
-        "http://127.0.0.1:9/".into(),
-        "--no-browser".into(),
-        "-q".into(),
-        "--db".into(),
-        lab.url.clone(),
-        "--out".into(),
-        out.display().to_string(),
-    ])
-    .await;
+    let refused = audit_of("http://127.0.0.1:9/").await;
     let err = String::from_utf8_lossy(&refused.stderr).to_string();
     assert_eq!(refused.status.code(), Some(3), "{err}");
     assert!(err.contains("newer shopaudit") && !err.contains("cannot reach"), "{err}");

@@ -20,6 +20,89 @@ use crate::model::StoreKey;
 pub use postgres::Postgres;
 pub use sqlite::Sqlite;
 
+/// Schema changes, applied in order, the same on every backend: SQLite records how many ran in
+/// `PRAGMA user_version`, PostgreSQL in `shopaudit_schema` (and reads them in its own types,
+/// [`postgres`]).
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE letters (
+        id INTEGER PRIMARY KEY,
+        store TEXT NOT NULL,
+        letter TEXT NOT NULL,
+        message_id TEXT NOT NULL UNIQUE,
+        token TEXT NOT NULL,
+        from_addr TEXT NOT NULL,
+        to_addr TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('sending', 'sent', 'failed')),
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        server_response TEXT,
+        failure TEXT
+    );
+    CREATE INDEX letters_by_store ON letters (store, letter);",
+    "CREATE TABLE replies (
+        id INTEGER PRIMARY KEY,
+        letter_id INTEGER NOT NULL REFERENCES letters (id),
+        source TEXT NOT NULL UNIQUE,
+        message_id TEXT,
+        received_at TEXT NOT NULL,
+        received_from TEXT NOT NULL,
+        from_addr TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('auto', 'human', 'bounce')),
+        why_auto TEXT,
+        ticket TEXT,
+        signed_by TEXT,
+        matched_by TEXT NOT NULL,
+        text TEXT NOT NULL
+    );
+    CREATE TABLE mailboxes (key TEXT PRIMARY KEY, uid_validity INTEGER NOT NULL, last_uid INTEGER NOT NULL);",
+    // `retry`: the failure was not the server's final word (a 4xx, a refused connection, an
+    // interrupted run with no copy of the letter in the shopper's mailbox), so a later run may
+    // send the letter again, as a new attempt with a new Message-ID.
+    "ALTER TABLE letters ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE letters ADD COLUMN retry INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        store TEXT NOT NULL,
+        name TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        out_dir TEXT,
+        report TEXT NOT NULL
+    );
+    CREATE INDEX runs_by_store ON runs (store, started_at);",
+    "CREATE TABLE conversations (
+        id INTEGER PRIMARY KEY,
+        store TEXT NOT NULL,
+        question TEXT NOT NULL,
+        page TEXT NOT NULL,
+        asked_at TEXT,
+        outcome TEXT NOT NULL,
+        first_reply_ms INTEGER,
+        first_human_reply_ms INTEGER,
+        operator_name TEXT,
+        missing TEXT NOT NULL,
+        error TEXT
+    );
+    CREATE INDEX conversations_by_store ON conversations (store, asked_at);",
+    "CREATE TABLE observations (
+        id INTEGER PRIMARY KEY,
+        store TEXT NOT NULL,
+        at TEXT NOT NULL,
+        page TEXT NOT NULL,
+        viewport TEXT NOT NULL,
+        vendor TEXT NOT NULL,
+        status TEXT NOT NULL,
+        how TEXT NOT NULL
+    );
+    CREATE INDEX observations_by_store ON observations (store, at);",
+    // What the page looked like when the chat was not online: the proof a report shows.
+    "ALTER TABLE observations ADD COLUMN screenshot TEXT;",
+    // Exactly once: a letter's slot ("once", a period's planned time, a retry of a row) is
+    // claimed by the insert that records it, so two processes cannot both send it.
+    "ALTER TABLE letters ADD COLUMN slot TEXT;
+    CREATE UNIQUE INDEX letters_claimed ON letters (store, letter, slot) WHERE slot IS NOT NULL;",
+];
+
 /// A letter about to be sent.
 #[derive(Debug, Clone)]
 pub struct NewLetter<'a> {

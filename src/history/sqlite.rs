@@ -15,87 +15,6 @@ use super::{
 use crate::error::{Error, Result};
 use crate::model::StoreKey;
 
-/// Schema changes, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[
-    "CREATE TABLE letters (
-        id INTEGER PRIMARY KEY,
-        store TEXT NOT NULL,
-        letter TEXT NOT NULL,
-        message_id TEXT NOT NULL UNIQUE,
-        token TEXT NOT NULL,
-        from_addr TEXT NOT NULL,
-        to_addr TEXT NOT NULL,
-        subject TEXT NOT NULL,
-        state TEXT NOT NULL CHECK (state IN ('sending', 'sent', 'failed')),
-        created_at TEXT NOT NULL,
-        sent_at TEXT,
-        server_response TEXT,
-        failure TEXT
-    );
-    CREATE INDEX letters_by_store ON letters (store, letter);",
-    "CREATE TABLE replies (
-        id INTEGER PRIMARY KEY,
-        letter_id INTEGER NOT NULL REFERENCES letters (id),
-        source TEXT NOT NULL UNIQUE,
-        message_id TEXT,
-        received_at TEXT NOT NULL,
-        received_from TEXT NOT NULL,
-        from_addr TEXT NOT NULL,
-        kind TEXT NOT NULL CHECK (kind IN ('auto', 'human', 'bounce')),
-        why_auto TEXT,
-        ticket TEXT,
-        signed_by TEXT,
-        matched_by TEXT NOT NULL,
-        text TEXT NOT NULL
-    );
-    CREATE TABLE mailboxes (key TEXT PRIMARY KEY, uid_validity INTEGER NOT NULL, last_uid INTEGER NOT NULL);",
-    // `retry`: the failure was not the server's final word (a 4xx, a refused connection, an
-    // interrupted run with no copy of the letter in the shopper's mailbox), so a later run may
-    // send the letter again, as a new attempt with a new Message-ID.
-    "ALTER TABLE letters ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
-    ALTER TABLE letters ADD COLUMN retry INTEGER NOT NULL DEFAULT 0;
-    CREATE TABLE runs (
-        id TEXT PRIMARY KEY,
-        store TEXT NOT NULL,
-        name TEXT NOT NULL,
-        started_at TEXT NOT NULL,
-        out_dir TEXT,
-        report TEXT NOT NULL
-    );
-    CREATE INDEX runs_by_store ON runs (store, started_at);",
-    "CREATE TABLE conversations (
-        id INTEGER PRIMARY KEY,
-        store TEXT NOT NULL,
-        question TEXT NOT NULL,
-        page TEXT NOT NULL,
-        asked_at TEXT,
-        outcome TEXT NOT NULL,
-        first_reply_ms INTEGER,
-        first_human_reply_ms INTEGER,
-        operator_name TEXT,
-        missing TEXT NOT NULL,
-        error TEXT
-    );
-    CREATE INDEX conversations_by_store ON conversations (store, asked_at);",
-    "CREATE TABLE observations (
-        id INTEGER PRIMARY KEY,
-        store TEXT NOT NULL,
-        at TEXT NOT NULL,
-        page TEXT NOT NULL,
-        viewport TEXT NOT NULL,
-        vendor TEXT NOT NULL,
-        status TEXT NOT NULL,
-        how TEXT NOT NULL
-    );
-    CREATE INDEX observations_by_store ON observations (store, at);",
-    // What the page looked like when the chat was not online: the proof a report shows.
-    "ALTER TABLE observations ADD COLUMN screenshot TEXT;",
-    // Exactly once: a letter's slot ("once", a period's planned time, a retry of a row) is
-    // claimed by the insert that records it, so two processes cannot both send it.
-    "ALTER TABLE letters ADD COLUMN slot TEXT;
-    CREATE UNIQUE INDEX letters_claimed ON letters (store, letter, slot) WHERE slot IS NOT NULL;",
-];
-
 /// The SQLite history file.
 pub struct Sqlite {
     conn: Mutex<Connection>,
@@ -131,18 +50,18 @@ impl Sqlite {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error(path))?;
         let version: usize =
             tx.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).map_err(db_error(path))? as usize;
-        if version > MIGRATIONS.len() {
+        if version > super::MIGRATIONS.len() {
             return Err(Error::History {
                 path: path.to_path_buf(),
                 message: format!("written by a newer shopaudit (schema {version}); upgrade shopaudit"),
             });
         }
-        for sql in MIGRATIONS.iter().skip(version) {
+        for sql in super::MIGRATIONS.iter().skip(version) {
             tx.execute_batch(sql).map_err(db_error(path))?;
         }
         // Written even when unchanged: a history that cannot be written (a read-only file or
         // folder) is found here, before any work, not after a whole run.
-        tx.pragma_update(None, "user_version", MIGRATIONS.len()).map_err(db_error(path))?;
+        tx.pragma_update(None, "user_version", super::MIGRATIONS.len()).map_err(db_error(path))?;
         tx.commit().map_err(db_error(path))?;
         Ok(Sqlite { conn: Mutex::new(conn), path: path.to_path_buf() })
     }
@@ -563,26 +482,30 @@ mod tests {
     use super::*;
     use chrono::Utc;
 
-    #[tokio::test]
-    async fn letters_move_from_sending_to_sent_or_failed_and_survive_reopening() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("h.sqlite");
-        let h = Sqlite::open(&path).unwrap();
-        let store = StoreKey::new("s");
-        let new = |letter, mid| NewLetter {
-            store: &store,
+    /// A letter of `store` with the given id, Message-ID and slot, recorded now.
+    fn new<'a>(store: &'a StoreKey, letter: &'a str, message_id: &'a str, slot: Option<&'a str>) -> NewLetter<'a> {
+        NewLetter {
+            store,
             letter,
-            message_id: mid,
+            message_id,
             token: "t",
             from: "a@x",
             to: "b@y",
             subject: "S",
             attempt: 1,
             at: Utc::now().fixed_offset(),
-            slot: None,
-        };
-        let a = h.begin_letter(&new("a", "<1@x>")).await.unwrap().unwrap();
-        let b = h.begin_letter(&new("b", "<2@x>")).await.unwrap().unwrap();
+            slot,
+        }
+    }
+
+    #[tokio::test]
+    async fn letters_move_from_sending_to_sent_or_failed_and_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.sqlite");
+        let h = Sqlite::open(&path).unwrap();
+        let store = StoreKey::new("s");
+        let a = h.begin_letter(&new(&store, "a", "<1@x>", None)).await.unwrap().unwrap();
+        let b = h.begin_letter(&new(&store, "b", "<2@x>", None)).await.unwrap().unwrap();
         assert_eq!(h.latest(&store, "a").await.unwrap().unwrap().state, SendState::Sending);
         h.mark_sent(a, Utc::now().fixed_offset(), "250 2.0.0 delivered").await.unwrap();
         h.mark_failed(b, "550 5.1.1 no such mailbox", false).await.unwrap();
@@ -591,7 +514,10 @@ mod tests {
         let all = h.letters(&store).await.unwrap();
         assert_eq!(all.iter().map(|l| l.state).collect::<Vec<_>>(), [SendState::Sent, SendState::Failed]);
         assert_eq!(all[1].failure.as_deref(), Some("550 5.1.1 no such mailbox"));
-        assert!(h.begin_letter(&new("a", "<1@x>")).await.is_err(), "a Message-ID is never recorded twice");
+        assert!(
+            h.begin_letter(&new(&store, "a", "<1@x>", None)).await.is_err(),
+            "a Message-ID is never recorded twice"
+        );
     }
 
     #[tokio::test]
@@ -600,18 +526,7 @@ mod tests {
         let (one, two) =
             (Sqlite::open(&dir.path().join("h.sqlite")).unwrap(), Sqlite::open(&dir.path().join("h.sqlite")).unwrap());
         let store = StoreKey::new("s");
-        let new = |mid, slot| NewLetter {
-            store: &store,
-            letter: "q",
-            message_id: mid,
-            token: "t",
-            from: "a@x",
-            to: "b@y",
-            subject: "S",
-            attempt: 1,
-            at: Utc::now().fixed_offset(),
-            slot,
-        };
+        let new = |mid, slot| new(&store, "q", mid, slot);
         assert!(one.begin_letter(&new("<1@x>", Some("2026-12-02T10:17:00+00:00"))).await.unwrap().is_some());
         assert_eq!(two.begin_letter(&new("<2@x>", Some("2026-12-02T10:17:00+00:00"))).await.unwrap(), None);
         assert!(two.begin_letter(&new("<3@x>", Some("2026-12-03T08:05:00+00:00"))).await.unwrap().is_some());
@@ -656,18 +571,7 @@ mod tests {
         let h = Sqlite::open(&dir.path().join("h.sqlite")).unwrap();
         let url = "http://shop.example/";
         let (legacy, anna, boris) = (StoreKey::new(url), StoreKey::new("anna"), StoreKey::new("boris"));
-        let letter = |store, mid| NewLetter {
-            store,
-            letter: "q",
-            message_id: mid,
-            token: "t",
-            from: "a@x",
-            to: "b@y",
-            subject: "S",
-            attempt: 1,
-            at: Utc::now().fixed_offset(),
-            slot: None,
-        };
+        let letter = |store, mid| new(store, "q", mid, None);
         // Written by an older shopaudit, keyed by the start URL.
         h.begin_letter(&letter(&legacy, "<old@x>")).await.unwrap();
         h.adopt(&anna, url).await.unwrap();

@@ -1,11 +1,13 @@
 //! The mail lab for tests: scripts/mail-lab started in a temp dir (real dovecot IMAP and LMTP,
 //! a real SMTP server in front), stopped when dropped.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Command;
 
 use futures::StreamExt;
+
+#[path = "lab.rs"]
+mod lab;
 
 pub struct MailLab {
     pub dir: tempfile::TempDir,
@@ -29,25 +31,7 @@ impl MailLab {
 
     fn launch(tls: bool) -> MailLab {
         let dir = tempfile::tempdir().unwrap();
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/mail-lab");
-        let out = Command::new("bash")
-            .arg(&script)
-            .arg("start")
-            .arg(dir.path())
-            .env("MAIL_LAB_TLS", if tls { "1" } else { "0" })
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "mail lab: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let env: HashMap<String, String> = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let env = lab::start_lab("mail-lab", dir.path(), &[("MAIL_LAB_TLS", if tls { "1" } else { "0" })]);
         MailLab {
             smtp_port: env["MAIL_LAB_SMTP_PORT"].parse().unwrap(),
             imap_port: env["MAIL_LAB_IMAP_PORT"].parse().unwrap(),
