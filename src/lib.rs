@@ -23,6 +23,7 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod fleet;
 pub mod followup;
 pub mod history;
 pub mod hours;

@@ -23,6 +23,7 @@ struct Cli {
 enum Command {
     Audit(cli::audit::Args),
     Run(cli::run::Args),
+    Submit(cli::submit::Args),
     Demo(cli::demo::Args),
     Check(cli::check::Args),
     Collect(cli::collect::Args),
@@ -38,6 +39,7 @@ async fn dispatch(command: Command) -> Result<Exit, Error> {
     match command {
         Command::Audit(args) => cli::audit::run(args).await,
         Command::Run(args) => cli::run::run(args).await,
+        Command::Submit(args) => cli::submit::run(args).await,
         Command::Demo(args) => cli::demo::run(args).await,
         Command::Check(args) => cli::check::run(args).await,
         Command::Collect(args) => cli::collect::run(args).await,

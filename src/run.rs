@@ -214,7 +214,7 @@ async fn read_mailboxes(
     failed
 }
 
-fn agency(dir: &Path) -> Result<Agency> {
+pub(crate) fn agency(dir: &Path) -> Result<Agency> {
     let path = dir.join("portfolio.toml");
     let mut agency = match std::fs::read_to_string(&path) {
         Ok(text) => {
@@ -232,7 +232,7 @@ fn agency(dir: &Path) -> Result<Agency> {
 }
 
 /// The folder's scenarios: every `*.toml` but `portfolio.toml`, by name.
-fn scenario_files(dir: &Path) -> Result<Vec<PathBuf>> {
+pub(crate) fn scenario_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io("cannot read the scenarios folder", dir, e))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))

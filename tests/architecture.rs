@@ -25,6 +25,7 @@ const LAYERS: &[&[&str]] = &[
     &["portfolio"],
     &["crate"],
     &["run", "serve", "followup"],
+    &["fleet"],
     &["demo"],
     &["bench"],
 ];

@@ -196,3 +196,54 @@ async fn audit_and_report_use_a_postgresql_history_and_a_newer_schema_is_refused
     assert_eq!(refused.status.code(), Some(3), "{err}");
     assert!(err.contains("newer shopaudit") && !err.contains("cannot reach"), "{err}");
 }
+
+/// `shopaudit submit` hands a folder to the fleet's PostgreSQL: validated as `run` validates it
+/// (a broken scenario is line and column, and nothing is stored), each store replaced by its
+/// new version, a store left out no longer scheduled.
+#[tokio::test(flavor = "multi_thread")]
+async fn submit_stores_a_folder_and_replaces_the_previous_one() {
+    let lab = PgLab::start();
+    let folder = tempfile::tempdir().unwrap();
+    let d = folder.path();
+    let scenario = |name: &str| format!("[store]\nname = \"{name}\"\nurl = \"http://127.0.0.1:9/\"\n");
+    std::fs::write(d.join("anna.toml"), scenario("Anna's")).unwrap();
+    std::fs::write(d.join("boris.toml"), scenario("Boris's")).unwrap();
+    std::fs::write(d.join("portfolio.toml"), "[agency]\nname = \"Agency\"\n").unwrap();
+    let submit = || {
+        let (passfile, url, dir) = (lab.passfile(), lab.url.clone(), d.to_path_buf());
+        Command::new(env!("CARGO_BIN_EXE_shopaudit"))
+            .args(["submit", &dir.display().to_string(), "--db", &url])
+            .env("PGPASSFILE", passfile)
+            .env_remove("PGPASSWORD")
+            .output()
+            .unwrap()
+    };
+    let said = |o: &std::process::Output| {
+        format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    };
+    let first = submit();
+    assert!(first.status.success(), "{}", said(&first));
+    assert!(said(&first).contains("submitted 2 store(s)") && !said(&first).contains("PGPASS"), "{}", said(&first));
+
+    std::env::set_var("PGPASSFILE", lab.passfile());
+    let history = History::connect(&lab.url.parse().unwrap()).await.unwrap();
+    let (stores, portfolio) = history.submitted().await.unwrap();
+    assert_eq!(stores.iter().map(|s| s.store.as_str()).collect::<Vec<_>>(), ["anna", "boris"]);
+    assert!(portfolio.unwrap().contains("Agency"));
+
+    // A broken scenario: line and column, exit 2, and the fleet keeps the previous submission.
+    std::fs::write(d.join("boris.toml"), "[store]\nurl = 42\n").unwrap();
+    let broken = submit();
+    assert_eq!(broken.status.code(), Some(2), "{}", said(&broken));
+    assert!(said(&broken).contains("boris.toml") && said(&broken).contains("line 2"), "{}", said(&broken));
+    assert_eq!(history.submitted().await.unwrap().0.len(), 2);
+
+    // Boris's store left out, Anna's changed: Anna's new version, Boris's no longer scheduled.
+    std::fs::remove_file(d.join("boris.toml")).unwrap();
+    std::fs::write(d.join("anna.toml"), scenario("Anna's Shoes")).unwrap();
+    let second = submit();
+    assert!(said(&second).contains("no longer scheduled (their history stays): boris"), "{}", said(&second));
+    let (stores, _) = history.submitted().await.unwrap();
+    assert_eq!(stores.len(), 1);
+    assert!(stores[0].text.contains("Anna's Shoes"));
+}

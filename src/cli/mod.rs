@@ -13,6 +13,7 @@ pub mod explain;
 pub mod letters;
 pub mod report;
 pub mod run;
+pub mod submit;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};

@@ -101,7 +101,28 @@ const MIGRATIONS: &[&str] = &[
     // claimed by the insert that records it, so two processes cannot both send it.
     "ALTER TABLE letters ADD COLUMN slot TEXT;
     CREATE UNIQUE INDEX letters_claimed ON letters (store, letter, slot) WHERE slot IS NOT NULL;",
+    // The fleet's stores (`shopaudit submit`): each store's scenario as written, the latest
+    // version only; a store left out of the latest submission is kept, inactive.
+    "CREATE TABLE scenarios (
+        store TEXT PRIMARY KEY,
+        file TEXT NOT NULL,
+        text TEXT NOT NULL,
+        submitted_at TEXT NOT NULL,
+        active INTEGER NOT NULL
+    );
+    CREATE TABLE portfolio (one INTEGER PRIMARY KEY CHECK (one = 1), text TEXT NOT NULL, submitted_at TEXT NOT NULL);",
 ];
+
+/// A store's scenario as the fleet keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submitted {
+    /// The store.
+    pub store: StoreKey,
+    /// The scenario's file name, for messages and for the paths it names.
+    pub file: String,
+    /// The scenario as written.
+    pub text: String,
+}
 
 /// A letter about to be sent.
 #[derive(Debug, Clone)]
@@ -348,6 +369,11 @@ pub trait Backend: Send + Sync {
     ) -> Result<()>;
     /// Every chat status the browser saw at a store, oldest first.
     async fn observations(&self, store: &StoreKey) -> Result<Vec<Observation>>;
+    /// Replaces the fleet's stores with `scenarios` (and its `portfolio.toml`, if any) in one
+    /// transaction: a store not among them stops being scheduled; its history stays.
+    async fn submit(&self, scenarios: &[Submitted], portfolio: Option<&str>, at: DateTime<FixedOffset>) -> Result<()>;
+    /// The stores of the latest submission, by key, and its `portfolio.toml`.
+    async fn submitted(&self) -> Result<(Vec<Submitted>, Option<String>)>;
 }
 
 /// Where the history is: a SQLite file (the embedded default) or a PostgreSQL database shared

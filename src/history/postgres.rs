@@ -10,8 +10,8 @@ use tokio::sync::Mutex;
 use tokio_postgres::{Client, NoTls, Row};
 
 use super::{
-    Backend, Letter, MailKind, NewLetter, Observation, PastConversation, SendState, Sent, StoredReply, RUNS_KEPT,
-    SCREENSHOTS_KEPT,
+    Backend, Letter, MailKind, NewLetter, Observation, PastConversation, SendState, Sent, StoredReply, Submitted,
+    RUNS_KEPT, SCREENSHOTS_KEPT,
 };
 use crate::error::{Error, Result};
 use crate::model::StoreKey;
@@ -507,6 +507,39 @@ impl Backend for Postgres {
         )
         .await
         .map(drop)
+    }
+
+    async fn submit(&self, scenarios: &[Submitted], portfolio: Option<&str>, at: DateTime<FixedOffset>) -> Result<()> {
+        let at = at.to_rfc3339();
+        let mut client = self.client.lock().await;
+        let tx = client.transaction().await.map_err(|e| self.err()(chain(&e)))?;
+        tx.execute("UPDATE scenarios SET active = 0", &[]).await.map_err(|e| self.err()(chain(&e)))?;
+        for s in scenarios {
+            tx.execute(
+                "INSERT INTO scenarios (store, file, text, submitted_at, active) VALUES ($1, $2, $3, $4, 1)
+                 ON CONFLICT (store) DO UPDATE SET file = $2, text = $3, submitted_at = $4, active = 1",
+                &[&s.store.as_str(), &s.file, &s.text, &at],
+            )
+            .await
+            .map_err(|e| self.err()(chain(&e)))?;
+        }
+        tx.execute("DELETE FROM portfolio", &[]).await.map_err(|e| self.err()(chain(&e)))?;
+        if let Some(text) = portfolio {
+            tx.execute("INSERT INTO portfolio (one, text, submitted_at) VALUES (1, $1, $2)", &[&text, &at])
+                .await
+                .map_err(|e| self.err()(chain(&e)))?;
+        }
+        tx.commit().await.map_err(|e| self.err()(chain(&e)))
+    }
+
+    async fn submitted(&self) -> Result<(Vec<Submitted>, Option<String>)> {
+        let rows = self.query("SELECT store, file, text FROM scenarios WHERE active = 1 ORDER BY store", &[]).await?;
+        let scenarios = self.read(rows, |r| {
+            Ok(Submitted { store: StoreKey::new(get::<String>(r, 0)?), file: get(r, 1)?, text: get(r, 2)? })
+        })?;
+        let rows = self.query("SELECT text FROM portfolio", &[]).await?;
+        let portfolio = self.read(rows, |r| get::<String>(r, 0))?.pop();
+        Ok((scenarios, portfolio))
     }
 
     async fn observations(&self, store: &StoreKey) -> Result<Vec<Observation>> {

@@ -9,8 +9,8 @@ use chrono::{DateTime, FixedOffset};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::{
-    Backend, Letter, MailKind, NewLetter, Observation, PastConversation, SendState, Sent, StoredReply, RUNS_KEPT,
-    SCREENSHOTS_KEPT,
+    Backend, Letter, MailKind, NewLetter, Observation, PastConversation, SendState, Sent, StoredReply, Submitted,
+    RUNS_KEPT, SCREENSHOTS_KEPT,
 };
 use crate::error::{Error, Result};
 use crate::model::StoreKey;
@@ -417,6 +417,39 @@ impl Backend for Sqlite {
             )
             .map(|_| ())
             .map_err(self.err())
+    }
+
+    async fn submit(&self, scenarios: &[Submitted], portfolio: Option<&str>, at: DateTime<FixedOffset>) -> Result<()> {
+        let conn = self.conn();
+        let tx = conn.unchecked_transaction().map_err(self.err())?;
+        tx.execute("UPDATE scenarios SET active = 0", []).map_err(self.err())?;
+        for s in scenarios {
+            tx.execute(
+                "INSERT INTO scenarios (store, file, text, submitted_at, active) VALUES (?1, ?2, ?3, ?4, 1)
+                 ON CONFLICT (store) DO UPDATE SET file = ?2, text = ?3, submitted_at = ?4, active = 1",
+                params![s.store.as_str(), s.file, s.text, at.to_rfc3339()],
+            )
+            .map_err(self.err())?;
+        }
+        tx.execute("DELETE FROM portfolio", []).map_err(self.err())?;
+        if let Some(text) = portfolio {
+            tx.execute(
+                "INSERT INTO portfolio (one, text, submitted_at) VALUES (1, ?1, ?2)",
+                params![text, at.to_rfc3339()],
+            )
+            .map_err(self.err())?;
+        }
+        tx.commit().map_err(self.err())
+    }
+
+    async fn submitted(&self) -> Result<(Vec<Submitted>, Option<String>)> {
+        let scenarios =
+            self.rows("SELECT store, file, text FROM scenarios WHERE active = 1 ORDER BY store", [], |r| {
+                Ok(Submitted { store: StoreKey::new(r.get::<_, String>(0)?), file: r.get(1)?, text: r.get(2)? })
+            })?;
+        let portfolio =
+            self.conn().query_row("SELECT text FROM portfolio", [], |r| r.get(0)).optional().map_err(self.err())?;
+        Ok((scenarios, portfolio))
     }
 
     async fn observations(&self, store: &StoreKey) -> Result<Vec<Observation>> {
