@@ -55,6 +55,7 @@ async fn main() {
                 widget: widget.clone(),
                 sla: Duration::from_secs(30),
                 leave: None,
+                clock: shopaudit::clock::Clock::system(),
             };
             let (chromium, knowledge, question) = (chromium.clone(), knowledge.clone(), question.clone());
             let started = Instant::now();

@@ -17,6 +17,16 @@ const QUESTION: &str = "Hello! Do you have these shoes in size 42?";
 
 /// Audits the chat lab's store with the conversation probe enabled (unless `tweak` says not).
 async fn ask(lab: &ChatLab, sla_secs: u64, tweak: impl FnOnce(&mut shopaudit::Scenario)) -> Report {
+    ask_at(lab, sla_secs, tweak, shopaudit::clock::Clock::system()).await
+}
+
+/// [`ask`] with the audit's clock.
+async fn ask_at(
+    lab: &ChatLab,
+    sla_secs: u64,
+    tweak: impl FnOnce(&mut shopaudit::Scenario),
+    clock: shopaudit::clock::Clock,
+) -> Report {
     let mut s = shopaudit::Scenario::for_url(shopaudit::scenario::WebUrl(lab.url.clone()));
     s.store.name = Some("Chat Lab Shoes".into());
     s.crawl.max_pages = 1;
@@ -30,7 +40,7 @@ async fn ask(lab: &ChatLab, sla_secs: u64, tweak: impl FnOnce(&mut shopaudit::Sc
     s.chat.selectors = chat::selectors();
     s.chat.questions = vec![Question { id: "size".into(), text: QUESTION.into(), expect: vec!["42".into()] }];
     tweak(&mut s);
-    let options = shopaudit::Options { email: None, db: Some(lab.history().into()), ..Default::default() };
+    let options = shopaudit::Options { email: None, db: Some(lab.history().into()), clock, ..Default::default() };
     shopaudit::audit_with(&s, &options, &shopaudit::Quiet).await.expect("audit runs")
 }
 
@@ -354,4 +364,19 @@ async fn olark_is_heard_through_its_api() {
 #[tokio::test(flavor = "multi_thread")]
 async fn tidio_is_heard_through_its_api() {
     heard_through("tidio", "tidioChatApi messageFromOperator", None).await;
+}
+
+/// One clock for every "now": a conversation held under the audit's clock (a test's simulated
+/// Saturday night) is stamped with that clock, as the chat's readings are, not the system's.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_transcript_is_stamped_by_the_audits_clock() {
+    let lab = ChatLab::start(Operator::Answers { after: Duration::from_secs(1), name: "Julia Ivanova" }).await;
+    let saturday = chrono::DateTime::parse_from_rfc3339("2026-01-03T23:30:00+00:00").unwrap().to_utc();
+    let started = std::time::Instant::now();
+    let clock = shopaudit::clock::Clock::from_fn(move || saturday + started.elapsed());
+    let r = ask_at(&lab, 20, |_| {}, clock).await;
+    let talk = &r.evidence.chat.conversations[0];
+    let sent = talk.question_sent_at.expect("asked");
+    assert!((sent.to_utc() - saturday).num_minutes().abs() < 5, "{sent}");
+    assert!(talk.transcript.iter().all(|l| (l.at.to_utc() - saturday).num_minutes().abs() < 5), "{}", brief(talk));
 }

@@ -15,7 +15,6 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, FixedOffset, Utc};
 use headless_chrome::Tab;
 use serde::Deserialize;
 
@@ -54,6 +53,9 @@ pub struct Plan {
     pub sla: Duration,
     /// The shopper's name and address, when the offline form may be filled.
     pub leave: Option<(String, String)>,
+    /// Where "now" comes from: the audit's clock, so that the transcript's moments and the
+    /// chat's readings agree (a test's simulated week, or the system's).
+    pub clock: crate::clock::Clock,
 }
 
 /// What is known of a store's widget before it opens.
@@ -354,14 +356,14 @@ fn converse(tab: &Tab, plan: &Plan, q: &Question, k: &Knowledge, talk: &mut Conv
             let left = widget.act(form, &call)?;
             talk.message_left = true;
             talk.confirmation = left.confirmation;
-            talk.question_sent_at = Some(now());
-            talk.transcript.push(line(ChatRole::Shopper, LineKind::Question, None, &q.text));
+            talk.question_sent_at = Some(plan.clock.now().fixed_offset());
+            talk.transcript.push(line(plan, ChatRole::Shopper, LineKind::Question, None, &q.text));
         }
         shot(tab, talk, Moment::Answer);
         return Ok(());
     }
     for greeting in &before.messages {
-        talk.transcript.push(line(ChatRole::Operator, LineKind::Greeting, before.name.clone(), greeting));
+        talk.transcript.push(line(plan, ChatRole::Operator, LineKind::Greeting, before.name.clone(), greeting));
     }
     // Into the message box as a person writes: a click, the question a key at a time, then the
     // send button, or Enter.
@@ -373,8 +375,8 @@ fn converse(tab: &Tab, plan: &Plan, q: &Question, k: &Knowledge, talk: &mut Conv
         None => frames::press_enter(tab)?,
     }
     let sent = Instant::now();
-    talk.question_sent_at = Some(now());
-    talk.transcript.push(line(ChatRole::Shopper, LineKind::Question, None, &q.text));
+    talk.question_sent_at = Some(plan.clock.now().fixed_offset());
+    talk.transcript.push(line(plan, ChatRole::Shopper, LineKind::Question, None, &q.text));
 
     // Messages found in the markup may include the shopper's own when the widget does not
     // mark them: the question is never its answer.
@@ -391,7 +393,7 @@ fn converse(tab: &Tab, plan: &Plan, q: &Question, k: &Knowledge, talk: &mut Conv
                 || now_seen.name.as_deref().is_some_and(|n| k.chat.bot_authors.iter().any(|re| re.is_match(n)))
                 || k.chat.auto_phrases.iter().any(|re| re.is_match(text));
             let kind = if automatic { LineKind::Auto } else { LineKind::Human };
-            talk.transcript.push(line(ChatRole::Operator, kind, now_seen.name.clone(), text));
+            talk.transcript.push(line(plan, ChatRole::Operator, kind, now_seen.name.clone(), text));
             talk.first_reply_ms.get_or_insert(ms);
             if !automatic && human_text.is_none() {
                 talk.first_human_reply_ms = Some(ms);
@@ -445,16 +447,12 @@ fn shot(tab: &Tab, talk: &mut Conversation, moment: Moment) {
     }
 }
 
-fn line(role: ChatRole, kind: LineKind, author: Option<String>, text: &str) -> ChatLine {
-    ChatLine { at: now(), role, kind, author, text: text.into() }
+fn line(plan: &Plan, role: ChatRole, kind: LineKind, author: Option<String>, text: &str) -> ChatLine {
+    ChatLine { at: plan.clock.now().fixed_offset(), role, kind, author, text: text.into() }
 }
 
 fn js(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
-}
-
-fn now() -> DateTime<FixedOffset> {
-    Utc::now().fixed_offset()
 }
 
 fn millis(d: Duration) -> u64 {

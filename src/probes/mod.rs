@@ -239,7 +239,7 @@ async fn look(ctx: Context<'_>, pages: &[Page], evidence: &Evidence, chromium: A
         progress.stage("chat conversation");
         let page = page.unwrap_or_else(|| scenario.store.url.to_string());
         let vendors = assemble::chat_vendors(&evidence.chat.vendors, &seen);
-        conversations = converse(scenario, chromium, page, &vendors, knowledge).await;
+        conversations = converse(scenario, chromium, page, &vendors, knowledge, ctx.clock).await;
     }
     Browsed { seen: Some(seen), avatars, conversations }
 }
@@ -251,6 +251,7 @@ async fn converse(
     page: String,
     vendors: &[String],
     knowledge: &Arc<Knowledge>,
+    clock: &crate::clock::Clock,
 ) -> Vec<crate::model::evidence::Conversation> {
     let unusable = |why: String| {
         scenario
@@ -278,6 +279,7 @@ async fn converse(
             .leave_message
             .then(|| scenario.shopper.as_ref().map(|s| (s.name.clone(), s.email.clone())))
             .flatten(),
+        clock: clock.clone(),
     });
     let mut out = Vec::new();
     for question in scenario.chat.questions.clone() {
