@@ -180,6 +180,18 @@ const STYLE: &str = include_str!("../reports/report.css");
 const SORT_JS: &str = include_str!("../reports/sort.js");
 
 impl Portfolio {
+    /// Writes `portfolio.json`, `.md` and `.html` into `out`, each file atomically; `logo` as
+    /// for [`Portfolio::html`].
+    pub fn write(&self, out: &std::path::Path, logo: Option<&str>) -> Result<Vec<std::path::PathBuf>> {
+        use crate::report::write_atomic;
+        let json = serde_json::to_string_pretty(self).map_err(|e| Error::Usage(e.to_string()))?;
+        Ok(vec![
+            write_atomic(&out.join("portfolio.json"), &json)?,
+            write_atomic(&out.join("portfolio.md"), &self.markdown())?,
+            write_atomic(&out.join("portfolio.html"), &self.html(logo)?)?,
+        ])
+    }
+
     /// The HTML page; `logo` is the agency's logo as a data URI.
     pub fn html(&self, logo: Option<&str>) -> Result<String> {
         use sha2::Digest;

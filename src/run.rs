@@ -15,7 +15,7 @@ use crate::history::History;
 use crate::model::Report;
 use crate::portfolio::{Agency, Portfolio, StoreRow};
 use crate::probes::Quiet;
-use crate::report::{write_atomic, Format};
+use crate::report::Format;
 use crate::scenario::Scenario;
 use crate::{audit_with, Options};
 
@@ -180,12 +180,7 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
         stores: rows,
     };
     let logo = agency.logo.as_ref().and_then(|l| data_uri(&dir.join(l)));
-    let json = serde_json::to_string_pretty(&portfolio).map_err(|e| Error::Usage(e.to_string()))?;
-    let written = vec![
-        write_atomic(&settings.out.join("portfolio.json"), &json)?,
-        write_atomic(&settings.out.join("portfolio.md"), &portfolio.markdown())?,
-        write_atomic(&settings.out.join("portfolio.html"), &portfolio.html(logo.as_deref())?)?,
-    ];
+    let written = portfolio.write(&settings.out, logo.as_deref())?;
     Ok(Finished { stores, portfolio, written, history_error: trouble })
 }
 
@@ -216,15 +211,18 @@ async fn read_mailboxes(
 
 pub(crate) fn agency(dir: &Path) -> Result<Agency> {
     let path = dir.join("portfolio.toml");
-    let mut agency = match std::fs::read_to_string(&path) {
-        Ok(text) => {
-            toml::from_str::<PortfolioFile>(&text)
-                .map_err(|e| Error::Scenario { path: path.clone(), message: crate::scenario::located(&text, &e) })?
-                .agency
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Agency::default(),
-        Err(e) => return Err(Error::io("cannot read", &path, e)),
-    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => agency_of(&text, &path),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => agency_of("", &path),
+        Err(e) => Err(Error::io("cannot read", &path, e)),
+    }
+}
+
+/// The agency of a `portfolio.toml`'s text (`path` for messages); "shopaudit" unnamed.
+pub(crate) fn agency_of(text: &str, path: &Path) -> Result<Agency> {
+    let mut agency = toml::from_str::<PortfolioFile>(text)
+        .map_err(|e| Error::Scenario { path: path.to_path_buf(), message: crate::scenario::located(text, &e) })?
+        .agency;
     if agency.name.is_empty() {
         agency.name = "shopaudit".into();
     }

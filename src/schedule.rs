@@ -91,9 +91,29 @@ impl Plan<'_> {
 impl Plan<'_> {
     /// The period `at` falls in, counted on the store's wall clock.
     pub fn period_at(&self, at: DateTime<Utc>, every: Duration) -> i64 {
-        let local = at.with_timezone(&self.tz).naive_local().and_utc().timestamp();
-        (local - EPOCH).div_euclid(every.num_seconds())
+        period_of(self.tz, at, every)
     }
+}
+
+/// The slot that periodic work (a store's whole audit, a chat reading) falls in at `now`: the
+/// start of its period on the store's wall clock ("2026-12-02T00:00:00+03:00" for "daily");
+/// work done "every run" has one slot per submission of the store. Every worker computes the
+/// same slot, so the claim on it decides who does the work.
+pub fn slot(cadence: &Cadence, tz: chrono_tz::Tz, now: DateTime<Utc>, submitted: DateTime<Utc>) -> String {
+    match cadence {
+        Cadence::EveryRun => format!("submitted {}", submitted.to_rfc3339()),
+        Cadence::Every(every) => {
+            let every = Duration::from_std(*every).unwrap_or(Duration::days(7)).max(Duration::minutes(1));
+            let start = utc(tz, start_of(period_of(tz, now, every), every));
+            start.with_timezone(&tz).to_rfc3339()
+        }
+    }
+}
+
+/// The period `at` falls in, counted on the wall clock of `tz`.
+fn period_of(tz: chrono_tz::Tz, at: DateTime<Utc>, every: Duration) -> i64 {
+    let local = at.with_timezone(&tz).naive_local().and_utc().timestamp();
+    (local - EPOCH).div_euclid(every.num_seconds())
 }
 
 /// The local time period `period` starts at.
@@ -124,6 +144,8 @@ mod tests {
 
     fn schedule(share: f64, seed: u64) -> Schedule {
         Schedule {
+            audit: None,
+            chat_readings: None,
             letters: Some(Cadence::Every(std::time::Duration::from_secs(86_400))),
             outside_hours_share: Some(Share(share)),
             seed: Some(seed),
@@ -166,9 +188,27 @@ mod tests {
         assert_eq!(plan.due(next + Duration::hours(1), Some(next)), Due::Done);
         // A plan no run reached is sent late by the next run, not skipped.
         assert!(matches!(plan.due(next + day + day, Some(at)), Due::Now(_)));
-        let every_run = Schedule { letters: Some(Cadence::EveryRun), outside_hours_share: None, seed: None };
+        let every_run = Schedule { letters: Some(Cadence::EveryRun), ..schedule(0.0, 0) };
         let plan = Plan { schedule: &every_run, ..plan };
         assert_eq!(plan.due(now, Some(now)), Due::Now(now));
+    }
+
+    #[test]
+    fn an_audits_slot_is_its_periods_start_on_the_stores_clock() {
+        let tz: chrono_tz::Tz = "Europe/Moscow".parse().unwrap();
+        let submitted = Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap();
+        let daily = Cadence::Every(std::time::Duration::from_secs(86_400));
+        // 22:30 UTC is 01:30 the next day in Moscow: the slot is that Moscow day's midnight.
+        let late = Utc.with_ymd_and_hms(2026, 12, 1, 22, 30, 0).unwrap();
+        assert_eq!(slot(&daily, tz, late, submitted), "2026-12-02T00:00:00+03:00");
+        let evening = Utc.with_ymd_and_hms(2026, 12, 1, 20, 59, 0).unwrap();
+        assert_eq!(slot(&daily, tz, evening, submitted), "2026-12-01T00:00:00+03:00");
+        let hourly = Cadence::Every(std::time::Duration::from_secs(3_600));
+        assert_eq!(slot(&hourly, tz, late, submitted), "2026-12-02T01:00:00+03:00");
+        // Once per submission: the same slot until the store is submitted again.
+        let once = slot(&Cadence::EveryRun, tz, late, submitted);
+        assert_eq!(once, slot(&Cadence::EveryRun, tz, evening, submitted));
+        assert_ne!(once, slot(&Cadence::EveryRun, tz, late, late));
     }
 
     #[test]

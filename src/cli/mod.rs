@@ -14,6 +14,7 @@ pub mod letters;
 pub mod report;
 pub mod run;
 pub mod submit;
+pub mod worker;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};

@@ -17,7 +17,7 @@ use chrono::{DateTime, FixedOffset};
 
 use crate::error::Result;
 use crate::model::StoreKey;
-pub use postgres::Postgres;
+pub use postgres::{redact, Postgres};
 pub use sqlite::Sqlite;
 
 /// Schema changes, applied in order, the same on every backend: SQLite records how many ran in
@@ -111,6 +111,18 @@ const MIGRATIONS: &[&str] = &[
         active INTEGER NOT NULL
     );
     CREATE TABLE portfolio (one INTEGER PRIMARY KEY CHECK (one = 1), text TEXT NOT NULL, submitted_at TEXT NOT NULL);",
+    // The fleet's due work (a store's audit, a chat reading, a mailbox's collection): one row
+    // per slot, inserted in the transaction that queues the job, so that it is queued once
+    // however many workers plan it; `done_at` and `error` say how it ended.
+    "CREATE TABLE claims (
+        store TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        slot TEXT NOT NULL,
+        claimed_at TEXT NOT NULL,
+        done_at TEXT,
+        error TEXT,
+        PRIMARY KEY (store, kind, slot)
+    );",
 ];
 
 /// A store's scenario as the fleet keeps it.
@@ -122,6 +134,9 @@ pub struct Submitted {
     pub file: String,
     /// The scenario as written.
     pub text: String,
+    /// When it was submitted (as read back; `submit` stamps every store with its own time):
+    /// work done "every run" is due once per submission.
+    pub at: DateTime<FixedOffset>,
 }
 
 /// A letter about to be sent.
@@ -374,6 +389,12 @@ pub trait Backend: Send + Sync {
     async fn submit(&self, scenarios: &[Submitted], portfolio: Option<&str>, at: DateTime<FixedOffset>) -> Result<()>;
     /// The stores of the latest submission, by key, and its `portfolio.toml`.
     async fn submitted(&self) -> Result<(Vec<Submitted>, Option<String>)>;
+}
+
+/// The password for a `postgres://` URL as libpq would find it (`PGPASSWORD`, the
+/// `PGPASSFILE`, `~/.pgpass`), for the fleet's other connections to the same database.
+pub fn postgres_password(url: &str) -> Option<Vec<u8>> {
+    postgres::password_for(&url.parse().ok()?)
 }
 
 /// Where the history is: a SQLite file (the embedded default) or a PostgreSQL database shared

@@ -125,7 +125,7 @@ pub fn redact(url: &str) -> String {
 
 /// The password libpq would use: `PGPASSWORD`, else the first matching line of `PGPASSFILE`
 /// (else `~/.pgpass`): `host:port:database:user:password`, `*` matching anything.
-fn password_for(config: &tokio_postgres::Config) -> Option<Vec<u8>> {
+pub(crate) fn password_for(config: &tokio_postgres::Config) -> Option<Vec<u8>> {
     if let Some(p) = std::env::var_os("PGPASSWORD") {
         return Some(p.into_encoded_bytes());
     }
@@ -533,9 +533,16 @@ impl Backend for Postgres {
     }
 
     async fn submitted(&self) -> Result<(Vec<Submitted>, Option<String>)> {
-        let rows = self.query("SELECT store, file, text FROM scenarios WHERE active = 1 ORDER BY store", &[]).await?;
+        let rows = self
+            .query("SELECT store, file, text, submitted_at FROM scenarios WHERE active = 1 ORDER BY store", &[])
+            .await?;
         let scenarios = self.read(rows, |r| {
-            Ok(Submitted { store: StoreKey::new(get::<String>(r, 0)?), file: get(r, 1)?, text: get(r, 2)? })
+            Ok(Submitted {
+                store: StoreKey::new(get::<String>(r, 0)?),
+                file: get(r, 1)?,
+                text: get(r, 2)?,
+                at: time(r, 3)?,
+            })
         })?;
         let rows = self.query("SELECT text FROM portfolio", &[]).await?;
         let portfolio = self.read(rows, |r| get::<String>(r, 0))?.pop();

@@ -443,10 +443,18 @@ impl Backend for Sqlite {
     }
 
     async fn submitted(&self) -> Result<(Vec<Submitted>, Option<String>)> {
-        let scenarios =
-            self.rows("SELECT store, file, text FROM scenarios WHERE active = 1 ORDER BY store", [], |r| {
-                Ok(Submitted { store: StoreKey::new(r.get::<_, String>(0)?), file: r.get(1)?, text: r.get(2)? })
-            })?;
+        let scenarios = self.rows(
+            "SELECT store, file, text, submitted_at FROM scenarios WHERE active = 1 ORDER BY store",
+            [],
+            |r| {
+                Ok(Submitted {
+                    store: StoreKey::new(r.get::<_, String>(0)?),
+                    file: r.get(1)?,
+                    text: r.get(2)?,
+                    at: time(r, 3)?,
+                })
+            },
+        )?;
         let portfolio =
             self.conn().query_row("SELECT text FROM portfolio", [], |r| r.get(0)).optional().map_err(self.err())?;
         Ok((scenarios, portfolio))

@@ -412,6 +412,11 @@ pub struct Question {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Schedule {
+    /// How often the fleet's workers audit the whole store: "every run" (once per
+    /// `shopaudit submit`), "daily", "weekly" or a duration. `shopaudit run` audits every run.
+    pub audit: Option<Cadence>,
+    /// How often a worker only reads the chat's status in the browser; default `audit`.
+    pub chat_readings: Option<Cadence>,
     /// "every run", "daily", "weekly" or a duration.
     pub letters: Option<Cadence>,
     /// Part of the letters sent outside posted hours, 0..1.
@@ -638,7 +643,30 @@ impl Scenario {
             crate::scenario::letter::render(&scenario, letter)
                 .map_err(|message| Error::Scenario { path: path.to_path_buf(), message })?;
         }
+        scenario.resolve_paths(path.parent().unwrap_or(Path::new("")));
         Ok(scenario)
+    }
+
+    /// The files a scenario names (`password_file`, `ca_file`) are relative to its own folder,
+    /// not to wherever shopaudit was started; on a fleet worker, to its `--secrets-dir`.
+    fn resolve_paths(&mut self, base: &Path) {
+        let resolve = |p: &mut String| {
+            if Path::new(p.as_str()).is_relative() {
+                *p = base.join(p.as_str()).to_string_lossy().into_owned();
+            }
+        };
+        if let Some(ca) = &mut self.crawl.ca_file {
+            resolve(ca);
+        }
+        let servers = self.shopper.iter_mut().flat_map(|s| [s.smtp.as_mut(), s.imap.as_mut()]).flatten();
+        for server in servers {
+            if let Some(ca) = &mut server.ca_file {
+                resolve(ca);
+            }
+            if let Some(Secret::File(file)) = &mut server.password {
+                resolve(file);
+            }
+        }
     }
 
     /// Reads and parses a scenario file.

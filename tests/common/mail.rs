@@ -7,7 +7,7 @@ use std::process::Command;
 use futures::StreamExt;
 
 #[path = "lab.rs"]
-mod lab;
+pub mod lab;
 
 pub struct MailLab {
     pub dir: tempfile::TempDir,

@@ -1,0 +1,85 @@
+//! `shopaudit worker --db URL`: one of the fleet's workers.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use shopaudit::history::Location;
+use shopaudit::Error;
+
+use super::Exit;
+
+/// Work for the fleet: take due audits, chat readings and mailbox reads from the shared
+/// PostgreSQL queue and do them, until SIGTERM (jobs in hand are finished first).
+#[derive(clap::Args)]
+pub struct Args {
+    /// The fleet's PostgreSQL: postgres://user@host:port/database (password from PGPASSWORD
+    /// or PGPASSFILE).
+    #[arg(long, value_name = "URL")]
+    db: Location,
+    /// Jobs done at once on this machine.
+    #[arg(long, default_value_t = 2)]
+    concurrency: usize,
+    /// Where the files the submitted scenarios name (password_file, ca_file) are on this
+    /// machine (default: the current folder).
+    #[arg(long, value_name = "DIR")]
+    secrets_dir: Option<PathBuf>,
+    /// Also write each store's report and the portfolio here (they are kept in the database
+    /// either way).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// How often the due work is planned.
+    #[arg(long, default_value = "30s", value_parser = duration)]
+    tick: Duration,
+    /// How often this worker says it is alive; after three missed beats its jobs go to
+    /// another worker.
+    #[arg(long, default_value = "10s", value_parser = duration)]
+    beat: Duration,
+    /// How often each shopper mailbox is read.
+    #[arg(long, default_value = "5m", value_parser = duration)]
+    collect_every: Duration,
+    /// No browser for any store.
+    #[arg(long)]
+    no_browser: bool,
+    /// Do the work due now, wait until the fleet has finished it, then exit (for cron and
+    /// tests).
+    #[arg(long)]
+    drain: bool,
+}
+
+fn duration(s: &str) -> Result<Duration, String> {
+    shopaudit::scenario::parse_duration(s)
+}
+
+pub async fn run(args: Args) -> Result<Exit, Error> {
+    let Location::Postgres(db) = args.db else {
+        return Err(Error::Usage(
+            "a worker needs the fleet's PostgreSQL (--db postgres://…); one machine on SQLite uses `shopaudit run`"
+                .into(),
+        ));
+    };
+    let secrets_dir = match args.secrets_dir {
+        Some(dir) => dir,
+        None => std::env::current_dir().map_err(|e| Error::io("cannot read", ".", e))?,
+    };
+    let settings = shopaudit::fleet::worker::Settings {
+        db,
+        concurrency: args.concurrency.max(1),
+        secrets_dir,
+        out: args.out,
+        tick: args.tick,
+        beat: args.beat,
+        collect_every: args.collect_every,
+        browser: !args.no_browser,
+        drain: args.drain,
+        clock: shopaudit::clock::Clock::system(),
+    };
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| Error::Usage(format!("cannot listen for SIGTERM: {e}")))?;
+    let stop = async move {
+        terminate.recv().await;
+        eprintln!("SIGTERM: finishing the jobs in hand");
+    };
+    let worked = shopaudit::fleet::worker::work(settings, stop).await?;
+    eprintln!("worker stopped; it claimed {} job(s) for the fleet", worked.claimed);
+    Ok(Exit::Clean)
+}

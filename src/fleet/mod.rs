@@ -1,0 +1,143 @@
+//! The fleet: many machines sharing one history and one work queue in PostgreSQL.
+//!
+//! - [`submit`] hands the fleet a folder of scenarios (validated as `shopaudit run` does).
+//! - [`due`] says, purely, which work the stores' `[schedule]`s make due now: a whole audit per
+//!   `audit` period, a chat reading per `chat_readings` period, a mailbox's collection.
+//! - [`queue`] claims each due item once for the whole fleet (a row unique by store, kind and
+//!   slot, inserted in the transaction that queues the job) and hands jobs to the job engine
+//!   (apalis on PostgreSQL: leases by heartbeat, a dead worker's jobs taken over).
+//! - [`worker`] is `shopaudit worker`: plans, claims, and does the jobs with its own Chromium.
+
+pub mod queue;
+pub mod worker;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use crate::error::{Error, Result};
+use crate::history::{History, Submitted};
+use crate::model::StoreKey;
+use crate::scenario::{Cadence, Scenario};
+
+crate::model::named_enum! {
+    /// What a job does.
+    pub enum Kind ("kind of work") {
+        /// The whole audit: crawl, browser, letters that are due, the report kept.
+        Audit = "audit",
+        /// The browser only reads the chat's status (kept as readings, for `hours.honored`).
+        ChatReading = "chat reading",
+        /// A shopper mailbox read and its replies filed.
+        Collect = "collect",
+    }
+}
+
+/// One piece of due work, as claimed and queued.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct Job {
+    /// What it does.
+    pub kind: Kind,
+    /// What the claim is on: the store's key, or for a collection the mailbox's.
+    pub key: String,
+    /// The store whose scenario says how (for a collection: one of the stores reading it).
+    pub store: StoreKey,
+    /// Which period it belongs to (see [`crate::schedule::slot`]).
+    pub slot: String,
+}
+
+impl PartialOrd for Kind {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Kind {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+/// A stored store as a worker reads it: its scenario, parsed.
+#[derive(Debug, Clone)]
+pub struct Store {
+    /// As stored.
+    pub submitted: Submitted,
+    /// Parsed, its paths resolved against the worker's secrets folder.
+    pub scenario: Scenario,
+}
+
+/// The work the stores make due at `now`; a mailbox's collection every `collect_every`.
+/// Pure: every worker computes the same items, and the claims decide who does each.
+pub fn due(stores: &[Store], now: DateTime<Utc>, collect_every: std::time::Duration) -> Vec<Job> {
+    let mut jobs = BTreeSet::new();
+    for Store { submitted, scenario } in stores {
+        let tz = scenario.tz();
+        let at = submitted.at.with_timezone(&Utc);
+        let schedule = scenario.schedule.as_ref();
+        let audit = schedule.and_then(|s| s.audit.clone()).unwrap_or(Cadence::EveryRun);
+        let key = scenario.key.clone();
+        let job = |kind, slot| Job { kind, key: key.as_str().to_string(), store: key.clone(), slot };
+        jobs.insert(job(Kind::Audit, crate::schedule::slot(&audit, tz, now, at)));
+        // Readings of their own only when they come more often than the audits that read too.
+        if let Some(readings) = schedule.and_then(|s| s.chat_readings.clone()) {
+            if scenario.browser.enabled && readings != audit {
+                jobs.insert(job(Kind::ChatReading, crate::schedule::slot(&readings, tz, now, at)));
+            }
+        }
+        if let Some(imap) = scenario.shopper.as_ref().and_then(|s| s.imap.as_ref()).filter(|_| scenario.email.enabled) {
+            let every = Cadence::Every(collect_every);
+            let slot = crate::schedule::slot(&every, chrono_tz::UTC, now, at);
+            let mailbox = imap.mailbox_key();
+            // One job per mailbox, however many stores read it: the first store by key says how.
+            if !jobs.iter().any(|j| j.kind == Kind::Collect && j.key == mailbox) {
+                jobs.insert(Job { kind: Kind::Collect, key: mailbox, store: key.clone(), slot });
+            }
+        }
+    }
+    jobs.into_iter().collect()
+}
+
+/// What a submission changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    /// Every store now scheduled, by key.
+    pub stores: Vec<StoreKey>,
+    /// Stores of the previous submission left out of this one: no longer scheduled, their
+    /// history kept.
+    pub removed: Vec<StoreKey>,
+}
+
+/// Validates every scenario of `dir` (and its `portfolio.toml`) exactly as `shopaudit run`
+/// does, then stores them as the fleet's stores in one transaction, replacing the previous
+/// submission. Nothing is stored when any of them is broken.
+pub async fn submit(dir: &Path, history: &History, clock: &crate::clock::Clock) -> Result<Submission> {
+    crate::run::agency(dir)?;
+    let portfolio_file = dir.join("portfolio.toml");
+    let portfolio = match std::fs::read_to_string(&portfolio_file) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::io("cannot read", &portfolio_file, e)),
+    };
+    let at = clock.now().fixed_offset();
+    let mut by_key: BTreeMap<StoreKey, Submitted> = BTreeMap::new();
+    for path in crate::run::scenario_files(dir)? {
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io("cannot read", &path, e))?;
+        let scenario = Scenario::parse(&text, &path)?;
+        let file = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        if let Some(other) = by_key.get(&scenario.key) {
+            return Err(Error::Usage(format!(
+                "{} and {file} are both store {:?}: give each its own store.id",
+                other.file,
+                scenario.key.as_str()
+            )));
+        }
+        by_key.insert(scenario.key.clone(), Submitted { store: scenario.key, file, text, at });
+    }
+    let (before, _) = history.submitted().await?;
+    let scenarios: Vec<Submitted> = by_key.into_values().collect();
+    history.submit(&scenarios, portfolio.as_deref(), at).await?;
+    let stores: Vec<StoreKey> = scenarios.into_iter().map(|s| s.store).collect();
+    let removed = before.into_iter().map(|s| s.store).filter(|k| !stores.contains(k)).collect();
+    Ok(Submission { stores, removed })
+}

@@ -1,0 +1,299 @@
+//! `shopaudit worker`: one of any number of identical processes on any number of machines.
+//! Every `tick` it plans the work the submitted stores make due ([`super::due`]) and claims
+//! what nobody has claimed ([`Queue::claim`]); meanwhile it takes queued jobs from the shared
+//! queue, `concurrency` at a time, and does them with its own Chromium. A stop signal
+//! (SIGTERM) lets the jobs in hand finish; a worker killed outright stops beating, and its
+//! jobs go to the next worker once its lease (three beats) has run out.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use apalis::prelude::{BoxDynError, Data, ParallelizeExt, WorkerBuilder, WorkerBuilderExt, WorkerContext};
+use futures::FutureExt;
+
+use super::queue::{Ended, Queue};
+use super::{Job, Kind, Store};
+use crate::error::{Error, Result};
+use crate::history::{History, Location};
+use crate::portfolio::{Portfolio, StoreRow};
+use crate::scenario::Scenario;
+
+/// How a worker goes.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The shared PostgreSQL (`postgres://user@host:port/database`).
+    pub db: String,
+    /// Jobs done at once.
+    pub concurrency: usize,
+    /// Where the files a stored scenario names (`password_file`, `ca_file`) are on this
+    /// machine; the database keeps only their names.
+    pub secrets_dir: PathBuf,
+    /// Where each store's report and the portfolio are written, if anywhere (they are kept in
+    /// the history either way).
+    pub out: Option<PathBuf>,
+    /// How often the due work is planned.
+    pub tick: Duration,
+    /// How often the worker says it is alive; three missed and its jobs are taken over.
+    pub beat: Duration,
+    /// How often each shopper mailbox is read.
+    pub collect_every: Duration,
+    /// Use a browser where the scenarios allow it.
+    pub browser: bool,
+    /// Do the work due now, then stop (for cron and tests) instead of working until stopped.
+    pub drain: bool,
+    /// Where "now" comes from.
+    pub clock: crate::clock::Clock,
+}
+
+/// What a worker did before it stopped.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Worked {
+    /// Jobs this worker claimed for the fleet.
+    pub claimed: usize,
+}
+
+/// What every job of this worker shares.
+struct Shared {
+    history: History,
+    queue: Queue,
+    settings: Settings,
+    knowledge: crate::knowledge::Knowledge,
+}
+
+/// Works until `stop` resolves (or, with [`Settings::drain`], until no claimed job is left).
+pub async fn work(settings: Settings, stop: impl std::future::Future<Output = ()> + Send + 'static) -> Result<Worked> {
+    let location = Location::Postgres(settings.db.clone());
+    let history = History::connect(&location).await?;
+    let queue = Queue::connect(&settings.db, u32::try_from(settings.concurrency).unwrap_or(8) + 4).await?;
+    if let Some(out) = &settings.out {
+        crate::report::check_writable(out)?;
+    }
+    let shared = Arc::new(Shared {
+        history,
+        queue: queue.clone(),
+        settings: settings.clone(),
+        knowledge: crate::knowledge::Knowledge::load()?,
+    });
+    let (done_tx, mut done_rx) = tokio::sync::watch::channel(false);
+    let planner = tokio::spawn(plan(shared.clone(), done_tx));
+    let stop = async move {
+        futures::select! {
+            () = stop.fuse() => {},
+            _ = done_rx.wait_for(|done| *done).fuse() => {},
+        }
+        Ok::<(), std::io::Error>(())
+    };
+    let context = WorkerContext::new(&format!("{}-{}", host_name(), std::process::id()));
+    let beating = tokio::spawn(beat(queue.clone(), context.clone(), settings.beat));
+    let worker = WorkerBuilder::new(&context)
+        .backend(queue.storage(settings.beat, settings.concurrency))
+        .data(shared.clone())
+        .concurrency(settings.concurrency.max(1))
+        // Each job on a task of its own: one job's parsing never holds up another's I/O.
+        .parallelize(tokio::spawn)
+        .build(handle);
+    let ran = worker.run_until(stop).await;
+    beating.abort();
+    planner.abort();
+    let claimed = match planner.await {
+        Ok(result) => result?,
+        Err(_) => 0, // stopped while planning: what it claimed is queued for others
+    };
+    ran.map_err(|e| Error::History { path: crate::history::redact(&settings.db).into(), message: e.to_string() })?;
+    Ok(Worked { claimed })
+}
+
+/// Keeps this worker's leases while its process lives (see [`Queue::keep_alive`]); a beat
+/// that fails (the database away for a moment) is tried again at the next.
+async fn beat(queue: Queue, worker: WorkerContext, every: Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        if let Err(e) = queue.keep_alive(&worker).await {
+            tracing::debug!("heartbeat: {e}"); // before the engine has registered the worker
+        }
+    }
+}
+
+/// Plans and claims every tick; with `drain`, plans once and says when the fleet's claimed
+/// work is all done.
+async fn plan(shared: Arc<Shared>, done: tokio::sync::watch::Sender<bool>) -> Result<usize> {
+    let mut claimed = 0;
+    let mut planned = false;
+    loop {
+        if !planned || !shared.settings.drain {
+            let stores = stores(&shared).await?;
+            let now = shared.settings.clock.now();
+            let due = super::due(&stores, now, shared.settings.collect_every);
+            claimed += shared.queue.claim(&due, now.fixed_offset()).await?.len();
+            planned = true;
+        }
+        if shared.settings.drain && shared.queue.open().await? == 0 {
+            let _ = done.send(true);
+            return Ok(claimed);
+        }
+        tokio::time::sleep(shared.settings.tick).await;
+    }
+}
+
+/// The submitted stores as this worker reads them; a scenario that no longer parses here (a
+/// newer shopaudit submitted it) is left to the workers that can, and said.
+async fn stores(shared: &Shared) -> Result<Vec<Store>> {
+    let (submitted, _) = shared.history.submitted().await?;
+    Ok(submitted
+        .into_iter()
+        .filter_map(|submitted| match parse(&submitted, &shared.settings.secrets_dir) {
+            Ok(scenario) => Some(Store { submitted, scenario }),
+            Err(e) => {
+                tracing::warn!("store {} is not planned on this worker: {e}", submitted.store);
+                None
+            }
+        })
+        .collect())
+}
+
+fn parse(submitted: &crate::history::Submitted, secrets_dir: &Path) -> Result<Scenario> {
+    let mut scenario = Scenario::parse(&submitted.text, &secrets_dir.join(&submitted.file))?;
+    scenario.key = submitted.store.clone();
+    Ok(scenario)
+}
+
+/// Does one job. The job engine's error is kept for the worker's own failures (the history
+/// unreachable): the engine tries those again. A store that cannot be audited is that slot's
+/// outcome, recorded with its claim, and shows in the portfolio.
+async fn handle(job: Job, shared: Data<Arc<Shared>>) -> std::result::Result<(), BoxDynError> {
+    let outcome = match stores(&shared).await?.into_iter().find(|s| s.submitted.store == job.store) {
+        None => Err(format!("store {} is no longer submitted", job.store)),
+        Some(store) => match job.kind {
+            Kind::Audit => audit(&shared, store.scenario).await?,
+            Kind::ChatReading => read_chat(&shared, store.scenario).await,
+            Kind::Collect => collect(&shared, &store.scenario).await,
+        },
+    };
+    if let Err(why) = &outcome {
+        tracing::warn!("{} of {} ({}): {why}", job.kind, job.key, job.slot);
+    }
+    let ended = Ended { at: shared.settings.clock.now().fixed_offset(), error: outcome.err() };
+    shared.queue.end(&job, &ended).await?;
+    if job.kind == Kind::Audit {
+        if let Some(out) = &shared.settings.out {
+            portfolio(&shared.history, &shared.queue, &shared.settings.clock).await?.write(out, None)?;
+        }
+    }
+    Ok(())
+}
+
+/// The whole audit, its letters sent where due, the report kept (and written under `--out`).
+/// The outer error is the worker's (the history failed); the inner one the store's.
+async fn audit(shared: &Shared, mut scenario: Scenario) -> Result<std::result::Result<(), String>> {
+    if !shared.settings.browser {
+        scenario.browser.enabled = false;
+    }
+    let options = crate::Options {
+        email: Some(crate::probes::email::Mode::Send),
+        db: Some(Location::Postgres(shared.settings.db.clone())),
+        browser: None,
+        clock: shared.settings.clock.clone(),
+        mailbox: crate::probes::email::MailboxReads::Here,
+    };
+    let mut report = match crate::audit_with(&scenario, &options, &crate::Quiet).await {
+        Ok(report) => report,
+        Err(e @ Error::History { .. }) => return Err(e),
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    // Staff photos shown by other stores of the fleet are stock, on this store and on theirs
+    // (their latest reports judged again), as `shopaudit run` finds them across its folder.
+    let (submitted, _) = shared.history.submitted().await?;
+    let mut others = Vec::new();
+    for store in submitted.iter().filter(|s| s.store != report.store.key) {
+        if let Some((other, _)) = shared.history.latest_run(&store.store).await? {
+            others.push(other);
+        }
+    }
+    let before = others.clone();
+    let mut all: Vec<&mut crate::model::Report> = std::iter::once(&mut report).chain(others.iter_mut()).collect();
+    if crate::assess::stock::shared_photos(&mut all) {
+        report = crate::refresh(&report, &shared.history, &shared.settings.clock).await?;
+        for (other, was) in others.iter().zip(&before) {
+            if other.evidence.images != was.evidence.images {
+                keep(shared, &crate::refresh(other, &shared.history, &shared.settings.clock).await?).await?;
+            }
+        }
+    }
+    keep(shared, &report).await?;
+    Ok(Ok(()))
+}
+
+/// A report kept in the history, and written under `--out` when asked.
+async fn keep(shared: &Shared, report: &crate::model::Report) -> Result<()> {
+    let dir = shared.settings.out.as_ref().map(|out| out.join(crate::report::slug(report.store.key.as_str())));
+    if let Some(dir) = &dir {
+        use crate::report::Format;
+        crate::report::write(report, dir, &[Format::Json, Format::Md, Format::Html])?;
+    }
+    shared.history.record_run(report, dir.as_deref()).await
+}
+
+/// The chat's status read in the browser, nothing sent: the store's pages crawled for where
+/// the chat is, the readings kept in the history.
+async fn read_chat(shared: &Shared, mut scenario: Scenario) -> std::result::Result<(), String> {
+    scenario.chat.questions.clear();
+    scenario.chat.leave_message = false;
+    scenario.browser.enabled &= shared.settings.browser;
+    let options = crate::Options {
+        email: None,
+        db: Some(Location::Postgres(shared.settings.db.clone())),
+        browser: None,
+        clock: shared.settings.clock.clone(),
+        mailbox: crate::probes::email::MailboxReads::Here,
+    };
+    crate::audit_with(&scenario, &options, &crate::Quiet).await.map(drop).map_err(|e| e.to_string())
+}
+
+/// A shopper mailbox read, its replies filed.
+async fn collect(shared: &Shared, scenario: &Scenario) -> std::result::Result<(), String> {
+    let Some(imap) = scenario.shopper.as_ref().and_then(|s| s.imap.as_ref()) else {
+        return Err("no [shopper.imap] to read".into());
+    };
+    crate::probes::mailbox::collect(imap, &shared.history, &shared.knowledge).await.map(drop).map_err(|e| e.to_string())
+}
+
+/// The fleet's portfolio: every submitted store's latest audit, or why its latest slot could
+/// not be audited; stores not audited yet are left out.
+pub async fn portfolio(history: &History, queue: &Queue, clock: &crate::clock::Clock) -> Result<Portfolio> {
+    let (submitted, agency) = history.submitted().await?;
+    let agency = crate::run::agency_of(agency.as_deref().unwrap_or_default(), Path::new("portfolio.toml"))?;
+    let ended = queue.audits_ended().await?;
+    let mut rows = Vec::new();
+    for store in &submitted {
+        let latest = history.latest_run(&store.store).await?.map(|(report, _)| report);
+        let failed = ended.get(&store.store).and_then(|e| Some((e.at, e.error.as_ref()?)));
+        match (latest, failed) {
+            (Some(report), failed) if failed.is_none_or(|(at, _)| at <= report.run.finished_at) => {
+                let talks = history.conversations(&store.store).await?;
+                let link = format!("{}/report.html", crate::report::slug(store.store.as_str()));
+                rows.push(StoreRow::of(&report, &link, Vec::new(), &talks));
+            }
+            (report, Some((_, why))) => {
+                let name = report.map_or_else(|| store.store.to_string(), |r| r.store.name);
+                rows.push(StoreRow::broken(&name, "", why.clone()));
+            }
+            (Some(_) | None, None) => {} // not audited yet
+        }
+    }
+    Ok(Portfolio {
+        schema: crate::portfolio::SCHEMA.to_string(),
+        agency,
+        generated_at: clock.now().fixed_offset(),
+        stores: rows,
+    })
+}
+
+/// This machine's name, for the worker's name in the queue.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "worker".into())
+}

@@ -1,0 +1,247 @@
+//! The fleet on real parts: a PostgreSQL of the test's own (scripts/pg-lab), the mail lab,
+//! fixture stores on loopback, and `shopaudit worker` processes sharing the queue. Every store
+//! is audited once for its slot and every letter sent once, even with a worker killed with -9
+//! in the middle of a job; the fleet's portfolio gives the figures `shopaudit run` gives.
+
+mod common;
+
+#[path = "common/mail.rs"]
+#[allow(dead_code)] // each test binary uses a different part
+mod mail;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use mail::MailLab;
+
+/// A PostgreSQL of the test's own, stopped when dropped.
+struct PgLab {
+    dir: tempfile::TempDir,
+    url: String,
+    passfile: PathBuf,
+}
+
+impl PgLab {
+    fn start() -> PgLab {
+        let dir = tempfile::tempdir().unwrap();
+        let env = mail::lab::start_lab("pg-lab", dir.path(), &[]);
+        let password = std::fs::read_to_string(&env["PG_LAB_PASSWORD_FILE"]).unwrap();
+        let passfile = dir.path().join("pgpass");
+        std::fs::write(&passfile, format!("*:*:*:shopaudit:{}\n", password.trim())).unwrap();
+        // libpq (psql) reads a password file only when nobody else may.
+        std::fs::set_permissions(&passfile, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        PgLab { url: env["PG_LAB_URL"].clone(), passfile, dir }
+    }
+
+    /// One SQL query's rows, as psql prints them unaligned (`|` between columns).
+    fn sql(&self, query: &str) -> Vec<String> {
+        self.try_sql(query).unwrap_or_else(|e| panic!("{query}: {e}"))
+    }
+
+    fn try_sql(&self, query: &str) -> Result<Vec<String>, String> {
+        let o = Command::new("psql")
+            .arg(&self.url)
+            .args(["-AtXqc", query])
+            .env("PGPASSFILE", &self.passfile)
+            .output()
+            .expect("psql (postgresql-client)");
+        if !o.status.success() {
+            return Err(String::from_utf8_lossy(&o.stderr).to_string());
+        }
+        Ok(String::from_utf8_lossy(&o.stdout).lines().map(str::to_string).collect())
+    }
+
+    fn shopaudit(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_shopaudit"));
+        command.args(args).env("PGPASSFILE", &self.passfile).env_remove("PGPASSWORD");
+        command
+    }
+}
+
+impl Drop for PgLab {
+    fn drop(&mut self) {
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/pg-lab");
+        let _ = Command::new("bash").arg(script).arg("stop").arg(self.dir.path()).output();
+    }
+}
+
+fn said(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// A worker that drains the queue, beating every second.
+fn worker(pg: &PgLab, out: &Path, secrets: &Path) -> Child {
+    pg.shopaudit(&[
+        "worker",
+        "--db",
+        &pg.url,
+        "--drain",
+        "--no-browser",
+        "--concurrency",
+        "2",
+        "--tick",
+        "1s",
+        "--beat",
+        "1s",
+        "--out",
+        &out.display().to_string(),
+        "--secrets-dir",
+        &secrets.display().to_string(),
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap()
+}
+
+/// Waits for a child with a deadline, killing it when the deadline passes.
+fn finish(mut child: Child, within: Duration) -> Output {
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > within {
+            let _ = child.kill();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn rows(portfolio: &serde_json::Value) -> BTreeMap<String, serde_json::Value> {
+    portfolio["stores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["name"].as_str().unwrap().to_string(), r.clone()))
+        .collect()
+}
+
+/// The checks a report fails.
+fn failing(report: &Path) -> Vec<String> {
+    let report = shopaudit::report::read(report).unwrap();
+    report.findings.iter().filter(|f| f.outcome == shopaudit::Outcome::Fail).map(|f| f.check.clone()).collect()
+}
+
+/// The figures of a portfolio row that do not depend on when the run happened.
+fn figures(row: &serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "letters_sent": row["letters_sent"],
+        "failed": row["failed"],
+        "error": row["error"].is_string(),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_workers_audit_every_store_once_and_send_every_letter_once_despite_a_kill() {
+    let pg = PgLab::start();
+    let mail = MailLab::start();
+    let (good, slow) = (common::serve_store("en-good").await, common::serve_store("de-store").await);
+    let folder = tempfile::tempdir().unwrap();
+    let d = folder.path().join("scenarios");
+    std::fs::create_dir(&d).unwrap();
+    std::fs::write(d.join("portfolio.toml"), "[agency]\nname = \"Northwind Audits\"\n").unwrap();
+    let stores = 12;
+    for i in 0..stores {
+        // Every third store starts at a page that takes five seconds: a worker is killed there.
+        let url = if i % 3 == 0 { format!("{}slow.html", slow.url) } else { good.url.to_string() };
+        let mut text = format!("[store]\nid = \"s{i:02}\"\nname = \"Store {i:02}\"\nurl = \"{url}\"\n");
+        if i % 4 == 1 {
+            text += &format!(
+                "{}[email]\nenabled = true\nto = \"support@store.test\"\n[[email.letters]]\nid = \"q\"\n\
+                 subject = \"Letter from store {i:02}\"\nbody = \"Do you deliver to Kazan?\"\n",
+                mail.shopper_tables("")
+            );
+        }
+        std::fs::write(d.join(format!("s{i:02}.toml")), text).unwrap();
+    }
+
+    // The folder through `shopaudit run` on SQLite first: the figures the fleet must match.
+    let run_out = folder.path().join("run-out");
+    let sqlite = folder.path().join("history.sqlite");
+    let ran = Command::new(env!("CARGO_BIN_EXE_shopaudit"))
+        .args(["run", &d.display().to_string(), "--no-browser", "--out"])
+        .arg(&run_out)
+        .arg("--db")
+        .arg(&sqlite)
+        .output()
+        .unwrap();
+    assert!(ran.status.code().is_some_and(|c| c <= 1), "{}", said(&ran));
+
+    let submitted = pg.shopaudit(&["submit", &d.display().to_string(), "--db", &pg.url]).output().unwrap();
+    assert!(submitted.status.success(), "{}", said(&submitted));
+
+    let out = folder.path().join("fleet-out");
+    let mut workers: Vec<Child> = (0..3).map(|_| worker(&pg, &out, &d)).collect();
+    // Kill -9 the worker that holds a running job, in the middle of it.
+    let start = Instant::now();
+    let victim = loop {
+        assert!(start.elapsed() < Duration::from_secs(60), "no job ever ran");
+        // Until the first worker has set the queue up, there is no table to ask.
+        let running = pg
+            .try_sql("SELECT lock_by FROM apalis.jobs WHERE status = 'Running' ORDER BY lock_at LIMIT 1")
+            .unwrap_or_default();
+        let pid = running.first().and_then(|w| w.rsplit('-').next()?.parse::<u32>().ok());
+        if let Some(i) = pid.and_then(|pid| workers.iter().position(|w| w.id() == pid)) {
+            break workers.remove(i);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let held = pg.sql(&format!(
+        "SELECT count(*) FROM apalis.jobs WHERE status = 'Running' AND lock_by LIKE '%-{}'",
+        victim.id()
+    ));
+    let mut victim = victim;
+    victim.kill().unwrap(); // SIGKILL
+    victim.wait().unwrap();
+    assert_ne!(held, ["0"], "the victim held a job when it was killed");
+
+    for w in workers {
+        let o = finish(w, Duration::from_secs(180));
+        assert!(o.status.success(), "{}", said(&o));
+    }
+
+    // Every store audited once for its slot, whoever died.
+    let runs = pg.sql("SELECT store, count(*) FROM runs GROUP BY store ORDER BY store");
+    assert_eq!(runs.len(), stores, "{runs:?}");
+    let jobs = pg.sql("SELECT convert_from(job, 'UTF8'), status, attempts, lock_by, last_result FROM apalis.jobs");
+    assert!(runs.iter().all(|r| r.ends_with("|1")), "one run per store: {runs:?}\n{}", jobs.join("\n"));
+    let audits = pg.sql("SELECT count(*), count(done_at), count(error) FROM claims WHERE kind = 'audit'");
+    assert_eq!(audits, [format!("{stores}|{stores}|0")]);
+    let taken_over =
+        pg.sql("SELECT count(*) FROM apalis.jobs WHERE attempts > 1 OR last_result::text LIKE '%heartbeat%'");
+    assert_ne!(taken_over, ["0"], "the killed worker's job was taken over");
+
+    // Every letter once from the fleet (and once from the earlier `run`): two per store.
+    let messages = mail.messages("support@store.test").await;
+    for i in (0..stores).filter(|i| i % 4 == 1) {
+        let subject = format!("Letter from store {i:02}");
+        let n = messages.iter().filter(|m| m.subject() == Some(subject.as_str())).count();
+        assert_eq!(n, 2, "{subject}: once by `run`, once by the fleet");
+    }
+
+    // The fleet's portfolio gives the figures `run` gave.
+    let read = |dir: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(dir.join("portfolio.json")).unwrap()).unwrap()
+    };
+    let (fleet, single) = (read(&out), read(&run_out));
+    assert_eq!(fleet["agency"]["name"], "Northwind Audits");
+    let (fleet, single) = (rows(&fleet), rows(&single));
+    assert_eq!(fleet.len(), stores);
+    for (name, row) in &single {
+        let failing =
+            |dir: &Path| failing(&dir.join(row["report"].as_str().unwrap().replace("report.html", "report.json")));
+        assert_eq!(failing(&out), failing(&run_out), "{name}");
+        assert_eq!(figures(&fleet[name]), figures(row), "{name}");
+    }
+    assert!(out.join("s01/report.html").exists());
+}
+
+/// A worker needs the fleet's PostgreSQL: a SQLite path is a usage error that says what to use.
+#[test]
+fn a_worker_on_sqlite_is_told_to_use_run() {
+    let o = Command::new(env!("CARGO_BIN_EXE_shopaudit")).args(["worker", "--db", "/tmp/x.sqlite"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", said(&o));
+    assert!(said(&o).contains("shopaudit run"), "{}", said(&o));
+}
