@@ -182,14 +182,14 @@ async fn three_workers_audit_every_store_once_and_send_every_letter_once_despite
         let running = pg
             .try_sql("SELECT lock_by FROM apalis.jobs WHERE status = 'Running' ORDER BY lock_at LIMIT 1")
             .unwrap_or_default();
-        let pid = running.first().and_then(|w| w.rsplit('-').next()?.parse::<u32>().ok());
+        let pid = running.first().and_then(|w| w.split('-').rev().nth(1)?.parse::<u32>().ok());
         if let Some(i) = pid.and_then(|pid| workers.iter().position(|w| w.id() == pid)) {
             break workers.remove(i);
         }
         std::thread::sleep(Duration::from_millis(50));
     };
     let held = pg.sql(&format!(
-        "SELECT count(*) FROM apalis.jobs WHERE status = 'Running' AND lock_by LIKE '%-{}'",
+        "SELECT count(*) FROM apalis.jobs WHERE status = 'Running' AND lock_by LIKE '%-{}-%'",
         victim.id()
     ));
     let mut victim = victim;
@@ -244,4 +244,83 @@ fn a_worker_on_sqlite_is_told_to_use_run() {
     let o = Command::new(env!("CARGO_BIN_EXE_shopaudit")).args(["worker", "--db", "/tmp/x.sqlite"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", said(&o));
     assert!(said(&o).contains("shopaudit run"), "{}", said(&o));
+}
+
+/// The first worker of `workers` that holds a running job, by the pid in its queue name.
+fn holding_a_job(pg: &PgLab, workers: &[Child]) -> Option<usize> {
+    let running = pg.try_sql("SELECT lock_by FROM apalis.jobs WHERE status = 'Running'").unwrap_or_default();
+    running.iter().find_map(|w| {
+        let pid: u32 = w.split('-').rev().nth(1)?.parse().ok()?;
+        workers.iter().position(|c| c.id() == pid)
+    })
+}
+
+fn wait_for<T>(what: &str, mut found: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(t) = found() {
+            return t;
+        }
+        assert!(start.elapsed() < Duration::from_secs(90), "never: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The database stopped for ten seconds in the middle of the work: the workers wait, connect
+/// again and carry on. SIGTERM lets a worker finish the job in hand, then it leaves.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_database_away_for_ten_seconds_is_waited_for_and_sigterm_finishes_the_job_in_hand() {
+    let pg = PgLab::start();
+    let slow = common::serve_store("de-store").await;
+    let folder = tempfile::tempdir().unwrap();
+    let d = folder.path().join("scenarios");
+    std::fs::create_dir(&d).unwrap();
+    let stores = 6;
+    for i in 0..stores {
+        let text = format!("[store]\nid = \"slow{i}\"\nurl = \"{}slow.html\"\n", slow.url);
+        std::fs::write(d.join(format!("slow{i}.toml")), text).unwrap();
+    }
+    let submitted = pg.shopaudit(&["submit", &d.display().to_string(), "--db", &pg.url]).output().unwrap();
+    assert!(submitted.status.success(), "{}", said(&submitted));
+    let out = folder.path().join("out");
+    let mut workers: Vec<Child> = (0..2).map(|_| worker(&pg, &out, &d)).collect();
+
+    wait_for("a job running", || holding_a_job(&pg, &workers));
+    let lab = |command: &str| {
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/pg-lab");
+        let o = Command::new("bash").arg(script).arg(command).arg(pg.dir.path()).output().unwrap();
+        assert!(o.status.success(), "pg-lab {command}: {}", said(&o));
+    };
+    lab("stop");
+    std::thread::sleep(Duration::from_secs(10));
+    lab("resume");
+
+    // SIGTERM to a worker in the middle of a job: it finishes that job, then leaves.
+    let i = wait_for("a job running again", || holding_a_job(&pg, &workers));
+    let term = workers.remove(i);
+    let name = pg
+        .sql(&format!("SELECT lock_by FROM apalis.jobs WHERE status = 'Running' AND lock_by LIKE '%-{}-%'", term.id()));
+    // SAFETY: a plain kill(2) of our own child process.
+    assert_eq!(unsafe { libc::kill(term.id() as i32, libc::SIGTERM) }, 0);
+    let left = finish(term, Duration::from_secs(60));
+    assert!(left.status.success() && said(&left).contains("SIGTERM"), "{}", said(&left));
+    if let Some(name) = name.first() {
+        let held = pg.sql(&format!("SELECT status FROM apalis.jobs WHERE lock_by = '{name}'"));
+        assert!(held.iter().all(|s| s == "Done"), "the job in hand was finished: {held:?}");
+    }
+
+    let mut noticed = said(&left);
+    for w in workers {
+        let o = finish(w, Duration::from_secs(180));
+        assert!(o.status.success(), "{}", said(&o));
+        noticed += &said(&o);
+    }
+    eprintln!("{noticed}");
+    assert!(noticed.contains("starting again") || noticed.contains("reconnecting"), "the outage was noticed: {noticed}");
+    let runs = pg.sql("SELECT store, count(*) FROM runs GROUP BY store ORDER BY store");
+    let jobs = pg.sql("SELECT convert_from(job, 'UTF8'), status, attempts, lock_by, last_result FROM apalis.jobs");
+    assert_eq!(runs.len(), stores, "{runs:?}\n{}", jobs.join("\n"));
+    assert!(runs.iter().all(|r| r.ends_with("|1")), "one run per store: {runs:?}\n{}", jobs.join("\n"));
+    let audits = pg.sql("SELECT count(*), count(done_at), count(error) FROM claims WHERE kind = 'audit'");
+    assert_eq!(audits, [format!("{stores}|{stores}|0")], "{}", jobs.join("\n"));
 }

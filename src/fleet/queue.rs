@@ -117,6 +117,18 @@ impl Queue {
             .map(drop)
     }
 
+    /// Whether a claimed job has been done already.
+    pub async fn is_done(&self, job: &Job) -> Result<bool> {
+        sqlx::query_scalar("SELECT done_at IS NOT NULL FROM claims WHERE store = $1 AND kind = $2 AND slot = $3")
+            .bind(&job.key)
+            .bind(job.kind.as_str())
+            .bind(&job.slot)
+            .fetch_optional(&self.pool)
+            .await
+            .map(|done: Option<bool>| done.unwrap_or(false))
+            .map_err(|e| self.err(e))
+    }
+
     /// Each store's latest finished audit: when, and why it failed if it did.
     pub async fn audits_ended(&self) -> Result<BTreeMap<StoreKey, Ended>> {
         let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(

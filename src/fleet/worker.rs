@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use apalis::prelude::{BoxDynError, Data, ParallelizeExt, WorkerBuilder, WorkerBuilderExt, WorkerContext};
-use futures::FutureExt;
 
 use super::queue::{Ended, Queue};
 use super::{Job, Kind, Store};
@@ -75,32 +74,50 @@ pub async fn work(settings: Settings, stop: impl std::future::Future<Output = ()
         settings: settings.clone(),
         knowledge: crate::knowledge::Knowledge::load()?,
     });
-    let (done_tx, mut done_rx) = tokio::sync::watch::channel(false);
-    let planner = tokio::spawn(plan(shared.clone(), done_tx));
-    let stop = async move {
-        futures::select! {
-            () = stop.fuse() => {},
-            _ = done_rx.wait_for(|done| *done).fuse() => {},
+    // Stopping: asked to (SIGTERM), or, draining, no claimed work left in the fleet.
+    let (stopping, stopped) = tokio::sync::watch::channel(false);
+    let stopping = Arc::new(stopping);
+    tokio::spawn({
+        let stopping = stopping.clone();
+        async move {
+            stop.await;
+            stopping.send_replace(true);
         }
-        Ok::<(), std::io::Error>(())
-    };
-    let context = WorkerContext::new(&format!("{}-{}", host_name(), std::process::id()));
-    let beating = tokio::spawn(beat(queue.clone(), context.clone(), settings.beat));
-    let worker = WorkerBuilder::new(&context)
-        .backend(queue.storage(settings.beat, settings.concurrency))
-        .data(shared.clone())
-        .concurrency(settings.concurrency.max(1))
-        // Each job on a task of its own: one job's parsing never holds up another's I/O.
-        .parallelize(tokio::spawn)
-        .build(handle);
-    let ran = worker.run_until(stop).await;
-    beating.abort();
+    });
+    let planner = tokio::spawn(plan(shared.clone(), stopping.clone()));
+    // The job engine gives up when the database goes away (a restart, a failover); the worker
+    // then waits and starts it again, under a new name: the jobs the old one held are taken
+    // over when its lease runs out, and a job whose claim is done is not done again.
+    let mut lives = 0;
+    loop {
+        lives += 1;
+        let context = WorkerContext::new(&format!("{}-{}-{lives}", host_name(), std::process::id()));
+        let beating = tokio::spawn(beat(queue.clone(), context.clone(), settings.beat));
+        let worker = WorkerBuilder::new(&context)
+            .backend(queue.storage(settings.beat, settings.concurrency))
+            .data(shared.clone())
+            .concurrency(settings.concurrency.max(1))
+            // Each job on a task of its own: one job's parsing never holds up another's I/O.
+            .parallelize(tokio::spawn)
+            .build(handle);
+        let mut until = stopped.clone();
+        let ran = worker
+            .run_until(async move {
+                let _ = until.wait_for(|stop| *stop).await;
+                Ok::<(), std::io::Error>(())
+            })
+            .await;
+        beating.abort();
+        match ran {
+            Err(e) if !*stopped.borrow() => {
+                tracing::warn!("the job queue failed ({e}); starting again in {:?}", settings.beat * 3);
+                tokio::time::sleep(settings.beat * 3).await;
+            }
+            _ => break,
+        }
+    }
     planner.abort();
-    let claimed = match planner.await {
-        Ok(result) => result?,
-        Err(_) => 0, // stopped while planning: what it claimed is queued for others
-    };
-    ran.map_err(|e| Error::History { path: crate::history::redact(&settings.db).into(), message: e.to_string() })?;
+    let claimed = planner.await.unwrap_or_default(); // stopped while planning: its claims are queued
     Ok(Worked { claimed })
 }
 
@@ -115,22 +132,30 @@ async fn beat(queue: Queue, worker: WorkerContext, every: Duration) {
     }
 }
 
-/// Plans and claims every tick; with `drain`, plans once and says when the fleet's claimed
-/// work is all done.
-async fn plan(shared: Arc<Shared>, done: tokio::sync::watch::Sender<bool>) -> Result<usize> {
+/// Plans and claims every tick, and counts what it claimed; with `drain`, plans once and
+/// says to stop when the fleet's claimed work is all done. A database that is away is waited
+/// for: the next tick tries again.
+async fn plan(shared: Arc<Shared>, stopping: Arc<tokio::sync::watch::Sender<bool>>) -> usize {
     let mut claimed = 0;
     let mut planned = false;
     loop {
-        if !planned || !shared.settings.drain {
-            let stores = stores(&shared).await?;
-            let now = shared.settings.clock.now();
-            let due = super::due(&stores, now, shared.settings.collect_every);
-            claimed += shared.queue.claim(&due, now.fixed_offset()).await?.len();
-            planned = true;
-        }
-        if shared.settings.drain && shared.queue.open().await? == 0 {
-            let _ = done.send(true);
-            return Ok(claimed);
+        let tick = async {
+            if !planned || !shared.settings.drain {
+                let stores = stores(&shared).await?;
+                let now = shared.settings.clock.now();
+                let due = super::due(&stores, now, shared.settings.collect_every);
+                claimed += shared.queue.claim(&due, now.fixed_offset()).await?.len();
+                planned = true;
+            }
+            Ok::<bool, Error>(shared.settings.drain && shared.queue.open().await? == 0)
+        };
+        match tick.await {
+            Ok(true) => {
+                stopping.send_replace(true);
+                return claimed;
+            }
+            Ok(false) => {}
+            Err(e) => tracing::warn!("planning: {e}"),
         }
         tokio::time::sleep(shared.settings.tick).await;
     }
@@ -162,6 +187,9 @@ fn parse(submitted: &crate::history::Submitted, secrets_dir: &Path) -> Result<Sc
 /// unreachable): the engine tries those again. A store that cannot be audited is that slot's
 /// outcome, recorded with its claim, and shows in the portfolio.
 async fn handle(job: Job, shared: Data<Arc<Shared>>) -> std::result::Result<(), BoxDynError> {
+    if shared.queue.is_done(&job).await? {
+        return Ok(()); // taken over from a worker that had finished it after all
+    }
     let outcome = match stores(&shared).await?.into_iter().find(|s| s.submitted.store == job.store) {
         None => Err(format!("store {} is no longer submitted", job.store)),
         Some(store) => match job.kind {

@@ -33,6 +33,8 @@ const LETTER_COLUMNS: &str =
 /// A history in a PostgreSQL database.
 pub struct Postgres {
     client: Mutex<Client>,
+    /// How to connect again when the server has dropped the connection.
+    config: tokio_postgres::Config,
     /// The URL without its password, for messages.
     shown: String,
 }
@@ -62,12 +64,7 @@ impl Postgres {
         }
         config.connect_timeout(std::time::Duration::from_secs(15));
         config.application_name("shopaudit");
-        let (mut client, connection) = config.connect(NoTls).await.map_err(|e| fail(chain(&e)))?;
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::warn!("history connection: {e}");
-            }
-        });
+        let mut client = open(&config).await.map_err(|e| fail(chain(&e)))?;
         let tx = client.transaction().await.map_err(|e| fail(chain(&e)))?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK]).await.map_err(|e| fail(chain(&e)))?;
         tx.batch_execute("CREATE TABLE IF NOT EXISTS shopaudit_schema (version BIGINT NOT NULL)")
@@ -90,7 +87,27 @@ impl Postgres {
             .await
             .map_err(|e| fail(chain(&e)))?;
         tx.commit().await.map_err(|e| fail(chain(&e)))?;
-        Ok(Postgres { client: Mutex::new(client), shown })
+        Ok(Postgres { client: Mutex::new(client), config, shown })
+    }
+
+    /// The connection, opened again when the server dropped it (restarted, failed over, cut
+    /// off for a while): a fleet outlives its database's restarts. Reconnecting is tried for
+    /// about a minute before the history is called unreachable.
+    async fn client(&self) -> Result<tokio::sync::MutexGuard<'_, Client>> {
+        use backon::Retryable;
+        let mut client = self.client.lock().await;
+        if client.is_closed() {
+            let again = backon::ExponentialBuilder::default()
+                .with_min_delay(std::time::Duration::from_millis(200))
+                .with_max_delay(std::time::Duration::from_secs(5))
+                .with_max_times(16);
+            *client = (|| open(&self.config))
+                .retry(again)
+                .notify(|e, _| tracing::warn!("history {}: reconnecting: {}", self.shown, chain(e)))
+                .await
+                .map_err(|e| self.err()(chain(&e)))?;
+        }
+        Ok(client)
     }
 
     fn err<E: std::fmt::Display>(&self) -> impl Fn(E) -> Error + '_ {
@@ -98,17 +115,28 @@ impl Postgres {
     }
 
     async fn execute(&self, sql: &str, params: &[&(dyn tokio_postgres::types::ToSql + Sync)]) -> Result<u64> {
-        self.client.lock().await.execute(sql, params).await.map_err(|e| self.err()(chain(&e)))
+        self.client().await?.execute(sql, params).await.map_err(|e| self.err()(chain(&e)))
     }
 
     async fn query(&self, sql: &str, params: &[&(dyn tokio_postgres::types::ToSql + Sync)]) -> Result<Vec<Row>> {
-        self.client.lock().await.query(sql, params).await.map_err(|e| self.err()(chain(&e)))
+        self.client().await?.query(sql, params).await.map_err(|e| self.err()(chain(&e)))
     }
 
     /// Reads every row with `read`; a row that does not read is a damaged history, said so.
     fn read<T>(&self, rows: Vec<Row>, read: impl Fn(&Row) -> std::result::Result<T, String>) -> Result<Vec<T>> {
         rows.iter().map(|r| read(r).map_err(self.err())).collect()
     }
+}
+
+/// A connection to the server, its I/O driven by a task of its own.
+async fn open(config: &tokio_postgres::Config) -> std::result::Result<Client, tokio_postgres::Error> {
+    let (client, connection) = config.connect(NoTls).await?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::warn!("history connection: {e}");
+        }
+    });
+    Ok(client)
 }
 
 /// The URL as it may be shown: without a password, should one be in it.
@@ -374,7 +402,7 @@ impl Backend for Postgres {
         if key.as_str() == url {
             return Ok(());
         }
-        let mut client = self.client.lock().await;
+        let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.err()(chain(&e)))?;
         for table in ["letters", "runs", "conversations", "observations"] {
             tx.execute(&format!("UPDATE {table} SET store = $1 WHERE store = $2"), &[&key.as_str(), &url])
@@ -511,7 +539,7 @@ impl Backend for Postgres {
 
     async fn submit(&self, scenarios: &[Submitted], portfolio: Option<&str>, at: DateTime<FixedOffset>) -> Result<()> {
         let at = at.to_rfc3339();
-        let mut client = self.client.lock().await;
+        let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.err()(chain(&e)))?;
         tx.execute("UPDATE scenarios SET active = 0", &[]).await.map_err(|e| self.err()(chain(&e)))?;
         for s in scenarios {
