@@ -4,6 +4,9 @@
 //!
 //! `cargo bench --bench mail` (needs what `bash scripts/setup` installs).
 
+#[path = "../tests/common/lab.rs"]
+mod lab;
+
 #[path = "../tests/common/mail.rs"]
 #[allow(dead_code)]
 mod mail;

@@ -3,6 +3,9 @@
 
 mod common;
 
+#[path = "common/lab.rs"]
+mod lab;
+
 #[path = "common/mail.rs"]
 #[allow(dead_code)] // each test binary uses a different part
 mod mail;

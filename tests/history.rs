@@ -8,43 +8,19 @@ mod common;
 #[path = "common/lab.rs"]
 mod lab;
 
+#[path = "common/pg.rs"]
+#[allow(dead_code)] // each test binary uses a different part
+mod pg;
+
 use std::path::PathBuf;
 use std::process::Command;
+
+use pg::PgLab;
 
 use chrono::{DateTime, FixedOffset};
 use shopaudit::history::{History, Location, MailKind, NewLetter, SendState, StoredReply};
 use shopaudit::model::evidence::{ConversationOutcome, MatchedBy};
 use shopaudit::model::StoreKey;
-
-/// A PostgreSQL of the test's own, stopped when dropped.
-struct PgLab {
-    dir: tempfile::TempDir,
-    url: String,
-    password_file: PathBuf,
-}
-
-impl PgLab {
-    fn start() -> PgLab {
-        let dir = tempfile::tempdir().unwrap();
-        let env = lab::start_lab("pg-lab", dir.path(), &[]);
-        PgLab { url: env["PG_LAB_URL"].clone(), password_file: PathBuf::from(&env["PG_LAB_PASSWORD_FILE"]), dir }
-    }
-
-    /// A PGPASSFILE line for the lab's server, in a file of its own.
-    fn passfile(&self) -> PathBuf {
-        let password = std::fs::read_to_string(&self.password_file).unwrap();
-        let file = self.dir.path().join("pgpass");
-        std::fs::write(&file, format!("*:*:*:shopaudit:{}\n", password.trim())).unwrap();
-        file
-    }
-}
-
-impl Drop for PgLab {
-    fn drop(&mut self) {
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/pg-lab");
-        let _ = Command::new("bash").arg(script).arg("stop").arg(self.dir.path()).output();
-    }
-}
 
 fn at(minutes: i64) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339("2026-11-02T09:00:00+03:00").unwrap() + chrono::Duration::minutes(minutes)
@@ -134,7 +110,7 @@ async fn sqlite_and_postgresql_keep_the_same_history() {
     the_same_rows_come_back(&History::connect(&dir.path().join("h.sqlite").into()).await.unwrap()).await;
 
     let lab = PgLab::start();
-    std::env::set_var("PGPASSFILE", lab.passfile());
+    std::env::set_var("PGPASSFILE", lab.passfile.clone());
     let location: Location = lab.url.parse().unwrap();
     assert!(matches!(location, Location::Postgres(_)));
     the_same_rows_come_back(&History::connect(&location).await.unwrap()).await;
@@ -156,7 +132,7 @@ async fn audit_and_report_use_a_postgresql_history_and_a_newer_schema_is_refused
     let store = common::serve_store("en-good").await;
     let out = lab.dir.path().join("reports");
     let shopaudit = |args: Vec<String>| {
-        let passfile = lab.passfile();
+        let passfile = lab.passfile.clone();
         async move {
             tokio::task::spawn_blocking(move || {
                 Command::new(env!("CARGO_BIN_EXE_shopaudit"))
@@ -210,7 +186,7 @@ async fn submit_stores_a_folder_and_replaces_the_previous_one() {
     std::fs::write(d.join("boris.toml"), scenario("Boris's")).unwrap();
     std::fs::write(d.join("portfolio.toml"), "[agency]\nname = \"Agency\"\n").unwrap();
     let submit = || {
-        let (passfile, url, dir) = (lab.passfile(), lab.url.clone(), d.to_path_buf());
+        let (passfile, url, dir) = (lab.passfile.clone(), lab.url.clone(), d.to_path_buf());
         Command::new(env!("CARGO_BIN_EXE_shopaudit"))
             .args(["submit", &dir.display().to_string(), "--db", &url])
             .env("PGPASSFILE", passfile)
@@ -225,7 +201,7 @@ async fn submit_stores_a_folder_and_replaces_the_previous_one() {
     assert!(first.status.success(), "{}", said(&first));
     assert!(said(&first).contains("submitted 2 store(s)") && !said(&first).contains("PGPASS"), "{}", said(&first));
 
-    std::env::set_var("PGPASSFILE", lab.passfile());
+    std::env::set_var("PGPASSFILE", lab.passfile.clone());
     let history = History::connect(&lab.url.parse().unwrap()).await.unwrap();
     let (stores, portfolio) = history.submitted().await.unwrap();
     assert_eq!(stores.iter().map(|s| s.store.as_str()).collect::<Vec<_>>(), ["anna", "boris"]);

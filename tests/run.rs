@@ -4,6 +4,9 @@
 
 mod common;
 
+#[path = "common/lab.rs"]
+mod lab;
+
 #[path = "common/chat.rs"]
 #[allow(dead_code)] // each test binary uses a different part
 mod chat;

@@ -13,19 +13,19 @@ use super::Exit;
 #[derive(clap::Args)]
 pub struct Args {
     /// The fleet's PostgreSQL: postgres://user@host:port/database (password from PGPASSWORD
-    /// or PGPASSFILE).
-    #[arg(long, value_name = "URL")]
+    /// or PGPASSFILE, never in the URL).
+    #[arg(long, value_name = "URL", env = "SHOPAUDIT_DB", hide_env_values = true)]
     db: Location,
     /// Jobs done at once on this machine.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, env = "SHOPAUDIT_CONCURRENCY")]
     concurrency: usize,
     /// Where the files the submitted scenarios name (password_file, ca_file) are on this
     /// machine (default: the current folder).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", env = "SHOPAUDIT_SECRETS_DIR")]
     secrets_dir: Option<PathBuf>,
     /// Also write each store's report and the portfolio here (they are kept in the database
     /// either way).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", env = "SHOPAUDIT_OUT")]
     out: Option<PathBuf>,
     /// How often the due work is planned.
     #[arg(long, default_value = "30s", value_parser = duration)]

@@ -6,9 +6,6 @@ use std::process::Command;
 
 use futures::StreamExt;
 
-#[path = "lab.rs"]
-pub mod lab;
-
 pub struct MailLab {
     pub dir: tempfile::TempDir,
     pub smtp_port: u16,
@@ -31,7 +28,7 @@ impl MailLab {
 
     fn launch(tls: bool) -> MailLab {
         let dir = tempfile::tempdir().unwrap();
-        let env = lab::start_lab("mail-lab", dir.path(), &[("MAIL_LAB_TLS", if tls { "1" } else { "0" })]);
+        let env = crate::lab::start_lab("mail-lab", dir.path(), &[("MAIL_LAB_TLS", if tls { "1" } else { "0" })]);
         MailLab {
             smtp_port: env["MAIL_LAB_SMTP_PORT"].parse().unwrap(),
             imap_port: env["MAIL_LAB_IMAP_PORT"].parse().unwrap(),
