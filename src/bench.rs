@@ -110,7 +110,17 @@ async fn browser(path: &std::path::Path) -> Result<Vec<Figure>> {
     figures.push(Figure { name: "browser launch".into(), value: format!("{} ms", started.elapsed().as_millis()) });
 
     let started = Instant::now();
-    let seen = probe(chromium.clone(), pages.clone(), &[Viewport::Desktop], Duration::ZERO, knowledge.clone(), 1).await;
+    let clock = crate::clock::Clock::system();
+    let seen = probe(
+        chromium.clone(),
+        pages.clone(),
+        &[Viewport::Desktop],
+        Duration::ZERO,
+        knowledge.clone(),
+        1,
+        clock.clone(),
+    )
+    .await;
     let per_page = started.elapsed().as_secs_f64() / seen.visits.len().max(1) as f64;
     figures.push(Figure {
         name: "browser time per page (no watch)".into(),
@@ -131,7 +141,7 @@ async fn browser(path: &std::path::Path) -> Result<Vec<Figure>> {
             }
         })
     };
-    let seen = probe(chromium, pages, &[Viewport::Desktop], Duration::from_secs(3), knowledge, 8).await;
+    let seen = probe(chromium, pages, &[Viewport::Desktop], Duration::from_secs(3), knowledge, 8, clock).await;
     sampling.store(false, std::sync::atomic::Ordering::Relaxed);
     let _ = sampler.join();
     figures.push(Figure {

@@ -250,6 +250,7 @@ async fn regression_a_reused_tab_forgets_the_previous_viewport() {
         std::time::Duration::ZERO,
         knowledge,
         one_tab,
+        shopaudit::clock::Clock::system(),
     )
     .await;
     assert_eq!(seen.visits.len(), 6);

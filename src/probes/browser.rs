@@ -228,7 +228,8 @@ pub fn kill_all() {
     }
 }
 
-/// Visits every page in every viewport, at most `tabs` at once ([`MAX_TABS`] in audits).
+/// Visits every page in every viewport, at most `tabs` at once ([`MAX_TABS`] in audits); each
+/// chat's status is stamped by `clock`, the audit's.
 pub async fn probe(
     chromium: Arc<Chromium>,
     pages: Vec<String>,
@@ -236,6 +237,7 @@ pub async fn probe(
     observe: Duration,
     knowledge: Arc<Knowledge>,
     tabs: usize,
+    clock: crate::clock::Clock,
 ) -> BrowserEvidence {
     let permits = Arc::new(Semaphore::new(tabs.max(1)));
     // Opening a tab costs about half a second; each finished visit hands its tab on.
@@ -243,13 +245,13 @@ pub async fn probe(
     let mut jobs = Vec::new();
     for page in &pages {
         for &viewport in viewports {
-            let (chromium, knowledge, permits, pool, page) =
-                (chromium.clone(), knowledge.clone(), permits.clone(), pool.clone(), page.clone());
+            let (chromium, knowledge, permits, pool, page, clock) =
+                (chromium.clone(), knowledge.clone(), permits.clone(), pool.clone(), page.clone(), clock.clone());
             jobs.push(tokio::spawn(async move {
                 let _permit = permits.acquire_owned().await;
                 let result = tokio::task::spawn_blocking({
                     let page = page.clone();
-                    move || visit(&chromium, &pool, &page, viewport, observe, &knowledge)
+                    move || visit(&chromium, &pool, &page, (viewport, observe), &knowledge, &clock)
                 })
                 .await;
                 match result {
@@ -321,9 +323,9 @@ fn visit(
     chromium: &Chromium,
     pool: &Mutex<Vec<Arc<Tab>>>,
     page: &str,
-    viewport: Viewport,
-    observe: Duration,
+    (viewport, observe): (Viewport, Duration),
     k: &Knowledge,
+    clock: &crate::clock::Clock,
 ) -> Result<Visit, String> {
     let reused = pool.lock().ok().and_then(|mut p| p.pop());
     let tab = match reused {
@@ -340,7 +342,7 @@ fn visit(
             tab
         }
     };
-    let result = look(&tab, page, viewport, observe, k);
+    let result = look(&tab, page, (viewport, observe), k, clock);
     match (&result, pool.lock()) {
         // A tab whose visit failed may be stuck: close it rather than reuse it.
         (Ok(_), Ok(mut p)) => p.push(tab),
@@ -384,7 +386,13 @@ pub(crate) fn emulate(tab: &Tab, viewport: Viewport) -> Result<(), String> {
     Ok(())
 }
 
-fn look(tab: &Arc<Tab>, page: &str, viewport: Viewport, observe: Duration, k: &Knowledge) -> Result<Visit, String> {
+fn look(
+    tab: &Arc<Tab>,
+    page: &str,
+    (viewport, observe): (Viewport, Duration),
+    k: &Knowledge,
+    clock: &crate::clock::Clock,
+) -> Result<Visit, String> {
     emulate(tab, viewport)?;
     let started = Instant::now();
     navigate(tab, page)?;
@@ -424,7 +432,7 @@ fn look(tab: &Arc<Tab>, page: &str, viewport: Viewport, observe: Duration, k: &K
     let mut chats = Vec::new();
     for found in inspected.chats {
         let vendor = k.vendors.iter().find(|v| v.id == found.vendor);
-        let status_at = chrono::Utc::now().fixed_offset();
+        let status_at = clock.now().fixed_offset();
         let status = match vendor.and_then(|v| v.status_script) {
             Some(script) => ask_status(tab, script, found.launcher.as_ref().map(|l| l.selector.as_str())),
             None => Status { status: ChatStatus::Unknown, how: "no status script for this vendor".into(), open: None },

@@ -139,16 +139,7 @@ pub async fn gather_browser(
     evidence: &Evidence,
     shared: Option<Arc<browser::Chromium>>,
 ) -> Result<Browsed> {
-    // Readings are stamped by the audit's clock (a test's simulated week, or the system's).
-    let skew = ctx.clock.now() - chrono::Utc::now();
-    let mut browsed = launch_and_look(ctx, pages, evidence, shared).await?;
-    if skew.abs() >= chrono::Duration::seconds(1) {
-        let visits = browsed.seen.iter_mut().flat_map(|b| b.visits.iter_mut());
-        for chat in visits.flat_map(|v| v.chats.iter_mut()) {
-            chat.status_at += skew;
-        }
-    }
-    Ok(browsed)
+    launch_and_look(ctx, pages, evidence, shared).await
 }
 
 async fn launch_and_look(
@@ -203,6 +194,7 @@ async fn look(ctx: Context<'_>, pages: &[Page], evidence: &Evidence, chromium: A
         settings.observe.0,
         knowledge.clone(),
         browser::MAX_TABS,
+        ctx.clock.clone(),
     )
     .await;
     // Operators' photos are staff photos: judge them for stock like the site's own.
