@@ -193,6 +193,13 @@ async fn three_workers_audit_every_store_once_and_send_every_letter_once_despite
         assert_eq!(figures(&fleet[name]), figures(row), "{name}");
     }
     assert!(out.join("s01/report.html").exists());
+
+    // Any machine renders the same from the database alone.
+    let elsewhere = folder.path().join("elsewhere");
+    let o = pg.shopaudit(&["portfolio", "--db", &pg.url, "--out", &elsewhere.display().to_string()]).output().unwrap();
+    assert!(o.status.success(), "{}", said(&o));
+    assert_eq!(read(&elsewhere)["stores"], read(&out)["stores"]);
+    assert_eq!(failing(&elsewhere.join("s01/report.json")), failing(&out.join("s01/report.json")));
 }
 
 /// A worker needs the fleet's PostgreSQL: a SQLite path is a usage error that says what to use.

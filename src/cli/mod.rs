@@ -11,6 +11,7 @@ pub mod collect;
 pub mod demo;
 pub mod explain;
 pub mod letters;
+pub mod portfolio;
 pub mod report;
 pub mod run;
 pub mod submit;

@@ -19,6 +19,7 @@ use chrono::{DateTime, Utc};
 use crate::error::{Error, Result};
 use crate::history::{History, Submitted};
 use crate::model::StoreKey;
+use crate::portfolio::{Portfolio, StoreRow};
 use crate::scenario::{Cadence, Scenario};
 
 crate::model::named_enum! {
@@ -140,4 +141,59 @@ pub async fn submit(dir: &Path, history: &History, clock: &crate::clock::Clock) 
     let stores: Vec<StoreKey> = scenarios.into_iter().map(|s| s.store).collect();
     let removed = before.into_iter().map(|s| s.store).filter(|k| !stores.contains(k)).collect();
     Ok(Submission { stores, removed })
+}
+
+/// The fleet's portfolio: every submitted store's latest audit, or why its latest slot could
+/// not be audited; stores not audited yet are left out.
+pub async fn portfolio(history: &History, queue: &queue::Queue, clock: &crate::clock::Clock) -> Result<Portfolio> {
+    let (submitted, agency) = history.submitted().await?;
+    let agency = crate::run::agency_of(agency.as_deref().unwrap_or_default(), std::path::Path::new("portfolio.toml"))?;
+    let ended = queue.audits_ended().await?;
+    let mut rows = Vec::new();
+    for store in &submitted {
+        let latest = history.latest_run(&store.store).await?.map(|(report, _)| report);
+        let failed = ended.get(&store.store).and_then(|e| Some((e.at, e.error.as_ref()?)));
+        match (latest, failed) {
+            (Some(report), failed) if failed.is_none_or(|(at, _)| at <= report.run.finished_at) => {
+                let talks = history.conversations(&store.store).await?;
+                let link = format!("{}/report.html", crate::report::slug(store.store.as_str()));
+                rows.push(StoreRow::of(&report, &link, Vec::new(), &talks));
+            }
+            (report, Some((_, why))) => {
+                let name = report.map_or_else(|| store.store.to_string(), |r| r.store.name);
+                rows.push(StoreRow::broken(&name, "", why.clone()));
+            }
+            (Some(_) | None, None) => {} // not audited yet
+        }
+    }
+    Ok(Portfolio {
+        schema: crate::portfolio::SCHEMA.to_string(),
+        agency,
+        generated_at: clock.now().fixed_offset(),
+        stores: rows,
+    })
+}
+
+/// Writes into `out`, from the fleet's database alone (any machine can): each submitted
+/// store's latest report, brought up to date with every answer filed since, and the
+/// portfolio. Returns the files written.
+pub async fn render(
+    history: &History,
+    queue: &queue::Queue,
+    out: &Path,
+    clock: &crate::clock::Clock,
+) -> Result<Vec<std::path::PathBuf>> {
+    use crate::report::Format;
+    crate::report::check_writable(out)?;
+    let (submitted, _) = history.submitted().await?;
+    let mut written = Vec::new();
+    for store in &submitted {
+        if let Some((report, _)) = history.latest_run(&store.store).await? {
+            let report = crate::refresh(&report, history, clock).await?;
+            let dir = out.join(crate::report::slug(store.store.as_str()));
+            written.extend(crate::report::write(&report, &dir, &[Format::Json, Format::Md, Format::Html])?);
+        }
+    }
+    written.extend(portfolio(history, queue, clock).await?.write(out, None)?);
+    Ok(written)
 }

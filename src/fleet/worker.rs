@@ -15,7 +15,6 @@ use super::queue::{Ended, Queue};
 use super::{Job, Kind, Store};
 use crate::error::{Error, Result};
 use crate::history::{History, Location};
-use crate::portfolio::{Portfolio, StoreRow};
 use crate::scenario::Scenario;
 
 /// How a worker goes.
@@ -205,7 +204,7 @@ async fn handle(job: Job, shared: Data<Arc<Shared>>) -> std::result::Result<(), 
     shared.queue.end(&job, &ended).await?;
     if job.kind == Kind::Audit {
         if let Some(out) = &shared.settings.out {
-            portfolio(&shared.history, &shared.queue, &shared.settings.clock).await?.write(out, None)?;
+            super::portfolio(&shared.history, &shared.queue, &shared.settings.clock).await?.write(out, None)?;
         }
     }
     Ok(())
@@ -284,37 +283,6 @@ async fn collect(shared: &Shared, scenario: &Scenario) -> std::result::Result<()
         return Err("no [shopper.imap] to read".into());
     };
     crate::probes::mailbox::collect(imap, &shared.history, &shared.knowledge).await.map(drop).map_err(|e| e.to_string())
-}
-
-/// The fleet's portfolio: every submitted store's latest audit, or why its latest slot could
-/// not be audited; stores not audited yet are left out.
-pub async fn portfolio(history: &History, queue: &Queue, clock: &crate::clock::Clock) -> Result<Portfolio> {
-    let (submitted, agency) = history.submitted().await?;
-    let agency = crate::run::agency_of(agency.as_deref().unwrap_or_default(), Path::new("portfolio.toml"))?;
-    let ended = queue.audits_ended().await?;
-    let mut rows = Vec::new();
-    for store in &submitted {
-        let latest = history.latest_run(&store.store).await?.map(|(report, _)| report);
-        let failed = ended.get(&store.store).and_then(|e| Some((e.at, e.error.as_ref()?)));
-        match (latest, failed) {
-            (Some(report), failed) if failed.is_none_or(|(at, _)| at <= report.run.finished_at) => {
-                let talks = history.conversations(&store.store).await?;
-                let link = format!("{}/report.html", crate::report::slug(store.store.as_str()));
-                rows.push(StoreRow::of(&report, &link, Vec::new(), &talks));
-            }
-            (report, Some((_, why))) => {
-                let name = report.map_or_else(|| store.store.to_string(), |r| r.store.name);
-                rows.push(StoreRow::broken(&name, "", why.clone()));
-            }
-            (Some(_) | None, None) => {} // not audited yet
-        }
-    }
-    Ok(Portfolio {
-        schema: crate::portfolio::SCHEMA.to_string(),
-        agency,
-        generated_at: clock.now().fixed_offset(),
-        stores: rows,
-    })
 }
 
 /// This machine's name, for the worker's name in the queue.
