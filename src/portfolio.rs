@@ -80,6 +80,9 @@ pub struct StoreRow {
     pub median_first_human_chat_reply_ms: Option<u64>,
     /// Failed checks by severity.
     pub failed: Failed,
+    /// The report's 0-100 score; none for a store that could not be audited.
+    #[serde(default)]
+    pub score: Option<u8>,
     /// Why the store could not be audited this run.
     #[serde(default)]
     pub error: Option<String>,
@@ -154,6 +157,7 @@ impl StoreRow {
                 major: failed(Severity::Major),
                 minor: failed(Severity::Minor),
             },
+            score: report.summary.score,
             error: None,
             regressions,
         }
@@ -225,7 +229,7 @@ impl Portfolio {
         let esc = crate::report::markdown::escape;
         let (pct, dur) = (crate::model::time::maybe_percent, crate::model::time::maybe_duration);
         let mut md = format!(
-            "# {}: stores audited\n\n{} stores · {}\n\n| Store | Answer rate | Complete answers | Within deadline | Median first human answer | Chat online in hours | Chat answered | Failed (critical/major/minor) |\n|---|---|---|---|---|---|---|---|\n",
+            "# {}: stores audited\n\n{} stores · {}\n\n| Store | Answer rate | Complete answers | Within deadline | Median first human answer | Chat online in hours | Chat answered | Failed (critical/major/minor) | Score |\n|---|---|---|---|---|---|---|---|---|\n",
             esc(&self.agency.name),
             self.stores.len(),
             self.generated_at.format("%Y-%m-%d %H:%M %:z")
@@ -241,7 +245,7 @@ impl Portfolio {
             };
             let _ = writeln!(
                 md,
-                "| {name} | {} ({}/{}) | {} | {} | {} | {} | {} | {failed} |",
+                "| {name} | {} ({}/{}) | {} | {} | {} | {} | {} | {failed} | {} |",
                 pct(s.answer_rate),
                 s.letters_answered,
                 s.letters_sent,
@@ -249,7 +253,8 @@ impl Portfolio {
                 pct(s.answered_within_sla_rate),
                 dur(s.median_first_human_response_ms),
                 pct(s.chat_online_in_hours_share),
-                pct(s.chat_answer_rate)
+                pct(s.chat_answer_rate),
+                s.score.map_or_else(|| "—".to_string(), |n| n.to_string())
             );
         }
         md

@@ -79,6 +79,7 @@ async fn letters_over_runs_become_the_portfolio_figures_and_a_regression_is_exit
     assert_eq!(p["agency"]["name"], "Northwind Audits");
     assert_eq!(p["stores"].as_array().unwrap().len(), 3);
     assert!(row(&p, "c")["error"].as_str().unwrap().contains("line 3"), "{p}");
+    assert!(row(&p, "c")["score"].is_null(), "a store that could not be audited has no score: {p}");
     assert_eq!(row(&p, "Answers Shop")["letters_sent"], 1);
     assert_eq!(row(&p, "Answers Shop")["answer_rate"], 0.0);
     assert_eq!(lab.messages("support@store.test").await.len(), 2, "one letter per store");
@@ -111,6 +112,7 @@ async fn letters_over_runs_become_the_portfolio_figures_and_a_regression_is_exit
     assert_eq!(answers["answered_within_sla_rate"], 1.0);
     assert_eq!(answers["median_first_human_response_ms"], human_ms);
     assert_eq!(answers["report"], "a/report.html");
+    assert_eq!(answers["score"], report.summary.score.unwrap(), "the report's score");
     let silent = row(&p, "Silent Shop");
     assert_eq!((&silent["answer_rate"], &silent["answered_within_sla_rate"]), (&0.0.into(), &0.0.into()));
     assert_eq!(silent["median_first_human_response_ms"], serde_json::Value::Null);

@@ -82,10 +82,15 @@ pub struct Summary {
     pub not_applicable: usize,
     /// Errors.
     pub error: usize,
+    /// 0-100: a pass counts 100, a warning 50, a failure 0, over the checks that judged the
+    /// store (not applicable and errors left out); none when nothing was judged. Reports
+    /// written before it was kept have none until judged again.
+    #[serde(default)]
+    pub score: Option<u8>,
 }
 
 impl Summary {
-    /// Counts findings by outcome.
+    /// Counts findings by outcome, and the score.
     pub fn of(findings: &[Finding]) -> Self {
         let mut s = Summary::default();
         for f in findings {
@@ -97,6 +102,8 @@ impl Summary {
                 Outcome::Error => &mut s.error,
             } += 1;
         }
+        let judged = s.pass + s.fail + s.warn;
+        s.score = (s.pass * 100 + s.warn * 50).checked_div(judged).and_then(|n| u8::try_from(n).ok());
         s
     }
 }
@@ -155,5 +162,34 @@ impl Report {
             .collect();
         out.sort_by_key(|f| (rank(f.outcome), std::cmp::Reverse(f.severity)));
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn findings(outcomes: &[Outcome]) -> Vec<Finding> {
+        outcomes
+            .iter()
+            .map(|&outcome| Finding {
+                check: "x".into(),
+                outcome,
+                severity: Severity::Minor,
+                title: String::new(),
+                detail: String::new(),
+                evidence: Vec::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_score_counts_passes_and_half_the_warnings_over_what_was_judged() {
+        use Outcome::*;
+        let score = |o: &[Outcome]| Summary::of(&findings(o)).score;
+        assert_eq!(score(&[Pass, Pass, Fail, Warn]), Some(62)); // (200 + 50) / 4, rounded down
+        assert_eq!(score(&[Pass, NotApplicable, Error]), Some(100), "only what judged the store counts");
+        assert_eq!(score(&[Fail, Fail]), Some(0));
+        assert_eq!(score(&[NotApplicable, Error]), None, "nothing judged: no score, not 0 or 100");
     }
 }

@@ -36,8 +36,7 @@ pub fn render(report: &Report) -> Result<String> {
             }
         })
         .collect();
-    let judged = report.summary.pass + report.summary.fail + report.summary.warn;
-    let score = (report.summary.pass * 100 + report.summary.warn * 50).checked_div(judged);
+    let score = report.summary.score;
     let staff_photos: Vec<_> = report.evidence.images.iter().filter(|i| i.staff).collect();
     let shots = browser_shots(report);
     let worst = report.problems().first().map(|f| f.outcome == Outcome::Fail);
