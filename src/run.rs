@@ -269,7 +269,7 @@ async fn shared_browser(
 }
 
 /// Checks failing now that did not fail in the previous run.
-fn regressions(previous: &Report, now: &Report) -> Vec<String> {
+pub(crate) fn regressions(previous: &Report, now: &Report) -> Vec<String> {
     let failed = |r: &Report| -> BTreeSet<String> {
         r.findings.iter().filter(|f| f.outcome == crate::model::Outcome::Fail).map(|f| f.check.clone()).collect()
     };

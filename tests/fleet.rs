@@ -345,3 +345,63 @@ async fn the_systemd_unit_starts_a_worker_that_works_and_stops_on_its_kill_signa
     assert!(left.status.success(), "{}", said(&left));
     assert!(out.join("shop/report.html").exists() && out.join("portfolio.html").exists());
 }
+
+/// A store's report as the history keeps it, failing `failing` (and passing nothing else).
+fn report(run: &str, minutes: i64, failing: &[&str]) -> shopaudit::Report {
+    let at =
+        chrono::DateTime::parse_from_rfc3339("2026-12-01T09:00:00+00:00").unwrap() + chrono::Duration::minutes(minutes);
+    let findings: Vec<serde_json::Value> = failing
+        .iter()
+        .map(|c| serde_json::json!({"check": c, "outcome": "fail", "severity": "major", "title": "", "detail": "", "evidence": []}))
+        .collect();
+    serde_json::from_value(serde_json::json!({
+        "schema": "shopaudit/report/v1", "tool": {"name": "shopaudit", "version": "0"},
+        "store": {"key": "shop", "name": "Shop", "url": "http://127.0.0.1:9/", "timezone": null},
+        "run": {"id": run, "started_at": at, "finished_at": at, "probes": []},
+        "pages": [], "evidence": shopaudit::model::Evidence::default(), "findings": findings,
+        "summary": {"pass": 0, "fail": failing.len(), "warn": 0, "not_applicable": 0, "error": 0},
+    }))
+    .unwrap()
+}
+
+/// The fleet's portfolio says what got worse: checks failing now that passed in the store's
+/// previous run, and a store that cannot be audited any more.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_fleets_portfolio_names_what_got_worse_since_the_previous_run() {
+    let pg = PgLab::start();
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("shop.toml"), "[store]\nurl = \"http://127.0.0.1:9/\"\n").unwrap();
+    let submitted = pg.shopaudit(&["submit", &folder.path().display().to_string(), "--db", &pg.url]).output().unwrap();
+    assert!(submitted.status.success(), "{}", said(&submitted));
+    std::env::set_var("PGPASSFILE", &pg.passfile); // this test alone connects from this process
+    let history = shopaudit::history::History::connect(&pg.url.parse().unwrap()).await.unwrap();
+    let queue = shopaudit::fleet::queue::Queue::connect(&pg.url, 2).await.unwrap();
+    let clock = shopaudit::clock::Clock::system();
+    let row = || async {
+        let p = shopaudit::fleet::portfolio(&history, &queue, &clock).await.unwrap();
+        assert_eq!(p.stores.len(), 1);
+        p.stores[0].clone()
+    };
+
+    history.record_run(&report("r1", 0, &["site.https"]), None).await.unwrap();
+    assert!(row().await.regressions.is_empty(), "a first run is worse than nothing");
+    history.record_run(&report("r2", 60, &["site.https", "chat.present"]), None).await.unwrap();
+    assert_eq!(row().await.regressions, ["chat.present"]);
+
+    // The next slot could not audit it: the row says so, and that it got worse.
+    let job = shopaudit::fleet::Job {
+        kind: shopaudit::fleet::Kind::Audit,
+        key: "shop".into(),
+        store: shopaudit::model::StoreKey::new("shop"),
+        slot: "next".into(),
+    };
+    let later = chrono::DateTime::parse_from_rfc3339("2026-12-01T12:00:00+00:00").unwrap();
+    assert_eq!(queue.claim(std::slice::from_ref(&job), later).await.unwrap(), [job.clone()]);
+    assert!(queue.claim(std::slice::from_ref(&job), later).await.unwrap().is_empty(), "claimed once");
+    let ended = shopaudit::fleet::queue::Ended { at: later, error: Some("cannot reach http://127.0.0.1:9/".into()) };
+    queue.end(&job, &ended).await.unwrap();
+    let broken = row().await;
+    assert_eq!(broken.error.as_deref(), Some("cannot reach http://127.0.0.1:9/"));
+    assert_eq!(broken.score, None);
+    assert!(broken.regressions[0].starts_with("could not be audited"), "{:?}", broken.regressions);
+}

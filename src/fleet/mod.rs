@@ -157,11 +157,18 @@ pub async fn portfolio(history: &History, queue: &queue::Queue, clock: &crate::c
             (Some(report), failed) if failed.is_none_or(|(at, _)| at <= report.run.finished_at) => {
                 let talks = history.conversations(&store.store).await?;
                 let link = format!("{}/report.html", crate::report::slug(store.store.as_str()));
-                rows.push(StoreRow::of(&report, &link, Vec::new(), &talks));
+                let previous = history.previous_run(&store.store).await?;
+                let worse = previous.map(|p| crate::run::regressions(&p, &report)).unwrap_or_default();
+                rows.push(StoreRow::of(&report, &link, worse, &talks));
             }
             (report, Some((_, why))) => {
-                let name = report.map_or_else(|| store.store.to_string(), |r| r.store.name);
-                rows.push(StoreRow::broken(&name, "", why.clone()));
+                // A store audited before that cannot be audited now got worse.
+                let worse = report.as_ref().map(|_| vec![format!("could not be audited ({why})")]);
+                let (name, url) =
+                    report.map_or_else(|| (store.store.to_string(), String::new()), |r| (r.store.name, r.store.url));
+                let mut row = StoreRow::broken(&name, &url, why.clone());
+                row.regressions = worse.unwrap_or_default();
+                rows.push(row);
             }
             (Some(_) | None, None) => {} // not audited yet
         }

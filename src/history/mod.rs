@@ -367,6 +367,8 @@ pub trait Backend: Send + Sync {
     async fn record_run(&self, report: &crate::model::Report, out_dir: Option<&Path>) -> Result<()>;
     /// The store's latest recorded run: its report, and the folder its files went to.
     async fn latest_run(&self, store: &StoreKey) -> Result<Option<(crate::model::Report, Option<PathBuf>)>>;
+    /// The run before the latest, for what got worse since.
+    async fn previous_run(&self, store: &StoreKey) -> Result<Option<crate::model::Report>>;
     /// Keeps the chat conversations of a run, for answer rates and times over many runs.
     async fn record_conversations(
         &self,

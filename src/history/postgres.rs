@@ -122,6 +122,26 @@ impl Postgres {
         self.client().await?.query(sql, params).await.map_err(|e| self.err()(chain(&e)))
     }
 
+    /// The store's run `back` runs before the latest (0: the latest), and its folder.
+    async fn run_back(&self, store: &StoreKey, back: i64) -> Result<Option<(crate::model::Report, Option<PathBuf>)>> {
+        let rows = self
+            .query(
+                "SELECT report, out_dir FROM runs WHERE store = $1 ORDER BY started_at DESC LIMIT 1 OFFSET $2",
+                &[&store.as_str(), &back],
+            )
+            .await?;
+        let Some((json, dir)) = self.read(rows, |r| Ok((get::<String>(r, 0)?, get::<Option<String>>(r, 1)?)))?.pop()
+        else {
+            return Ok(None);
+        };
+        let mut report: crate::model::Report = serde_json::from_str(&json)
+            .map_err(|e| self.err()(format!("the stored report of {store} does not read: {e}")))?;
+        if report.store.key.is_empty() {
+            report.store.key = store.clone();
+        }
+        Ok(Some((report, dir.map(PathBuf::from))))
+    }
+
     /// Reads every row with `read`; a row that does not read is a damaged history, said so.
     fn read<T>(&self, rows: Vec<Row>, read: impl Fn(&Row) -> std::result::Result<T, String>) -> Result<Vec<T>> {
         rows.iter().map(|r| read(r).map_err(self.err())).collect()
@@ -438,22 +458,11 @@ impl Backend for Postgres {
     }
 
     async fn latest_run(&self, store: &StoreKey) -> Result<Option<(crate::model::Report, Option<PathBuf>)>> {
-        let rows = self
-            .query(
-                "SELECT report, out_dir FROM runs WHERE store = $1 ORDER BY started_at DESC LIMIT 1",
-                &[&store.as_str()],
-            )
-            .await?;
-        let Some((json, dir)) = self.read(rows, |r| Ok((get::<String>(r, 0)?, get::<Option<String>>(r, 1)?)))?.pop()
-        else {
-            return Ok(None);
-        };
-        let mut report: crate::model::Report = serde_json::from_str(&json)
-            .map_err(|e| self.err()(format!("the stored report of {store} does not read: {e}")))?;
-        if report.store.key.is_empty() {
-            report.store.key = store.clone();
-        }
-        Ok(Some((report, dir.map(PathBuf::from))))
+        self.run_back(store, 0).await
+    }
+
+    async fn previous_run(&self, store: &StoreKey) -> Result<Option<crate::model::Report>> {
+        Ok(self.run_back(store, 1).await?.map(|(report, _)| report))
     }
 
     async fn record_conversations(

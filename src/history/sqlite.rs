@@ -90,6 +90,31 @@ impl Sqlite {
     }
 }
 
+impl Sqlite {
+    /// The store's run `back` runs before the latest (0: the latest), and its folder.
+    fn run_back(&self, store: &StoreKey, back: usize) -> Result<Option<(crate::model::Report, Option<PathBuf>)>> {
+        let row: Option<(String, Option<String>)> = self
+            .conn()
+            .query_row(
+                "SELECT report, out_dir FROM runs WHERE store = ?1 ORDER BY started_at DESC LIMIT 1 OFFSET ?2",
+                params![store.as_str(), back],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(self.err())?;
+        let Some((json, dir)) = row else { return Ok(None) };
+        let mut report: crate::model::Report = serde_json::from_str(&json).map_err(|e| Error::History {
+            path: self.path.clone(),
+            message: format!("the stored report of {store} does not read: {e}"),
+        })?;
+        // A report stored before stores had keys belongs to the store that adopted it.
+        if report.store.key.is_empty() {
+            report.store.key = store.clone();
+        }
+        Ok(Some((report, dir.map(PathBuf::from))))
+    }
+}
+
 #[async_trait::async_trait]
 impl Backend for Sqlite {
     async fn begin_letter(&self, l: &NewLetter<'_>) -> Result<Option<i64>> {
@@ -312,25 +337,11 @@ impl Backend for Sqlite {
     }
 
     async fn latest_run(&self, store: &StoreKey) -> Result<Option<(crate::model::Report, Option<PathBuf>)>> {
-        let row: Option<(String, Option<String>)> = self
-            .conn()
-            .query_row(
-                "SELECT report, out_dir FROM runs WHERE store = ?1 ORDER BY started_at DESC LIMIT 1",
-                params![store.as_str()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(self.err())?;
-        let Some((json, dir)) = row else { return Ok(None) };
-        let mut report: crate::model::Report = serde_json::from_str(&json).map_err(|e| Error::History {
-            path: self.path.clone(),
-            message: format!("the stored report of {store} does not read: {e}"),
-        })?;
-        // A report stored before stores had keys belongs to the store that adopted it.
-        if report.store.key.is_empty() {
-            report.store.key = store.clone();
-        }
-        Ok(Some((report, dir.map(PathBuf::from))))
+        self.run_back(store, 0)
+    }
+
+    async fn previous_run(&self, store: &StoreKey) -> Result<Option<crate::model::Report>> {
+        Ok(self.run_back(store, 1)?.map(|(report, _)| report))
     }
 
     async fn record_conversations(
