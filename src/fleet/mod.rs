@@ -31,6 +31,8 @@ crate::model::named_enum! {
         ChatReading = "chat reading",
         /// A shopper mailbox read and its replies filed.
         Collect = "collect",
+        /// Letters sent at their planned time between audits (a crawl for where to, no browser).
+        Letters = "letters",
     }
 }
 
@@ -59,20 +61,26 @@ impl Ord for Kind {
     }
 }
 
-/// A stored store as a worker reads it: its scenario, parsed.
+/// A stored store as a worker reads it: its scenario, parsed, and what its letters' plan
+/// depends on.
 #[derive(Debug, Clone)]
 pub struct Store {
     /// As stored.
     pub submitted: Submitted,
     /// Parsed, its paths resolved against the worker's secrets folder.
     pub scenario: Scenario,
+    /// When each of its letters (by id) last went out.
+    pub last_letters: BTreeMap<String, DateTime<Utc>>,
+    /// The posted hours its letters are planned inside or outside of, as its latest audit
+    /// found them (the letters' own crawl plans the same way).
+    pub email_hours: Option<String>,
 }
 
 /// The work the stores make due at `now`; a mailbox's collection every `collect_every`.
 /// Pure: every worker computes the same items, and the claims decide who does each.
 pub fn due(stores: &[Store], now: DateTime<Utc>, collect_every: std::time::Duration) -> Vec<Job> {
     let mut jobs = BTreeSet::new();
-    for Store { submitted, scenario } in stores {
+    for Store { submitted, scenario, last_letters, email_hours } in stores {
         let tz = scenario.tz();
         let at = submitted.at.with_timezone(&Utc);
         let schedule = scenario.schedule.as_ref();
@@ -84,6 +92,21 @@ pub fn due(stores: &[Store], now: DateTime<Utc>, collect_every: std::time::Durat
         if let Some(readings) = schedule.and_then(|s| s.chat_readings.clone()) {
             if scenario.browser.enabled && readings != audit {
                 jobs.insert(job(Kind::ChatReading, crate::schedule::slot(&readings, tz, now, at)));
+            }
+        }
+        // Letters on a schedule of their own go out at their planned times, between audits.
+        if let Some(schedule) = schedule.filter(|s| matches!(s.letters, Some(Cadence::Every(_)))) {
+            for letter in scenario.email.letters.iter().filter(|_| scenario.email.enabled) {
+                let plan = crate::schedule::Plan {
+                    schedule,
+                    store: key.as_str(),
+                    letter: &letter.id,
+                    tz,
+                    hours: email_hours.as_deref(),
+                };
+                if let crate::schedule::Due::Now(planned) = plan.due(now, last_letters.get(&letter.id).copied()) {
+                    jobs.insert(job(Kind::Letters, format!("{} {}", letter.id, planned.to_rfc3339())));
+                }
             }
         }
         if let Some(imap) = scenario.shopper.as_ref().and_then(|s| s.imap.as_ref()).filter(|_| scenario.email.enabled) {
@@ -143,8 +166,9 @@ pub async fn submit(dir: &Path, history: &History, clock: &crate::clock::Clock) 
     Ok(Submission { stores, removed })
 }
 
-/// The fleet's portfolio: every submitted store's latest audit, or why its latest slot could
-/// not be audited; stores not audited yet are left out.
+/// The fleet's portfolio: every submitted store's latest audit as it was recorded (as `run`'s
+/// rows are), or why its latest slot could not be audited; stores not audited yet are left
+/// out.
 pub async fn portfolio(history: &History, queue: &queue::Queue, clock: &crate::clock::Clock) -> Result<Portfolio> {
     let (submitted, agency) = history.submitted().await?;
     let agency = crate::run::agency_of(agency.as_deref().unwrap_or_default(), std::path::Path::new("portfolio.toml"))?;
@@ -203,4 +227,53 @@ pub async fn render(
     }
     written.extend(portfolio(history, queue, clock).await?.write(out, None)?);
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn store(schedule: &str, last_letter: Option<DateTime<Utc>>) -> Store {
+        let text = format!(
+            "[store]\nid = \"shop\"\nurl = \"http://127.0.0.1:9/\"\n\
+             [shopper]\nname = \"Anna\"\nemail = \"anna@audit.test\"\n\
+             [shopper.smtp]\nhost = \"127.0.0.1\"\nport = 25\ntls = \"none\"\n\
+             [shopper.imap]\nhost = \"127.0.0.1\"\nport = 143\ntls = \"none\"\n\
+             [email]\nenabled = true\nto = \"support@shop.test\"\n\
+             [[email.letters]]\nid = \"q\"\nsubject = \"Delivery\"\nbody = \"Do you deliver?\"\n\
+             [schedule]\n{schedule}\n"
+        );
+        let at = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap().fixed_offset();
+        let submitted = Submitted { store: StoreKey::new("shop"), file: "shop.toml".into(), text, at };
+        let scenario = Scenario::parse(&submitted.text, Path::new("shop.toml")).unwrap();
+        let last_letters = last_letter.into_iter().map(|t| ("q".to_string(), t)).collect();
+        Store { submitted, scenario, last_letters, email_hours: None }
+    }
+
+    fn kinds(jobs: &[Job]) -> Vec<Kind> {
+        jobs.iter().map(|j| j.kind).collect()
+    }
+
+    #[test]
+    fn a_daily_audit_is_due_once_per_day_and_its_letters_at_their_planned_time() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 2, 23, 59, 0).unwrap();
+        let every = std::time::Duration::from_secs(300);
+        let s = store("audit = \"daily\"\nletters = \"daily\"\nseed = 3", None);
+        let jobs = due(std::slice::from_ref(&s), now, every);
+        // By the day's end the day's letter is due; the audit's slot is the day's midnight.
+        assert_eq!(kinds(&jobs), [Kind::Audit, Kind::Collect, Kind::Letters]);
+        assert_eq!(jobs[0].slot, "2026-12-02T00:00:00+00:00");
+        assert!(jobs[2].slot.starts_with("q 2026-12-02T"), "{}", jobs[2].slot);
+        // The same plan from any worker, any moment of that slot.
+        assert_eq!(due(std::slice::from_ref(&s), now - chrono::Duration::minutes(1), every)[0], jobs[0]);
+        // Its letter gone out today: only the audit and the mailbox remain due.
+        let sent = store("audit = \"daily\"\nletters = \"daily\"\nseed = 3", Some(now));
+        assert_eq!(kinds(&due(&[sent], now, every)), [Kind::Audit, Kind::Collect]);
+        // Letters sent with every audit are the audit's, not jobs of their own.
+        let with_audits = store("letters = \"every run\"", None);
+        let jobs = due(&[with_audits], now, every);
+        assert_eq!(kinds(&jobs), [Kind::Audit, Kind::Collect]);
+        assert_eq!(jobs[0].slot, "submitted 2026-12-01T00:00:00+00:00", "once per submission by default");
+    }
 }

@@ -5,6 +5,7 @@
 //! (SIGTERM) lets the jobs in hand finish; a worker killed outright stops beating, and its
 //! jobs go to the next worker once its lease (three beats) has run out.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -117,6 +118,11 @@ pub async fn work(settings: Settings, stop: impl std::future::Future<Output = ()
     }
     planner.abort();
     let claimed = planner.await.unwrap_or_default(); // stopped while planning: its claims are queued
+                                                     // The portfolio once, on the way out: written after every job it would cost a read of
+                                                     // every store's report each time (`shopaudit portfolio` renders it whenever wanted).
+    if let Some(out) = &settings.out {
+        super::portfolio(&shared.history, &queue, &settings.clock).await?.write(out, None)?;
+    }
     Ok(Worked { claimed })
 }
 
@@ -164,16 +170,31 @@ async fn plan(shared: Arc<Shared>, stopping: Arc<tokio::sync::watch::Sender<bool
 /// newer shopaudit submitted it) is left to the workers that can, and said.
 async fn stores(shared: &Shared) -> Result<Vec<Store>> {
     let (submitted, _) = shared.history.submitted().await?;
-    Ok(submitted
-        .into_iter()
-        .filter_map(|submitted| match parse(&submitted, &shared.settings.secrets_dir) {
-            Ok(scenario) => Some(Store { submitted, scenario }),
+    let mut stores = Vec::new();
+    for submitted in submitted {
+        let scenario = match parse(&submitted, &shared.settings.secrets_dir) {
+            Ok(scenario) => scenario,
             Err(e) => {
                 tracing::warn!("store {} is not planned on this worker: {e}", submitted.store);
-                None
+                continue;
             }
-        })
-        .collect())
+        };
+        let mut store = Store { submitted, scenario, last_letters: BTreeMap::new(), email_hours: None };
+        let scheduled = store.scenario.schedule.as_ref().is_some_and(|s| s.letters.is_some());
+        if scheduled && store.scenario.email.enabled {
+            let key = &store.scenario.key;
+            for letter in &store.scenario.email.letters {
+                if let Some(last) = shared.history.latest(key, &letter.id).await? {
+                    store.last_letters.insert(letter.id.clone(), last.created_at.to_utc());
+                }
+            }
+            store.email_hours = shared.history.latest_run(key).await?.and_then(|(report, _)| {
+                crate::model::evidence::PostedHours::for_email(&report.evidence.hours).map(str::to_string)
+            });
+        }
+        stores.push(store);
+    }
+    Ok(stores)
 }
 
 fn parse(submitted: &crate::history::Submitted, secrets_dir: &Path) -> Result<Scenario> {
@@ -194,6 +215,7 @@ async fn handle(job: Job, shared: Data<Arc<Shared>>) -> std::result::Result<(), 
         Some(store) => match job.kind {
             Kind::Audit => audit(&shared, store.scenario).await?,
             Kind::ChatReading => read_chat(&shared, store.scenario).await,
+            Kind::Letters => send_letters(&shared, store.scenario).await,
             Kind::Collect => collect(&shared, &store.scenario).await,
         },
     };
@@ -202,11 +224,6 @@ async fn handle(job: Job, shared: Data<Arc<Shared>>) -> std::result::Result<(), 
     }
     let ended = Ended { at: shared.settings.clock.now().fixed_offset(), error: outcome.err() };
     shared.queue.end(&job, &ended).await?;
-    if job.kind == Kind::Audit {
-        if let Some(out) = &shared.settings.out {
-            super::portfolio(&shared.history, &shared.queue, &shared.settings.clock).await?.write(out, None)?;
-        }
-    }
     Ok(())
 }
 
@@ -264,11 +281,28 @@ async fn keep(shared: &Shared, report: &crate::model::Report) -> Result<()> {
 /// The chat's status read in the browser, nothing sent: the store's pages crawled for where
 /// the chat is, the readings kept in the history.
 async fn read_chat(shared: &Shared, mut scenario: Scenario) -> std::result::Result<(), String> {
+    scenario.browser.enabled &= shared.settings.browser;
+    partial(shared, scenario, None).await
+}
+
+/// The letters that are due, sent: the store's pages crawled for where to and its posted
+/// hours, no browser; the letters and their replies kept in the history, for the next report.
+async fn send_letters(shared: &Shared, mut scenario: Scenario) -> std::result::Result<(), String> {
+    scenario.browser.enabled = false;
+    partial(shared, scenario, Some(crate::probes::email::Mode::Send)).await
+}
+
+/// An audit for one of its parts alone (no questions in the chat; its report not kept, what it
+/// found kept in the history).
+async fn partial(
+    shared: &Shared,
+    mut scenario: Scenario,
+    email: Option<crate::probes::email::Mode>,
+) -> std::result::Result<(), String> {
     scenario.chat.questions.clear();
     scenario.chat.leave_message = false;
-    scenario.browser.enabled &= shared.settings.browser;
     let options = crate::Options {
-        email: None,
+        email,
         db: Some(Location::Postgres(shared.settings.db.clone())),
         browser: None,
         clock: shared.settings.clock.clone(),
