@@ -210,13 +210,19 @@ async fn handle(job: Job, shared: Data<Arc<Shared>>) -> std::result::Result<(), 
     if shared.queue.is_done(&job).await? {
         return Ok(()); // taken over from a worker that had finished it after all
     }
-    let outcome = match stores(&shared).await?.into_iter().find(|s| s.submitted.store == job.store) {
+    // Only this job's store is parsed: a job costs the same with ten stores or ten thousand.
+    let (submitted, _) = shared.history.submitted().await?;
+    let scenario = match submitted.into_iter().find(|s| s.store == job.store) {
         None => Err(format!("store {} is no longer submitted", job.store)),
-        Some(store) => match job.kind {
-            Kind::Audit => audit(&shared, store.scenario).await?,
-            Kind::ChatReading => read_chat(&shared, store.scenario).await,
-            Kind::Letters => send_letters(&shared, store.scenario).await,
-            Kind::Collect => collect(&shared, &store.scenario).await,
+        Some(s) => parse(&s, &shared.settings.secrets_dir).map_err(|e| e.to_string()),
+    };
+    let outcome = match scenario {
+        Err(why) => Err(why),
+        Ok(scenario) => match job.kind {
+            Kind::Audit => audit(&shared, scenario).await?,
+            Kind::ChatReading => read_chat(&shared, scenario).await,
+            Kind::Letters => send_letters(&shared, scenario).await,
+            Kind::Collect => collect(&shared, &scenario).await,
         },
     };
     if let Err(why) = &outcome {
@@ -247,9 +253,11 @@ async fn audit(shared: &Shared, mut scenario: Scenario) -> Result<std::result::R
     };
     // Staff photos shown by other stores of the fleet are stock, on this store and on theirs
     // (their latest reports judged again), as `shopaudit run` finds them across its folder.
+    // A store without staff photos has nothing to compare: the other reports are not read.
+    let photographed = report.evidence.images.iter().any(|i| i.staff && i.phash.is_some());
     let (submitted, _) = shared.history.submitted().await?;
     let mut others = Vec::new();
-    for store in submitted.iter().filter(|s| s.store != report.store.key) {
+    for store in submitted.iter().filter(|s| photographed && s.store != report.store.key) {
         if let Some((other, _)) = shared.history.latest_run(&store.store).await? {
             others.push(other);
         }
