@@ -24,6 +24,7 @@ use crate::scenario::{Cadence, Scenario};
 
 crate::model::named_enum! {
     /// What a job does.
+    #[derive(PartialOrd, Ord)]
     pub enum Kind ("kind of work") {
         /// The whole audit: crawl, browser, letters that are due, the report kept.
         Audit = "audit",
@@ -49,18 +50,6 @@ pub struct Job {
     pub slot: String,
 }
 
-impl PartialOrd for Kind {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Kind {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.as_str().cmp(other.as_str())
-    }
-}
-
 /// A stored store as a worker reads it: its scenario, parsed, and what its letters' plan
 /// depends on.
 #[derive(Debug, Clone)]
@@ -80,6 +69,7 @@ pub struct Store {
 /// Pure: every worker computes the same items, and the claims decide who does each.
 pub fn due(stores: &[Store], now: DateTime<Utc>, collect_every: std::time::Duration) -> Vec<Job> {
     let mut jobs = BTreeSet::new();
+    let mut mailboxes = BTreeSet::new();
     for Store { submitted, scenario, last_letters, email_hours } in stores {
         let tz = scenario.tz();
         let at = submitted.at.with_timezone(&Utc);
@@ -114,7 +104,7 @@ pub fn due(stores: &[Store], now: DateTime<Utc>, collect_every: std::time::Durat
             let slot = crate::schedule::slot(&every, chrono_tz::UTC, now, at);
             let mailbox = imap.mailbox_key();
             // One job per mailbox, however many stores read it: the first store by key says how.
-            if !jobs.iter().any(|j| j.kind == Kind::Collect && j.key == mailbox) {
+            if mailboxes.insert(mailbox.clone()) {
                 jobs.insert(Job { kind: Kind::Collect, key: mailbox, store: key.clone(), slot });
             }
         }

@@ -84,7 +84,8 @@ pub async fn work(settings: Settings, stop: impl std::future::Future<Output = ()
             stopping.send_replace(true);
         }
     });
-    let planner = tokio::spawn(plan(shared.clone(), stopping.clone()));
+    let claimed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let planner = tokio::spawn(plan(shared.clone(), stopping.clone(), claimed.clone()));
     // The job engine gives up when the database goes away (a restart, a failover); the worker
     // then waits and starts it again, under a new name: the jobs the old one held are taken
     // over when its lease runs out, and a job whose claim is done is not done again.
@@ -117,13 +118,12 @@ pub async fn work(settings: Settings, stop: impl std::future::Future<Output = ()
         }
     }
     planner.abort();
-    let claimed = planner.await.unwrap_or_default(); // stopped while planning: its claims are queued
-                                                     // The portfolio once, on the way out: written after every job it would cost a read of
-                                                     // every store's report each time (`shopaudit portfolio` renders it whenever wanted).
+    // The portfolio once, on the way out: written after every job it would cost a read of
+    // every store's report each time (`shopaudit portfolio` renders it whenever wanted).
     if let Some(out) = &settings.out {
         super::portfolio(&shared.history, &queue, &settings.clock).await?.write(out, None)?;
     }
-    Ok(Worked { claimed })
+    Ok(Worked { claimed: claimed.load(std::sync::atomic::Ordering::Relaxed) })
 }
 
 /// Keeps this worker's leases while its process lives (see [`Queue::keep_alive`]); a beat
@@ -137,11 +137,14 @@ async fn beat(queue: Queue, worker: WorkerContext, every: Duration) {
     }
 }
 
-/// Plans and claims every tick, and counts what it claimed; with `drain`, plans once and
+/// Plans and claims every tick, counting what it claimed in `claimed`; with `drain`, plans once and
 /// says to stop when the fleet's claimed work is all done. A database that is away is waited
 /// for: the next tick tries again.
-async fn plan(shared: Arc<Shared>, stopping: Arc<tokio::sync::watch::Sender<bool>>) -> usize {
-    let mut claimed = 0;
+async fn plan(
+    shared: Arc<Shared>,
+    stopping: Arc<tokio::sync::watch::Sender<bool>>,
+    claimed: Arc<std::sync::atomic::AtomicUsize>,
+) {
     let mut planned = false;
     loop {
         let tick = async {
@@ -149,7 +152,8 @@ async fn plan(shared: Arc<Shared>, stopping: Arc<tokio::sync::watch::Sender<bool
                 let stores = stores(&shared).await?;
                 let now = shared.settings.clock.now();
                 let due = super::due(&stores, now, shared.settings.collect_every);
-                claimed += shared.queue.claim(&due, now.fixed_offset()).await?.len();
+                let n = shared.queue.claim(&due, now.fixed_offset()).await?.len();
+                claimed.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
                 planned = true;
             }
             Ok::<bool, Error>(shared.settings.drain && shared.queue.open().await? == 0)
@@ -157,7 +161,7 @@ async fn plan(shared: Arc<Shared>, stopping: Arc<tokio::sync::watch::Sender<bool
         match tick.await {
             Ok(true) => {
                 stopping.send_replace(true);
-                return claimed;
+                return;
             }
             Ok(false) => {}
             Err(e) => tracing::warn!("planning: {e}"),
@@ -212,14 +216,14 @@ async fn handle(job: Job, shared: Data<Arc<Shared>>) -> std::result::Result<(), 
     }
     // Only this job's store is parsed: a job costs the same with ten stores or ten thousand.
     let (submitted, _) = shared.history.submitted().await?;
-    let scenario = match submitted.into_iter().find(|s| s.store == job.store) {
+    let scenario = match submitted.iter().find(|s| s.store == job.store) {
         None => Err(format!("store {} is no longer submitted", job.store)),
-        Some(s) => parse(&s, &shared.settings.secrets_dir).map_err(|e| e.to_string()),
+        Some(s) => parse(s, &shared.settings.secrets_dir).map_err(|e| e.to_string()),
     };
     let outcome = match scenario {
         Err(why) => Err(why),
         Ok(scenario) => match job.kind {
-            Kind::Audit => audit(&shared, scenario).await?,
+            Kind::Audit => audit(&shared, scenario, &submitted).await?,
             Kind::ChatReading => read_chat(&shared, scenario).await,
             Kind::Letters => send_letters(&shared, scenario).await,
             Kind::Collect => collect(&shared, &scenario).await,
@@ -235,7 +239,11 @@ async fn handle(job: Job, shared: Data<Arc<Shared>>) -> std::result::Result<(), 
 
 /// The whole audit, its letters sent where due, the report kept (and written under `--out`).
 /// The outer error is the worker's (the history failed); the inner one the store's.
-async fn audit(shared: &Shared, mut scenario: Scenario) -> Result<std::result::Result<(), String>> {
+async fn audit(
+    shared: &Shared,
+    mut scenario: Scenario,
+    submitted: &[crate::history::Submitted],
+) -> Result<std::result::Result<(), String>> {
     if !shared.settings.browser {
         scenario.browser.enabled = false;
     }
@@ -255,7 +263,6 @@ async fn audit(shared: &Shared, mut scenario: Scenario) -> Result<std::result::R
     // (their latest reports judged again), as `shopaudit run` finds them across its folder.
     // A store without staff photos has nothing to compare: the other reports are not read.
     let photographed = report.evidence.images.iter().any(|i| i.staff && i.phash.is_some());
-    let (submitted, _) = shared.history.submitted().await?;
     let mut others = Vec::new();
     for store in submitted.iter().filter(|s| photographed && s.store != report.store.key) {
         if let Some((other, _)) = shared.history.latest_run(&store.store).await? {
