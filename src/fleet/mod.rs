@@ -170,7 +170,7 @@ pub async fn portfolio(history: &History, queue: &queue::Queue, clock: &crate::c
         match (latest, failed) {
             (Some(report), failed) if failed.is_none_or(|(at, _)| at <= report.run.finished_at) => {
                 let talks = history.conversations(&store.store).await?;
-                let link = format!("{}/report.html", crate::report::slug(store.store.as_str()));
+                let link = format!("{}/report.html", folder(&store.store));
                 let previous = history.previous_run(&store.store).await?;
                 let worse = previous.map(|p| crate::run::regressions(&p, &report)).unwrap_or_default();
                 rows.push(StoreRow::of(&report, &link, worse, &talks));
@@ -204,19 +204,28 @@ pub async fn render(
     out: &Path,
     clock: &crate::clock::Clock,
 ) -> Result<Vec<std::path::PathBuf>> {
-    use crate::report::Format;
     crate::report::check_writable(out)?;
     let (submitted, _) = history.submitted().await?;
     let mut written = Vec::new();
     for store in &submitted {
         if let Some((report, _)) = history.latest_run(&store.store).await? {
             let report = crate::refresh(&report, history, clock).await?;
-            let dir = out.join(crate::report::slug(store.store.as_str()));
-            written.extend(crate::report::write(&report, &dir, &[Format::Json, Format::Md, Format::Html])?);
+            written.extend(write_report(&report, &out.join(folder(&store.store)))?);
         }
     }
     written.extend(portfolio(history, queue, clock).await?.write(out, None)?);
     Ok(written)
+}
+
+/// A store's folder under the fleet's output folder, as the portfolio links it.
+fn folder(store: &StoreKey) -> String {
+    crate::report::slug(store.as_str())
+}
+
+/// A store's report as JSON, Markdown and HTML in `dir`.
+fn write_report(report: &crate::model::Report, dir: &Path) -> Result<Vec<std::path::PathBuf>> {
+    use crate::report::Format;
+    crate::report::write(report, dir, &[Format::Json, Format::Md, Format::Html])
 }
 
 #[cfg(test)]

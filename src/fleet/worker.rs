@@ -285,10 +285,9 @@ async fn audit(
 
 /// A report kept in the history, and written under `--out` when asked.
 async fn keep(shared: &Shared, report: &crate::model::Report) -> Result<()> {
-    let dir = shared.settings.out.as_ref().map(|out| out.join(crate::report::slug(report.store.key.as_str())));
+    let dir = shared.settings.out.as_ref().map(|out| out.join(super::folder(&report.store.key)));
     if let Some(dir) = &dir {
-        use crate::report::Format;
-        crate::report::write(report, dir, &[Format::Json, Format::Md, Format::Html])?;
+        super::write_report(report, dir)?;
     }
     shared.history.record_run(report, dir.as_deref()).await
 }
