@@ -321,6 +321,7 @@ pub async fn portfolio(stores: usize) -> Result<Vec<Figure>> {
         email: None,
         browser: true,
         clock: crate::clock::Clock::system(),
+        keep: crate::history::Keep::All,
     };
     let peak = Arc::new(AtomicU64::new(0));
     let sampling = Arc::new(AtomicBool::new(true));

@@ -99,12 +99,3 @@ pub async fn letters(scenario: &Scenario, history: &History) -> Result<Vec<Lette
     crate::take_over_rows_keyed_by_url(history, scenario).await?;
     history.letters(&scenario.key).await
 }
-
-/// Keeps an audit's run in the history when letters went out, with the folder its reports
-/// were written to, so answers that come later update them (`collect`, `report`).
-pub async fn keep_if_letters_went_out(report: &Report, dir: &Path, history: &History) -> Result<()> {
-    if report.run.probes.iter().any(|p| p == "email") {
-        history.record_run(report, Some(dir)).await?;
-    }
-    Ok(())
-}

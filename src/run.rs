@@ -15,7 +15,6 @@ use crate::history::History;
 use crate::model::Report;
 use crate::portfolio::{Agency, Portfolio, StoreRow};
 use crate::probes::Quiet;
-use crate::report::Format;
 use crate::scenario::Scenario;
 use crate::{audit_with, Options};
 
@@ -34,6 +33,8 @@ pub struct Settings {
     pub browser: bool,
     /// Where "now" comes from.
     pub clock: crate::clock::Clock,
+    /// Which past reports stay, in the history and under `out`.
+    pub keep: crate::history::Keep,
 }
 
 /// One store's part in the run.
@@ -144,10 +145,9 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
         match &result.report {
             Ok(report) => {
                 let slug = unique(crate::report::slug(report.store.key.as_str()), &mut taken);
-                let dir = settings.out.join(&slug);
                 let previous = noted(&mut trouble, history.latest_run(&report.store.key).await).flatten();
                 result.regressions = previous.map(|(p, _)| regressions(&p, report)).unwrap_or_default();
-                crate::report::write(report, &dir, &[Format::Json, Format::Md, Format::Html])?;
+                let dir = crate::report::keep(report, &settings.out.join(&slug))?;
                 noted(&mut trouble, history.record_run(report, Some(&dir)).await);
                 let talks = noted(&mut trouble, history.conversations(&report.store.key).await).unwrap_or_default();
                 rows.push(StoreRow::of(report, &format!("{slug}/report.html"), result.regressions.clone(), &talks));
@@ -160,6 +160,12 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
                         if noted(&mut trouble, history.latest_run(&s.key).await).flatten().is_some() {
                             result.regressions = vec![format!("could not be audited ({e})")];
                         }
+                        let failed = crate::history::Unaudited {
+                            store: s.key.clone(),
+                            at: settings.clock.now().fixed_offset(),
+                            error: e.to_string(),
+                        };
+                        noted(&mut trouble, history.record_unaudited(&failed).await);
                         (s.store_name(), s.store.url.to_string())
                     }
                     Err(_) => {
@@ -172,6 +178,14 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
             }
         }
         stores.push(result);
+    }
+    if settings.keep != crate::history::Keep::All {
+        let now = settings.clock.now().fixed_offset();
+        for dropped in noted(&mut trouble, history.prune(settings.keep, None, now).await).unwrap_or_default() {
+            if let Some(dir) = dropped.out_dir.filter(|d| d.starts_with(&settings.out)) {
+                crate::report::forget(&dir)?;
+            }
+        }
     }
     let portfolio = Portfolio {
         schema: crate::portfolio::SCHEMA.to_string(),

@@ -252,6 +252,7 @@ async fn a_simulated_week_of_scheduled_letters_and_their_figures() {
         email: Some(shopaudit::probes::email::Mode::Send),
         browser: false,
         clock: clock.clone(),
+        keep: shopaudit::history::Keep::All,
     };
     let open = |t: chrono::DateTime<Utc>| {
         let l = t.with_timezone(&moscow);
@@ -445,6 +446,7 @@ async fn chat_readings_at_night_and_on_saturday_are_outside_weekday_hours() {
         clock: shopaudit::clock::Clock::from_fn(move || {
             chrono::Utc.timestamp_opt(read.load(Ordering::SeqCst), 0).unwrap()
         }),
+        keep: shopaudit::history::Keep::All,
     };
     // Monday 03:00 and 14:00, Saturday 14:00, Moscow time.
     for (day, hour) in [(2, 3), (2, 14), (7, 14)] {
@@ -488,7 +490,7 @@ async fn two_scenarios_for_one_site_are_two_stores() {
     for (key, name) in [("anna", "Shop for Anna"), ("shop-boris", "Shop for Boris")] {
         let (latest, folder) = history.latest_run(&shopaudit::model::StoreKey::new(key)).await.unwrap().unwrap();
         assert_eq!((latest.store.key.as_str(), latest.store.name.as_str()), (key, name));
-        assert_eq!(folder.unwrap(), d.join("out").join(key));
+        assert_eq!(folder.unwrap().parent().unwrap(), d.join("out").join(key), "a folder per run, in the store's");
         let written = shopaudit::report::read(&d.join("out").join(key).join("report.json")).unwrap();
         assert_eq!(written.store.name, name);
     }
@@ -534,6 +536,60 @@ async fn a_store_gone_404_is_a_regression_that_cannot_be_audited() {
     let row = row(&p, "Vanishing");
     assert!(row["error"].as_str().unwrap().contains("HTTP 404"), "{row}");
     assert!(!row["regressions"].as_array().unwrap().is_empty(), "{row}");
+}
+
+/// Every run's report is kept (issue 15): in the history, openable by its run, and on disk in a
+/// folder of its own beside `latest` and `report.json`, until `--keep` drops the oldest; a
+/// store that cannot be audited is remembered as such, and said on stderr even with `-q`.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_report_is_kept_until_keep_drops_it_and_an_unaudited_store_is_remembered() {
+    let store = common::serve_store("en-good").await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let scenario = |url: &url::Url| format!("[store]\nname = \"Kept\"\nurl = \"{url}\"\n[browser]\nenabled = false\n");
+    std::fs::write(d.join("shop.toml"), scenario(&store.url)).unwrap();
+    for _ in 0..3 {
+        let o = run(d, &["--no-email"]).await;
+        assert!(o.status.code().is_some_and(|c| c <= 1), "{}", said(&o));
+    }
+    let folders = || {
+        let mut names: Vec<String> = std::fs::read_dir(d.join("out/shop"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.starts_with("20"))
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(folders().len(), 3, "{:?}", folders());
+    let history = shopaudit::history::History::open(&d.join("history.sqlite")).unwrap();
+    let key = shopaudit::model::StoreKey::new("shop");
+    let runs = history.runs(Some(&key)).await.unwrap();
+    assert_eq!(runs.len(), 3);
+    let newest = folders().pop().unwrap();
+    assert_eq!(std::fs::read_link(d.join("out/shop/latest")).unwrap(), Path::new(&newest));
+    let latest = shopaudit::report::read(&d.join("out/shop/report.json")).unwrap();
+    assert_eq!(latest.run.id, runs[2].id);
+    assert_eq!(runs[2].out_dir.as_deref(), Some(d.join("out/shop").join(&newest).as_path()));
+    let first = history.run(&key, &runs[0].id).await.unwrap().unwrap();
+    assert_eq!((first.summary.score, first.failing()), (runs[0].score, runs[0].failing.clone()));
+
+    let o = run(d, &["--no-email", "--keep", "2"]).await;
+    assert!(o.status.code().is_some_and(|c| c <= 1), "{}", said(&o));
+    assert_eq!(folders().len(), 2, "{:?}", folders());
+    assert_eq!(history.runs(Some(&key)).await.unwrap().len(), 2);
+    assert!(history.run(&key, &runs[0].id).await.unwrap().is_none());
+
+    std::fs::write(d.join("shop.toml"), scenario(&store.url.join("gone.html").unwrap())).unwrap();
+    let gone = run(d, &["--no-email", "-q"]).await;
+    assert_eq!(gone.status.code(), Some(3), "{}", said(&gone));
+    assert!(gone.stdout.is_empty(), "{}", said(&gone));
+    assert!(String::from_utf8_lossy(&gone.stderr).contains("could not run"), "{}", said(&gone));
+    let unaudited = history.unaudited(Some(&key)).await.unwrap();
+    assert_eq!(unaudited.len(), 1);
+    assert!(unaudited[0].error.contains("HTTP 404"), "{:?}", unaudited);
+    let bad = run(d, &["--keep", "0"]).await;
+    assert_eq!(bad.status.code(), Some(2), "{}", said(&bad));
 }
 
 /// Regression (reliability #12): a history that fails after the audits (here a trigger refuses

@@ -62,9 +62,10 @@ pub async fn run(args: Args) -> Result<Exit, Error> {
     }
     let report = super::audit_with_progress(&scenario, &options, args.out.quiet).await?;
     let exit = super::finish(&report, &args.out, scenario.checks.fail_on)?;
-    if email == Some(Mode::Send) {
+    // Every audit that keeps a history keeps its report there too.
+    if keeps_history || report.run.probes.iter().any(|p| p == "email") {
         let history = super::history(&options.db).await?;
-        shopaudit::followup::keep_if_letters_went_out(&report, &args.out.dir(&report), &history).await?;
+        history.record_run(&report, Some(&args.out.dir(&report))).await?;
     }
     Ok(exit)
 }

@@ -35,7 +35,11 @@ pub struct Args {
     /// (default: each scenario's, else critical).
     #[arg(long, value_name = "SEVERITY")]
     fail_on: Option<Severity>,
-    /// No summary.
+    /// Past reports to keep, in the history and under --out: "all", a number of runs per
+    /// store ("20"), or of days ("90d"). A store's latest report always stays.
+    #[arg(long, value_name = "RUNS|DAYSd", default_value = "all")]
+    keep: shopaudit::history::Keep,
+    /// No summary (stores that could not be audited are still said, on stderr).
     #[arg(long, short)]
     quiet: bool,
 }
@@ -48,11 +52,12 @@ pub async fn run(args: Args) -> Result<Exit, Error> {
         email: (!args.no_email).then_some(shopaudit::probes::email::Mode::Send),
         browser: !args.no_browser,
         clock: shopaudit::clock::Clock::system(),
+        keep: args.keep,
     };
     let done = shopaudit::run::run(&args.dir, &settings).await?;
     let mut exit = Exit::Clean;
     for store in &done.stores {
-        let line = match &store.report {
+        let said = match &store.report {
             Ok(report) => {
                 let scenario_fail_on = Scenario::from_file(&store.scenario).ok().and_then(|s| s.checks.fail_on);
                 if report.fails_at(args.fail_on.or(scenario_fail_on).unwrap_or(Severity::Critical)) {
@@ -67,19 +72,23 @@ pub async fn run(args: Args) -> Result<Exit, Error> {
                 } else {
                     format!("  worse than last run: {}", store.regressions.join(", "))
                 };
-                format!(
+                Ok(format!(
                     "  {:<28} {} failed, {} warnings, {} passed  {}{worse}",
                     report.store.name, report.summary.fail, report.summary.warn, report.summary.pass, dir
-                )
+                ))
             }
             Err(e) => {
                 exit = exit.worst(if matches!(e, Error::Usage(_)) { Exit::Usage } else { Exit::CannotRun });
                 let worse = if store.regressions.is_empty() { "" } else { "  (it could be audited last run)" };
-                format!("  {:<28} could not run: {e}{worse}", store.scenario.display())
+                Err(format!("  {:<28} could not run: {e}{worse}", store.scenario.display()))
             }
         };
-        if !args.quiet {
-            println!("{line}");
+        // A store that could not be audited is an error: on stderr, so that cron mails it,
+        // even with --quiet.
+        match said {
+            Ok(line) if !args.quiet => println!("{line}"),
+            Ok(_) => {}
+            Err(line) => eprintln!("{line}"),
         }
     }
     if !args.quiet {

@@ -37,6 +37,10 @@ pub struct Args {
     /// How often each shopper mailbox is read.
     #[arg(long, default_value = "5m", value_parser = duration)]
     collect_every: Duration,
+    /// Past reports to keep per store: "all", a number of runs ("20"), or of days ("90d").
+    /// A store's latest report always stays.
+    #[arg(long, value_name = "RUNS|DAYSd", default_value = "all", env = "SHOPAUDIT_KEEP")]
+    keep: shopaudit::history::Keep,
     /// No browser for any store.
     #[arg(long)]
     no_browser: bool,
@@ -72,6 +76,7 @@ pub async fn run(args: Args) -> Result<Exit, Error> {
         browser: !args.no_browser,
         drain: args.drain,
         clock: shopaudit::clock::Clock::system(),
+        keep: args.keep,
     };
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| Error::Usage(format!("cannot listen for SIGTERM: {e}")))?;

@@ -210,7 +210,7 @@ pub async fn render(
     for store in &submitted {
         if let Some((report, _)) = history.latest_run(&store.store).await? {
             let report = crate::refresh(&report, history, clock).await?;
-            written.extend(write_report(&report, &out.join(folder(&store.store)))?);
+            written.push(write_report(&report, out)?);
         }
     }
     written.extend(portfolio(history, queue, clock).await?.write(out, None)?);
@@ -222,10 +222,10 @@ fn folder(store: &StoreKey) -> String {
     crate::report::slug(store.as_str())
 }
 
-/// A store's report as JSON, Markdown and HTML in `dir`.
-fn write_report(report: &crate::model::Report, dir: &Path) -> Result<Vec<std::path::PathBuf>> {
-    use crate::report::Format;
-    crate::report::write(report, dir, &[Format::Json, Format::Md, Format::Html])
+/// A store's report as JSON, Markdown and HTML in its run's folder under the store's folder
+/// in `out` (past runs kept beside it, [`crate::report::keep`]); returns the run's folder.
+fn write_report(report: &crate::model::Report, out: &Path) -> Result<std::path::PathBuf> {
+    crate::report::keep(report, &out.join(folder(&report.store.key)))
 }
 
 #[cfg(test)]

@@ -43,6 +43,8 @@ pub struct Settings {
     pub drain: bool,
     /// Where "now" comes from.
     pub clock: crate::clock::Clock,
+    /// Which past reports of a store stay, after each of its audits.
+    pub keep: crate::history::Keep,
 }
 
 /// What a worker did before it stopped.
@@ -257,7 +259,12 @@ async fn audit(
     let mut report = match crate::audit_with(&scenario, &options, &crate::Quiet).await {
         Ok(report) => report,
         Err(e @ Error::History { .. }) => return Err(e),
-        Err(e) => return Ok(Err(e.to_string())),
+        Err(e) => {
+            let at = shared.settings.clock.now().fixed_offset();
+            let failed = crate::history::Unaudited { store: scenario.key.clone(), at, error: e.to_string() };
+            shared.history.record_unaudited(&failed).await?;
+            return Ok(Err(failed.error));
+        }
     };
     // Staff photos shown by other stores of the fleet are stock, on this store and on theirs
     // (their latest reports judged again), as `shopaudit run` finds them across its folder.
@@ -283,13 +290,20 @@ async fn audit(
     Ok(Ok(()))
 }
 
-/// A report kept in the history, and written under `--out` when asked.
+/// A report kept in the history, and written under `--out` when asked; past reports of the
+/// store beyond `--keep` dropped.
 async fn keep(shared: &Shared, report: &crate::model::Report) -> Result<()> {
-    let dir = shared.settings.out.as_ref().map(|out| out.join(super::folder(&report.store.key)));
-    if let Some(dir) = &dir {
-        super::write_report(report, dir)?;
+    let dir = shared.settings.out.as_ref().map(|out| super::write_report(report, out)).transpose()?;
+    shared.history.record_run(report, dir.as_deref()).await?;
+    if shared.settings.keep != crate::history::Keep::All {
+        let now = shared.settings.clock.now().fixed_offset();
+        for dropped in shared.history.prune(shared.settings.keep, Some(&report.store.key), now).await? {
+            if let Some(dir) = dropped.out_dir {
+                crate::report::forget(&dir)?;
+            }
+        }
     }
-    shared.history.record_run(report, dir.as_deref()).await
+    Ok(())
 }
 
 /// The chat's status read in the browser, nothing sent: the store's pages crawled for where

@@ -7,6 +7,7 @@
 //! Every row belongs to a store by its [`StoreKey`]. The rows are the same whatever keeps them:
 //! [`Backend`] is the storage, [`Sqlite`] the embedded default.
 
+pub mod blobs;
 mod postgres;
 mod sqlite;
 
@@ -123,6 +124,16 @@ const MIGRATIONS: &[&str] = &[
         error TEXT,
         PRIMARY KEY (store, kind, slot)
     );",
+    // Every report is kept (the agency's view opens any past one): its score and failing
+    // checks beside it for trends, its pictures once each in `blobs` by content hash; audits
+    // that could not run are kept too; clients' read-only links, stored hashed.
+    "ALTER TABLE runs ADD COLUMN score INTEGER;
+    ALTER TABLE runs ADD COLUMN failing TEXT;
+    CREATE TABLE blobs (hash TEXT PRIMARY KEY, data TEXT NOT NULL);
+    CREATE TABLE run_blobs (run TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (run, hash));
+    CREATE TABLE unaudited (id INTEGER PRIMARY KEY, store TEXT NOT NULL, at TEXT NOT NULL, error TEXT NOT NULL);
+    CREATE INDEX unaudited_by_store ON unaudited (store, at);
+    CREATE TABLE shares (hash TEXT PRIMARY KEY, store TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT);",
 ];
 
 /// A store's scenario as the fleet keeps it.
@@ -294,8 +305,96 @@ pub struct Observation {
     pub screenshot: Option<String>,
 }
 
-/// Full reports kept per store.
-pub const RUNS_KEPT: usize = 3;
+/// A kept run, as lists and trends read it (the report itself is read with [`Backend::run`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRow {
+    /// The run's id.
+    pub id: String,
+    /// The store.
+    pub store: StoreKey,
+    /// The store's name then.
+    pub name: String,
+    /// When the audit started.
+    pub started_at: DateTime<FixedOffset>,
+    /// The report's 0-100 score; none when nothing was judged.
+    pub score: Option<u8>,
+    /// The checks that failed, by id.
+    pub failing: Vec<String>,
+    /// Where its files were written, if anywhere.
+    pub out_dir: Option<PathBuf>,
+}
+
+/// An audit that could not run, and why (the why carries no secret: errors never do).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unaudited {
+    /// The store.
+    pub store: StoreKey,
+    /// When it was tried.
+    pub at: DateTime<FixedOffset>,
+    /// Why it could not run.
+    pub error: String,
+}
+
+/// How many past reports the history keeps (`--keep`): all (the default), the latest N of each
+/// store, or those of the last N days. The latest report of a store is always kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Keep {
+    /// Every report.
+    #[default]
+    All,
+    /// The latest N reports of each store.
+    Runs(usize),
+    /// Reports from the last N days.
+    Days(u32),
+}
+
+impl RunRow {
+    /// The figures of a run kept before they were columns, read from its report.
+    fn of_older(row: RunRow, report: &crate::model::Report) -> RunRow {
+        RunRow { score: report.summary.score, failing: report.failing(), ..row }
+    }
+}
+
+impl Keep {
+    /// The runs of `rows` this retention drops at `now`: never a store's latest.
+    pub fn dropped(self, rows: Vec<RunRow>, now: DateTime<FixedOffset>) -> Vec<RunRow> {
+        let mut by_store: std::collections::BTreeMap<StoreKey, Vec<RunRow>> = Default::default();
+        for row in rows {
+            by_store.entry(row.store.clone()).or_default().push(row);
+        }
+        let mut dropped = Vec::new();
+        for mut runs in by_store.into_values() {
+            runs.sort_by_key(|r| std::cmp::Reverse(r.started_at));
+            for (nth, run) in runs.into_iter().enumerate().skip(1) {
+                let gone = match self {
+                    Keep::All => false,
+                    Keep::Runs(n) => nth >= n,
+                    Keep::Days(days) => now - run.started_at > chrono::Duration::days(i64::from(days)),
+                };
+                if gone {
+                    dropped.push(run);
+                }
+            }
+        }
+        dropped
+    }
+}
+
+impl std::str::FromStr for Keep {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let s = s.trim();
+        let bad =
+            || format!("\"{s}\" is not a retention: give \"all\", a number of runs (\"20\") or of days (\"90d\")");
+        if s.eq_ignore_ascii_case("all") {
+            return Ok(Keep::All);
+        }
+        match s.strip_suffix('d') {
+            Some(days) => days.parse().ok().filter(|d| *d > 0).map(Keep::Days).ok_or_else(bad),
+            None => s.parse().ok().filter(|n| *n > 0).map(Keep::Runs).ok_or_else(bad),
+        }
+    }
+}
 
 /// Screenshots of readings when the chat was not online, kept per store.
 pub const SCREENSHOTS_KEPT: usize = 6;
@@ -361,10 +460,28 @@ pub trait Backend: Send + Sync {
     /// second scenario for the same site starts its own history.
     async fn adopt(&self, key: &StoreKey, url: &str) -> Result<()>;
     /// Keeps a run's report, and where its files were written, so that `shopaudit report` and
-    /// `shopaudit collect` can bring it up to date as answers arrive. Reports carry screenshots
-    /// (hundreds of KB): only the latest [`RUNS_KEPT`] of each store are kept, since figures
-    /// over time come from the letters, conversations and readings, not from old reports.
+    /// `shopaudit collect` can bring it up to date as answers arrive and the agency's view can
+    /// open it later; the same run recorded again (brought up to date) replaces its report.
+    /// Its screenshots are stored once each by content hash ([`blobs`]).
     async fn record_run(&self, report: &crate::model::Report, out_dir: Option<&Path>) -> Result<()>;
+    /// Every kept run of `store` (of every store when none), oldest first.
+    async fn runs(&self, store: Option<&StoreKey>) -> Result<Vec<RunRow>>;
+    /// One kept run's report, pictures and all.
+    async fn run(&self, store: &StoreKey, id: &str) -> Result<Option<crate::model::Report>>;
+    /// Remembers an audit that could not run.
+    async fn record_unaudited(&self, failed: &Unaudited) -> Result<()>;
+    /// The audits of `store` (of every store when none) that could not run, oldest first.
+    async fn unaudited(&self, store: Option<&StoreKey>) -> Result<Vec<Unaudited>>;
+    /// Drops the reports of `store` (of every store when none) that `keep` does not keep (never
+    /// a store's latest), and the pictures no kept report names; the runs dropped, whose files
+    /// the caller may remove.
+    async fn prune(&self, keep: Keep, store: Option<&StoreKey>, now: DateTime<FixedOffset>) -> Result<Vec<RunRow>>;
+    /// Stores a client's read-only link to `store`, by its hash (the link itself is never kept).
+    async fn share(&self, store: &StoreKey, hash: &str, at: DateTime<FixedOffset>) -> Result<()>;
+    /// Ends every link to `store`; how many there were.
+    async fn revoke(&self, store: &StoreKey, at: DateTime<FixedOffset>) -> Result<usize>;
+    /// The store a live link's hash opens.
+    async fn shared(&self, hash: &str) -> Result<Option<StoreKey>>;
     /// The store's latest recorded run: its report, and the folder its files went to.
     async fn latest_run(&self, store: &StoreKey) -> Result<Option<(crate::model::Report, Option<PathBuf>)>>;
     /// The run before the latest, for what got worse since.

@@ -10,8 +10,8 @@ use tokio::sync::Mutex;
 use tokio_postgres::{Client, NoTls, Row};
 
 use super::{
-    Backend, Letter, MailKind, NewLetter, Observation, PastConversation, SendState, Sent, StoredReply, Submitted,
-    RUNS_KEPT, SCREENSHOTS_KEPT,
+    blobs, Backend, Keep, Letter, MailKind, NewLetter, Observation, PastConversation, RunRow, SendState, Sent,
+    StoredReply, Submitted, Unaudited, SCREENSHOTS_KEPT,
 };
 use crate::error::{Error, Result};
 use crate::model::StoreKey;
@@ -134,12 +134,22 @@ impl Postgres {
         else {
             return Ok(None);
         };
-        let mut report: crate::model::Report = serde_json::from_str(&json)
+        let report = self.report(store, &json).await?;
+        Ok(Some((report, dir.map(PathBuf::from))))
+    }
+
+    /// A stored report read back, its pictures put back from `blobs`.
+    async fn report(&self, store: &StoreKey, json: &str) -> Result<crate::model::Report> {
+        let hashes = blobs::named(json);
+        let rows = self.query("SELECT hash, data FROM blobs WHERE hash = ANY($1)", &[&hashes]).await?;
+        let found = self.read(rows, |r| Ok(blobs::Blob { hash: get(r, 0)?, data: get(r, 1)? }))?;
+        let mut report = blobs::put_back(json, &found)
             .map_err(|e| self.err()(format!("the stored report of {store} does not read: {e}")))?;
+        // A report stored before stores had keys belongs to the store that adopted it.
         if report.store.key.is_empty() {
             report.store.key = store.clone();
         }
-        Ok(Some((report, dir.map(PathBuf::from))))
+        Ok(report)
     }
 
     /// Reads every row with `read`; a row that does not read is a damaged history, said so.
@@ -433,11 +443,27 @@ impl Backend for Postgres {
     }
 
     async fn record_run(&self, report: &crate::model::Report, out_dir: Option<&Path>) -> Result<()> {
-        let json = serde_json::to_string(report).map_err(self.err())?;
+        let (json, pictures) = blobs::take_out(report).map_err(self.err())?;
+        let failing = report.failing().join(" ");
         let store = report.store.history_key();
-        self.execute(
-            "INSERT INTO runs (id, store, name, started_at, out_dir, report) VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (id) DO UPDATE SET report = $6, out_dir = coalesce($5, runs.out_dir)",
+        let fail = |e: tokio_postgres::Error| self.err()(chain(&e));
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(fail)?;
+        for b in &pictures {
+            tx.execute("INSERT INTO blobs (hash, data) VALUES ($1, $2) ON CONFLICT DO NOTHING", &[&b.hash, &b.data])
+                .await
+                .map_err(fail)?;
+        }
+        tx.execute("DELETE FROM run_blobs WHERE run = $1", &[&report.run.id]).await.map_err(fail)?;
+        for b in &pictures {
+            tx.execute("INSERT INTO run_blobs (run, hash) VALUES ($1, $2)", &[&report.run.id, &b.hash])
+                .await
+                .map_err(fail)?;
+        }
+        tx.execute(
+            "INSERT INTO runs (id, store, name, started_at, out_dir, report, score, failing)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (id) DO UPDATE SET report = $6, out_dir = coalesce($5, runs.out_dir), score = $7, failing = $8",
             &[
                 &report.run.id,
                 &store.as_str(),
@@ -445,16 +471,116 @@ impl Backend for Postgres {
                 &report.run.started_at.to_rfc3339(),
                 &out_dir.map(|d| d.display().to_string()),
                 &json,
+                &report.summary.score.map(i64::from),
+                &failing,
             ],
         )
-        .await?;
+        .await
+        .map_err(fail)?;
+        // Pictures only the replaced report named go with it.
+        tx.execute("DELETE FROM blobs WHERE hash NOT IN (SELECT hash FROM run_blobs)", &[]).await.map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn runs(&self, store: Option<&StoreKey>) -> Result<Vec<RunRow>> {
+        let rows = self
+            .query(
+                "SELECT id, store, name, started_at, score, failing, out_dir,
+                        CASE WHEN failing IS NULL THEN report END FROM runs
+                     WHERE $1::TEXT IS NULL OR store = $1 ORDER BY started_at, id",
+                &[&store.map(StoreKey::as_str)],
+            )
+            .await?;
+        let rows = self.read(rows, |r| {
+            let row = RunRow {
+                id: get(r, 0)?,
+                store: StoreKey::new(get::<String>(r, 1)?),
+                name: get(r, 2)?,
+                started_at: time(r, 3)?,
+                score: get::<Option<i64>>(r, 4)?.and_then(|n| u8::try_from(n).ok()),
+                failing: get::<Option<String>>(r, 5)?
+                    .unwrap_or_default()
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect(),
+                out_dir: get::<Option<String>>(r, 6)?.map(PathBuf::from),
+            };
+            Ok((row, get::<Option<String>>(r, 7)?))
+        })?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (row, older) in rows {
+            out.push(match older {
+                // Kept by a shopaudit before scores were columns: read from the report.
+                Some(json) => RunRow::of_older(row, &self.report(&StoreKey::new(""), &json).await?),
+                None => row,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn run(&self, store: &StoreKey, id: &str) -> Result<Option<crate::model::Report>> {
+        let rows = self.query("SELECT report FROM runs WHERE store = $1 AND id = $2", &[&store.as_str(), &id]).await?;
+        match self.read(rows, |r| get::<String>(r, 0))?.pop() {
+            Some(json) => Ok(Some(self.report(store, &json).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn record_unaudited(&self, failed: &Unaudited) -> Result<()> {
         self.execute(
-            "DELETE FROM runs WHERE store = $1 AND id NOT IN
-                 (SELECT id FROM runs WHERE store = $1 ORDER BY started_at DESC LIMIT $2)",
-            &[&store.as_str(), &big(RUNS_KEPT)],
+            "INSERT INTO unaudited (store, at, error) VALUES ($1, $2, $3)",
+            &[&failed.store.as_str(), &failed.at.to_rfc3339(), &failed.error],
         )
         .await
         .map(drop)
+    }
+
+    async fn unaudited(&self, store: Option<&StoreKey>) -> Result<Vec<Unaudited>> {
+        let rows = self
+            .query(
+                "SELECT store, at, error FROM unaudited WHERE $1::TEXT IS NULL OR store = $1 ORDER BY at, id",
+                &[&store.map(StoreKey::as_str)],
+            )
+            .await?;
+        self.read(rows, |r| {
+            Ok(Unaudited { store: StoreKey::new(get::<String>(r, 0)?), at: time(r, 1)?, error: get(r, 2)? })
+        })
+    }
+
+    async fn prune(&self, keep: Keep, store: Option<&StoreKey>, now: DateTime<FixedOffset>) -> Result<Vec<RunRow>> {
+        let dropped = keep.dropped(self.runs(store).await?, now);
+        let fail = |e: tokio_postgres::Error| self.err()(chain(&e));
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(fail)?;
+        let ids: Vec<&str> = dropped.iter().map(|r| r.id.as_str()).collect();
+        tx.execute("DELETE FROM runs WHERE id = ANY($1)", &[&ids]).await.map_err(fail)?;
+        tx.execute("DELETE FROM run_blobs WHERE run = ANY($1)", &[&ids]).await.map_err(fail)?;
+        tx.execute("DELETE FROM blobs WHERE hash NOT IN (SELECT hash FROM run_blobs)", &[]).await.map_err(fail)?;
+        tx.commit().await.map_err(fail)?;
+        Ok(dropped)
+    }
+
+    async fn share(&self, store: &StoreKey, hash: &str, at: DateTime<FixedOffset>) -> Result<()> {
+        self.execute(
+            "INSERT INTO shares (hash, store, created_at) VALUES ($1, $2, $3)",
+            &[&hash, &store.as_str(), &at.to_rfc3339()],
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn revoke(&self, store: &StoreKey, at: DateTime<FixedOffset>) -> Result<usize> {
+        self.execute(
+            "UPDATE shares SET revoked_at = $2 WHERE store = $1 AND revoked_at IS NULL",
+            &[&store.as_str(), &at.to_rfc3339()],
+        )
+        .await
+        .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    async fn shared(&self, hash: &str) -> Result<Option<StoreKey>> {
+        let rows = self.query("SELECT store FROM shares WHERE hash = $1 AND revoked_at IS NULL", &[&hash]).await?;
+        Ok(self.read(rows, |r| get::<String>(r, 0))?.pop().map(StoreKey::new))
     }
 
     async fn latest_run(&self, store: &StoreKey) -> Result<Option<(crate::model::Report, Option<PathBuf>)>> {

@@ -9,8 +9,8 @@ use chrono::{DateTime, FixedOffset};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::{
-    Backend, Letter, MailKind, NewLetter, Observation, PastConversation, SendState, Sent, StoredReply, Submitted,
-    RUNS_KEPT, SCREENSHOTS_KEPT,
+    blobs, Backend, Keep, Letter, MailKind, NewLetter, Observation, PastConversation, RunRow, SendState, Sent,
+    StoredReply, Submitted, Unaudited, SCREENSHOTS_KEPT,
 };
 use crate::error::{Error, Result};
 use crate::model::StoreKey;
@@ -103,7 +103,22 @@ impl Sqlite {
             .optional()
             .map_err(self.err())?;
         let Some((json, dir)) = row else { return Ok(None) };
-        let mut report: crate::model::Report = serde_json::from_str(&json).map_err(|e| Error::History {
+        let report = self.report(store, &json)?;
+        Ok(Some((report, dir.map(PathBuf::from))))
+    }
+
+    /// A stored report read back, its pictures put back from `blobs`.
+    fn report(&self, store: &StoreKey, json: &str) -> Result<crate::model::Report> {
+        let mut found = Vec::new();
+        for hash in blobs::named(json) {
+            let data: Option<String> = self
+                .conn()
+                .query_row("SELECT data FROM blobs WHERE hash = ?1", params![hash], |r| r.get(0))
+                .optional()
+                .map_err(self.err())?;
+            found.extend(data.map(|data| blobs::Blob { hash, data }));
+        }
+        let mut report = blobs::put_back(json, &found).map_err(|e| Error::History {
             path: self.path.clone(),
             message: format!("the stored report of {store} does not read: {e}"),
         })?;
@@ -111,7 +126,7 @@ impl Sqlite {
         if report.store.key.is_empty() {
             report.store.key = store.clone();
         }
-        Ok(Some((report, dir.map(PathBuf::from))))
+        Ok(report)
     }
 }
 
@@ -311,28 +326,141 @@ impl Backend for Sqlite {
     }
 
     async fn record_run(&self, report: &crate::model::Report, out_dir: Option<&Path>) -> Result<()> {
-        let json = serde_json::to_string(report).map_err(self.err())?;
-        self.conn()
-            .execute(
-                "INSERT INTO runs (id, store, name, started_at, out_dir, report) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (id) DO UPDATE SET report = ?6, out_dir = coalesce(?5, out_dir)",
-                params![
-                    report.run.id,
-                    report.store.history_key().as_str(),
-                    report.store.name,
-                    report.run.started_at.to_rfc3339(),
-                    out_dir.map(|d| d.display().to_string()),
-                    json
-                ],
+        let (json, pictures) = blobs::take_out(report).map_err(self.err())?;
+        let failing = report.failing().join(" ");
+        let conn = self.conn();
+        let tx = conn.unchecked_transaction().map_err(self.err())?;
+        for b in &pictures {
+            tx.execute(
+                "INSERT INTO blobs (hash, data) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                params![b.hash, b.data],
             )
             .map_err(self.err())?;
+        }
+        tx.execute("DELETE FROM run_blobs WHERE run = ?1", params![report.run.id]).map_err(self.err())?;
+        for b in &pictures {
+            tx.execute("INSERT INTO run_blobs (run, hash) VALUES (?1, ?2)", params![report.run.id, b.hash])
+                .map_err(self.err())?;
+        }
+        tx.execute(
+            "INSERT INTO runs (id, store, name, started_at, out_dir, report, score, failing)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (id) DO UPDATE SET report = ?6, out_dir = coalesce(?5, out_dir), score = ?7, failing = ?8",
+            params![
+                report.run.id,
+                report.store.history_key().as_str(),
+                report.store.name,
+                report.run.started_at.to_rfc3339(),
+                out_dir.map(|d| d.display().to_string()),
+                json,
+                report.summary.score,
+                failing
+            ],
+        )
+        .map_err(self.err())?;
+        // Pictures only the replaced report named go with it.
+        tx.execute("DELETE FROM blobs WHERE hash NOT IN (SELECT hash FROM run_blobs)", []).map_err(self.err())?;
+        tx.commit().map_err(self.err())
+    }
+
+    async fn runs(&self, store: Option<&StoreKey>) -> Result<Vec<RunRow>> {
+        let rows = self.rows(
+            "SELECT id, store, name, started_at, score, failing, out_dir,
+                    CASE WHEN failing IS NULL THEN report END FROM runs
+                 WHERE ?1 IS NULL OR store = ?1 ORDER BY started_at, id",
+            params![store.map(StoreKey::as_str)],
+            |r| {
+                let failing: Option<String> = r.get(5)?;
+                let older: Option<String> = r.get(7)?;
+                let row = RunRow {
+                    id: r.get(0)?,
+                    store: StoreKey::new(r.get::<_, String>(1)?),
+                    name: r.get(2)?,
+                    started_at: time(r, 3)?,
+                    score: r.get(4)?,
+                    failing: failing.unwrap_or_default().split_whitespace().map(str::to_string).collect(),
+                    out_dir: r.get::<_, Option<String>>(6)?.map(PathBuf::from),
+                };
+                Ok((row, older))
+            },
+        )?;
+        rows.into_iter()
+            .map(|(row, older)| match older {
+                // Kept by a shopaudit before scores were columns: read from the report.
+                Some(json) => Ok(RunRow::of_older(row, &self.report(&StoreKey::new(""), &json)?)),
+                None => Ok(row),
+            })
+            .collect()
+    }
+
+    async fn run(&self, store: &StoreKey, id: &str) -> Result<Option<crate::model::Report>> {
+        let json: Option<String> = self
+            .conn()
+            .query_row("SELECT report FROM runs WHERE store = ?1 AND id = ?2", params![store.as_str(), id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(self.err())?;
+        json.map(|json| self.report(store, &json)).transpose()
+    }
+
+    async fn record_unaudited(&self, failed: &Unaudited) -> Result<()> {
         self.conn()
             .execute(
-                "DELETE FROM runs WHERE store = ?1 AND id NOT IN
-                     (SELECT id FROM runs WHERE store = ?1 ORDER BY started_at DESC LIMIT ?2)",
-                params![report.store.history_key().as_str(), RUNS_KEPT],
+                "INSERT INTO unaudited (store, at, error) VALUES (?1, ?2, ?3)",
+                params![failed.store.as_str(), failed.at.to_rfc3339(), failed.error],
             )
-            .map(|_| ())
+            .map(drop)
+            .map_err(self.err())
+    }
+
+    async fn unaudited(&self, store: Option<&StoreKey>) -> Result<Vec<Unaudited>> {
+        self.rows(
+            "SELECT store, at, error FROM unaudited WHERE ?1 IS NULL OR store = ?1 ORDER BY at, id",
+            params![store.map(StoreKey::as_str)],
+            |r| Ok(Unaudited { store: StoreKey::new(r.get::<_, String>(0)?), at: time(r, 1)?, error: r.get(2)? }),
+        )
+    }
+
+    async fn prune(&self, keep: Keep, store: Option<&StoreKey>, now: DateTime<FixedOffset>) -> Result<Vec<RunRow>> {
+        let dropped = keep.dropped(self.runs(store).await?, now);
+        let conn = self.conn();
+        let tx = conn.unchecked_transaction().map_err(self.err())?;
+        for run in &dropped {
+            tx.execute("DELETE FROM runs WHERE id = ?1", params![run.id]).map_err(self.err())?;
+            tx.execute("DELETE FROM run_blobs WHERE run = ?1", params![run.id]).map_err(self.err())?;
+        }
+        tx.execute("DELETE FROM blobs WHERE hash NOT IN (SELECT hash FROM run_blobs)", []).map_err(self.err())?;
+        tx.commit().map_err(self.err())?;
+        Ok(dropped)
+    }
+
+    async fn share(&self, store: &StoreKey, hash: &str, at: DateTime<FixedOffset>) -> Result<()> {
+        self.conn()
+            .execute(
+                "INSERT INTO shares (hash, store, created_at) VALUES (?1, ?2, ?3)",
+                params![hash, store.as_str(), at.to_rfc3339()],
+            )
+            .map(drop)
+            .map_err(self.err())
+    }
+
+    async fn revoke(&self, store: &StoreKey, at: DateTime<FixedOffset>) -> Result<usize> {
+        self.conn()
+            .execute(
+                "UPDATE shares SET revoked_at = ?2 WHERE store = ?1 AND revoked_at IS NULL",
+                params![store.as_str(), at.to_rfc3339()],
+            )
+            .map_err(self.err())
+    }
+
+    async fn shared(&self, hash: &str) -> Result<Option<StoreKey>> {
+        self.conn()
+            .query_row("SELECT store FROM shares WHERE hash = ?1 AND revoked_at IS NULL", params![hash], |r| {
+                r.get::<_, String>(0)
+            })
+            .optional()
+            .map(|s| s.map(StoreKey::new))
             .map_err(self.err())
     }
 
@@ -587,34 +715,45 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn only_the_latest_runs_of_a_store_are_kept() {
+    async fn every_run_is_kept_with_its_pictures_once_until_a_retention_drops_it() {
         let dir = tempfile::tempdir().unwrap();
         let h = Sqlite::open(&dir.path().join("h.sqlite")).unwrap();
-        let at = DateTime::parse_from_rfc3339("2026-11-27T10:00:00+00:00").unwrap();
-        let sample = crate::model::Report {
-            schema: crate::model::SCHEMA.into(),
-            tool: crate::model::Tool { name: "shopaudit".into(), version: "0".into() },
-            store: crate::model::StoreInfo {
-                key: StoreKey::new("s"),
-                name: "S".into(),
-                url: "http://s/".into(),
-                timezone: None,
-            },
-            run: crate::model::RunInfo { id: String::new(), started_at: at, finished_at: at, probes: Vec::new() },
-            summary: crate::model::Summary::of(&[]),
-            pages: Vec::new(),
-            evidence: crate::model::evidence::Evidence::default(),
-            findings: Vec::new(),
-        };
+        let mut sample = crate::model::Report::empty("s");
+        let picture = format!("data:image/jpeg;base64,{}", "B".repeat(4000));
+        sample.evidence.compliance = Some(crate::model::evidence::Compliance {
+            chat_failure_shots: vec![crate::model::evidence::Screenshot { moment: "offline".into(), image: picture }],
+            ..Default::default()
+        });
         for i in 0..5 {
             let mut r = sample.clone();
             r.run.id = format!("run-{i}");
-            r.run.started_at += chrono::Duration::hours(i);
+            r.run.started_at += chrono::Duration::days(i);
             h.record_run(&r, None).await.unwrap();
         }
-        let kept: i64 = h.conn().query_row("SELECT count(*) FROM runs", [], |r| r.get(0)).unwrap();
-        assert_eq!(kept, RUNS_KEPT as i64);
+        let count = |table: &str| -> i64 {
+            h.conn().query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+        };
+        assert_eq!((count("runs"), count("blobs")), (5, 1), "every run, one picture");
+        assert_eq!(h.run(&sample.store.key, "run-1").await.unwrap().unwrap().evidence, sample.evidence);
+        let rows = h.runs(Some(&sample.store.key)).await.unwrap();
+        assert_eq!(
+            rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+            ["run-0", "run-1", "run-2", "run-3", "run-4"]
+        );
+        let now = sample.run.started_at + chrono::Duration::days(4);
+        let ids = |rows: Vec<RunRow>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
+        assert_eq!(ids(h.prune(Keep::Days(2), None, now).await.unwrap()), ["run-1", "run-0"]);
+        assert_eq!(ids(h.prune(Keep::Runs(1), Some(&sample.store.key), now).await.unwrap()), ["run-3", "run-2"]);
+        let later = now + chrono::Duration::days(400);
+        assert!(h.prune(Keep::Days(1), None, later).await.unwrap().is_empty(), "the latest stays");
+        assert_eq!((count("runs"), count("blobs")), (1, 1));
         assert_eq!(h.latest_run(&sample.store.key).await.unwrap().unwrap().0.run.id, "run-4");
+        let mut plain = sample.clone();
+        plain.run.id = "run-4".into();
+        plain.run.started_at = now;
+        plain.evidence.compliance = None;
+        h.record_run(&plain, None).await.unwrap();
+        assert_eq!(count("blobs"), 0, "a picture no kept report names goes");
     }
 
     #[tokio::test]

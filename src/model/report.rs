@@ -142,6 +142,11 @@ impl Report {
         }
     }
 
+    /// The checks that failed, by id, in catalogue order.
+    pub fn failing(&self) -> Vec<String> {
+        self.findings.iter().filter(|f| f.outcome == Outcome::Fail).map(|f| f.check.clone()).collect()
+    }
+
     /// True when a finding at or above `threshold` failed: the audit's exit status 1.
     pub fn fails_at(&self, threshold: Severity) -> bool {
         self.findings.iter().any(|f| f.outcome == Outcome::Fail && f.severity >= threshold)

@@ -65,6 +65,71 @@ pub fn write(report: &Report, dir: &Path, formats: &[Format]) -> Result<Vec<Path
     formats.iter().map(|format| write_atomic(&dir.join(format.file_name()), &format.render(report)?)).collect()
 }
 
+/// Keeps a run's report among the store's past ones: written in JSON, Markdown and HTML into a
+/// folder of its own under `store_dir` (named by its start time and run, so that bringing the
+/// same run up to date rewrites the same folder), with `latest` pointing at the newest run and
+/// `report.json`, `.md` and `.html` beside it pointing into `latest`. Returns the run's folder.
+pub fn keep(report: &Report, store_dir: &Path) -> Result<PathBuf> {
+    let name = run_folder(report);
+    let dir = store_dir.join(&name);
+    write(report, &dir, &[Format::Json, Format::Md, Format::Html])?;
+    let newest = std::fs::read_dir(store_dir)
+        .map_err(|e| Error::io("cannot read", store_dir, e))?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| is_run_folder(n))
+        .max()
+        .unwrap_or(name);
+    link(&store_dir.join("latest"), Path::new(&newest))?;
+    for format in [Format::Json, Format::Md, Format::Html] {
+        link(&store_dir.join(format.file_name()), &Path::new("latest").join(format.file_name()))?;
+    }
+    Ok(dir)
+}
+
+/// Removes a past run's files written by [`keep`], and its folder when nothing else is in it.
+pub fn forget(run_dir: &Path) -> Result<()> {
+    let named = run_dir.file_name().and_then(|n| n.to_str()).is_some_and(is_run_folder);
+    if !named || !run_dir.is_dir() {
+        return Ok(());
+    }
+    for format in [Format::Json, Format::Md, Format::Html] {
+        let file = run_dir.join(format.file_name());
+        match std::fs::remove_file(&file) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io("cannot remove", &file, e)),
+            _ => {}
+        }
+    }
+    // A folder holding anything else (the user's) stays.
+    let _ = std::fs::remove_dir(run_dir);
+    Ok(())
+}
+
+/// `2026-12-02T183005Z-1a2b3c4d`: sorts by time, and two runs in one second stay apart.
+fn run_folder(report: &Report) -> String {
+    let at = report.run.started_at.with_timezone(&chrono::Utc).format("%Y-%m-%dT%H%M%SZ");
+    let id: String = report.run.id.chars().filter(char::is_ascii_alphanumeric).take(8).collect();
+    format!("{at}-{id}")
+}
+
+fn is_run_folder(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() > 19 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[10] == b'T' && b[17] == b'Z'
+}
+
+/// Points `at` to `target` (relative), replacing whatever was there in one rename.
+fn link(at: &Path, target: &Path) -> Result<()> {
+    let dir = at.parent().unwrap_or(Path::new("."));
+    let temp = dir.join(format!(".shopaudit-link-{}", uuid::Uuid::new_v4().simple()));
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(target, &temp).map_err(|e| Error::io("cannot link", &temp, e))?;
+    #[cfg(not(unix))]
+    std::fs::copy(dir.join(target), &temp).map_err(|e| Error::io("cannot copy", &temp, e))?;
+    std::fs::rename(&temp, at).map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        Error::io("cannot replace", at, e)
+    })
+}
+
 /// Fails unless files can be written into `dir`, without creating anything: `dir` itself when
 /// it exists, else the nearest folder above it that does (`write` creates the rest). Checked
 /// before an audit, so that a bad `--out` is said at once, not after the whole audit.
