@@ -37,6 +37,7 @@ pub mod run;
 pub mod scenario;
 pub mod schedule;
 pub mod serve;
+pub mod web;
 
 use std::sync::Arc;
 

@@ -110,6 +110,18 @@ pub fn slot(cadence: &Cadence, tz: chrono_tz::Tz, now: DateTime<Utc>, submitted:
     }
 }
 
+/// When the next period of `cadence` starts after `now` (the store's next audit, for the
+/// agency's view); none for work done "every run", which is due at the next submission.
+pub fn next_start(cadence: &Cadence, tz: chrono_tz::Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    match cadence {
+        Cadence::EveryRun => None,
+        Cadence::Every(every) => {
+            let every = Duration::from_std(*every).unwrap_or(Duration::days(7)).max(Duration::minutes(1));
+            Some(utc(tz, start_of(period_of(tz, now, every) + 1, every)))
+        }
+    }
+}
+
 /// The period `at` falls in, counted on the wall clock of `tz`.
 fn period_of(tz: chrono_tz::Tz, at: DateTime<Utc>, every: Duration) -> i64 {
     let local = at.with_timezone(&tz).naive_local().and_utc().timestamp();
@@ -150,6 +162,16 @@ mod tests {
             outside_hours_share: Some(Share(share)),
             seed: Some(seed),
         }
+    }
+
+    #[test]
+    fn the_next_daily_audit_starts_at_the_stores_midnight() {
+        let moscow: chrono_tz::Tz = "Europe/Moscow".parse().unwrap();
+        let now = DateTime::parse_from_rfc3339("2026-12-02T22:30:00+00:00").unwrap().with_timezone(&Utc);
+        let daily = Cadence::Every(std::time::Duration::from_secs(86_400));
+        let next = next_start(&daily, moscow, now).unwrap();
+        assert_eq!(next.with_timezone(&moscow).to_rfc3339(), "2026-12-04T00:00:00+03:00");
+        assert_eq!(next_start(&Cadence::EveryRun, moscow, now), None);
     }
 
     #[test]

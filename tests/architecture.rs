@@ -26,6 +26,7 @@ const LAYERS: &[&[&str]] = &[
     &["crate"],
     &["run", "serve", "followup"],
     &["fleet"],
+    &["web"],
     &["demo"],
     &["bench"],
 ];

@@ -14,6 +14,8 @@ pub mod letters;
 pub mod portfolio;
 pub mod report;
 pub mod run;
+pub mod serve;
+pub mod share;
 pub mod submit;
 pub mod worker;
 

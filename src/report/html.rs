@@ -131,7 +131,7 @@ fn safe_href(url: String) -> String {
 
 /// The availability chart: chat readings by local weekday and hour, green when online, red
 /// when not, outlined inside the posted hours. Only numbers and our own labels go in.
-fn availability_svg(c: &crate::model::evidence::Compliance) -> Option<String> {
+pub fn availability_svg(c: &crate::model::evidence::Compliance) -> Option<String> {
     if c.availability.is_empty() {
         return None;
     }

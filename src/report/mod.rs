@@ -2,6 +2,7 @@
 //! truth; Markdown and HTML are renderings of it.
 
 mod html;
+pub use html::availability_svg;
 pub mod markdown;
 
 use std::path::{Path, PathBuf};
