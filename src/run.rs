@@ -68,15 +68,18 @@ pub struct Finished {
 /// `portfolio.toml`
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PortfolioFile {
+pub(crate) struct PortfolioFile {
+    /// Whose reports they are.
     #[serde(default)]
-    agency: Agency,
+    pub agency: Agency,
+    /// Whom to tell when a store gets worse.
+    pub alerts: Option<crate::scenario::alerts::Alerts>,
 }
 
 /// Runs every scenario in `dir`.
 pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
     let _lock = crate::lock::Lock::take(&settings.out.join(".shopaudit.lock"))?;
-    let agency = agency(dir)?;
+    let PortfolioFile { agency, alerts } = portfolio_file(dir)?;
     let files = scenario_files(dir)?;
     let scenarios: Vec<(PathBuf, Result<Scenario>)> = files
         .into_iter()
@@ -187,6 +190,24 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
             }
         }
     }
+    if let Some(alerts) = &alerts {
+        let keys: Vec<crate::model::StoreKey> =
+            scenarios.iter().filter_map(|(_, s)| s.as_ref().ok().map(|s| s.key.clone())).collect();
+        let out = &settings.out;
+        let link = |key: &crate::model::StoreKey| match &alerts.base_url {
+            Some(base) => base.join(&format!("stores/{key}")).ok().map(|u| u.to_string()),
+            None => url::Url::from_file_path(out.join(crate::report::slug(key.as_str())).join("report.html"))
+                .ok()
+                .map(|u| u.to_string()),
+        };
+        let now = settings.clock.now().fixed_offset();
+        if let Some(undelivered) = noted(&mut trouble, crate::alerts::raise(&history, alerts, &keys, &link, now).await)
+        {
+            for why in undelivered {
+                tracing::warn!("{why}");
+            }
+        }
+    }
     let portfolio = Portfolio {
         schema: crate::portfolio::SCHEMA.to_string(),
         agency: agency.clone(),
@@ -224,23 +245,37 @@ async fn read_mailboxes(
 }
 
 pub(crate) fn agency(dir: &Path) -> Result<Agency> {
+    portfolio_file(dir).map(|p| p.agency)
+}
+
+/// The folder's `portfolio.toml`, if any (its paths resolved against the folder).
+pub(crate) fn portfolio_file(dir: &Path) -> Result<PortfolioFile> {
     let path = dir.join("portfolio.toml");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => agency_of(&text, &path),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => agency_of("", &path),
-        Err(e) => Err(Error::io("cannot read", &path, e)),
-    }
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(Error::io("cannot read", &path, e)),
+    };
+    portfolio_of(&text, &path, dir)
 }
 
 /// The agency of a `portfolio.toml`'s text (`path` for messages); "shopaudit" unnamed.
 pub(crate) fn agency_of(text: &str, path: &Path) -> Result<Agency> {
-    let mut agency = toml::from_str::<PortfolioFile>(text)
-        .map_err(|e| Error::Scenario { path: path.to_path_buf(), message: crate::scenario::located(text, &e) })?
-        .agency;
-    if agency.name.is_empty() {
-        agency.name = "shopaudit".into();
+    portfolio_of(text, path, Path::new("")).map(|p| p.agency)
+}
+
+/// A `portfolio.toml`'s text read (`path` for messages), the files it names relative to `base`.
+pub(crate) fn portfolio_of(text: &str, path: &Path, base: &Path) -> Result<PortfolioFile> {
+    let mut file = toml::from_str::<PortfolioFile>(text)
+        .map_err(|e| Error::Scenario { path: path.to_path_buf(), message: crate::scenario::located(text, &e) })?;
+    if file.agency.name.is_empty() {
+        file.agency.name = "shopaudit".into();
     }
-    Ok(agency)
+    if let Some(alerts) = &mut file.alerts {
+        alerts.validate().map_err(|message| Error::Scenario { path: path.to_path_buf(), message })?;
+        alerts.resolve_paths(base);
+    }
+    Ok(file)
 }
 
 /// The folder's scenarios: every `*.toml` but `portfolio.toml`, by name.

@@ -22,7 +22,7 @@ const LAYERS: &[&[&str]] = &[
     &["assess"],
     &["checks"],
     &["report"],
-    &["portfolio"],
+    &["portfolio", "alerts"],
     &["crate"],
     &["run", "serve", "followup"],
     &["fleet"],

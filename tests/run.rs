@@ -592,6 +592,72 @@ async fn every_report_is_kept_until_keep_drops_it_and_an_unaudited_store_is_reme
     assert_eq!(bad.status.code(), Some(2), "{}", said(&bad));
 }
 
+/// Alerts (issue 15): a webhook receiver on loopback and the mail lab each get exactly one
+/// alert per event across repeated runs (a new regression; a store that could not be audited
+/// twice in a row), with the link to the store's page; the webhook's address, a secret, is
+/// never printed.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_event_is_told_once_by_webhook_and_by_mail_across_runs() {
+    use axum::routing::post;
+    let lab = MailLab::start();
+    let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let hook = {
+        let heard = heard.clone();
+        axum::Router::new().route(
+            "/hooks/secret-path",
+            post(move |body: String| async move {
+                heard.lock().unwrap().push(body);
+                "ok"
+            }),
+        )
+    };
+    let receiver = shopaudit::serve::serve(hook, 0).await.unwrap();
+    let store = common::serve_store("en-good").await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let hook_url = format!("{}hooks/secret-path", receiver.url);
+    std::fs::write(d.join("hook-url"), format!("{hook_url}\n")).unwrap();
+    std::fs::write(
+        d.join("portfolio.toml"),
+        format!(
+            "[agency]\nname = \"Northwind\"\n[alerts]\nbase_url = \"http://127.0.0.1:8080/\"\nwebhook_file = \"hook-url\"\n\
+             email_to = [\"support@store.test\"]\nemail_from = \"shopaudit@audit.test\"\n\
+             [alerts.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n",
+            lab.smtp_port
+        ),
+    )
+    .unwrap();
+    let scenario = |url: &url::Url, skip: &str| {
+        format!("[store]\nname = \"Told\"\nurl = \"{url}\"\n[browser]\nenabled = false\n[checks]\nskip = [{skip}]\n")
+    };
+    let gone = store.url.join("gone.html").unwrap();
+    let steps = [
+        (scenario(&store.url, "\"site.https\""), 0),
+        (scenario(&store.url, ""), 1), // site.https fails now: a regression
+        (scenario(&store.url, ""), 1),
+        (scenario(&gone, ""), 1), // could not be audited once: not yet
+        (scenario(&gone, ""), 2), // twice in a row
+        (scenario(&gone, ""), 2),
+    ];
+    for (i, (text, told)) in steps.iter().enumerate() {
+        std::fs::write(d.join("shop.toml"), text).unwrap();
+        let o = run(d, &["--no-email"]).await;
+        assert!(!said(&o).contains("secret-path"), "the webhook's address is never printed: {}", said(&o));
+        assert_eq!(heard.lock().unwrap().len(), *told, "after run {}: {}", i + 1, said(&o));
+    }
+    let heard = heard.lock().unwrap().clone();
+    let first: serde_json::Value = serde_json::from_str(&heard[0]).unwrap();
+    let text = first["text"].as_str().unwrap();
+    assert!(
+        text.contains("Told got worse: site.https") && text.contains("http://127.0.0.1:8080/stores/shop"),
+        "{text}"
+    );
+    assert!(heard[1].contains("could not be audited 2 times in a row"), "{}", heard[1]);
+    let mails = lab.messages("support@store.test").await;
+    let subjects: Vec<String> = mails.iter().map(|m| m.subject().unwrap_or_default().to_string()).collect();
+    assert_eq!(subjects, ["shopaudit: regression (shop)", "shopaudit: unaudited (shop)"]);
+}
+
 /// Regression (reliability #12): a history that fails after the audits (here a trigger refuses
 /// to record runs, as a full disk or another program's lock would) costs what the history
 /// would have added, never the reports and the portfolio; the run says so and exits 3.

@@ -217,7 +217,7 @@ async fn handle(job: Job, shared: Data<Arc<Shared>>) -> std::result::Result<(), 
         return Ok(()); // taken over from a worker that had finished it after all
     }
     // Only this job's store is parsed: a job costs the same with ten stores or ten thousand.
-    let (submitted, _) = shared.history.submitted().await?;
+    let (submitted, portfolio) = shared.history.submitted().await?;
     let scenario = match submitted.iter().find(|s| s.store == job.store) {
         None => Err(format!("store {} is no longer submitted", job.store)),
         Some(s) => parse(s, &shared.settings.secrets_dir).map_err(|e| e.to_string()),
@@ -236,6 +236,25 @@ async fn handle(job: Job, shared: Data<Arc<Shared>>) -> std::result::Result<(), 
     }
     let ended = Ended { at: shared.settings.clock.now().fixed_offset(), error: outcome.err() };
     shared.queue.end(&job, &ended).await?;
+    if matches!(job.kind, Kind::Audit | Kind::ChatReading) {
+        tell(&shared, &job.store, portfolio.as_deref()).await?;
+    }
+    Ok(())
+}
+
+/// Tells what got worse at `store` (`[alerts]` of the submitted portfolio.toml), once across
+/// the fleet: the claim is in the shared history.
+async fn tell(shared: &Shared, store: &crate::model::StoreKey, portfolio: Option<&str>) -> Result<()> {
+    let Some(text) = portfolio else { return Ok(()) };
+    let settings = &shared.settings;
+    let file = crate::run::portfolio_of(text, Path::new("portfolio.toml"), &settings.secrets_dir)?;
+    let Some(alerts) = file.alerts else { return Ok(()) };
+    let link =
+        |key: &crate::model::StoreKey| alerts.base_url.as_ref()?.join(&format!("stores/{key}")).ok().map(String::from);
+    let now = settings.clock.now().fixed_offset();
+    for why in crate::alerts::raise(&shared.history, &alerts, std::slice::from_ref(store), &link, now).await? {
+        tracing::warn!("{why}");
+    }
     Ok(())
 }
 

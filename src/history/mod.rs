@@ -134,6 +134,9 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE unaudited (id INTEGER PRIMARY KEY, store TEXT NOT NULL, at TEXT NOT NULL, error TEXT NOT NULL);
     CREATE INDEX unaudited_by_store ON unaudited (store, at);
     CREATE TABLE shares (hash TEXT PRIMARY KEY, store TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT);",
+    // An alert is claimed here before it is sent, so each event is told once, whichever run
+    // or worker sees it first.
+    "CREATE TABLE alerts (store TEXT NOT NULL, event TEXT NOT NULL, raised_at TEXT NOT NULL, PRIMARY KEY (store, event));",
 ];
 
 /// A store's scenario as the fleet keeps it.
@@ -482,6 +485,11 @@ pub trait Backend: Send + Sync {
     async fn revoke(&self, store: &StoreKey, at: DateTime<FixedOffset>) -> Result<usize>;
     /// The store a live link's hash opens.
     async fn shared(&self, hash: &str) -> Result<Option<StoreKey>>;
+    /// Claims the alert for `event` of `store`: false when it was raised before (by anyone).
+    async fn claim_alert(&self, store: &StoreKey, event: &str, at: DateTime<FixedOffset>) -> Result<bool>;
+    /// Gives a claimed alert back after it could not be delivered, so that a later run tries
+    /// again.
+    async fn release_alert(&self, store: &StoreKey, event: &str) -> Result<()>;
     /// The store's latest recorded run: its report, and the folder its files went to.
     async fn latest_run(&self, store: &StoreKey) -> Result<Option<(crate::model::Report, Option<PathBuf>)>>;
     /// The run before the latest, for what got worse since.

@@ -578,6 +578,19 @@ impl Backend for Postgres {
         .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
     }
 
+    async fn claim_alert(&self, store: &StoreKey, event: &str, at: DateTime<FixedOffset>) -> Result<bool> {
+        self.execute(
+            "INSERT INTO alerts (store, event, raised_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            &[&store.as_str(), &event, &at.to_rfc3339()],
+        )
+        .await
+        .map(|n| n == 1)
+    }
+
+    async fn release_alert(&self, store: &StoreKey, event: &str) -> Result<()> {
+        self.execute("DELETE FROM alerts WHERE store = $1 AND event = $2", &[&store.as_str(), &event]).await.map(drop)
+    }
+
     async fn shared(&self, hash: &str) -> Result<Option<StoreKey>> {
         let rows = self.query("SELECT store FROM shares WHERE hash = $1 AND revoked_at IS NULL", &[&hash]).await?;
         Ok(self.read(rows, |r| get::<String>(r, 0))?.pop().map(StoreKey::new))

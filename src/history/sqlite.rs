@@ -454,6 +454,23 @@ impl Backend for Sqlite {
             .map_err(self.err())
     }
 
+    async fn claim_alert(&self, store: &StoreKey, event: &str, at: DateTime<FixedOffset>) -> Result<bool> {
+        self.conn()
+            .execute(
+                "INSERT INTO alerts (store, event, raised_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                params![store.as_str(), event, at.to_rfc3339()],
+            )
+            .map(|n| n == 1)
+            .map_err(self.err())
+    }
+
+    async fn release_alert(&self, store: &StoreKey, event: &str) -> Result<()> {
+        self.conn()
+            .execute("DELETE FROM alerts WHERE store = ?1 AND event = ?2", params![store.as_str(), event])
+            .map(drop)
+            .map_err(self.err())
+    }
+
     async fn shared(&self, hash: &str) -> Result<Option<StoreKey>> {
         self.conn()
             .query_row("SELECT store FROM shares WHERE hash = ?1 AND revoked_at IS NULL", params![hash], |r| {

@@ -308,7 +308,7 @@ fn describe(server: &MailServer) -> String {
     format!("{}:{} ({tls})", server.host, server.port)
 }
 
-fn transport(server: &MailServer) -> Result<AsyncSmtpTransport<Tokio1Executor>> {
+pub(crate) fn transport(server: &MailServer) -> Result<AsyncSmtpTransport<Tokio1Executor>> {
     let bad = |e: lettre::transport::smtp::Error| {
         Error::Email(format!("{}: {}", describe(server), crate::probes::http::chain(&e)))
     };

@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::model::CheckId;
 use crate::model::{Channel, Severity, StoreKey, Viewport};
 
+pub mod alerts;
 pub mod letter;
 
 /// A whole scenario. Only `[store]` is required.
