@@ -147,9 +147,12 @@ pub async fn raise(
                 Some(link) => format!("shopaudit: {} {link}", event.text),
                 None => format!("shopaudit: {}", event.text),
             };
-            if let Err(e) = deliver(alerts, &event, &text).await {
-                history.release_alert(store, &event.key).await?;
-                trouble.push(format!("{} alert for {store}: {e}", event.kind));
+            match deliver(alerts, &event, &text).await {
+                Ok(()) => tracing::info!(store = %store, "alert told: {}", event.text),
+                Err(e) => {
+                    history.release_alert(store, &event.key).await?;
+                    trouble.push(format!("{} alert for {store}: {e}", event.kind));
+                }
             }
         }
     }

@@ -88,9 +88,14 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
     let reach = probes::http::Reach::of(&scenario.store.url.0).await;
     let client = probes::http::client(&scenario.crawl, reach)?;
     let ctx = probes::Context { scenario, client: &client, knowledge: &knowledge, clock: &options.clock, progress };
+    tracing::info!(store = %scenario.key, "auditing {}", scenario.store.url);
     let (pages, mut evidence) = probes::gather_static(ctx).await?;
+    tracing::info!(store = %scenario.key, "{} page(s) read", pages.iter().filter(|p| p.error.is_none()).count());
     let browsed = probes::gather_browser(ctx, &pages, &evidence, options.browser.clone()).await?;
     probes::assemble::fold_browser(&mut evidence, browsed);
+    if let Some(b) = &evidence.browser {
+        tracing::info!(store = %scenario.key, "the browser looked at {} page view(s)", b.visits.len());
+    }
     let sends = options.email.is_some() && scenario.email.enabled;
     let mut email_ran = false;
     // The history is kept when asked for (--db, `shopaudit run`), and whenever the shopper acted:

@@ -16,6 +16,10 @@ use shopaudit::Error;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// More on stderr: -v says what each step does, -vv is for debugging. SHOPAUDIT_LOG takes
+    /// a full filter instead (e.g. SHOPAUDIT_LOG=shopaudit=debug).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
 }
 
 /// One variant a command; each command's file documents it (its `Args` doc is the help).
@@ -29,6 +33,7 @@ enum Command {
     Serve(cli::serve::Args),
     Share(cli::share::Args),
     Demo(cli::demo::Args),
+    Example(cli::example::Args),
     Check(cli::check::Args),
     Collect(cli::collect::Args),
     Report(cli::report::Args),
@@ -49,6 +54,7 @@ async fn dispatch(command: Command) -> Result<Exit, Error> {
         Command::Serve(args) => cli::serve::run(args).await,
         Command::Share(args) => cli::share::run(args).await,
         Command::Demo(args) => cli::demo::run(args).await,
+        Command::Example(args) => cli::example::run(args).await,
         Command::Check(args) => cli::check::run(args).await,
         Command::Collect(args) => cli::collect::run(args).await,
         Command::Report(args) => cli::report::run(args).await,
@@ -61,15 +67,17 @@ async fn dispatch(command: Command) -> Result<Exit, Error> {
 }
 
 fn main() -> ExitCode {
-    restore_sigpipe();
+    end_quietly_on_a_closed_pipe();
+    let cli = Cli::parse();
+    let level = match cli.verbose {
+        0 => "warn,headless_chrome=error",
+        1 => "info,headless_chrome=error",
+        _ => "debug",
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SHOPAUDIT_LOG")
-                .unwrap_or_else(|_| "warn,headless_chrome=error".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SHOPAUDIT_LOG").unwrap_or_else(|_| level.into()))
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return fail(&Error::Usage(format!("cannot start the async runtime: {e}"))),
@@ -92,15 +100,24 @@ fn main() -> ExitCode {
     }
 }
 
-/// Rust ignores SIGPIPE, so printing into a closed pipe (`shopaudit checks | head -2`) would
-/// panic; a command-line tool should end quietly instead, like any other.
-fn restore_sigpipe() {
-    #[cfg(unix)]
-    // SAFETY: called first thing in main, before any other thread exists; SIG_DFL is a valid
-    // disposition for SIGPIPE.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+/// Printing into a closed pipe (`shopaudit checks | head -2`) makes `println!` panic; a
+/// command-line tool ends quietly instead, as if by SIGPIPE (exit 141). SIGPIPE itself stays
+/// ignored, as Rust sets it: restoring it would let a store that resets a connection while TLS
+/// writes to it kill the whole audit.
+fn end_quietly_on_a_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to std") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
 }
 
 /// One sentence saying what went wrong, a hint, and the exit code.

@@ -136,6 +136,30 @@ async fn html_and_markdown_escape_what_the_store_wrote() {
     assert!(!md.contains("<script>"), "markdown escapes too");
 }
 
+/// A bare host is tried over HTTPS; when the site is plain HTTP, the error says how to audit it
+/// (issue 15), and -v tells what each step did.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bare_host_is_tried_over_https_and_the_error_says_how_to_audit_http() {
+    let store = serve_store("en-good").await;
+    let host = format!("127.0.0.1:{}", store.url.port().unwrap());
+    let o = run(vec!["audit".into(), host.clone(), "--no-browser".into(), "--no-email".into(), "-q".into()]).await;
+    assert_eq!(o.status.code(), Some(3), "{:?} {}", o.status, text(&o.stderr));
+    assert!(text(&o.stderr).contains(&format!("give http://{host}/")), "{}", text(&o.stderr));
+    let out = tempfile::tempdir().unwrap();
+    let told = run(vec![
+        "audit".into(),
+        store.url.to_string(),
+        "--no-browser".into(),
+        "--no-email".into(),
+        "-q".into(),
+        "-v".into(),
+        "--out".into(),
+        out.path().display().to_string(),
+    ])
+    .await;
+    assert!(text(&told.stderr).contains("page(s) read"), "-v: {}", text(&told.stderr));
+}
+
 #[test]
 fn unreachable_store_is_exit_3_with_one_sentence() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -257,6 +281,29 @@ fn checks_and_explain() {
     assert!(text(&one.stdout).contains("Why it matters"));
     let unknown = shopaudit(&["explain", "no.such"]);
     assert_eq!(unknown.status.code(), Some(2));
+    let typo = shopaudit(&["explain", "contacts.single_emial"]);
+    assert!(text(&typo.stderr).contains("did you mean contacts.single_email?"), "{}", text(&typo.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&shopaudit(&["checks", "--json"]).stdout).unwrap();
+    let ids: Vec<&str> = json.as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, shopaudit::checks::CHECKS.iter().map(|c| c.id.as_str()).collect::<Vec<_>>());
+}
+
+/// New-user friction (issue 15): a scenario to start from is one command away, and a wrong
+/// opening-hours value is answered with the right form, not the parser's insides.
+#[test]
+fn an_example_to_start_from_and_hours_errors_that_show_the_form() {
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, file) in [(None, "full.toml"), (Some("--minimal"), "minimal.toml")] {
+        let printed = shopaudit(&["example"].into_iter().chain(flag).collect::<Vec<_>>());
+        let path = dir.path().join(file);
+        std::fs::write(&path, &printed.stdout).unwrap();
+        shopaudit::Scenario::from_file(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
+    }
+    let bad = dir.path().join("hours.toml");
+    std::fs::write(&bad, "[store]\nurl = \"http://127.0.0.1:9/\"\n[hours]\nchat = \"Mon-Fri 9 to 6\"\n").unwrap();
+    let said = text(&shopaudit(&["audit", bad.to_str().unwrap(), "--no-browser"]).stderr);
+    assert!(said.contains("line 4, column 8") && said.contains("Mo-Fr 09:00-18:00"), "{said}");
+    assert!(!said.contains("EOI") && !said.contains("docs/"), "{said}");
 }
 
 #[test]

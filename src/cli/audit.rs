@@ -1,6 +1,6 @@
 //! `shopaudit audit TARGET`: one store, a URL or a scenario file.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use shopaudit::history::Location;
 use shopaudit::probes::email::Mode;
@@ -60,7 +60,18 @@ pub async fn run(args: Args) -> Result<Exit, Error> {
     if keeps_history {
         super::history(&options.db).await?;
     }
-    let report = super::audit_with_progress(&scenario, &options, args.out.quiet).await?;
+    // A bare host is tried over HTTPS; a plain-HTTP site is audited by saying so.
+    let bare = !args.target.contains("://") && !args.target.ends_with(".toml") && !Path::new(&args.target).exists();
+    let report = match super::audit_with_progress(&scenario, &options, args.out.quiet).await {
+        Err(Error::Unreachable { url, reason }) if bare => {
+            let reason = format!(
+                "{reason} (tried over HTTPS; for a site served over plain HTTP give http://{}/)",
+                args.target.trim_end_matches('/')
+            );
+            return Err(Error::Unreachable { url, reason });
+        }
+        other => other?,
+    };
     let exit = super::finish(&report, &args.out, scenario.checks.fail_on)?;
     // Every audit that keeps a history keeps its report there too.
     if keeps_history || report.run.probes.iter().any(|p| p == "email") {

@@ -9,6 +9,7 @@ pub mod check;
 pub mod checks;
 pub mod collect;
 pub mod demo;
+pub mod example;
 pub mod explain;
 pub mod letters;
 pub mod portfolio;
@@ -64,7 +65,9 @@ impl Exit {
     /// The exit code and the hint for an error that stopped a command.
     pub fn of(e: &Error) -> (Exit, &'static str) {
         match e {
-            Error::Scenario { .. } => (Exit::Usage, "fix the scenario file; docs/SCENARIO.md lists every key"),
+            Error::Scenario { .. } => {
+                (Exit::Usage, "fix the scenario file; `shopaudit example` prints every key, explained")
+            }
             Error::Usage(_) | Error::Client(_) => (Exit::Usage, "see `shopaudit --help`"),
             Error::Unreachable { .. } => {
                 (Exit::CannotRun, "check the address, and that the site is up from this machine")
@@ -73,7 +76,9 @@ impl Exit {
                 Exit::CannotRun,
                 "install Chromium (`apt-get install chromium`), pass --chrome PATH, or run with --no-browser",
             ),
-            Error::Email(_) => (Exit::Usage, "fix [shopper] / [email] in the scenario; docs/SCENARIO.md shows both"),
+            Error::Email(_) => {
+                (Exit::Usage, "fix [shopper] / [email] in the scenario; `shopaudit example` shows both, explained")
+            }
             Error::Mailbox(_) => {
                 (Exit::CannotRun, "check the shopper's mail server from this machine; the next run reads it again")
             }

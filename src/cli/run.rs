@@ -42,6 +42,9 @@ pub struct Args {
     /// No summary (stores that could not be audited are still said, on stderr).
     #[arg(long, short)]
     quiet: bool,
+    /// Print the portfolio (`shopaudit/portfolio/v1`) as JSON on stdout instead of the summary.
+    #[arg(long)]
+    json: bool,
 }
 
 pub async fn run(args: Args) -> Result<Exit, Error> {
@@ -86,12 +89,15 @@ pub async fn run(args: Args) -> Result<Exit, Error> {
         // A store that could not be audited is an error: on stderr, so that cron mails it,
         // even with --quiet.
         match said {
-            Ok(line) if !args.quiet => println!("{line}"),
+            Ok(line) if !args.quiet && !args.json => println!("{line}"),
             Ok(_) => {}
             Err(line) => eprintln!("{line}"),
         }
     }
-    if !args.quiet {
+    if args.json {
+        let json = serde_json::to_string_pretty(&done.portfolio).map_err(|e| Error::Usage(e.to_string()))?;
+        println!("{json}");
+    } else if !args.quiet {
         for path in &done.written {
             println!("  wrote {}", path.display());
         }

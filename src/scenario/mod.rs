@@ -494,6 +494,15 @@ pub struct TimeZone(pub chrono_tz::Tz);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Country(pub phonenumber::country::Id);
 
+/// The bundled example scenarios: every key explained, or the least that runs.
+pub fn example(minimal: bool) -> &'static str {
+    if minimal {
+        include_str!("../../scenarios/minimal.toml")
+    } else {
+        include_str!("../../scenarios/full.toml")
+    }
+}
+
 /// An OpenStreetMap opening_hours expression, validated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OsmHours(pub String);
@@ -559,7 +568,12 @@ impl FromStr for OsmHours {
     fn from_str(s: &str) -> Result<Self, String> {
         s.parse::<opening_hours::OpeningHours>()
             .map(|_| OsmHours(s.to_string()))
-            .map_err(|e| format!("{s:?} is not OpenStreetMap opening_hours syntax: {e}"))
+            .map_err(|_| {
+                format!(
+                    "{s:?} is not in the opening_hours form; write days and times like \"Mo-Fr 09:00-18:00; Sa 10:00-16:00\", \
+                     \"Mo-Su 00:00-24:00\" or \"24/7\""
+                )
+            })
     }
 }
 
