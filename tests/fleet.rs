@@ -12,6 +12,9 @@ mod lab;
 #[allow(dead_code)] // each test binary uses a different part
 mod pg;
 
+#[path = "common/web.rs"]
+mod web;
+
 #[path = "common/mail.rs"]
 #[allow(dead_code)] // each test binary uses a different part
 mod mail;
@@ -404,4 +407,19 @@ async fn the_fleets_portfolio_names_what_got_worse_since_the_previous_run() {
     assert_eq!(broken.error.as_deref(), Some("cannot reach http://127.0.0.1:9/"));
     assert_eq!(broken.score, None);
     assert!(broken.regressions[0].starts_with("could not be audited"), "{:?}", broken.regressions);
+
+    // The agency's view reads the same PostgreSQL.
+    let router = shopaudit::web::router(shopaudit::web::Settings {
+        history: history.clone(),
+        password: shopaudit::web::auth::Password::new("pw").unwrap(),
+        secure_cookies: false,
+    })
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(shopaudit::web::serve(router, listener, std::future::pending()));
+    let c = web::client();
+    assert_eq!(web::sign_in(&c, &url, "pw").await.status(), 303);
+    let page = c.get(format!("{url}/stores/shop")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("chat.present") && page.contains("runs/r1\"") && page.contains("runs/r2\""), "{page}");
 }

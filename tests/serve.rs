@@ -1,6 +1,9 @@
 //! The agency's view on real parts: `shopaudit serve` over a history written through the
 //! library, reached over HTTP on 127.0.0.1, and driven in real Chromium (at a phone's width).
 
+#[path = "common/web.rs"]
+mod web;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -9,6 +12,7 @@ use std::time::Duration;
 
 use shopaudit::history::{History, Submitted, Unaudited};
 use shopaudit::model::StoreKey;
+use web::{client, sign_in};
 
 const PASSWORD: &str = "correct horse battery staple";
 const SHOPPER_EMAIL: &str = "anna.shopper@audit.test";
@@ -114,22 +118,6 @@ async fn history(db: &Path) {
     );
     let submitted = Submitted { store: StoreKey::new("anna"), file: "anna.toml".into(), text, at };
     h.submit(&[submitted], None, at).await.unwrap();
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
-
-/// The sign-in form's CSRF token.
-async fn form_token(c: &reqwest::Client, url: &str) -> String {
-    let page = c.get(format!("{url}/login")).send().await.unwrap().text().await.unwrap();
-    let at = page.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
-    page[at..].split('"').next().unwrap().to_string()
-}
-
-async fn sign_in(c: &reqwest::Client, url: &str, password: &str) -> reqwest::Response {
-    let csrf = form_token(c, url).await;
-    c.post(format!("{url}/login")).form(&[("password", password), ("csrf", &csrf)]).send().await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -321,17 +309,20 @@ async fn the_dashboard_signs_in_and_renders_in_chromium_at_a_phones_width() {
         tab.navigate_to(&format!("{url}/stores/anna")).unwrap().wait_until_navigated().unwrap();
         let store = facts(&tab);
         let store_png = shot(&tab);
-        (login, portfolio, store, portfolio_png, store_png)
+        tab.navigate_to(&format!("{url}/checks/email.answered")).unwrap().wait_until_navigated().unwrap();
+        let check = facts(&tab);
+        (login, portfolio, store, check, portfolio_png, store_png)
     })
     .await
     .unwrap();
-    let (login, portfolio, store, portfolio_png, store_png) = seen;
+    let (login, portfolio, store, check, portfolio_png, store_png) = seen;
     assert!(login.ends_with("/login"), "{login}");
     assert_eq!(portfolio["rows"], serde_json::json!(["Anna's Shop", "gone", "<script>alert('x')</script> Boris"]));
     assert!(portfolio["svgs"].as_u64().unwrap() >= 1, "the trend is drawn: {portfolio}");
     assert_eq!(store["h1"], "Anna's Shop");
     assert!(store["svgs"].as_u64().unwrap() >= 1, "{store}");
-    for page in [&portfolio, &store] {
+    assert!(check["h1"].as_str().unwrap().starts_with("email.answered"), "{check}");
+    for page in [&portfolio, &store, &check] {
         assert!(page["wide"].as_u64().unwrap() <= 390, "nothing wider than the phone: {page}");
     }
     // Kept for people to look at.

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::charts::{self, Series};
 use crate::error::Result;
-use crate::history::{History, RunRow, Unaudited};
+use crate::history::{History, RunRow, Submitted, Unaudited};
 use crate::model::{Report, StoreKey};
 use crate::portfolio::StoreRow;
 
@@ -43,6 +43,8 @@ pub struct Line {
     pub next_due: Option<DateTime<Utc>>,
     /// Checks failing now that passed in the audit before.
     pub regressions: Vec<String>,
+    /// Worse than the audit before: checks newly failing, or no audit possible any more.
+    pub worse: bool,
     /// Why its latest audit could not run, when that came after its latest report.
     pub unaudited: Option<String>,
     /// Answer rates and failures from the latest report.
@@ -86,50 +88,15 @@ pub async fn portfolio(history: &History, now: DateTime<Utc>) -> Result<Portfoli
     for u in history.unaudited(None).await? {
         failed.entry(u.store.clone()).or_default().push(u);
     }
-    let submitted: BTreeMap<StoreKey, _> =
+    let submitted: BTreeMap<StoreKey, Submitted> =
         history.submitted().await?.0.into_iter().map(|s| (s.store.clone(), s)).collect();
     let mut lines = Vec::new();
     for key in known(history).await? {
         let rows = runs.remove(&key).unwrap_or_default();
-        let latest = rows.last();
-        let report = match latest {
-            Some(row) => history.run(&key, &row.id).await?,
-            None => None,
-        };
-        let talks = history.conversations(&key).await?;
-        let schedule =
-            submitted.get(&key).and_then(|s| crate::Scenario::parse(&s.text, std::path::Path::new(&s.file)).ok());
-        let next_due = schedule.as_ref().and_then(|s| {
-            let cadence = s.schedule.as_ref()?.audit.as_ref()?;
-            crate::schedule::next_start(cadence, s.tz(), now)
-        });
-        let mut line = Line {
-            key: key.to_string(),
-            name: latest.map_or_else(|| key.to_string(), |r| r.name.clone()),
-            url: report.as_ref().map(|r| r.store.url.clone()).unwrap_or_default(),
-            score: latest.and_then(|r| r.score),
-            change: change(&rows),
-            trend: charts::sparkline(
-                &rows.iter().rev().take(TREND_RUNS).rev().filter_map(|r| r.score).collect::<Vec<_>>(),
-            ),
-            last_audited: latest.map(|r| r.started_at),
-            next_due,
-            regressions: regressions(&rows),
-            unaudited: None,
-            figures: report.as_ref().map(|r| StoreRow::of(r, "", Vec::new(), &talks)),
-        };
-        if let Some(last_failure) = failed.get(&key).and_then(|f| f.last()) {
-            if latest.is_none_or(|r| r.started_at < last_failure.at) {
-                line.unaudited = Some(last_failure.error.clone());
-                if latest.is_some() {
-                    line.regressions.insert(0, "could not be audited".into());
-                }
-            }
-        }
-        lines.push(line);
+        let failures = failed.remove(&key).unwrap_or_default();
+        lines.push(line(history, &key, &rows, &failures, submitted.get(&key), now).await?);
     }
-    lines
-        .sort_by_key(|l| (l.regressions.is_empty(), l.unaudited.is_none(), l.score.is_some(), l.score, l.name.clone()));
+    lines.sort_by_key(|l| (!l.worse, l.unaudited.is_none(), l.score.is_some(), l.score, l.name.clone()));
     let with_letters: Vec<&StoreRow> = lines.iter().filter_map(|l| l.figures.as_ref()).collect();
     let letters: usize = with_letters.iter().map(|f| f.letters_sent).sum();
     let weighted = |rate: fn(&StoreRow) -> Option<f64>| {
@@ -144,6 +111,46 @@ pub async fn portfolio(history: &History, now: DateTime<Utc>) -> Result<Portfoli
         lines,
         study_complete_rate: STUDY_COMPLETE_RATE,
         study_best_rate: STUDY_BEST_RATE,
+    })
+}
+
+/// One store's line, from its kept runs and failed audits (oldest first) and its scenario in
+/// the fleet, if any.
+async fn line(
+    history: &History,
+    key: &StoreKey,
+    rows: &[RunRow],
+    failures: &[Unaudited],
+    submitted: Option<&Submitted>,
+    now: DateTime<Utc>,
+) -> Result<Line> {
+    let latest = rows.last();
+    let report = match latest {
+        Some(row) => history.run(key, &row.id).await?,
+        None => None,
+    };
+    let talks = history.conversations(key).await?;
+    let scenario = submitted.and_then(|s| crate::Scenario::parse(&s.text, std::path::Path::new(&s.file)).ok());
+    let next_due = scenario.as_ref().and_then(|s| {
+        let cadence = s.schedule.as_ref()?.audit.as_ref()?;
+        crate::schedule::next_start(cadence, s.tz(), now)
+    });
+    // Could not be audited since its latest report (or ever).
+    let unaudited = failures.last().filter(|f| latest.is_none_or(|r| r.started_at < f.at)).map(|f| f.error.clone());
+    let regressions = regressions(rows);
+    Ok(Line {
+        key: key.to_string(),
+        name: latest.map_or_else(|| key.to_string(), |r| r.name.clone()),
+        url: report.as_ref().map(|r| r.store.url.clone()).unwrap_or_default(),
+        score: latest.and_then(|r| r.score),
+        change: change(rows),
+        trend: charts::sparkline(&rows.iter().rev().take(TREND_RUNS).rev().filter_map(|r| r.score).collect::<Vec<_>>()),
+        last_audited: latest.map(|r| r.started_at),
+        next_due,
+        worse: !regressions.is_empty() || (unaudited.is_some() && latest.is_some()),
+        regressions,
+        unaudited,
+        figures: report.as_ref().map(|r| StoreRow::of(r, "", Vec::new(), &talks)),
     })
 }
 
@@ -255,10 +262,14 @@ pub struct StorePage {
 
 /// A store's page, for the agency (`client` false) or for the store's own people.
 pub async fn store(history: &History, key: &StoreKey, client: bool, now: DateTime<Utc>) -> Result<Option<StorePage>> {
-    let portfolio = portfolio(history, now).await?;
-    let Some(line) = portfolio.lines.into_iter().find(|l| l.key == key.as_str()) else { return Ok(None) };
     let rows = history.runs(Some(key)).await?;
     let failures = history.unaudited(Some(key)).await?;
+    let (submitted, _) = history.submitted().await?;
+    let submitted = submitted.into_iter().find(|s| &s.store == key);
+    if rows.is_empty() && failures.is_empty() && submitted.is_none() {
+        return Ok(None);
+    }
+    let line = line(history, key, &rows, &failures, submitted.as_ref(), now).await?;
     let latest: Option<Report> = match rows.last() {
         Some(row) => history.run(key, &row.id).await?,
         None => None,
