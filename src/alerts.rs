@@ -62,10 +62,10 @@ pub struct Seen<'a> {
 pub fn events(seen: &Seen<'_>, offline_readings: usize) -> Vec<Event> {
     let event = |kind: Kind, key: String, text: String| Event { store: seen.store.clone(), kind, key, text };
     let mut out = Vec::new();
-    if let [.., before, latest] = seen.runs {
-        let worse: Vec<&String> = latest.failing.iter().filter(|c| !before.failing.contains(c)).collect();
+    if let Some(latest) = seen.runs.last() {
+        let worse = RunRow::regressions(seen.runs);
         if !worse.is_empty() {
-            let checks = worse.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
+            let checks = worse.join(", ");
             let text = format!("{} got worse: {checks} now failing (passed in the audit before)", seen.name);
             out.push(event(Kind::Regression, format!("regression {}", latest.id), text));
         }

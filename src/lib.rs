@@ -149,6 +149,7 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
             started_at,
             finished_at: now(scenario, &options.clock),
             probes: ran(&evidence, email_ran),
+            regressions: Vec::new(),
         },
         summary: model::Summary::of(&findings),
         pages,

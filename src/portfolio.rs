@@ -11,6 +11,9 @@ use crate::model::evidence::{ConversationOutcome, ReplyKind};
 use crate::model::Report;
 use crate::model::{Outcome, Severity};
 
+/// Scores drawn in a store's trend.
+pub const TREND_RUNS: usize = 20;
+
 /// The portfolio's schema id.
 pub const SCHEMA: &str = "shopaudit/portfolio/v1";
 
@@ -89,6 +92,15 @@ pub struct StoreRow {
     /// Checks that fail now and did not in the store's previous run.
     #[serde(default)]
     pub regressions: Vec<String>,
+    /// The score against the audit before.
+    #[serde(default)]
+    pub change: Option<i16>,
+    /// Scores of the last audits, oldest first.
+    #[serde(default)]
+    pub trend: Vec<u8>,
+    /// When the latest report's audit started.
+    #[serde(default)]
+    pub last_audited: Option<DateTime<FixedOffset>>,
 }
 
 /// Failed checks by severity.
@@ -160,7 +172,21 @@ impl StoreRow {
             score: report.summary.score,
             error: None,
             regressions,
+            change: None,
+            trend: Vec::new(),
+            last_audited: Some(report.run.started_at),
         }
+    }
+
+    /// The row with what the store's kept runs (oldest first) say over time: the change since
+    /// the audit before, the trend of the last [`TREND_RUNS`] scores, when last audited.
+    pub fn over_time(self, runs: &[crate::history::RunRow]) -> StoreRow {
+        let change = match runs {
+            [.., before, latest] => latest.score.zip(before.score).map(|(l, b)| i16::from(l) - i16::from(b)),
+            _ => None,
+        };
+        let trend = runs.iter().rev().take(TREND_RUNS).rev().filter_map(|r| r.score).collect();
+        StoreRow { change, trend, last_audited: runs.last().map(|r| r.started_at), ..self }
     }
 
     /// A store that could not be audited this run.
@@ -203,6 +229,10 @@ impl Portfolio {
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
         env.add_filter("percent", crate::model::time::maybe_percent);
         env.add_filter("duration", crate::model::time::maybe_duration);
+        env.add_filter("when", |at: Option<String>| {
+            at.and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+                .map_or_else(|| "—".to_string(), |t| crate::model::time::local_time(t, None))
+        });
         let bundled =
             |e: minijinja::Error| Error::Bundled { file: "reports/portfolio.html.j2", message: format!("{e:#}") };
         env.add_template("portfolio.html", TEMPLATE).map_err(bundled)?;
@@ -213,6 +243,7 @@ impl Portfolio {
             .and_then(|t| {
                 t.render(minijinja::context! {
                     p => self,
+                    trends => self.stores.iter().map(|s| crate::report::charts::sparkline(&s.trend)).collect::<Vec<_>>(),
                     logo,
                     style => minijinja::Value::from_safe_string(STYLE.to_string()),
                     script => minijinja::Value::from_safe_string(SORT_JS.to_string()),
@@ -229,7 +260,7 @@ impl Portfolio {
         let esc = crate::report::markdown::escape;
         let (pct, dur) = (crate::model::time::maybe_percent, crate::model::time::maybe_duration);
         let mut md = format!(
-            "# {}: stores audited\n\n{} stores · {}\n\n| Store | Answer rate | Complete answers | Within deadline | Median first human answer | Chat online in hours | Chat answered | Failed (critical/major/minor) | Score |\n|---|---|---|---|---|---|---|---|---|\n",
+            "# {}: stores audited\n\n{} stores · {}\n\n| Store | Answer rate | Complete answers | Within deadline | Median first human answer | Chat online in hours | Chat answered | Failed (critical/major/minor) | Score | Change | Trend | Last audited |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n",
             esc(&self.agency.name),
             self.stores.len(),
             self.generated_at.format("%Y-%m-%d %H:%M %:z")
@@ -239,13 +270,18 @@ impl Portfolio {
                 Some(path) => format!("[{}]({})", esc(&s.name), path.replace(' ', "%20")),
                 None => esc(&s.name),
             };
+            let name = if s.regressions.is_empty() {
+                name
+            } else {
+                format!("{name} (worse: {})", esc(&s.regressions.join(", ")))
+            };
             let failed = match &s.error {
                 Some(e) => format!("could not run: {}", esc(e)),
                 None => format!("{}/{}/{}", s.failed.critical, s.failed.major, s.failed.minor),
             };
             let _ = writeln!(
                 md,
-                "| {name} | {} ({}/{}) | {} | {} | {} | {} | {} | {failed} | {} |",
+                "| {name} | {} ({}/{}) | {} | {} | {} | {} | {} | {failed} | {} | {} | {} | {} |",
                 pct(s.answer_rate),
                 s.letters_answered,
                 s.letters_sent,
@@ -254,7 +290,10 @@ impl Portfolio {
                 dur(s.median_first_human_response_ms),
                 pct(s.chat_online_in_hours_share),
                 pct(s.chat_answer_rate),
-                s.score.map_or_else(|| "—".to_string(), |n| n.to_string())
+                s.score.map_or_else(|| "—".to_string(), |n| n.to_string()),
+                s.change.map_or_else(|| "—".to_string(), |n| format!("{n:+}")),
+                s.trend.iter().map(u8::to_string).collect::<Vec<_>>().join(" "),
+                s.last_audited.map_or_else(|| "—".to_string(), |t| t.format("%Y-%m-%d %H:%M %:z").to_string()),
             );
         }
         md

@@ -145,15 +145,18 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
     let mut taken = BTreeSet::new();
     for ((path, scenario), report) in scenarios.iter().zip(reports) {
         let mut result = StoreResult { scenario: path.clone(), report, dir: None, regressions: Vec::new() };
-        match &result.report {
+        match &mut result.report {
             Ok(report) => {
                 let slug = unique(crate::report::slug(report.store.key.as_str()), &mut taken);
                 let previous = noted(&mut trouble, history.latest_run(&report.store.key).await).flatten();
                 result.regressions = previous.map(|(p, _)| regressions(&p, report)).unwrap_or_default();
+                report.run.regressions.clone_from(&result.regressions);
                 let dir = crate::report::keep(report, &settings.out.join(&slug))?;
                 noted(&mut trouble, history.record_run(report, Some(&dir)).await);
                 let talks = noted(&mut trouble, history.conversations(&report.store.key).await).unwrap_or_default();
-                rows.push(StoreRow::of(report, &format!("{slug}/report.html"), result.regressions.clone(), &talks));
+                let runs = noted(&mut trouble, history.runs(Some(&report.store.key)).await).unwrap_or_default();
+                let row = StoreRow::of(report, &format!("{slug}/report.html"), result.regressions.clone(), &talks);
+                rows.push(row.over_time(&runs));
                 result.dir = Some(dir);
             }
             Err(e) => {

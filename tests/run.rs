@@ -562,6 +562,11 @@ async fn every_report_is_kept_until_keep_drops_it_and_an_unaudited_store_is_reme
         names
     };
     assert_eq!(folders().len(), 3, "{:?}", folders());
+    let p = portfolio(d);
+    let kept = row(&p, "Kept");
+    assert_eq!(kept["trend"].as_array().unwrap().len(), 3, "{kept}");
+    assert_eq!(kept["change"], 0, "{kept}");
+    assert!(kept["last_audited"].is_string(), "{kept}");
     let history = shopaudit::history::History::open(&d.join("history.sqlite")).unwrap();
     let key = shopaudit::model::StoreKey::new("shop");
     let runs = history.runs(Some(&key)).await.unwrap();
@@ -644,6 +649,15 @@ async fn each_event_is_told_once_by_webhook_and_by_mail_across_runs() {
         let o = run(d, &["--no-email"]).await;
         assert!(!said(&o).contains("secret-path"), "the webhook's address is never printed: {}", said(&o));
         assert_eq!(heard.lock().unwrap().len(), *told, "after run {}: {}", i + 1, said(&o));
+        if i == 1 {
+            // The store's own report and the portfolio say what got worse, too.
+            let report = shopaudit::report::read(&d.join("out/shop/report.json")).unwrap();
+            assert_eq!(report.run.regressions, ["site.https"]);
+            let html = std::fs::read_to_string(d.join("out/shop/report.html")).unwrap();
+            assert!(html.contains("worse than the audit before"));
+            let md = std::fs::read_to_string(d.join("out/portfolio.md")).unwrap();
+            assert!(md.contains("site.https"), "{md}");
+        }
     }
     let heard = heard.lock().unwrap().clone();
     let first: serde_json::Value = serde_json::from_str(&heard[0]).unwrap();

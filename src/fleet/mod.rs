@@ -173,7 +173,8 @@ pub async fn portfolio(history: &History, queue: &queue::Queue, clock: &crate::c
                 let link = format!("{}/report.html", folder(&store.store));
                 let previous = history.previous_run(&store.store).await?;
                 let worse = previous.map(|p| crate::run::regressions(&p, &report)).unwrap_or_default();
-                rows.push(StoreRow::of(&report, &link, worse, &talks));
+                let runs = history.runs(Some(&store.store)).await?;
+                rows.push(StoreRow::of(&report, &link, worse, &talks).over_time(&runs));
             }
             (report, Some((_, why))) => {
                 // A store audited before that cannot be audited now got worse.

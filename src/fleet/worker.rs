@@ -312,6 +312,14 @@ async fn audit(
 /// A report kept in the history, and written under `--out` when asked; past reports of the
 /// store beyond `--keep` dropped.
 async fn keep(shared: &Shared, report: &crate::model::Report) -> Result<()> {
+    let mut report = report.clone();
+    // What got worse since the store's run before (a run kept again keeps its own).
+    if let Some((before, _)) = shared.history.latest_run(&report.store.key).await? {
+        if before.run.id != report.run.id {
+            report.run.regressions = crate::run::regressions(&before, &report);
+        }
+    }
+    let report = &report;
     let dir = shared.settings.out.as_ref().map(|out| super::write_report(report, out)).transpose()?;
     shared.history.record_run(report, dir.as_deref()).await?;
     if shared.settings.keep != crate::history::Keep::All {

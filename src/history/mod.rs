@@ -352,6 +352,12 @@ pub enum Keep {
 }
 
 impl RunRow {
+    /// Checks failing in the latest of `runs` (oldest first) that passed in the one before.
+    pub fn regressions(runs: &[RunRow]) -> Vec<String> {
+        let [.., before, latest] = runs else { return Vec::new() };
+        latest.failing.iter().filter(|c| !before.failing.contains(c)).cloned().collect()
+    }
+
     /// The figures of a run kept before they were columns, read from its report.
     fn of_older(row: RunRow, report: &crate::model::Report) -> RunRow {
         RunRow { score: report.summary.score, failing: report.failing(), ..row }

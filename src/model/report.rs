@@ -67,6 +67,10 @@ pub struct RunInfo {
     pub finished_at: DateTime<FixedOffset>,
     /// Probes that ran: static, browser, email.
     pub probes: Vec<String>,
+    /// Checks failing in this run that passed in the store's run before (`shopaudit run` and
+    /// the fleet compare them; empty for a single audit).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regressions: Vec<String>,
 }
 
 /// `summary`
@@ -134,7 +138,13 @@ impl Report {
                 url: "http://127.0.0.1/".into(),
                 timezone: None,
             },
-            run: RunInfo { id: "1".into(), started_at: at, finished_at: at, probes: Vec::new() },
+            run: RunInfo {
+                id: "1".into(),
+                started_at: at,
+                finished_at: at,
+                probes: Vec::new(),
+                regressions: Vec::new(),
+            },
             pages: Vec::new(),
             evidence: Evidence::default(),
             findings: Vec::new(),

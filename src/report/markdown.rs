@@ -53,6 +53,9 @@ pub fn render(r: &Report) -> String {
         "**{} failed, {} warnings, {} passed**, {} not applicable, {} errors.\n",
         s.fail, s.warn, s.pass, s.not_applicable, s.error
     );
+    if !r.run.regressions.is_empty() {
+        let _ = writeln!(md, "**Worse than the audit before:** {}\n", r.run.regressions.join(", "));
+    }
     let problems = r.problems();
     if !problems.is_empty() {
         let _ = writeln!(md, "## What to fix first\n");

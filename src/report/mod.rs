@@ -1,6 +1,7 @@
 //! Reports: the JSON report (`shopaudit/report/v1`, docs/REPORT.md) is the single source of
 //! truth; Markdown and HTML are renderings of it.
 
+pub mod charts;
 mod html;
 pub use html::availability_svg;
 pub mod markdown;

@@ -11,7 +11,6 @@
 //! links hold their token) and a Content-Security-Policy that allows no script.
 
 pub mod auth;
-pub mod charts;
 pub mod views;
 
 use std::net::SocketAddr;

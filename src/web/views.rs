@@ -7,20 +7,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 
-use super::charts::{self, Series};
 use crate::error::Result;
 use crate::history::{History, RunRow, Submitted, Unaudited};
 use crate::model::{Report, StoreKey};
 use crate::portfolio::StoreRow;
+use crate::report::charts::{self, Series};
 
 /// The 1,125-letter mystery shop of 25 large retailers: letters answered completely.
 pub const STUDY_COMPLETE_RATE: f64 = 0.54;
 
 /// The same study's best retailer.
 pub const STUDY_BEST_RATE: f64 = 0.889;
-
-/// Scores drawn in a portfolio row's trend.
-const TREND_RUNS: usize = 20;
 
 /// One store in the portfolio.
 #[derive(Debug, Clone, Serialize)]
@@ -137,33 +134,22 @@ async fn line(
     });
     // Could not be audited since its latest report (or ever).
     let unaudited = failures.last().filter(|f| latest.is_none_or(|r| r.started_at < f.at)).map(|f| f.error.clone());
-    let regressions = regressions(rows);
+    let regressions = RunRow::regressions(rows);
+    let over_time = StoreRow::default().over_time(rows);
     Ok(Line {
         key: key.to_string(),
         name: latest.map_or_else(|| key.to_string(), |r| r.name.clone()),
         url: report.as_ref().map(|r| r.store.url.clone()).unwrap_or_default(),
         score: latest.and_then(|r| r.score),
-        change: change(rows),
-        trend: charts::sparkline(&rows.iter().rev().take(TREND_RUNS).rev().filter_map(|r| r.score).collect::<Vec<_>>()),
-        last_audited: latest.map(|r| r.started_at),
+        change: over_time.change,
+        trend: charts::sparkline(&over_time.trend),
+        last_audited: over_time.last_audited,
         next_due,
         worse: !regressions.is_empty() || (unaudited.is_some() && latest.is_some()),
         regressions,
         unaudited,
         figures: report.as_ref().map(|r| StoreRow::of(r, "", Vec::new(), &talks)),
     })
-}
-
-/// The latest score against the one before.
-fn change(rows: &[RunRow]) -> Option<i16> {
-    let [.., before, latest] = rows else { return None };
-    Some(i16::from(latest.score?) - i16::from(before.score?))
-}
-
-/// Checks failing in the latest run that passed in the one before.
-fn regressions(rows: &[RunRow]) -> Vec<String> {
-    let [.., before, latest] = rows else { return Vec::new() };
-    latest.failing.iter().filter(|c| !before.failing.contains(c)).cloned().collect()
 }
 
 /// A past report in a store's list.
