@@ -2,7 +2,8 @@
 //! report.html is opened in real Chromium, and the rendered page must show the headline, what
 //! to fix first, and the browser's screenshots — loaded, not broken — without fetching anything.
 
-use std::sync::Arc;
+mod common;
+
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -18,11 +19,7 @@ async fn the_demo_report_shows_the_owner_what_the_browser_saw() {
     shopaudit::report::write(&report, dir.path(), &[shopaudit::report::Format::Html]).unwrap();
     let file = url::Url::from_file_path(dir.path().join("report.html")).unwrap().to_string();
 
-    let path = shopaudit::probes::browser::find(None).expect("Chromium is installed by scripts/setup");
-    let chromium = Arc::new(
-        shopaudit::probes::browser::Chromium::launch(&path, shopaudit::probes::browser::Confinement::LoopbackOnly)
-            .unwrap(),
-    );
+    let chromium = common::chromium();
     let seen = tokio::task::spawn_blocking(move || {
         let tab = chromium.browser().new_tab().unwrap();
         tab.navigate_to(&file).unwrap();

@@ -1,13 +1,14 @@
 //! The agency's view on real parts: `shopaudit serve` over a history written through the
 //! library, reached over HTTP on 127.0.0.1, and driven in real Chromium (at a phone's width).
 
+mod common;
+
 #[path = "common/web.rs"]
 mod web;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
 use shopaudit::history::{History, Submitted, Unaudited};
@@ -255,30 +256,10 @@ async fn the_dashboard_signs_in_and_renders_in_chromium_at_a_phones_width() {
     history(&db).await;
     let server = serve(&db);
     let url = server.url.clone();
-    let path = shopaudit::probes::browser::find(None).expect("Chromium is installed by scripts/setup");
-    let chromium = Arc::new(
-        shopaudit::probes::browser::Chromium::launch(&path, shopaudit::probes::browser::Confinement::LoopbackOnly)
-            .unwrap(),
-    );
+    let chromium = common::chromium();
     let seen = tokio::task::spawn_blocking(move || {
         let tab = chromium.browser().new_tab().unwrap();
-        tab.call_method(headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride {
-            width: 390,
-            height: 844,
-            device_scale_factor: 1.0,
-            mobile: true,
-            scale: None,
-            screen_width: None,
-            screen_height: None,
-            position_x: None,
-            position_y: None,
-            dont_set_visible_size: None,
-            screen_orientation: None,
-            viewport: None,
-            display_feature: None,
-            device_posture: None,
-        })
-        .unwrap();
+        shopaudit::probes::browser::emulate(&tab, shopaudit::model::Viewport::Mobile).unwrap();
         tab.navigate_to(&format!("{url}/stores/anna")).unwrap().wait_until_navigated().unwrap();
         let login = tab.get_url();
         tab.wait_for_element("input[name=password]").unwrap().click().unwrap();

@@ -355,7 +355,7 @@ fn visit(
 
 /// Sizes the tab and sets touch and User-Agent for the viewport. Tabs are reused across pages
 /// and viewports, so every emulated property is set each time.
-pub(crate) fn emulate(tab: &Tab, viewport: Viewport) -> Result<(), String> {
+pub fn emulate(tab: &Tab, viewport: Viewport) -> Result<(), String> {
     tab.set_default_timeout(Duration::from_secs(30));
     let (width, height, mobile) = match viewport {
         Viewport::Desktop => (1366, 768, false),

@@ -15,6 +15,15 @@ use shopaudit::scenario::{Scenario, WebUrl};
 use shopaudit::serve::{self, Served};
 use shopaudit::{Outcome, Report};
 
+/// The system's Chromium, confined to loopback, for tests that look at pages as people do.
+pub fn chromium() -> std::sync::Arc<shopaudit::probes::browser::Chromium> {
+    let path = shopaudit::probes::browser::find(None).expect("Chromium is installed by scripts/setup");
+    std::sync::Arc::new(
+        shopaudit::probes::browser::Chromium::launch(&path, shopaudit::probes::browser::Confinement::LoopbackOnly)
+            .unwrap(),
+    )
+}
+
 pub fn fixture_dir(store: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(store)
 }
