@@ -118,17 +118,24 @@ fn offline_streak(seen: &Seen<'_>, n: usize) -> Option<DateTime<FixedOffset>> {
     (streak.len() >= n).then(|| streak.last().copied()).flatten()
 }
 
-/// Finds each store's events and tells the new ones; `link` gives where to read more about a
-/// store. Returns what could not be told, and why (given back for the next run).
+/// Finds each store's events and tells the new ones, to the portfolio's `[alerts]` and to the
+/// store's own; `link` gives where to read more about a store. Returns what could not be told,
+/// and why (given back for the next run, which tells it again wherever it goes).
 pub async fn raise(
     history: &History,
-    alerts: &Alerts,
-    stores: &[StoreKey],
+    portfolio: Option<&Alerts>,
+    stores: &[(StoreKey, Option<Alerts>)],
     link: &(dyn Fn(&StoreKey) -> Option<String> + Sync),
     now: DateTime<FixedOffset>,
 ) -> Result<Vec<String>> {
     let mut trouble = Vec::new();
-    for store in stores {
+    for (store, own) in stores {
+        let told: Vec<&Alerts> = portfolio.into_iter().chain(own.as_ref()).collect();
+        if told.is_empty() {
+            continue;
+        }
+        // The store's own threshold, else the portfolio's.
+        let readings = told.iter().rev().find_map(|a| a.chat_offline_readings).unwrap_or(CHAT_OFFLINE_READINGS);
         let runs = history.runs(Some(store)).await?;
         let latest = history.latest_run(store).await?.map(|(r, _)| r);
         let seen = Seen {
@@ -139,7 +146,7 @@ pub async fn raise(
             readings: &history.observations(store).await?,
             latest: latest.as_ref(),
         };
-        for event in events(&seen, alerts.chat_offline_readings.unwrap_or(CHAT_OFFLINE_READINGS)) {
+        for event in events(&seen, readings) {
             if !history.claim_alert(store, &event.key, now).await? {
                 continue;
             }
@@ -147,12 +154,17 @@ pub async fn raise(
                 Some(link) => format!("shopaudit: {} {link}", event.text),
                 None => format!("shopaudit: {}", event.text),
             };
-            match deliver(alerts, &event, &text).await {
-                Ok(()) => tracing::info!(store = %store, "alert told: {}", event.text),
-                Err(e) => {
-                    history.release_alert(store, &event.key).await?;
-                    trouble.push(format!("{} alert for {store}: {e}", event.kind));
+            let mut failed = Vec::new();
+            for alerts in &told {
+                if let Err(e) = deliver(alerts, &event, &text).await {
+                    failed.push(format!("{} alert for {store}: {e}", event.kind));
                 }
+            }
+            if failed.is_empty() {
+                tracing::info!(store = %store, "alert told: {}", event.text);
+            } else {
+                history.release_alert(store, &event.key).await?;
+                trouble.extend(failed);
             }
         }
     }

@@ -193,22 +193,21 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
             }
         }
     }
-    if let Some(alerts) = &alerts {
-        let keys: Vec<crate::model::StoreKey> =
-            scenarios.iter().filter_map(|(_, s)| s.as_ref().ok().map(|s| s.key.clone())).collect();
+    let told: Vec<(crate::model::StoreKey, Option<crate::scenario::alerts::Alerts>)> =
+        scenarios.iter().filter_map(|(_, s)| s.as_ref().ok().map(|s| (s.key.clone(), s.alerts.clone()))).collect();
+    if alerts.is_some() || told.iter().any(|(_, own)| own.is_some()) {
         let out = &settings.out;
-        let link = |key: &crate::model::StoreKey| match &alerts.base_url {
+        let base = alerts.as_ref().and_then(|a| a.base_url.clone());
+        let link = |key: &crate::model::StoreKey| match &base {
             Some(base) => base.join(&format!("stores/{key}")).ok().map(|u| u.to_string()),
             None => url::Url::from_file_path(out.join(crate::report::slug(key.as_str())).join("report.html"))
                 .ok()
                 .map(|u| u.to_string()),
         };
         let now = settings.clock.now().fixed_offset();
-        if let Some(undelivered) = noted(&mut trouble, crate::alerts::raise(&history, alerts, &keys, &link, now).await)
-        {
-            for why in undelivered {
-                tracing::warn!("{why}");
-            }
+        let raised = crate::alerts::raise(&history, alerts.as_ref(), &told, &link, now).await;
+        for why in noted(&mut trouble, raised).unwrap_or_default() {
+            tracing::warn!("{why}");
         }
     }
     let portfolio = Portfolio {

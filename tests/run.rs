@@ -606,22 +606,24 @@ async fn each_event_is_told_once_by_webhook_and_by_mail_across_runs() {
     use axum::routing::post;
     let lab = MailLab::start();
     let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-    let hook = {
-        let heard = heard.clone();
-        axum::Router::new().route(
-            "/hooks/secret-path",
-            post(move |body: String| async move {
-                heard.lock().unwrap().push(body);
-                "ok"
-            }),
-        )
+    let client_heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let listen = |to: std::sync::Arc<std::sync::Mutex<Vec<String>>>| {
+        post(move |body: String| async move {
+            to.lock().unwrap().push(body);
+            "ok"
+        })
     };
+    let hook = axum::Router::new()
+        .route("/hooks/secret-path", listen(heard.clone()))
+        .route("/hooks/client", listen(client_heard.clone()));
     let receiver = shopaudit::serve::serve(hook, 0).await.unwrap();
     let store = common::serve_store("en-good").await;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let hook_url = format!("{}hooks/secret-path", receiver.url);
     std::fs::write(d.join("hook-url"), format!("{hook_url}\n")).unwrap();
+    // The store's own [alerts]: its client's channel, told the same events.
+    std::fs::write(d.join("client-hook"), format!("{}hooks/client", receiver.url)).unwrap();
     std::fs::write(
         d.join("portfolio.toml"),
         format!(
@@ -633,7 +635,10 @@ async fn each_event_is_told_once_by_webhook_and_by_mail_across_runs() {
     )
     .unwrap();
     let scenario = |url: &url::Url, skip: &str| {
-        format!("[store]\nname = \"Told\"\nurl = \"{url}\"\n[browser]\nenabled = false\n[checks]\nskip = [{skip}]\n")
+        format!(
+            "[store]\nname = \"Told\"\nurl = \"{url}\"\n[browser]\nenabled = false\n[checks]\nskip = [{skip}]\n\
+             [alerts]\nwebhook_file = \"client-hook\"\n"
+        )
     };
     let gone = store.url.join("gone.html").unwrap();
     let steps = [
@@ -649,6 +654,7 @@ async fn each_event_is_told_once_by_webhook_and_by_mail_across_runs() {
         let o = run(d, &["--no-email"]).await;
         assert!(!said(&o).contains("secret-path"), "the webhook's address is never printed: {}", said(&o));
         assert_eq!(heard.lock().unwrap().len(), *told, "after run {}: {}", i + 1, said(&o));
+        assert_eq!(client_heard.lock().unwrap().len(), *told, "the store's own channel, run {}", i + 1);
         if i == 1 {
             // The store's own report and the portfolio say what got worse, too.
             let report = shopaudit::report::read(&d.join("out/shop/report.json")).unwrap();

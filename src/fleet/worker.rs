@@ -222,6 +222,7 @@ async fn handle(job: Job, shared: Data<Arc<Shared>>) -> std::result::Result<(), 
         None => Err(format!("store {} is no longer submitted", job.store)),
         Some(s) => parse(s, &shared.settings.secrets_dir).map_err(|e| e.to_string()),
     };
+    let own_alerts = scenario.as_ref().ok().map(|s| (s.key.clone(), s.alerts.clone()));
     let outcome = match scenario {
         Err(why) => Err(why),
         Ok(scenario) => match job.kind {
@@ -236,23 +237,31 @@ async fn handle(job: Job, shared: Data<Arc<Shared>>) -> std::result::Result<(), 
     }
     let ended = Ended { at: shared.settings.clock.now().fixed_offset(), error: outcome.err() };
     shared.queue.end(&job, &ended).await?;
-    if matches!(job.kind, Kind::Audit | Kind::ChatReading) {
-        tell(&shared, &job.store, portfolio.as_deref()).await?;
+    if let (Some(store), Kind::Audit | Kind::ChatReading) = (own_alerts, job.kind) {
+        tell(&shared, store, portfolio.as_deref()).await?;
     }
     Ok(())
 }
 
-/// Tells what got worse at `store` (`[alerts]` of the submitted portfolio.toml), once across
-/// the fleet: the claim is in the shared history.
-async fn tell(shared: &Shared, store: &crate::model::StoreKey, portfolio: Option<&str>) -> Result<()> {
-    let Some(text) = portfolio else { return Ok(()) };
+/// Tells what got worse at a store (`[alerts]` of the submitted portfolio.toml and of the
+/// store's scenario), once across the fleet: the claim is in the shared history.
+async fn tell(
+    shared: &Shared,
+    store: (crate::model::StoreKey, Option<crate::scenario::alerts::Alerts>),
+    portfolio: Option<&str>,
+) -> Result<()> {
     let settings = &shared.settings;
-    let file = crate::run::portfolio_of(text, Path::new("portfolio.toml"), &settings.secrets_dir)?;
-    let Some(alerts) = file.alerts else { return Ok(()) };
-    let link =
-        |key: &crate::model::StoreKey| alerts.base_url.as_ref()?.join(&format!("stores/{key}")).ok().map(String::from);
+    let alerts = match portfolio {
+        Some(text) => crate::run::portfolio_of(text, Path::new("portfolio.toml"), &settings.secrets_dir)?.alerts,
+        None => None,
+    };
+    if alerts.is_none() && store.1.is_none() {
+        return Ok(());
+    }
+    let base = alerts.as_ref().or(store.1.as_ref()).and_then(|a| a.base_url.clone());
+    let link = |key: &crate::model::StoreKey| base.as_ref()?.join(&format!("stores/{key}")).ok().map(String::from);
     let now = settings.clock.now().fixed_offset();
-    for why in crate::alerts::raise(&shared.history, &alerts, std::slice::from_ref(store), &link, now).await? {
+    for why in crate::alerts::raise(&shared.history, alerts.as_ref(), &[store], &link, now).await? {
         tracing::warn!("{why}");
     }
     Ok(())

@@ -51,6 +51,8 @@ pub struct Scenario {
     /// `[compliance]`: what `hours.honored` holds the store to.
     #[serde(default)]
     pub compliance: ComplianceSettings,
+    /// `[alerts]` for this store alone (a client's own channel), besides portfolio.toml's.
+    pub alerts: Option<alerts::Alerts>,
     /// The store's identity: `store.id`, else the file's stem, else the URL's host and port.
     #[serde(skip)]
     pub key: StoreKey,
@@ -633,6 +635,7 @@ impl Scenario {
             chat: Chat::default(),
             schedule: None,
             compliance: ComplianceSettings::default(),
+            alerts: None,
         }
     }
 
@@ -658,6 +661,9 @@ impl Scenario {
             crate::scenario::letter::render(&scenario, letter)
                 .map_err(|message| Error::Scenario { path: path.to_path_buf(), message })?;
         }
+        if let Some(alerts) = &scenario.alerts {
+            alerts.validate().map_err(|message| Error::Scenario { path: path.to_path_buf(), message })?;
+        }
         scenario.resolve_paths(path.parent().unwrap_or(Path::new("")));
         Ok(scenario)
     }
@@ -672,6 +678,9 @@ impl Scenario {
         };
         if let Some(ca) = &mut self.crawl.ca_file {
             resolve(ca);
+        }
+        if let Some(alerts) = &mut self.alerts {
+            alerts.resolve_paths(base);
         }
         let servers = self.shopper.iter_mut().flat_map(|s| [s.smtp.as_mut(), s.imap.as_mut()]).flatten();
         for server in servers {
