@@ -13,6 +13,11 @@ use crate::model::{Report, StoreKey};
 use crate::portfolio::StoreRow;
 use crate::report::charts::{self, Series};
 
+/// An e-mail address in words.
+static ADDRESS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}").expect("static regex")
+});
+
 /// The 1,125-letter mystery shop of 25 large retailers: letters answered completely.
 pub const STUDY_COMPLETE_RATE: f64 = 0.54;
 
@@ -305,7 +310,12 @@ pub async fn store(history: &History, key: &StoreKey, client: bool, now: DateTim
             .iter()
             .filter_map(|t| Some((t.asked_at?, t.first_human_reply_ms.map(|ms| ms as f64 / 60_000.0))))
             .collect(),
-        limit: None,
+        // The chat's deadline, as the latest audit's conversations had it.
+        limit: latest
+            .iter()
+            .flat_map(|r| &r.evidence.chat.conversations)
+            .map(|t| t.sla_ms as f64 / 60_000.0)
+            .reduce(f64::max),
         floor_max: 1.0,
         unit: " min",
     });
@@ -373,17 +383,31 @@ pub async fn check(history: &History, id: &str) -> Result<Vec<Failing>> {
     Ok(out)
 }
 
-/// A past report as a client sees it: each check's verdict, with the shopper's name and
-/// address taken out of the words.
+/// A past report as a client sees it: each check's verdict, what to fix first, with the
+/// shopper's name and address taken out of the words.
 pub fn for_client(report: &Report, shopper: &[String]) -> Vec<ClientFinding> {
-    report
-        .findings
+    let problems = report.problems();
+    let rest = report.findings.iter().filter(|f| !problems.iter().any(|p| std::ptr::eq(*p, *f)));
+    problems
         .iter()
+        .copied()
+        .chain(rest)
         .map(|f| {
             let mut detail = f.detail.clone();
             for who in shopper.iter().filter(|w| w.len() > 2) {
                 detail = detail.replace(who.as_str(), "the shopper");
             }
+            // Any other address but the store's own is the shopper's side: out.
+            detail = ADDRESS
+                .replace_all(&detail, |m: &regex::Captures<'_>| {
+                    let found = m[0].to_ascii_lowercase();
+                    if report.evidence.contacts.emails.contains(&found) {
+                        m[0].to_string()
+                    } else {
+                        "an address".to_string()
+                    }
+                })
+                .into_owned();
             ClientFinding {
                 title: f.title.clone(),
                 outcome: f.outcome.as_str().to_string(),
@@ -392,4 +416,24 @@ pub fn for_client(report: &Report, shopper: &[String]) -> Vec<ClientFinding> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_reads_what_to_fix_first_and_never_who_the_shopper_is() {
+        let mut report = Report::empty("s");
+        report.findings = serde_json::from_value(serde_json::json!([
+            {"check": "site.https", "outcome": "pass", "severity": "major", "title": "Secure", "detail": "", "evidence": []},
+            {"check": "email.answered", "outcome": "fail", "severity": "critical", "title": "Unanswered",
+             "detail": "Anna Petrova <anna@audit.test> got no answer from help@s.test, cc boss@audit.test", "evidence": []},
+        ]))
+        .unwrap();
+        report.evidence.contacts.emails = vec!["help@s.test".into()];
+        let seen = for_client(&report, &["anna@audit.test".into(), "Anna Petrova".into()]);
+        assert_eq!(seen.iter().map(|f| f.outcome.as_str()).collect::<Vec<_>>(), ["fail", "pass"]);
+        assert_eq!(seen[0].detail, "the shopper <the shopper> got no answer from help@s.test, cc an address");
+    }
 }
