@@ -214,6 +214,7 @@ impl Portfolio {
     /// for [`Portfolio::html`].
     pub fn write(&self, out: &std::path::Path, logo: Option<&str>) -> Result<Vec<std::path::PathBuf>> {
         use crate::report::write_atomic;
+        std::fs::create_dir_all(out).map_err(|e| Error::io("cannot create", out, e))?;
         let json = serde_json::to_string_pretty(self).map_err(|e| Error::Usage(e.to_string()))?;
         Ok(vec![
             write_atomic(&out.join("portfolio.json"), &json)?,

@@ -319,8 +319,9 @@ async fn the_systemd_unit_starts_a_worker_that_works_and_stops_on_its_kill_signa
         .map(|l| l.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).unwrap())
         .collect();
     let ours = [
-        ("SHOPAUDIT_DB", pg.url.clone()),
+        ("SHOPAUDIT_DB", format!("{}?sslmode=require", pg.url)),
         ("PGPASSFILE", pg.passfile.display().to_string()),
+        ("PGSSLROOTCERT", pg.ca.display().to_string()),
         ("SHOPAUDIT_SECRETS_DIR", folder.path().display().to_string()),
         ("SHOPAUDIT_OUT", out.display().to_string()),
     ];
@@ -422,4 +423,30 @@ async fn the_fleets_portfolio_names_what_got_worse_since_the_previous_run() {
     assert_eq!(web::sign_in(&c, &url, "pw").await.status(), 303);
     let page = c.get(format!("{url}/stores/shop")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("chat.present") && page.contains("runs/r1\"") && page.contains("runs/r2\""), "{page}");
+}
+
+/// The fleet's database across machines is reached over TLS (`?sslmode=require`), the server's
+/// certificate verified against PGSSLROOTCERT: the history's connection (`submit`) and the job
+/// engine's pool (`portfolio`) both work; the server refuses plain text, and shopaudit refuses a
+/// server its CA did not sign.
+#[test]
+fn the_fleets_database_is_reached_over_verified_tls() {
+    let pg = PgLab::start_tls();
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("shop.toml"), "[store]\nurl = \"http://127.0.0.1:9/\"\n").unwrap();
+    let dir = folder.path().display().to_string();
+    let tls = format!("{}?sslmode=require", pg.url);
+    let submitted = pg.shopaudit(&["submit", &dir, "--db", &tls]).env("PGSSLROOTCERT", &pg.ca).output().unwrap();
+    assert!(submitted.status.success(), "{}", said(&submitted));
+    let out = folder.path().join("site").display().to_string();
+    let rendered =
+        pg.shopaudit(&["portfolio", "--db", &tls, "--out", &out]).env("PGSSLROOTCERT", &pg.ca).output().unwrap();
+    assert!(rendered.status.success(), "{}", said(&rendered));
+    assert_eq!(pg.sql("SELECT count(*) FROM scenarios"), ["1"]);
+    let plain = pg.shopaudit(&["submit", &dir, "--db", &pg.url]).output().unwrap();
+    assert_eq!(plain.status.code(), Some(3), "{}", said(&plain));
+    assert!(said(&plain).contains("no encryption"), "{}", said(&plain));
+    let unknown_ca = pg.shopaudit(&["submit", &dir, "--db", &tls]).env_remove("PGSSLROOTCERT").output().unwrap();
+    assert_eq!(unknown_ca.status.code(), Some(3), "{}", said(&unknown_ca));
+    assert!(said(&unknown_ca).to_lowercase().contains("certificate"), "{}", said(&unknown_ca));
 }

@@ -37,6 +37,8 @@ pub struct Postgres {
     config: tokio_postgres::Config,
     /// The URL without its password, for messages.
     shown: String,
+    /// TLS, when the URL asks for it (`sslmode=require`).
+    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
 }
 
 impl std::fmt::Debug for Postgres {
@@ -64,7 +66,8 @@ impl Postgres {
         }
         config.connect_timeout(std::time::Duration::from_secs(15));
         config.application_name("shopaudit");
-        let mut client = open(&config).await.map_err(|e| fail(chain(&e)))?;
+        let tls = tls_for(&config).map_err(fail)?;
+        let mut client = open(&config, tls.as_ref()).await.map_err(|e| fail(chain(&e)))?;
         let tx = client.transaction().await.map_err(|e| fail(chain(&e)))?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK]).await.map_err(|e| fail(chain(&e)))?;
         tx.batch_execute("CREATE TABLE IF NOT EXISTS shopaudit_schema (version BIGINT NOT NULL)")
@@ -87,7 +90,7 @@ impl Postgres {
             .await
             .map_err(|e| fail(chain(&e)))?;
         tx.commit().await.map_err(|e| fail(chain(&e)))?;
-        Ok(Postgres { client: Mutex::new(client), config, shown })
+        Ok(Postgres { client: Mutex::new(client), config, shown, tls })
     }
 
     /// The connection, opened again when the server dropped it (restarted, failed over, cut
@@ -101,7 +104,7 @@ impl Postgres {
                 .with_min_delay(std::time::Duration::from_millis(200))
                 .with_max_delay(std::time::Duration::from_secs(5))
                 .with_max_times(16);
-            *client = (|| open(&self.config))
+            *client = (|| open(&self.config, self.tls.as_ref()))
                 .retry(again)
                 .notify(|e, _| tracing::warn!("history {}: reconnecting: {}", self.shown, chain(e)))
                 .await
@@ -159,14 +162,55 @@ impl Postgres {
 }
 
 /// A connection to the server, its I/O driven by a task of its own.
-async fn open(config: &tokio_postgres::Config) -> std::result::Result<Client, tokio_postgres::Error> {
-    let (client, connection) = config.connect(NoTls).await?;
+async fn open(
+    config: &tokio_postgres::Config,
+    tls: Option<&tokio_postgres_rustls::MakeRustlsConnect>,
+) -> std::result::Result<Client, tokio_postgres::Error> {
+    let (client, connection) = match tls {
+        Some(tls) => {
+            let (client, connection) = config.connect(tls.clone()).await?;
+            (client, tokio::spawn(connection))
+        }
+        None => {
+            let (client, connection) = config.connect(NoTls).await?;
+            (client, tokio::spawn(connection))
+        }
+    };
     tokio::spawn(async move {
-        if let Err(e) = connection.await {
+        if let Ok(Err(e)) = connection.await {
             tracing::warn!("history connection: {e}");
         }
     });
     Ok(client)
+}
+
+/// TLS for `sslmode=require`: the server's certificate is verified, against the CA in
+/// `PGSSLROOTCERT` (as libpq names it) or the public roots; a fleet's database across
+/// machines is reached only so. Other modes connect in plain text, as before.
+fn tls_for(
+    config: &tokio_postgres::Config,
+) -> std::result::Result<Option<tokio_postgres_rustls::MakeRustlsConnect>, String> {
+    use rustls_pki_types::pem::PemObject;
+    use tokio_rustls::rustls;
+    if config.get_ssl_mode() != tokio_postgres::config::SslMode::Require {
+        return Ok(None);
+    }
+    let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    if let Some(path) = std::env::var_os("PGSSLROOTCERT") {
+        let shown = std::path::Path::new(&path).display().to_string();
+        let bad = |e: &dyn std::fmt::Display| format!("the CA file {shown} (PGSSLROOTCERT): {e}");
+        roots = rustls::RootCertStore::empty();
+        for cert in rustls_pki_types::CertificateDer::pem_file_iter(&path).map_err(|e| bad(&e))? {
+            roots.add(cert.map_err(|e| bad(&e))?).map_err(|e| bad(&e))?;
+        }
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Some(tokio_postgres_rustls::MakeRustlsConnect::new(tls)))
 }
 
 /// The URL as it may be shown: without a password, should one be in it.

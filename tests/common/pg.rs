@@ -13,18 +13,29 @@ pub struct PgLab {
     pub password_file: PathBuf,
     /// A PGPASSFILE line for the server (mode 600, as libpq wants it).
     pub passfile: PathBuf,
+    /// The CA that signed the server's certificate.
+    pub ca: PathBuf,
 }
 
 impl PgLab {
     pub fn start() -> PgLab {
+        Self::start_with(&[])
+    }
+
+    /// A lab that takes connections over TCP only with TLS.
+    pub fn start_tls() -> PgLab {
+        Self::start_with(&[("PG_LAB_TLS_ONLY", "1")])
+    }
+
+    fn start_with(env: &[(&str, &str)]) -> PgLab {
         let dir = tempfile::tempdir().unwrap();
-        let env = crate::lab::start_lab("pg-lab", dir.path(), &[]);
+        let env = crate::lab::start_lab("pg-lab", dir.path(), env);
         let password_file = PathBuf::from(&env["PG_LAB_PASSWORD_FILE"]);
         let password = std::fs::read_to_string(&password_file).unwrap();
         let passfile = dir.path().join("pgpass");
         std::fs::write(&passfile, format!("*:*:*:shopaudit:{}\n", password.trim())).unwrap();
         std::fs::set_permissions(&passfile, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
-        PgLab { url: env["PG_LAB_URL"].clone(), password_file, passfile, dir }
+        PgLab { url: env["PG_LAB_URL"].clone(), password_file, passfile, ca: PathBuf::from(&env["PG_LAB_CA"]), dir }
     }
 
     /// One query's rows as psql prints them unaligned (`|` between columns).
