@@ -197,9 +197,8 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
         scenarios.iter().filter_map(|(_, s)| s.as_ref().ok().map(|s| (s.key.clone(), s.alerts.clone()))).collect();
     if alerts.is_some() || told.iter().any(|(_, own)| own.is_some()) {
         let out = &settings.out;
-        let base = alerts.as_ref().and_then(|a| a.base_url.clone());
-        let link = |key: &crate::model::StoreKey| match &base {
-            Some(base) => base.join(&format!("stores/{key}")).ok().map(|u| u.to_string()),
+        let link = |key: &crate::model::StoreKey| match alerts.as_ref().filter(|a| a.base_url.is_some()) {
+            Some(alerts) => alerts.page_of(key.as_str()),
             None => url::Url::from_file_path(out.join(crate::report::slug(key.as_str())).join("report.html"))
                 .ok()
                 .map(|u| u.to_string()),

@@ -258,8 +258,8 @@ async fn tell(
     if alerts.is_none() && store.1.is_none() {
         return Ok(());
     }
-    let base = alerts.as_ref().or(store.1.as_ref()).and_then(|a| a.base_url.clone());
-    let link = |key: &crate::model::StoreKey| base.as_ref()?.join(&format!("stores/{key}")).ok().map(String::from);
+    let with_base = alerts.as_ref().or(store.1.as_ref()).filter(|a| a.base_url.is_some()).cloned();
+    let link = |key: &crate::model::StoreKey| with_base.as_ref()?.page_of(key.as_str());
     let now = settings.clock.now().fixed_offset();
     for why in crate::alerts::raise(&shared.history, alerts.as_ref(), &[store], &link, now).await? {
         tracing::warn!("{why}");

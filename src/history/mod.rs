@@ -131,6 +131,7 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE runs ADD COLUMN failing TEXT;
     CREATE TABLE blobs (hash TEXT PRIMARY KEY, data TEXT NOT NULL);
     CREATE TABLE run_blobs (run TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (run, hash));
+    CREATE INDEX run_blobs_by_hash ON run_blobs (hash);
     CREATE TABLE unaudited (id INTEGER PRIMARY KEY, store TEXT NOT NULL, at TEXT NOT NULL, error TEXT NOT NULL);
     CREATE INDEX unaudited_by_store ON unaudited (store, at);
     CREATE TABLE shares (hash TEXT PRIMARY KEY, store TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT);",

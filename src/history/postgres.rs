@@ -498,6 +498,9 @@ impl Backend for Postgres {
                 .await
                 .map_err(fail)?;
         }
+        // The pictures the report being replaced named, if any: the only ones that may be orphaned.
+        let rows = tx.query("SELECT hash FROM run_blobs WHERE run = $1", &[&report.run.id]).await.map_err(fail)?;
+        let before = self.read(rows, |r| get::<String>(r, 0))?;
         tx.execute("DELETE FROM run_blobs WHERE run = $1", &[&report.run.id]).await.map_err(fail)?;
         for b in &pictures {
             tx.execute("INSERT INTO run_blobs (run, hash) VALUES ($1, $2)", &[&report.run.id, &b.hash])
@@ -522,7 +525,12 @@ impl Backend for Postgres {
         .await
         .map_err(fail)?;
         // Pictures only the replaced report named go with it.
-        tx.execute("DELETE FROM blobs WHERE hash NOT IN (SELECT hash FROM run_blobs)", &[]).await.map_err(fail)?;
+        tx.execute(
+            "DELETE FROM blobs WHERE hash = ANY($1) AND NOT EXISTS (SELECT 1 FROM run_blobs r WHERE r.hash = blobs.hash)",
+            &[&before],
+        )
+        .await
+        .map_err(fail)?;
         tx.commit().await.map_err(fail)
     }
 

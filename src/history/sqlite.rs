@@ -337,6 +337,12 @@ impl Backend for Sqlite {
             )
             .map_err(self.err())?;
         }
+        // The pictures the report being replaced named, if any: the only ones that may be orphaned.
+        let before: Vec<String> = {
+            let mut stmt = tx.prepare("SELECT hash FROM run_blobs WHERE run = ?1").map_err(self.err())?;
+            let rows = stmt.query_map(params![report.run.id], |r| r.get(0)).map_err(self.err())?;
+            rows.collect::<std::result::Result<_, _>>().map_err(self.err())?
+        };
         tx.execute("DELETE FROM run_blobs WHERE run = ?1", params![report.run.id]).map_err(self.err())?;
         for b in &pictures {
             tx.execute("INSERT INTO run_blobs (run, hash) VALUES (?1, ?2)", params![report.run.id, b.hash])
@@ -359,7 +365,13 @@ impl Backend for Sqlite {
         )
         .map_err(self.err())?;
         // Pictures only the replaced report named go with it.
-        tx.execute("DELETE FROM blobs WHERE hash NOT IN (SELECT hash FROM run_blobs)", []).map_err(self.err())?;
+        for hash in &before {
+            tx.execute(
+                "DELETE FROM blobs WHERE hash = ?1 AND NOT EXISTS (SELECT 1 FROM run_blobs WHERE hash = ?1)",
+                params![hash],
+            )
+            .map_err(self.err())?;
+        }
         tx.commit().map_err(self.err())
     }
 

@@ -49,6 +49,11 @@ impl Alerts {
         Ok(())
     }
 
+    /// The store's page in `shopaudit serve`, when `base_url` says where that is.
+    pub fn page_of(&self, store: &str) -> Option<String> {
+        self.base_url.as_ref()?.join(&format!("stores/{store}")).ok().map(String::from)
+    }
+
     /// The webhook's secret, if one is set.
     pub fn webhook(&self) -> Option<Secret> {
         match (&self.webhook_env, &self.webhook_file) {
