@@ -26,6 +26,8 @@ pub async fn run(args: Args) -> Result<Exit, Error> {
     }
     let report = super::audit_with_progress(&scenario, &shopaudit::Options::send(), args.out.quiet).await?;
     super::finish(&report, &args.out, scenario.checks.fail_on)?;
+    // Kept in the default history like any audit that keeps one: `shopaudit serve` shows it.
+    super::history(&None).await?.record_run(&report, Some(&args.out.dir(&report))).await?;
     if args.serve {
         eprintln!("Still serving the demo store at {}; Ctrl-C to stop.", store.url);
         let _ = tokio::signal::ctrl_c().await;
