@@ -186,22 +186,24 @@ async fn deliver(alerts: &Alerts, event: &Event, text: &str) -> Result<()> {
             .body(serde_json::json!({ "text": text }).to_string())
             .send()
             .await
-            .map_err(|e| Error::Usage(format!("the webhook: {}", crate::probes::http::chain(&e.without_url()))))?;
+            .map_err(|e| Error::Usage(format!("the webhook: {}", crate::error::chain(&e.without_url()))))?;
         if !answer.status().is_success() {
             return Err(Error::Usage(format!("the webhook answered HTTP {}", answer.status().as_u16())));
         }
     }
     if let (Some(smtp), Some(from), false) = (&alerts.smtp, &alerts.email_from, alerts.email_to.is_empty()) {
         use lettre::AsyncTransport;
-        let bad = |what: &str, e: &dyn std::fmt::Display| Error::Email(format!("alert e-mail: {what}: {e}"));
+        let bad = |what: &str, e: Box<dyn std::error::Error + Send + Sync>| {
+            Error::email_by(format!("alert e-mail: {what}"), e)
+        };
         let mut message = lettre::Message::builder()
-            .from(from.parse().map_err(|e| bad("email_from", &e))?)
+            .from(from.parse().map_err(|e| bad("email_from", Box::new(e)))?)
             .subject(format!("shopaudit: {} ({})", event.kind, event.store));
         for to in &alerts.email_to {
-            message = message.to(to.parse().map_err(|e| bad("email_to", &e))?);
+            message = message.to(to.parse().map_err(|e| bad("email_to", Box::new(e)))?);
         }
-        let message = message.body(text.to_string()).map_err(|e| bad("the message", &e))?;
-        crate::probes::email::transport(smtp)?.send(message).await.map_err(|e| bad("sending", &e))?;
+        let message = message.body(text.to_string()).map_err(|e| bad("the message", Box::new(e)))?;
+        crate::probes::email::transport(smtp)?.send(message).await.map_err(|e| bad("sending", Box::new(e)))?;
     }
     Ok(())
 }

@@ -105,7 +105,7 @@ async fn browser(path: &std::path::Path) -> Result<Vec<Figure>> {
     let chromium = Arc::new(
         tokio::task::spawn_blocking(move || Chromium::launch(&path, Confinement::LoopbackOnly))
             .await
-            .map_err(|e| crate::Error::Browser(e.to_string()))??,
+            .map_err(|e| crate::Error::browser_by("the browser start crashed", e))??,
     );
     figures.push(Figure { name: "browser launch".into(), value: format!("{} ms", started.elapsed().as_millis()) });
 

@@ -224,7 +224,7 @@ pub async fn chat_parts(
 ) -> Result<probes::parts::Proposal> {
     let explicit = chrome.map(std::path::Path::to_path_buf).or(scenario.browser.path.as_deref().map(Into::into));
     let path = probes::browser::find(explicit.as_deref())
-        .ok_or_else(|| Error::Browser(probes::browser::not_found(explicit.as_deref())))?;
+        .ok_or_else(|| Error::browser(probes::browser::not_found(explicit.as_deref())))?;
     let page = scenario.store.url.to_string();
     let reach = probes::http::Reach::of(&scenario.store.url.0).await;
     let confinement = probes::browser::Confinement::of(reach, scenario.browser.loopback_only);
@@ -232,10 +232,11 @@ pub async fn chat_parts(
     tokio::task::spawn_blocking(move || {
         let chromium = probes::browser::Chromium::launch(&path, confinement)?;
         let knowledge = knowledge::Knowledge::load()?;
-        probes::parts::propose(&chromium, &page, launcher.as_deref(), &knowledge).map_err(Error::Browser)
+        probes::parts::propose(&chromium, &page, launcher.as_deref(), &knowledge)
+            .map_err(|e| Error::browser_by(format!("reading the chat's parts on {page}"), e))
     })
     .await
-    .map_err(|e| Error::Browser(format!("the browser crashed: {e}")))?
+    .map_err(|e| Error::browser_by("the browser crashed", e))?
 }
 
 /// The scenario's store takes over the rows an older shopaudit keyed by its start URL

@@ -144,7 +144,7 @@ async fn a_required_browser_that_is_missing_is_a_clear_error() {
     scenario.browser.required = true;
     scenario.browser.path = Some("/no/such/chromium".into());
     let err = shopaudit::audit(&scenario, &shopaudit::Quiet).await.unwrap_err();
-    assert!(matches!(err, shopaudit::Error::Browser(_)), "{err}");
+    assert!(matches!(err, shopaudit::Error::Browser { .. }), "{err}");
     scenario.browser.required = false;
     let r = shopaudit::audit(&scenario, &shopaudit::Quiet).await.unwrap();
     assert_eq!(

@@ -148,7 +148,7 @@ async fn a_refused_login_sends_nothing_and_the_letter_goes_out_once_the_password
     let err = shopaudit::audit_with(&s, &options, &shopaudit::Quiet).await.unwrap_err();
     assert!(err.to_string().contains("535"), "{err}");
     assert!(!err.to_string().contains("wrong-one"), "{err}");
-    assert!(matches!(err, shopaudit::Error::Email(_)), "a setting to fix (exit 2): {err:?}");
+    assert!(matches!(err, shopaudit::Error::Email { .. }), "a setting to fix (exit 2): {err:?}");
     let history = shopaudit::history::History::open(&db).unwrap();
     assert!(history.letters(&s.key).await.unwrap().is_empty());
     assert!(lab.messages("support@store.test").await.is_empty());

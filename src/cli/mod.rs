@@ -68,18 +68,18 @@ impl Exit {
             Error::Scenario { .. } => {
                 (Exit::Usage, "fix the scenario file; `shopaudit example` prints every key, explained")
             }
-            Error::Usage(_) | Error::Client(_) => (Exit::Usage, "see `shopaudit --help`"),
+            Error::Usage(_) | Error::Client { .. } => (Exit::Usage, "see `shopaudit --help`"),
             Error::Unreachable { .. } => {
                 (Exit::CannotRun, "check the address, and that the site is up from this machine")
             }
-            Error::Browser(_) => (
+            Error::Browser { .. } => (
                 Exit::CannotRun,
                 "install Chromium (`apt-get install chromium`), pass --chrome PATH, or run with --no-browser",
             ),
-            Error::Email(_) => {
+            Error::Email { .. } => {
                 (Exit::Usage, "fix [shopper] / [email] in the scenario; `shopaudit example` shows both, explained")
             }
-            Error::Mailbox(_) => {
+            Error::Mailbox { .. } => {
                 (Exit::CannotRun, "check the shopper's mail server from this machine; the next run reads it again")
             }
             Error::History { .. } => (Exit::CannotRun, "check --db PATH, its folder and permissions"),

@@ -47,9 +47,9 @@ impl Queue {
     /// [`crate::history::History::connect`] first.
     pub async fn connect(url: &str, connections: u32) -> Result<Self> {
         let shown = crate::history::redact(url);
-        let fail = |message: String| Error::History { path: shown.clone().into(), message };
+        let fail = |what: &str, e: crate::error::Cause| Error::history_by(&shown, what, e);
         let mut options: apalis_postgres::PgConnectOptions =
-            url.parse().map_err(|e| fail(format!("not a PostgreSQL URL: {e}")))?;
+            url.parse().map_err(|e: sqlx::Error| fail("not a PostgreSQL URL", e.into()))?;
         if let Some(password) = crate::history::postgres_password(url) {
             options = options.password(&String::from_utf8_lossy(&password));
         }
@@ -58,8 +58,8 @@ impl Queue {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.application_name("shopaudit worker"))
             .await
-            .map_err(|e| fail(format!("cannot connect: {e}")))?;
-        PostgresStorage::<()>::setup(&pool).await.map_err(|e| fail(format!("cannot set up the job queue: {e}")))?;
+            .map_err(|e| fail("cannot connect", e.into()))?;
+        PostgresStorage::<()>::setup(&pool).await.map_err(|e| fail("cannot set up the job queue", e.into()))?;
         Ok(Queue { pool, shown })
     }
 
@@ -163,7 +163,7 @@ impl Queue {
             .map_err(|e| self.err(e))
     }
 
-    fn err(&self, e: impl std::fmt::Display) -> Error {
-        Error::History { path: self.shown.clone().into(), message: e.to_string() }
+    fn err(&self, e: impl Into<crate::error::Cause>) -> Error {
+        Error::history_by(&self.shown, "", e)
     }
 }

@@ -52,8 +52,10 @@ impl Postgres {
     /// date; a database written by a newer shopaudit is refused.
     pub async fn connect(url: &str) -> Result<Self> {
         let shown = redact(url);
-        let fail = |message: String| Error::History { path: PathBuf::from(&shown), message };
-        let mut config: tokio_postgres::Config = url.parse().map_err(|e| fail(format!("not a PostgreSQL URL: {e}")))?;
+        let fail = |message: String| Error::history(&shown, message);
+        let driver = |e: tokio_postgres::Error| Error::history_by(&shown, "", e);
+        let mut config: tokio_postgres::Config =
+            url.parse().map_err(|e| Error::history_by(&shown, "not a PostgreSQL URL", e))?;
         if config.get_password().is_some() {
             return Err(fail(
                 "the URL carries a password; give it in PGPASSWORD or a PGPASSFILE instead, so that it is never \
@@ -66,30 +68,25 @@ impl Postgres {
         }
         config.connect_timeout(std::time::Duration::from_secs(15));
         config.application_name("shopaudit");
-        let tls = tls_for(&config).map_err(fail)?;
-        let mut client = open(&config, tls.as_ref()).await.map_err(|e| fail(chain(&e)))?;
-        let tx = client.transaction().await.map_err(|e| fail(chain(&e)))?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK]).await.map_err(|e| fail(chain(&e)))?;
+        let tls = tls_for(&config).map_err(&fail)?;
+        let mut client = open(&config, tls.as_ref()).await.map_err(&driver)?;
+        let tx = client.transaction().await.map_err(&driver)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK]).await.map_err(&driver)?;
         tx.batch_execute("CREATE TABLE IF NOT EXISTS shopaudit_schema (version BIGINT NOT NULL)")
             .await
-            .map_err(|e| fail(chain(&e)))?;
-        let version: i64 = tx
-            .query_opt("SELECT version FROM shopaudit_schema", &[])
-            .await
-            .map_err(|e| fail(chain(&e)))?
-            .map_or(0, |r| r.get(0));
+            .map_err(&driver)?;
+        let version: i64 =
+            tx.query_opt("SELECT version FROM shopaudit_schema", &[]).await.map_err(&driver)?.map_or(0, |r| r.get(0));
         let known = super::MIGRATIONS.len() as i64;
         if version > known {
             return Err(fail(format!("written by a newer shopaudit (schema {version}); upgrade shopaudit")));
         }
         for sql in super::MIGRATIONS.iter().skip(usize::try_from(version).unwrap_or(0)) {
-            tx.batch_execute(&dialect(sql)).await.map_err(|e| fail(chain(&e)))?;
+            tx.batch_execute(&dialect(sql)).await.map_err(&driver)?;
         }
-        tx.execute("DELETE FROM shopaudit_schema", &[]).await.map_err(|e| fail(chain(&e)))?;
-        tx.execute("INSERT INTO shopaudit_schema (version) VALUES ($1)", &[&known])
-            .await
-            .map_err(|e| fail(chain(&e)))?;
-        tx.commit().await.map_err(|e| fail(chain(&e)))?;
+        tx.execute("DELETE FROM shopaudit_schema", &[]).await.map_err(&driver)?;
+        tx.execute("INSERT INTO shopaudit_schema (version) VALUES ($1)", &[&known]).await.map_err(&driver)?;
+        tx.commit().await.map_err(&driver)?;
         Ok(Postgres { client: Mutex::new(client), config, shown, tls })
     }
 
@@ -106,23 +103,23 @@ impl Postgres {
                 .with_max_times(16);
             *client = (|| open(&self.config, self.tls.as_ref()))
                 .retry(again)
-                .notify(|e, _| tracing::warn!("history {}: reconnecting: {}", self.shown, chain(e)))
+                .notify(|e, _| tracing::warn!("history {}: reconnecting: {}", self.shown, crate::error::chain(e)))
                 .await
-                .map_err(|e| self.err()(chain(&e)))?;
+                .map_err(self.err())?;
         }
         Ok(client)
     }
 
-    fn err<E: std::fmt::Display>(&self) -> impl Fn(E) -> Error + '_ {
-        |e| Error::History { path: PathBuf::from(&self.shown), message: e.to_string() }
+    fn err<E: Into<crate::error::Cause>>(&self) -> impl Fn(E) -> Error + '_ {
+        |e| Error::history_by(&self.shown, "", e)
     }
 
     async fn execute(&self, sql: &str, params: &[&(dyn tokio_postgres::types::ToSql + Sync)]) -> Result<u64> {
-        self.client().await?.execute(sql, params).await.map_err(|e| self.err()(chain(&e)))
+        self.client().await?.execute(sql, params).await.map_err(self.err())
     }
 
     async fn query(&self, sql: &str, params: &[&(dyn tokio_postgres::types::ToSql + Sync)]) -> Result<Vec<Row>> {
-        self.client().await?.query(sql, params).await.map_err(|e| self.err()(chain(&e)))
+        self.client().await?.query(sql, params).await.map_err(self.err())
     }
 
     /// The store's run `back` runs before the latest (0: the latest), and its folder.
@@ -147,7 +144,7 @@ impl Postgres {
         let rows = self.query("SELECT hash, data FROM blobs WHERE hash = ANY($1)", &[&hashes]).await?;
         let found = self.read(rows, |r| Ok(blobs::Blob { hash: get(r, 0)?, data: get(r, 1)? }))?;
         let mut report = blobs::put_back(json, &found)
-            .map_err(|e| self.err()(format!("the stored report of {store} does not read: {e}")))?;
+            .map_err(|e| Error::history_by(&self.shown, format!("the stored report of {store} does not read"), e))?;
         // A report stored before stores had keys belongs to the store that adopted it.
         if report.store.key.is_empty() {
             report.store.key = store.clone();
@@ -250,17 +247,6 @@ pub(crate) fn password_for(config: &tokio_postgres::Config) -> Option<Vec<u8>> {
         let matches = [h, p, d, u].iter().zip(wanted).all(|(f, w)| *f == "*" || *f == w);
         matches.then(|| password.as_bytes().to_vec())
     })
-}
-
-/// The error and what caused it, on one line.
-fn chain(e: &tokio_postgres::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        out.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    out
 }
 
 fn time(r: &Row, column: usize) -> std::result::Result<DateTime<FixedOffset>, String> {
@@ -477,35 +463,35 @@ impl Backend for Postgres {
             return Ok(());
         }
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(|e| self.err()(chain(&e)))?;
+        let tx = client.transaction().await.map_err(self.err())?;
         for table in ["letters", "runs", "conversations", "observations"] {
             tx.execute(&format!("UPDATE {table} SET store = $1 WHERE store = $2"), &[&key.as_str(), &url])
                 .await
-                .map_err(|e| self.err()(chain(&e)))?;
+                .map_err(self.err())?;
         }
-        tx.commit().await.map_err(|e| self.err()(chain(&e)))
+        tx.commit().await.map_err(self.err())
     }
 
     async fn record_run(&self, report: &crate::model::Report, out_dir: Option<&Path>) -> Result<()> {
         let (json, pictures) = blobs::take_out(report).map_err(self.err())?;
         let failing = report.failing().join(" ");
         let store = report.store.history_key();
-        let fail = |e: tokio_postgres::Error| self.err()(chain(&e));
+        let fail = self.err();
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(fail)?;
+        let tx = client.transaction().await.map_err(&fail)?;
         for b in &pictures {
             tx.execute("INSERT INTO blobs (hash, data) VALUES ($1, $2) ON CONFLICT DO NOTHING", &[&b.hash, &b.data])
                 .await
-                .map_err(fail)?;
+                .map_err(&fail)?;
         }
         // The pictures the report being replaced named, if any: the only ones that may be orphaned.
-        let rows = tx.query("SELECT hash FROM run_blobs WHERE run = $1", &[&report.run.id]).await.map_err(fail)?;
+        let rows = tx.query("SELECT hash FROM run_blobs WHERE run = $1", &[&report.run.id]).await.map_err(&fail)?;
         let before = self.read(rows, |r| get::<String>(r, 0))?;
-        tx.execute("DELETE FROM run_blobs WHERE run = $1", &[&report.run.id]).await.map_err(fail)?;
+        tx.execute("DELETE FROM run_blobs WHERE run = $1", &[&report.run.id]).await.map_err(&fail)?;
         for b in &pictures {
             tx.execute("INSERT INTO run_blobs (run, hash) VALUES ($1, $2)", &[&report.run.id, &b.hash])
                 .await
-                .map_err(fail)?;
+                .map_err(&fail)?;
         }
         tx.execute(
             "INSERT INTO runs (id, store, name, started_at, out_dir, report, score, failing)
@@ -523,15 +509,15 @@ impl Backend for Postgres {
             ],
         )
         .await
-        .map_err(fail)?;
+        .map_err(&fail)?;
         // Pictures only the replaced report named go with it.
         tx.execute(
             "DELETE FROM blobs WHERE hash = ANY($1) AND NOT EXISTS (SELECT 1 FROM run_blobs r WHERE r.hash = blobs.hash)",
             &[&before],
         )
         .await
-        .map_err(fail)?;
-        tx.commit().await.map_err(fail)
+        .map_err(&fail)?;
+        tx.commit().await.map_err(&fail)
     }
 
     async fn runs(&self, store: Option<&StoreKey>) -> Result<Vec<RunRow>> {
@@ -601,14 +587,14 @@ impl Backend for Postgres {
 
     async fn prune(&self, keep: Keep, store: Option<&StoreKey>, now: DateTime<FixedOffset>) -> Result<Vec<RunRow>> {
         let dropped = keep.dropped(self.runs(store).await?, now);
-        let fail = |e: tokio_postgres::Error| self.err()(chain(&e));
+        let fail = self.err();
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(fail)?;
+        let tx = client.transaction().await.map_err(&fail)?;
         let ids: Vec<&str> = dropped.iter().map(|r| r.id.as_str()).collect();
-        tx.execute("DELETE FROM runs WHERE id = ANY($1)", &[&ids]).await.map_err(fail)?;
-        tx.execute("DELETE FROM run_blobs WHERE run = ANY($1)", &[&ids]).await.map_err(fail)?;
-        tx.execute("DELETE FROM blobs WHERE hash NOT IN (SELECT hash FROM run_blobs)", &[]).await.map_err(fail)?;
-        tx.commit().await.map_err(fail)?;
+        tx.execute("DELETE FROM runs WHERE id = ANY($1)", &[&ids]).await.map_err(&fail)?;
+        tx.execute("DELETE FROM run_blobs WHERE run = ANY($1)", &[&ids]).await.map_err(&fail)?;
+        tx.execute("DELETE FROM blobs WHERE hash NOT IN (SELECT hash FROM run_blobs)", &[]).await.map_err(&fail)?;
+        tx.commit().await.map_err(&fail)?;
         Ok(dropped)
     }
 
@@ -740,8 +726,8 @@ impl Backend for Postgres {
     async fn submit(&self, scenarios: &[Submitted], portfolio: Option<&str>, at: DateTime<FixedOffset>) -> Result<()> {
         let at = at.to_rfc3339();
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(|e| self.err()(chain(&e)))?;
-        tx.execute("UPDATE scenarios SET active = 0", &[]).await.map_err(|e| self.err()(chain(&e)))?;
+        let tx = client.transaction().await.map_err(self.err())?;
+        tx.execute("UPDATE scenarios SET active = 0", &[]).await.map_err(self.err())?;
         for s in scenarios {
             tx.execute(
                 "INSERT INTO scenarios (store, file, text, submitted_at, active) VALUES ($1, $2, $3, $4, 1)
@@ -749,15 +735,15 @@ impl Backend for Postgres {
                 &[&s.store.as_str(), &s.file, &s.text, &at],
             )
             .await
-            .map_err(|e| self.err()(chain(&e)))?;
+            .map_err(self.err())?;
         }
-        tx.execute("DELETE FROM portfolio", &[]).await.map_err(|e| self.err()(chain(&e)))?;
+        tx.execute("DELETE FROM portfolio", &[]).await.map_err(self.err())?;
         if let Some(text) = portfolio {
             tx.execute("INSERT INTO portfolio (one, text, submitted_at) VALUES (1, $1, $2)", &[&text, &at])
                 .await
-                .map_err(|e| self.err()(chain(&e)))?;
+                .map_err(self.err())?;
         }
-        tx.commit().await.map_err(|e| self.err()(chain(&e)))
+        tx.commit().await.map_err(self.err())
     }
 
     async fn submitted(&self) -> Result<(Vec<Submitted>, Option<String>)> {

@@ -22,17 +22,15 @@ pub struct Sqlite {
 }
 
 fn db_error(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
-    move |e| Error::History { path: path.to_path_buf(), message: e.to_string() }
+    move |e| Error::history_by(path, "", e)
 }
 
 impl Sqlite {
     /// Opens (creating if needed) the history at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::History {
-                path: path.to_path_buf(),
-                message: format!("cannot create its folder {}: {e}", dir.display()),
-            })?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::history_by(path, format!("cannot create its folder {}", dir.display()), e))?;
         }
         let mut conn = Connection::open(path).map_err(db_error(path))?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(db_error(path))?;
@@ -51,10 +49,10 @@ impl Sqlite {
         let version: usize =
             tx.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).map_err(db_error(path))? as usize;
         if version > super::MIGRATIONS.len() {
-            return Err(Error::History {
-                path: path.to_path_buf(),
-                message: format!("written by a newer shopaudit (schema {version}); upgrade shopaudit"),
-            });
+            return Err(Error::history(
+                path,
+                format!("written by a newer shopaudit (schema {version}); upgrade shopaudit"),
+            ));
         }
         for sql in super::MIGRATIONS.iter().skip(version) {
             tx.execute_batch(sql).map_err(db_error(path))?;
@@ -72,8 +70,8 @@ impl Sqlite {
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn err<E: std::fmt::Display>(&self) -> impl Fn(E) -> Error + '_ {
-        |e| Error::History { path: self.path.clone(), message: e.to_string() }
+    fn err<E: Into<crate::error::Cause>>(&self) -> impl Fn(E) -> Error + '_ {
+        |e| Error::history_by(&self.path, "", e)
     }
 
     /// Every row of `sql`, read by `row`.
@@ -118,10 +116,8 @@ impl Sqlite {
                 .map_err(self.err())?;
             found.extend(data.map(|data| blobs::Blob { hash, data }));
         }
-        let mut report = blobs::put_back(json, &found).map_err(|e| Error::History {
-            path: self.path.clone(),
-            message: format!("the stored report of {store} does not read: {e}"),
-        })?;
+        let mut report = blobs::put_back(json, &found)
+            .map_err(|e| Error::history_by(&self.path, format!("the stored report of {store} does not read"), e))?;
         // A report stored before stores had keys belongs to the store that adopted it.
         if report.store.key.is_empty() {
             report.store.key = store.clone();

@@ -23,7 +23,8 @@ use crate::error::{Error, Result};
 use crate::knowledge::Knowledge;
 use crate::model::evidence::{BrowserEvidence, ChatStatus, ChatWindow, Launcher, LiveChat, Media, Popup, Visit};
 use crate::model::Viewport;
-use crate::probes::frames::{cdp, Frames, Place};
+use crate::probes::frames::{Frames, Place};
+use crate::probes::step::{Step, StepError};
 
 const OBSERVE_JS: &str = include_str!("../../probes/browser/observe.js");
 const INSPECT_JS: &str = include_str!("../../probes/browser/inspect.js");
@@ -157,9 +158,9 @@ impl Chromium {
             }
             Confinement::PublicOnly => {
                 let runtime = tokio::runtime::Handle::try_current()
-                    .map_err(|e| Error::Browser(format!("the browser's gate needs the runtime: {e}")))?;
+                    .map_err(|e| Error::browser_by("the browser's gate needs the runtime", e))?;
                 let gate = super::guard::Guard::start(&runtime)
-                    .map_err(|e| Error::Browser(format!("the browser's gate did not start: {e}")))?;
+                    .map_err(|e| Error::browser_by("the browser's gate did not start", e))?;
                 flags.push(format!("--proxy-server={}", gate.proxy()).into());
                 // Chromium sends loopback addresses past any proxy unless told not to, and
                 // WebRTC may reach out over UDP around it.
@@ -179,9 +180,9 @@ impl Chromium {
             .window_size(Some((1366, 768)))
             .args(flags.iter().map(OsString::as_os_str).collect())
             .build()
-            .map_err(|e| Error::Browser(format!("bad launch options: {e}")))?;
+            .map_err(|e| Error::browser_by("bad launch options", e))?;
         let browser =
-            Browser::new(options).map_err(|e| Error::Browser(format!("{} did not start: {e:#}", path.display())))?;
+            Browser::new(options).map_err(|e| Error::browser_by(format!("{} did not start", path.display()), e))?;
         let product = browser.get_version().map(|v| v.product).unwrap_or_else(|_| "Chromium".into());
         let pid = browser.get_process_id();
         if let (Some(pid), Ok(mut running)) = (pid, RUNNING.lock()) {
@@ -256,7 +257,7 @@ pub async fn probe(
                 .await;
                 match result {
                     Ok(Ok(v)) => v,
-                    Ok(Err(e)) => failed(page, viewport, e),
+                    Ok(Err(e)) => failed(page, viewport, e.to_string()),
                     Err(e) => failed(page, viewport, format!("the visit crashed: {e}")),
                 }
             }));
@@ -326,19 +327,18 @@ fn visit(
     (viewport, observe): (Viewport, Duration),
     k: &Knowledge,
     clock: &crate::clock::Clock,
-) -> Result<Visit, String> {
+) -> Step<Visit> {
     let reused = pool.lock().ok().and_then(|mut p| p.pop());
     let tab = match reused {
         Some(tab) => tab,
         None => {
-            let tab = chromium.browser.new_tab().map_err(|e| format!("cannot open a tab: {e:#}"))?;
+            let tab = chromium.browser.new_tab().map_err(|e| e.context("cannot open a tab"))?;
             tab.call_method(Page::AddScriptToEvaluateOnNewDocument {
                 source: OBSERVE_JS.to_string(),
                 world_name: None,
                 include_command_line_api: None,
                 run_immediately: None,
-            })
-            .map_err(cdp)?;
+            })?;
             tab
         }
     };
@@ -355,7 +355,7 @@ fn visit(
 
 /// Sizes the tab and sets touch and User-Agent for the viewport. Tabs are reused across pages
 /// and viewports, so every emulated property is set each time.
-pub fn emulate(tab: &Tab, viewport: Viewport) -> Result<(), String> {
+pub fn emulate(tab: &Tab, viewport: Viewport) -> Step<()> {
     tab.set_default_timeout(Duration::from_secs(30));
     let (width, height, mobile) = match viewport {
         Viewport::Desktop => (1366, 768, false),
@@ -376,13 +376,11 @@ pub fn emulate(tab: &Tab, viewport: Viewport) -> Result<(), String> {
         viewport: None,
         display_feature: None,
         device_posture: None,
-    })
-    .map_err(cdp)?;
-    tab.call_method(Emulation::SetTouchEmulationEnabled { enabled: mobile, max_touch_points: mobile.then_some(5) })
-        .map_err(cdp)?;
+    })?;
+    tab.call_method(Emulation::SetTouchEmulationEnabled { enabled: mobile, max_touch_points: mobile.then_some(5) })?;
     let (ua, platform) =
         if mobile { (MOBILE_UA, "Android") } else { (crate::probes::http::DEFAULT_USER_AGENT, "Linux") };
-    tab.set_user_agent(ua, None, Some(platform)).map_err(cdp)?;
+    tab.set_user_agent(ua, None, Some(platform))?;
     Ok(())
 }
 
@@ -392,7 +390,7 @@ fn look(
     (viewport, observe): (Viewport, Duration),
     k: &Knowledge,
     clock: &crate::clock::Clock,
-) -> Result<Visit, String> {
+) -> Step<Visit> {
     emulate(tab, viewport)?;
     let started = Instant::now();
     navigate(tab, page)?;
@@ -423,7 +421,7 @@ fn look(
     let script = INSPECT_JS.replace("VENDORS", &serde_json::Value::Array(vendors).to_string());
     tracing::debug!(page, ms = millis(started.elapsed()), "watched");
     let inspected: Inspected =
-        serde_json::from_str(&evaluate(tab, &script, false)?).map_err(|e| format!("page inspection: {e}"))?;
+        serde_json::from_str(&evaluate(tab, &script, false)?).map_err(StepError::answer("page inspection"))?;
 
     // Photograph the first screen before the probe touches anything (the offline check clicks).
     let outline = inspected.chats.iter().find_map(|c| c.launcher.as_ref()).map(|l| l.rect);
@@ -469,30 +467,26 @@ fn look(
 }
 
 /// Opens `page` in the tab and waits for its load event.
-pub(crate) fn navigate(tab: &Tab, page: &str) -> Result<(), String> {
+pub(crate) fn navigate(tab: &Tab, page: &str) -> Step<()> {
     // Mark the current document, so the load wait cannot mistake it for the next one.
     evaluate(tab, "(() => { window.__shopaudit_stale = true; return ''; })()", false)?;
-    tab.navigate_to(page).map_err(cdp)?;
+    tab.navigate_to(page)?;
     wait_for_load(tab, page)
 }
 
 /// Waits for the page's own load event. (headless_chrome's `wait_until_navigated` waits for
 /// Chrome's "network almost idle", which by definition costs half a second of quiet.)
-fn wait_for_load(tab: &Tab, page: &str) -> Result<(), String> {
+fn wait_for_load(tab: &Tab, page: &str) -> Step<()> {
     let probe = "JSON.stringify(!window.__shopaudit_stale && location.href !== 'about:blank' && document.readyState === 'complete')";
     poll(Duration::from_secs(30), Duration::from_millis(25), || {
         Ok(evaluate(tab, probe, false).is_ok_and(|done| done == "true").then_some(()))
     })?
-    .ok_or_else(|| format!("{page} did not finish loading within 30 s"))
+    .ok_or_else(|| StepError::Load { page: page.to_string(), limit: Duration::from_secs(30) })
 }
 
 /// Looks every `every` until `look` finds something or `limit` passes (the last look is at
 /// the limit); an error from `look` ends the wait.
-pub(crate) fn poll<T>(
-    limit: Duration,
-    every: Duration,
-    mut look: impl FnMut() -> Result<Option<T>, String>,
-) -> Result<Option<T>, String> {
+pub(crate) fn poll<T>(limit: Duration, every: Duration, mut look: impl FnMut() -> Step<Option<T>>) -> Step<Option<T>> {
     let start = Instant::now();
     loop {
         if let Some(found) = look()? {
@@ -510,11 +504,11 @@ fn millis(d: Duration) -> u64 {
 }
 
 /// Evaluates `expression`, which must produce a string (scripts return JSON text).
-pub(crate) fn evaluate(tab: &Tab, expression: &str, await_promise: bool) -> Result<String, String> {
-    let result = tab.evaluate(expression, await_promise).map_err(|e| format!("{e:#}"))?;
+pub(crate) fn evaluate(tab: &Tab, expression: &str, await_promise: bool) -> Step<String> {
+    let result = tab.evaluate(expression, await_promise)?;
     match result.value {
         Some(serde_json::Value::String(s)) => Ok(s),
-        _ => Err(format!("script failed: {}", result.description.unwrap_or_else(|| "no result".into()))),
+        _ => Err(StepError::Script(result.description.unwrap_or_else(|| "no result".into()))),
     }
 }
 
@@ -530,7 +524,7 @@ fn ask_status(tab: &Tab, script: &str, launcher: Option<&str>) -> Status {
         launcher = serde_json::to_string(&launcher).unwrap_or_else(|_| "null".into()),
     );
     match evaluate(tab, &expression, true)
-        .and_then(|json| serde_json::from_str::<Status>(&json).map_err(|e| e.to_string()))
+        .and_then(|json| serde_json::from_str::<Status>(&json).map_err(StepError::answer("the status script")))
     {
         Ok(status) => status,
         Err(e) => Status { status: ChatStatus::Unknown, how: format!("the status script failed: {e}"), open: None },
@@ -562,10 +556,12 @@ fn open_window(tab: &Tab, launcher: &str) -> Option<ChatWindow> {
         return Some(opened.window);
     };
     let read = frames.showing(&src).and_then(|place| {
-        let place = place.ok_or_else(|| format!("no frame shows {src}"))?;
+        let place = place.ok_or_else(|| StepError::Page(format!("no frame shows {src}")))?;
         frames.evaluate(&place, &script("read"))
     });
-    match read.and_then(|json| serde_json::from_str::<ChatWindow>(&json).map_err(|e| e.to_string())) {
+    match read
+        .and_then(|json| serde_json::from_str::<ChatWindow>(&json).map_err(StepError::answer("the window script")))
+    {
         Ok(window) => Some(window),
         Err(e) => Some(ChatWindow {
             reason: Some(format!("the chat window is a frame of another site ({e})")),

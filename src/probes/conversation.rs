@@ -23,6 +23,7 @@ use crate::model::evidence::{ChatLine, ChatRole, Conversation, ConversationOutco
 use crate::model::Viewport;
 use crate::probes::browser::{self, Chromium, WAIT_FOR_JS};
 use crate::probes::frames::{self, Frames, Place};
+use crate::probes::step::{Step, StepError};
 use crate::scenario::{ChatSelector, Question, Scenario};
 
 /// Time between typed characters: a quick typist.
@@ -71,14 +72,33 @@ pub struct Known {
     pub hear: Option<&'static str>,
 }
 
+/// Why the probe cannot talk to the widget before it even tries.
+#[derive(Debug, thiserror::Error)]
+pub enum Unknown {
+    /// `chat.preset` names a vendor the probe has no launcher for.
+    #[error("chat.preset {name:?} is not a vendor the probe knows (known: {known})")]
+    Preset {
+        /// The preset as written.
+        name: String,
+        /// The vendors it could have named, comma-separated.
+        known: String,
+    },
+    /// Neither a launcher nor a message box is named, and no known vendor is on the page.
+    #[error(
+        "no launcher for the widget: set chat.selectors.launcher (`shopaudit chat-parts URL` proposes one), or \
+         chat.preset to a vendor the probe knows"
+    )]
+    NoLauncher,
+}
+
 /// What the probe knows of the widget: the scenario's selectors, over the knowledge of the
 /// vendor named by `chat.preset` or else detected on the page. An error says what is missing.
-pub fn known(scenario: &Scenario, k: &Knowledge, vendors: &[String]) -> Result<Known, String> {
+pub fn known(scenario: &Scenario, k: &Knowledge, vendors: &[String]) -> Result<Known, Unknown> {
     let usable = |v: &&crate::knowledge::Vendor| !v.launcher.is_empty();
     let vendor = match &scenario.chat.preset {
         Some(name) => Some(k.vendors.iter().filter(usable).find(|v| &v.id == name).ok_or_else(|| {
             let ids: Vec<&str> = k.vendors.iter().filter(usable).map(|v| v.id.as_str()).collect();
-            format!("chat.preset {name:?} is not a vendor the probe knows (known: {})", ids.join(", "))
+            Unknown::Preset { name: name.clone(), known: ids.join(", ") }
         })?),
         None => vendors.iter().find_map(|id| k.vendors.iter().filter(usable).find(|v| &v.id == id)),
     };
@@ -88,9 +108,7 @@ pub fn known(scenario: &Scenario, k: &Knowledge, vendors: &[String]) -> Result<K
         selectors.insert(ChatSelector::Launcher, v.launcher.join(", "));
     }
     if !selectors.contains_key(&ChatSelector::Launcher) && !selectors.contains_key(&ChatSelector::Input) {
-        return Err("no launcher for the widget: set chat.selectors.launcher (`shopaudit chat-parts URL` proposes \
-                    one), or chat.preset to a vendor the probe knows"
-            .into());
+        return Err(Unknown::NoLauncher);
     }
     Ok(Known {
         selectors,
@@ -163,19 +181,19 @@ impl Widget<'_> {
         self.script.replace("HEARD", if self.by_api { "true" } else { "false" }).replace("ACTION", action)
     }
 
-    fn run(&mut self, place: &Place, action: &str) -> Result<String, String> {
+    fn run(&mut self, place: &Place, action: &str) -> Step<String> {
         let script = self.script(action);
         self.frames.evaluate(place, &script)
     }
 
     /// What the shopper sees now, all documents together (the chat's own document first for
     /// the operator's name and avatar), and where the parts are.
-    fn look(&mut self) -> Result<(Seen, Parts), String> {
+    fn look(&mut self) -> Step<(Seen, Parts)> {
         let mut all = Vec::new();
         for place in self.frames.places()? {
             // A frame may be gone between the listing and the look.
             if let Ok(json) = self.run(&place, "actions.state()") {
-                let seen: Seen = serde_json::from_str(&json).map_err(|e| format!("widget script: {e}"))?;
+                let seen: Seen = serde_json::from_str(&json).map_err(StepError::answer("widget script"))?;
                 all.push((place, seen));
             }
         }
@@ -208,12 +226,12 @@ impl Widget<'_> {
         Ok((out, parts))
     }
 
-    fn act(&mut self, place: &Place, action: &str) -> Result<Done, String> {
-        let d: Done = serde_json::from_str(&self.run(place, action)?).map_err(|e| format!("widget script: {e}"))?;
+    fn act(&mut self, place: &Place, action: &str) -> Step<Done> {
+        let d: Done = serde_json::from_str(&self.run(place, action)?).map_err(StepError::answer("widget script"))?;
         if d.ok {
             Ok(d)
         } else {
-            Err(d.why.unwrap_or_else(|| "the widget did not respond".into()))
+            Err(StepError::Page(d.why.unwrap_or_else(|| "the widget did not respond".into())))
         }
     }
 
@@ -226,17 +244,17 @@ impl Widget<'_> {
     }
 
     /// Clicks a part where it was seen, with the browser's own mouse.
-    fn click(&mut self, place: &Place, part: ChatSelector) -> Result<(), String> {
+    fn click(&mut self, place: &Place, part: ChatSelector) -> Step<()> {
         let element = self.script(&format!("actions.element('{}')", part.key()));
         if self.frames.click(place, &element)? {
             Ok(())
         } else {
-            Err(format!("{} is gone", self.named(part)))
+            Err(StepError::Page(format!("{} is gone", self.named(part))))
         }
     }
 
     /// Looks every `POLL` until `want` holds or `limit` passes.
-    fn until(&mut self, limit: Duration, want: impl Fn(&Seen) -> bool) -> Result<Option<Parts>, String> {
+    fn until(&mut self, limit: Duration, want: impl Fn(&Seen) -> bool) -> Step<Option<Parts>> {
         browser::poll(limit, POLL, || {
             let (seen, parts) = self.look()?;
             Ok(want(&seen).then_some(parts))
@@ -245,17 +263,17 @@ impl Widget<'_> {
 
     /// One click on the launcher, as a shopper opens the widget, then wait until it is usable:
     /// a message box, or the offline form.
-    fn open(&mut self) -> Result<(), String> {
+    fn open(&mut self) -> Step<()> {
         let (seen, _) = self.look()?;
         if !seen.input {
             let found = self.until(PART_WAIT, |s| s.launcher)?;
             let launcher = found
                 .and_then(|p| p.launcher)
-                .ok_or_else(|| format!("{} is not on the page", self.named(ChatSelector::Launcher)))?;
+                .ok_or_else(|| StepError::Page(format!("{} is not on the page", self.named(ChatSelector::Launcher))))?;
             self.click(&launcher, ChatSelector::Launcher)?;
         }
         if self.until(PART_WAIT, |s| s.input || s.form)?.is_none() {
-            return Err(format!("{} did not appear after the click", self.named(ChatSelector::Input)));
+            return Err(StepError::Page(format!("{} did not appear after the click", self.named(ChatSelector::Input))));
         }
         // Widgets learn whether anyone is online after they open: until a greeting or the
         // offline form shows (at most 1.5 s), the shopper reads the window before typing.
@@ -265,7 +283,7 @@ impl Widget<'_> {
 
     /// Hooks the vendor's documented message events in the page itself, where the vendor's
     /// API lives (our isolated worlds cannot see it). It does not wait for the API to load.
-    fn listen(&mut self, hook: &str) -> Result<(), String> {
+    fn listen(&mut self, hook: &str) -> Step<()> {
         let expression = format!(
             "(() => {{
                 if (window.__shopaudit_ears) return 'null';
@@ -295,9 +313,9 @@ impl Widget<'_> {
     }
 
     /// What the vendor's API has reported so far.
-    fn ears(&mut self) -> Result<Ears, String> {
+    fn ears(&mut self) -> Step<Ears> {
         let json = self.frames.evaluate(&Place::Page, "JSON.stringify(window.__shopaudit_ears || {heard: []})")?;
-        serde_json::from_str(&json).map_err(|e| format!("the vendor's API hook: {e}"))
+        serde_json::from_str(&json).map_err(StepError::answer("the vendor's API hook"))
     }
 }
 
@@ -318,17 +336,17 @@ pub fn hold(chromium: &Chromium, plan: &Plan, question: &Question, k: &Knowledge
         }
     };
     if let Err(e) = converse(&tab, plan, question, k, &mut talk) {
-        talk.error = Some(e);
+        talk.error = Some(e.to_string());
     }
     let _ = tab.close(false);
     talk
 }
 
-fn converse(tab: &Tab, plan: &Plan, q: &Question, k: &Knowledge, talk: &mut Conversation) -> Result<(), String> {
+fn converse(tab: &Tab, plan: &Plan, q: &Question, k: &Knowledge, talk: &mut Conversation) -> Step<()> {
     browser::emulate(tab, Viewport::Desktop)?;
     browser::navigate(tab, &plan.page)?;
     let known = &plan.widget;
-    let selectors = serde_json::to_string(&known.selectors).map_err(|e| e.to_string())?;
+    let selectors = serde_json::to_string(&known.selectors).map_err(StepError::answer("the selectors"))?;
     let mut widget = Widget {
         frames: Frames::new(tab),
         script: browser::with_prelude(CONVERSE_JS).replace("SELECTORS", &selectors),
@@ -367,7 +385,7 @@ fn converse(tab: &Tab, plan: &Plan, q: &Question, k: &Knowledge, talk: &mut Conv
     }
     // Into the message box as a person writes: a click, the question a key at a time, then the
     // send button, or Enter.
-    let input = parts.input.ok_or("the message box is gone")?;
+    let input = parts.input.ok_or_else(|| StepError::page("the message box is gone"))?;
     widget.click(&input, ChatSelector::Input)?;
     frames::type_text(tab, &q.text, PACE)?;
     match &parts.send {
@@ -494,9 +512,9 @@ mod tests {
     #[test]
     fn without_a_launcher_or_a_known_vendor_nothing_is_tried() {
         let k = Knowledge::load().unwrap();
-        let err = known(&scenario(None, &[]), &k, &[]).unwrap_err();
+        let err = known(&scenario(None, &[]), &k, &[]).unwrap_err().to_string();
         assert!(err.contains("no launcher for the widget"), "{err}");
-        let err = known(&scenario(Some("acme"), &[]), &k, &["tawk".into()]).unwrap_err();
+        let err = known(&scenario(Some("acme"), &[]), &k, &["tawk".into()]).unwrap_err().to_string();
         assert!(err.contains("\"acme\" is not a vendor the probe knows") && err.contains("jivo"), "{err}");
         // A message box on the page itself needs no launcher.
         assert!(known(&scenario(None, &[(ChatSelector::Input, "#ask")]), &k, &[]).is_ok());

@@ -141,7 +141,7 @@ async fn visit(
     let fetched = match http::get(client, &q.url, cap).await {
         Ok(f) => f,
         Err(reason) => {
-            page.error = Some(reason);
+            page.error = Some(reason.to_string());
             return CrawledPage { page, facts: None };
         }
     };

@@ -68,9 +68,9 @@ pub async fn send_due(
     };
     let from: Mailbox = format!("{} <{}>", shopper.name, shopper.email)
         .parse()
-        .map_err(|e| Error::Email(format!("shopper.email {:?} is not an address: {e}", shopper.email)))?;
+        .map_err(|e| Error::email_by(format!("shopper.email {:?} is not an address", shopper.email), e))?;
     let to_box: Mailbox =
-        to.parse().map_err(|e| Error::Email(format!("store address {to:?} is not an address: {e}")))?;
+        to.parse().map_err(|e| Error::email_by(format!("store address {to:?} is not an address"), e))?;
     let domain = shopper.email.rsplit('@').next().unwrap_or("shopaudit.invalid");
     // Settings problems (no password, bad CA file) surface before any letter is recorded.
     let server = smtp(scenario)?;
@@ -136,7 +136,7 @@ pub async fn send_due(
                 None => continue,
             },
         };
-        let (subject, body) = crate::scenario::letter::render(scenario, letter).map_err(Error::Email)?;
+        let (subject, body) = crate::scenario::letter::render(scenario, letter).map_err(Error::email)?;
         let token = token();
         let message_id = format!("<{}.{token}@{domain}>", clock.now().format("%Y%m%d%H%M%S"));
         let mut message = Message::builder()
@@ -150,7 +150,7 @@ pub async fn send_due(
             message = message.bcc(from.clone());
         }
         let message =
-            message.body(body).map_err(|e| Error::Email(format!("letter {:?} cannot be built: {e}", letter.id)))?;
+            message.body(body).map_err(|e| Error::email_by(format!("letter {:?} cannot be built", letter.id), e))?;
         let Some(transport) = &transport else {
             dry.push(EmailProbe {
                 id: letter.id.clone(),
@@ -212,11 +212,11 @@ pub async fn send_due(
             }
             // Silence after the data: the server may have taken it. The copy will tell.
             Err(e) if e.is_timeout() && imap.is_some() => {
-                history.note_unconfirmed(row, &crate::probes::http::chain(&e)).await?;
+                history.note_unconfirmed(row, &crate::error::chain(&e)).await?;
             }
             Err(e) => {
                 let retry = !e.is_permanent() || login_refused(&e);
-                history.mark_failed(row, &crate::probes::http::chain(&e), retry).await?
+                history.mark_failed(row, &crate::error::chain(&e), retry).await?
             }
         }
     }
@@ -238,11 +238,14 @@ async fn check_login(transport: &AsyncSmtpTransport<Tokio1Executor>, server: &Ma
         return Ok(());
     }
     match tokio::time::timeout(server.timeout * 2, transport.test_connection()).await {
-        Ok(Err(e)) if login_refused(&e) => Err(Error::Email(format!(
-            "{} refused the shopper's login ({}); no letter was sent: check user and the password in [shopper.smtp]",
-            describe(server),
-            crate::probes::http::chain(&e)
-        ))),
+        Ok(Err(e)) if login_refused(&e) => Err(Error::email_by(
+            format!(
+                "{} refused the shopper's login, so no letter was sent; check user and the password in \
+                 [shopper.smtp]",
+                describe(server)
+            ),
+            e,
+        )),
         _ => Ok(()),
     }
 }
@@ -277,11 +280,11 @@ fn recipient(scenario: &Scenario, evidence: &Evidence) -> Result<Option<String>>
         return Ok(None);
     }
     match scenario.email.to.as_deref() {
-        None => Err(Error::Email("email.enabled is true but email.to is missing".into())),
+        None => Err(Error::email("email.enabled is true but email.to is missing")),
         Some("discover") => match evidence.contacts.emails.as_slice() {
             [one] => Ok(Some(one.clone())),
-            [] => Err(Error::Email("email.to = \"discover\", but the site shows no e-mail address".into())),
-            many => Err(Error::Email(format!(
+            [] => Err(Error::email("email.to = \"discover\", but the site shows no e-mail address")),
+            many => Err(Error::email(format!(
                 "email.to = \"discover\", but the site shows {} addresses ({}); name one in email.to",
                 many.len(),
                 many.join(", ")
@@ -296,7 +299,7 @@ fn smtp(scenario: &Scenario) -> Result<&MailServer> {
         .shopper
         .as_ref()
         .and_then(|s| s.smtp.as_ref())
-        .ok_or_else(|| Error::Email("email.enabled is true but [shopper.smtp] is missing".into()))
+        .ok_or_else(|| Error::email("email.enabled is true but [shopper.smtp] is missing"))
 }
 
 fn describe(server: &MailServer) -> String {
@@ -309,14 +312,12 @@ fn describe(server: &MailServer) -> String {
 }
 
 pub(crate) fn transport(server: &MailServer) -> Result<AsyncSmtpTransport<Tokio1Executor>> {
-    let bad = |e: lettre::transport::smtp::Error| {
-        Error::Email(format!("{}: {}", describe(server), crate::probes::http::chain(&e)))
-    };
+    let bad = |e: lettre::transport::smtp::Error| Error::email_by(describe(server), e);
     let tls = || -> Result<TlsParameters> {
         let mut params = TlsParameters::builder(server.host.clone());
         if let Some(path) = &server.ca_file {
             let pem = std::fs::read(path).map_err(|e| Error::io("cannot read CA file", path, e))?;
-            let cert = Certificate::from_pem(&pem).map_err(|e| Error::Email(format!("CA file {path}: {e}")))?;
+            let cert = Certificate::from_pem(&pem).map_err(|e| Error::email_by(format!("CA file {path}"), e))?;
             params = params.add_root_certificate(cert);
         }
         params.build_rustls().map_err(bad)
@@ -329,7 +330,7 @@ pub(crate) fn transport(server: &MailServer) -> Result<AsyncSmtpTransport<Tokio1
     };
     if let Some(user) = &server.user {
         let secret = server.password.as_ref().ok_or_else(|| {
-            Error::Email(format!("{} has a user but no password_env or password_file", describe(server)))
+            Error::email(format!("{} has a user but no password_env or password_file", describe(server)))
         })?;
         builder = builder.credentials(Credentials::new(user.clone(), secret.read()?));
     }

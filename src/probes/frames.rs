@@ -18,6 +18,8 @@ use headless_chrome::protocol::cdp::types::Method;
 use headless_chrome::Tab;
 use serde::{Deserialize, Serialize};
 
+use crate::probes::step::{Step, StepError};
+
 /// Where a script runs: the page itself, or our world in one frame of another origin.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Place {
@@ -41,14 +43,14 @@ impl<'a> Frames<'a> {
     /// The places to look, in document order: the page, then each frame a page script cannot
     /// enter (its origin differs from its parent's). Frames come and go as widgets open, so
     /// this is read anew each time.
-    pub(crate) fn places(&mut self) -> Result<Vec<Place>, String> {
+    pub(crate) fn places(&mut self) -> Step<Vec<Place>> {
         let frames = self.foreign()?;
         Ok(std::iter::once(Place::Page).chain(frames.into_iter().map(|(id, _)| Place::Frame(id))).collect())
     }
 
     /// The frame of another origin showing `url` (the `src` a page script saw), else the
     /// only one from that origin: a frame's address can change after its `src` (redirects).
-    pub(crate) fn showing(&mut self, url: &str) -> Result<Option<Place>, String> {
+    pub(crate) fn showing(&mut self, url: &str) -> Step<Option<Place>> {
         let frames = self.foreign()?;
         let origin = |u: &str| url::Url::parse(u).ok().map(|u| u.origin());
         let exact = frames.iter().find(|(_, at)| at == url);
@@ -59,8 +61,8 @@ impl<'a> Frames<'a> {
 
     /// Each frame of another origin than its parent's, as (frame id, address); the worlds of
     /// frames now gone are forgotten.
-    fn foreign(&mut self) -> Result<Vec<(String, String)>, String> {
-        let tree = self.tab.call_method(GetFrameTree {}).map_err(cdp)?.frame_tree;
+    fn foreign(&mut self) -> Step<Vec<(String, String)>> {
+        let tree = self.tab.call_method(GetFrameTree {})?.frame_tree;
         let mut out = Vec::new();
         walk(&tree, &mut out);
         self.worlds.retain(|id, _| out.iter().any(|(live, _)| live == id));
@@ -68,51 +70,49 @@ impl<'a> Frames<'a> {
     }
 
     /// Evaluates `expression` (which must produce a string) at `place`.
-    pub(crate) fn evaluate(&mut self, place: &Place, expression: &str) -> Result<String, String> {
+    pub(crate) fn evaluate(&mut self, place: &Place, expression: &str) -> Step<String> {
         let reply = self.run(place, expression, true)?;
         match reply.result.value {
             Some(serde_json::Value::String(s)) => Ok(s),
-            _ => Err(format!("script failed: {}", reply.failure())),
+            _ => Err(StepError::Script(reply.failure())),
         }
     }
 
     /// Clicks, as a person does, the element `expression` produces at `place`: scrolled into
     /// view, then the mouse pressed and released at its centre. `false` when it produced none.
-    pub(crate) fn click(&mut self, place: &Place, expression: &str) -> Result<bool, String> {
+    pub(crate) fn click(&mut self, place: &Place, expression: &str) -> Step<bool> {
         let reply = self.run(place, expression, false)?;
         let (Some(object_id), Some("node")) = (reply.result.object_id, reply.result.subtype.as_deref()) else {
             return Ok(false);
         };
         let _ = self.tab.call_method(ScrollIntoView { object_id: object_id.clone() });
-        let quads = self.tab.call_method(ContentQuads { object_id }).map_err(cdp)?.quads;
+        let quads = self.tab.call_method(ContentQuads { object_id })?.quads;
         let Some(quad) = quads.into_iter().find(|q| q.len() == 8) else {
-            return Err("the element has no place on the screen".into());
+            return Err(StepError::page("the element has no place on the screen"));
         };
         let (x, y) = ((quad[0] + quad[2] + quad[4] + quad[6]) / 4.0, (quad[1] + quad[3] + quad[5] + quad[7]) / 4.0);
         for kind in ["mouseMoved", "mousePressed", "mouseReleased"] {
             let pressed = kind != "mouseMoved";
-            self.tab
-                .call_method(MouseEvent {
-                    kind,
-                    x,
-                    y,
-                    button: if pressed { "left" } else { "none" },
-                    click_count: u32::from(pressed),
-                })
-                .map_err(cdp)?;
+            self.tab.call_method(MouseEvent {
+                kind,
+                x,
+                y,
+                button: if pressed { "left" } else { "none" },
+                click_count: u32::from(pressed),
+            })?;
         }
         Ok(true)
     }
 
     /// Evaluates at `place`; a frame that has navigated since its world was made gets a new
     /// one.
-    fn run(&mut self, place: &Place, expression: &str, by_value: bool) -> Result<EvaluateReply, String> {
+    fn run(&mut self, place: &Place, expression: &str, by_value: bool) -> Step<EvaluateReply> {
         let Place::Frame(frame) = place else {
             return self.evaluate_in(None, expression, by_value);
         };
         let first = self.world(frame).and_then(|ctx| self.evaluate_in(Some(ctx), expression, by_value));
         match first {
-            Err(e) if e.contains("context") => {
+            Err(e) if e.lost_context() => {
                 self.worlds.remove(frame);
                 self.world(frame).and_then(|ctx| self.evaluate_in(Some(ctx), expression, by_value))
             }
@@ -120,17 +120,16 @@ impl<'a> Frames<'a> {
         }
     }
 
-    fn world(&mut self, frame: &str) -> Result<u64, String> {
+    fn world(&mut self, frame: &str) -> Step<u64> {
         if let Some(ctx) = self.worlds.get(frame) {
             return Ok(*ctx);
         }
-        let made =
-            self.tab.call_method(CreateWorld { frame_id: frame.to_string(), world_name: "shopaudit" }).map_err(cdp)?;
+        let made = self.tab.call_method(CreateWorld { frame_id: frame.to_string(), world_name: "shopaudit" })?;
         self.worlds.insert(frame.to_string(), made.execution_context_id);
         Ok(made.execution_context_id)
     }
 
-    fn evaluate_in(&self, context_id: Option<u64>, expression: &str, by_value: bool) -> Result<EvaluateReply, String> {
+    fn evaluate_in(&self, context_id: Option<u64>, expression: &str, by_value: bool) -> Step<EvaluateReply> {
         self.tab
             .call_method(Evaluate {
                 expression: expression.to_string(),
@@ -140,28 +139,28 @@ impl<'a> Frames<'a> {
                 user_gesture: true,
                 silent: true,
             })
-            .map_err(cdp)
+            .map_err(StepError::from)
     }
 }
 
 /// Types `text` into whatever has the focus, one key at a time, `pace` apart, as a person types
 /// (the browser's own key events: keydown, input, keyup).
-pub(crate) fn type_text(tab: &Tab, text: &str, pace: Duration) -> Result<(), String> {
+pub(crate) fn type_text(tab: &Tab, text: &str, pace: Duration) -> Step<()> {
     for ch in text.chars() {
         let typed = ch.to_string();
-        tab.call_method(KeyEvent { kind: "keyDown", text: Some(&typed), ..KeyEvent::default() }).map_err(cdp)?;
-        tab.call_method(KeyEvent { kind: "keyUp", ..KeyEvent::default() }).map_err(cdp)?;
+        tab.call_method(KeyEvent { kind: "keyDown", text: Some(&typed), ..KeyEvent::default() })?;
+        tab.call_method(KeyEvent { kind: "keyUp", ..KeyEvent::default() })?;
         std::thread::sleep(pace);
     }
     Ok(())
 }
 
 /// Presses Enter on whatever has the focus.
-pub(crate) fn press_enter(tab: &Tab) -> Result<(), String> {
+pub(crate) fn press_enter(tab: &Tab) -> Step<()> {
     let enter =
         KeyEvent { key: Some("Enter"), code: Some("Enter"), windows_virtual_key_code: Some(13), ..KeyEvent::default() };
-    tab.call_method(KeyEvent { kind: "keyDown", text: Some("\r"), ..enter }).map_err(cdp)?;
-    tab.call_method(KeyEvent { kind: "keyUp", ..enter }).map_err(cdp)?;
+    tab.call_method(KeyEvent { kind: "keyDown", text: Some("\r"), ..enter })?;
+    tab.call_method(KeyEvent { kind: "keyUp", ..enter })?;
     Ok(())
 }
 
@@ -333,9 +332,4 @@ struct KeyEvent<'a> {
 impl Method for KeyEvent<'_> {
     const NAME: &'static str = "Input.dispatchKeyEvent";
     type ReturnObject = serde_json::Value;
-}
-
-/// A CDP error as one line with its causes.
-pub(crate) fn cdp(e: impl std::fmt::Display) -> String {
-    format!("{e:#}")
 }

@@ -12,7 +12,7 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::redirect::Policy;
 use url::{Host, Url};
 
-use crate::error::{Error, Result};
+use crate::error::{chain, Error, Result};
 use crate::scenario::Crawl;
 
 /// A current desktop Chromium's User-Agent, so stores serve what a buyer sees.
@@ -70,15 +70,15 @@ impl Reach {
         }
     }
 
-    /// `Err` with a sentence when `url` names an address this reach does not allow.
-    pub fn allows(self, url: &Url) -> Result<(), String> {
+    /// `Err` when `url` names an address this reach does not allow.
+    pub fn allows(self, url: &Url) -> Result<(), Refused> {
         let ip = match url.host() {
             Some(Host::Ipv4(ip)) => IpAddr::V4(ip),
             Some(Host::Ipv6(ip)) => IpAddr::V6(ip),
             _ => return Ok(()),
         };
         if self == Reach::Public && !is_public(ip) {
-            return Err(refusal(&ip.to_string(), ip));
+            return Err(Refused { host: ip.to_string(), ip });
         }
         Ok(())
     }
@@ -114,10 +114,26 @@ pub fn is_public(ip: IpAddr) -> bool {
     }
 }
 
-fn refusal(host: &str, ip: IpAddr) -> String {
-    format!(
-        "{host} is {ip}, a loopback, private or link-local address: a store on the internet is never followed there"
-    )
+/// A store on the internet sent us (a link, an image, a redirect, a name that resolves) to an
+/// address inside our network.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{host} is {ip}, a loopback, private or link-local address: a store on the internet is never followed there")]
+pub struct Refused {
+    /// The host as the store wrote it.
+    pub host: String,
+    /// The address it names or resolves to.
+    pub ip: IpAddr,
+}
+
+/// Why a GET brought nothing back.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// The address is one this reach refuses.
+    #[error(transparent)]
+    Refused(#[from] Refused),
+    /// The request failed: DNS, connection, TLS, a timeout, a redirect refused or looping.
+    #[error("{}", describe(.0))]
+    Http(#[from] reqwest::Error),
 }
 
 /// Resolves host names as the system does, then keeps only public addresses: a store's link,
@@ -131,7 +147,7 @@ impl Resolve for PublicOnly {
             let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let public: Vec<SocketAddr> = found.iter().copied().filter(|a| is_public(a.ip())).collect();
             match (public.is_empty(), found.first()) {
-                (true, Some(first)) => Err(refusal(&host, first.ip()).into()),
+                (true, Some(first)) => Err(Refused { host, ip: first.ip() }.into()),
                 _ => Ok(Box::new(public.into_iter()) as Addrs),
             }
         })
@@ -147,7 +163,7 @@ pub struct Client {
 
 impl Client {
     /// A GET request for `url`, or why this reach refuses it.
-    pub fn request(&self, url: &Url) -> Result<reqwest::RequestBuilder, String> {
+    pub fn request(&self, url: &Url) -> Result<reqwest::RequestBuilder, Refused> {
         self.reach.allows(url)?;
         Ok(self.inner.get(url.clone()))
     }
@@ -173,7 +189,7 @@ fn build(crawl: &Crawl, reach: Reach, redirects: Policy) -> Result<Client> {
     if reach == Reach::Public {
         b = b.dns_resolver(Arc::new(PublicOnly));
     }
-    Ok(Client { inner: b.build().map_err(|e| Error::Client(chain(&e)))?, reach })
+    Ok(Client { inner: b.build().map_err(|e| Error::client_by("cannot build it", e))?, reach })
 }
 
 fn builder(crawl: &Crawl) -> Result<reqwest::ClientBuilder> {
@@ -188,7 +204,7 @@ fn builder(crawl: &Crawl) -> Result<reqwest::ClientBuilder> {
     if let Some(path) = &crawl.ca_file {
         let pem = std::fs::read(path).map_err(|e| Error::io("cannot read CA file", path, e))?;
         let cert = reqwest::Certificate::from_pem(&pem)
-            .map_err(|e| Error::Client(format!("CA file {path} is not a PEM certificate: {}", chain(&e))))?;
+            .map_err(|e| Error::client_by(format!("CA file {path} is not a PEM certificate"), e))?;
         b = b.add_root_certificate(cert);
     }
     Ok(b)
@@ -209,17 +225,17 @@ fn redirect_policy(reach: Reach) -> Policy {
     })
 }
 
-/// GETs `url`, reading at most `cap` body bytes. The error is a sentence saying why.
-pub async fn get(client: &Client, url: &Url, cap: usize) -> Result<Fetched, String> {
+/// GETs `url`, reading at most `cap` body bytes.
+pub async fn get(client: &Client, url: &Url, cap: usize) -> Result<Fetched, FetchError> {
     let started = Instant::now();
-    let mut response = client.request(url)?.send().await.map_err(|e| describe(&e))?;
+    let mut response = client.request(url)?.send().await?;
     let final_url = response.url().clone();
     let status = response.status().as_u16();
     let content_type =
         response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
     let mut body = Vec::new();
     let mut truncated = false;
-    while let Some(chunk) = response.chunk().await.map_err(|e| describe(&e))? {
+    while let Some(chunk) = response.chunk().await? {
         let room = cap.saturating_sub(body.len());
         if chunk.len() > room {
             body.extend_from_slice(&chunk[..room]);
@@ -242,22 +258,6 @@ pub fn describe(e: &reqwest::Error) -> String {
         return detail.rsplit(": ").next().unwrap_or(&detail).to_string();
     }
     detail
-}
-
-/// The error and all its sources, joined, without repeats.
-pub fn chain(e: &dyn std::error::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut current: Option<&dyn std::error::Error> = Some(e);
-    while let Some(err) = current {
-        let text = err.to_string();
-        // reqwest repeats the URL in the outer message; keep the informative tail.
-        let text = text.split(" for url (").next().unwrap_or(&text).to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        current = err.source();
-    }
-    parts.join(": ")
 }
 
 #[cfg(test)]

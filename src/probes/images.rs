@@ -89,7 +89,7 @@ async fn inspect(
             return image;
         }
         Err(reason) => {
-            image.error = Some(reason);
+            image.error = Some(reason.to_string());
             image.stock = stock::judge(file_name(&image.url), &[], &k);
             return image;
         }

@@ -93,7 +93,7 @@ async fn watch_once(
     knowledge: &Knowledge,
     heard: &(dyn Fn(Collected) + Sync),
 ) -> Result<()> {
-    let fail = |e: async_imap::error::Error| imap_error(server, "idle", &e);
+    let fail = |e: async_imap::error::Error| imap_error(server, "idle", e);
     let (mut session, mailbox) = open(server).await?;
     loop {
         let read = fetch_new(&mut session, &mailbox, server, history, knowledge);
@@ -120,14 +120,15 @@ async fn within_for<T>(
     what: &str,
     step: impl Future<Output = Result<T>>,
 ) -> Result<T> {
-    tokio::time::timeout(limit, step)
-        .await
-        .map_err(|_| imap_error(server, what, &format!("no answer within {}", humantime::format_duration(limit))))?
+    tokio::time::timeout(limit, step).await.map_err(|_| {
+        let limit = humantime::format_duration(limit);
+        Error::mailbox(format!("IMAP {}:{}: {what}: no answer within {limit}", server.host, server.port))
+    })?
 }
 
-/// An IMAP failure, saying which server and which step.
-fn imap_error(server: &MailServer, what: &str, e: &dyn std::fmt::Display) -> Error {
-    Error::Mailbox(format!("IMAP {}:{}: {what}: {e}", server.host, server.port))
+/// An IMAP failure, saying which server and which step, keeping the client's error.
+fn imap_error(server: &MailServer, what: &str, e: impl Into<crate::error::Cause>) -> Error {
+    Error::mailbox_by(format!("IMAP {}:{}: {what}", server.host, server.port), e)
 }
 
 /// The mailbox's identity: its cursor key and UID validity.
@@ -138,14 +139,16 @@ struct Mailbox {
 
 async fn open(server: &MailServer) -> Result<(Session, Mailbox)> {
     let where_ = format!("{}:{}", server.host, server.port);
-    let fail = |what: &str, e: &dyn std::fmt::Display| imap_error(server, what, e);
+    let fail = |what: &str, e: async_imap::error::Error| imap_error(server, what, e);
     let tcp = within(server, "connect", async {
-        tokio::net::TcpStream::connect((server.host.as_str(), server.port)).await.map_err(|e| fail("connect", &e))
+        tokio::net::TcpStream::connect((server.host.as_str(), server.port))
+            .await
+            .map_err(|e| imap_error(server, "connect", e))
     })
     .await?;
     let tls = |tcp| {
         within(server, "TLS", async {
-            tls_connector(server)?.connect(server_name(server)?, tcp).await.map_err(|e| fail("TLS", &e))
+            tls_connector(server)?.connect(server_name(server)?, tcp).await.map_err(|e| imap_error(server, "TLS", e))
         })
     };
     let (stream, greeted): (Box<dyn Io>, bool) = match server.tls {
@@ -153,38 +156,44 @@ async fn open(server: &MailServer) -> Result<(Session, Mailbox)> {
         Tls::Implicit => (Box::new(tls(tcp).await?), false),
         Tls::Starttls => {
             let mut plain = async_imap::Client::new(tcp);
-            within(server, "greeting", async { plain.read_response().await.map_err(|e| fail("greeting", &e)) }).await?;
+            within(server, "greeting", async {
+                plain.read_response().await.map_err(|e| imap_error(server, "greeting", e))
+            })
+            .await?;
             within(server, "STARTTLS", async {
-                plain.run_command_and_check_ok("STARTTLS", None).await.map_err(|e| fail("STARTTLS", &e))
+                plain.run_command_and_check_ok("STARTTLS", None).await.map_err(|e| fail("STARTTLS", e))
             })
             .await?;
             // The greeting came before the handshake; none follows it.
             (Box::new(tls(plain.into_inner()).await?), true)
         }
     };
-    let user = server.user.clone().ok_or_else(|| Error::Email(format!("IMAP {where_}: no user in [shopper.imap]")))?;
+    let user = server.user.clone().ok_or_else(|| Error::email(format!("IMAP {where_}: no user in [shopper.imap]")))?;
     let secret = server
         .password
         .as_ref()
-        .ok_or_else(|| Error::Email(format!("IMAP {where_}: no password_env or password_file")))?;
+        .ok_or_else(|| Error::email(format!("IMAP {where_}: no password_env or password_file")))?;
     let mut client = async_imap::Client::new(stream);
     if !greeted {
-        within(server, "greeting", async { client.read_response().await.map_err(|e| fail("greeting", &e)) }).await?;
+        within(server, "greeting", async {
+            client.read_response().await.map_err(|e| imap_error(server, "greeting", e))
+        })
+        .await?;
     }
     let password = secret.read()?;
     let mut session =
-        within(server, "login", async { client.login(&user, password).await.map_err(|(e, _)| fail("login", &e)) })
+        within(server, "login", async { client.login(&user, password).await.map_err(|(e, _)| fail("login", e)) })
             .await?;
     let folder = server.mailbox.as_deref().unwrap_or("INBOX");
     let what = format!("select {folder}");
-    let selected = within(server, &what, async { session.select(folder).await.map_err(|e| fail(&what, &e)) }).await?;
+    let selected = within(server, &what, async { session.select(folder).await.map_err(|e| fail(&what, e)) }).await?;
     let mailbox = Mailbox { key: format!("{user}@{where_}/{folder}"), validity: selected.uid_validity.unwrap_or(0) };
     Ok((session, mailbox))
 }
 
 fn server_name(server: &MailServer) -> Result<rustls_pki_types::ServerName<'static>> {
     rustls_pki_types::ServerName::try_from(server.host.clone())
-        .map_err(|e| Error::Email(format!("{} is not a host name for TLS: {e}", server.host)))
+        .map_err(|e| Error::email_by(format!("{} is not a host name for TLS", server.host), e))
 }
 
 fn tls_connector(server: &MailServer) -> Result<tokio_rustls::TlsConnector> {
@@ -192,16 +201,16 @@ fn tls_connector(server: &MailServer) -> Result<tokio_rustls::TlsConnector> {
     let mut roots = tokio_rustls::rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
     if let Some(path) = &server.ca_file {
         for cert in rustls_pki_types::CertificateDer::pem_file_iter(path)
-            .map_err(|e| Error::Email(format!("CA file {path}: {e}")))?
+            .map_err(|e| Error::email_by(format!("CA file {path}"), e))?
         {
-            let cert = cert.map_err(|e| Error::Email(format!("CA file {path}: {e}")))?;
-            roots.add(cert).map_err(|e| Error::Email(format!("CA file {path}: {e}")))?;
+            let cert = cert.map_err(|e| Error::email_by(format!("CA file {path}"), e))?;
+            roots.add(cert).map_err(|e| Error::email_by(format!("CA file {path}"), e))?;
         }
     }
     let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
     let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Email(format!("TLS: {e}")))?
+        .map_err(|e| Error::email_by("TLS", e))?
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
@@ -215,13 +224,13 @@ async fn fetch_new(
     history: &History,
     knowledge: &Knowledge,
 ) -> Result<Collected> {
-    let fail = |what: &str, e: &dyn std::fmt::Display| imap_error(server, what, e);
+    let fail = |what: &str, e: async_imap::error::Error| imap_error(server, what, e);
     let (key, validity) = (&mailbox.key, mailbox.validity);
     let last = history.cursor(key, validity).await?;
     let mut uids: Vec<u32> = session
         .uid_search(format!("UID {}:*", last + 1))
         .await
-        .map_err(|e| fail("search", &e))?
+        .map_err(|e| fail("search", e))?
         .into_iter()
         .filter(|u| *u > last)
         .collect();
@@ -233,11 +242,11 @@ async fn fetch_new(
         let fetched: Vec<_> = session
             .uid_fetch(&set, "(UID INTERNALDATE BODY.PEEK[])")
             .await
-            .map_err(|e| fail("fetch", &e))?
+            .map_err(|e| fail("fetch", e))?
             .collect()
             .await;
         for f in fetched {
-            let f = f.map_err(|e| fail("fetch", &e))?;
+            let f = f.map_err(|e| fail("fetch", e))?;
             let (Some(uid), Some(body)) = (f.uid, f.body()) else { continue };
             found.read += 1;
             let Some(reply) = reply::read(body, knowledge) else { continue };

@@ -14,6 +14,7 @@ pub mod http;
 pub mod images;
 pub mod mailbox;
 pub mod parts;
+pub mod step;
 
 use std::sync::Arc;
 
@@ -96,8 +97,8 @@ async fn https(scenario: &Scenario, reach: http::Reach, home: &Page) -> Result<S
     let _ = plain.set_scheme("http");
     let client = http::client_without_redirects(&scenario.crawl, reach)?;
     let answer = match client.request(&plain) {
-        Ok(request) => request.send().await.map_err(|e| http::describe(&e)),
-        Err(why) => Err(why),
+        Ok(request) => request.send().await.map_err(http::FetchError::from),
+        Err(why) => Err(why.into()),
     };
     let site = match answer {
         Ok(response) => {
@@ -165,7 +166,7 @@ async fn launch_and_look(
     let Some(path) = browser::find(explicit) else {
         let why = browser::not_found(explicit);
         if settings.required {
-            return Err(Error::Browser(why));
+            return Err(Error::browser(why));
         }
         return Ok(unusable(why));
     };
@@ -173,7 +174,7 @@ async fn launch_and_look(
     let confinement = browser::Confinement::of(ctx.client.reach(), settings.loopback_only);
     let launched = tokio::task::spawn_blocking(move || browser::Chromium::launch(&path, confinement))
         .await
-        .map_err(|e| Error::Browser(format!("the browser start crashed: {e}")))?;
+        .map_err(|e| Error::browser_by("the browser start crashed", e))?;
     match launched {
         Ok(chromium) => Ok(look(ctx, pages, evidence, Arc::new(chromium)).await),
         Err(e) if settings.required => Err(e),
@@ -260,7 +261,7 @@ async fn converse(
     };
     let widget = match conversation::known(scenario, knowledge, vendors) {
         Ok(known) => known,
-        Err(why) => return unusable(why),
+        Err(why) => return unusable(why.to_string()),
     };
     let plan = Arc::new(conversation::Plan {
         page: page.clone(),

@@ -12,7 +12,8 @@ use serde::Deserialize;
 use crate::knowledge::Knowledge;
 use crate::model::Viewport;
 use crate::probes::browser::{self, Chromium};
-use crate::probes::frames::{cdp, Frames, Place};
+use crate::probes::frames::{Frames, Place};
+use crate::probes::step::{Step, StepError};
 
 const PARTS_JS: &str = include_str!("../../probes/browser/parts.js");
 
@@ -71,14 +72,14 @@ struct Window {
 
 /// Opens `page` in a fresh tab of `chromium`, clicks the launcher (`launcher`, else a known
 /// vendor's, else a floating button that mentions the chat) and proposes selectors.
-pub fn propose(chromium: &Chromium, page: &str, launcher: Option<&str>, k: &Knowledge) -> Result<Proposal, String> {
-    let tab = chromium.browser().new_tab().map_err(cdp)?;
+pub fn propose(chromium: &Chromium, page: &str, launcher: Option<&str>, k: &Knowledge) -> Step<Proposal> {
+    let tab = chromium.browser().new_tab()?;
     let proposal = look(&tab, page, launcher, k);
     let _ = tab.close(false);
     proposal
 }
 
-fn look(tab: &headless_chrome::Tab, page: &str, launcher: Option<&str>, k: &Knowledge) -> Result<Proposal, String> {
+fn look(tab: &headless_chrome::Tab, page: &str, launcher: Option<&str>, k: &Knowledge) -> Step<Proposal> {
     browser::emulate(tab, Viewport::Desktop)?;
     browser::navigate(tab, page)?;
     let candidates: Vec<&str> =
@@ -92,15 +93,18 @@ fn look(tab: &headless_chrome::Tab, page: &str, launcher: Option<&str>, k: &Know
     let mut frames = Frames::new(tab);
     // Widgets often load after the page: give the launcher a few seconds to appear.
     let found = browser::poll(LAUNCHER_WAIT, Duration::from_millis(250), || {
-        let found: Found =
-            serde_json::from_str(&frames.evaluate(&Place::Page, &script("launcher"))?).map_err(|e| e.to_string())?;
+        let found: Found = serde_json::from_str(&frames.evaluate(&Place::Page, &script("launcher"))?)
+            .map_err(StepError::answer("the launcher script"))?;
         Ok(found.launcher.is_some().then_some(found))
     })?;
     let mut proposal = Proposal::default();
     let Some(Found { launcher: Some(selector), how }) = found else {
         return Ok(proposal);
     };
-    let element = format!("document.querySelector({})", serde_json::to_string(&selector).map_err(|e| e.to_string())?);
+    let element = format!(
+        "document.querySelector({})",
+        serde_json::to_string(&selector).map_err(StepError::answer("the launcher"))?
+    );
     frames.click(&Place::Page, &element)?;
     proposal.vendor = k
         .vendors
@@ -120,7 +124,7 @@ fn look(tab: &headless_chrome::Tab, page: &str, launcher: Option<&str>, k: &Know
         places.iter().skip(1).map(|place| frames.evaluate(place, "location.href").ok()).collect();
     for (place, url) in places.iter().skip(1).zip(urls).chain(std::iter::once((&Place::Page, None))) {
         let Ok(json) = frames.evaluate(place, &script("window")) else { continue };
-        let window: Window = serde_json::from_str(&json).map_err(|e| e.to_string())?;
+        let window: Window = serde_json::from_str(&json).map_err(StepError::answer("the window script"))?;
         proposal.offline |= window.offline;
         if window.found {
             proposal.window = Some(url.or(window.frame).unwrap_or_else(|| "the page itself".into()));

@@ -292,7 +292,7 @@ impl Secret {
     pub fn read(&self) -> Result<String> {
         match self {
             Secret::Env(var) => {
-                std::env::var(var).map_err(|_| Error::Email(format!("the password variable {var} is not set")))
+                std::env::var(var).map_err(|_| Error::email(format!("the password variable {var} is not set")))
             }
             Secret::File(path) => std::fs::read_to_string(path)
                 .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
