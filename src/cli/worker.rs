@@ -34,9 +34,14 @@ pub struct Args {
     /// another worker.
     #[arg(long, default_value = "10s", value_parser = duration)]
     beat: Duration,
-    /// How often each shopper mailbox is read.
+    /// How often each shopper mailbox is read (when nobody watches it).
     #[arg(long, default_value = "5m", value_parser = duration)]
     collect_every: Duration,
+    /// Watch the shopper mailboxes (IMAP IDLE) and file replies as they arrive. Each mailbox
+    /// is watched by one worker of the fleet at a time; when it stops or dies, another takes
+    /// the watch over within three beats.
+    #[arg(long, conflicts_with = "drain")]
+    watch_mail: bool,
     /// Past reports to keep per store: "all", a number of runs ("20"), or of days ("90d").
     /// A store's latest report always stays.
     #[arg(long, value_name = "RUNS|DAYSd", default_value = "all", env = "SHOPAUDIT_KEEP")]
@@ -75,6 +80,7 @@ pub async fn run(args: Args) -> Result<Exit, Error> {
         collect_every: args.collect_every,
         browser: !args.no_browser,
         drain: args.drain,
+        watch_mail: args.watch_mail,
         clock: shopaudit::clock::Clock::system(),
         keep: args.keep,
     };

@@ -99,7 +99,7 @@ pub fn due(stores: &[Store], now: DateTime<Utc>, collect_every: std::time::Durat
                 }
             }
         }
-        if let Some(imap) = scenario.shopper.as_ref().and_then(|s| s.imap.as_ref()).filter(|_| scenario.email.enabled) {
+        if let Some(imap) = mailbox_of(scenario) {
             let every = Cadence::Every(collect_every);
             let slot = crate::schedule::slot(&every, chrono_tz::UTC, now, at);
             let mailbox = imap.mailbox_key();
@@ -110,6 +110,11 @@ pub fn due(stores: &[Store], now: DateTime<Utc>, collect_every: std::time::Durat
         }
     }
     jobs.into_iter().collect()
+}
+
+/// The shopper mailbox a store's replies arrive in, when it writes letters.
+pub fn mailbox_of(scenario: &Scenario) -> Option<&crate::scenario::MailServer> {
+    scenario.shopper.as_ref().and_then(|s| s.imap.as_ref()).filter(|_| scenario.email.enabled)
 }
 
 /// What a submission changed.

@@ -155,6 +155,51 @@ impl Queue {
         apalis_postgres::queries::keep_alive(&mut *conn, QUEUE, worker).await.map_err(|e| self.err(e))
     }
 
+    /// Takes the watch on `mailbox` for `holder`, or keeps it, for `lease` from now by the
+    /// database's clock; `false` when another holder's lease is still running.
+    pub async fn hold_watch(&self, mailbox: &str, holder: &str, lease: Duration) -> Result<bool> {
+        let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
+        let taken = sqlx::query(
+            "INSERT INTO watches (mailbox, holder, until_ms)
+             VALUES ($1, $2, (extract(epoch FROM clock_timestamp()) * 1000)::bigint + $3)
+             ON CONFLICT (mailbox) DO UPDATE SET holder = EXCLUDED.holder, until_ms = EXCLUDED.until_ms
+             WHERE watches.holder = EXCLUDED.holder
+                OR watches.until_ms < (extract(epoch FROM clock_timestamp()) * 1000)::bigint",
+        )
+        .bind(mailbox)
+        .bind(holder)
+        .bind(lease_ms)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| self.err(e))?
+        .rows_affected();
+        Ok(taken == 1)
+    }
+
+    /// Gives up `holder`'s watch on `mailbox` (a worker stopping), so that another takes it
+    /// at once rather than when the lease runs out.
+    pub async fn release_watch(&self, mailbox: &str, holder: &str) -> Result<()> {
+        sqlx::query("DELETE FROM watches WHERE mailbox = $1 AND holder = $2")
+            .bind(mailbox)
+            .bind(holder)
+            .execute(&self.pool)
+            .await
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// The mailboxes some worker watches now (its lease running): they need no collection
+    /// jobs.
+    pub async fn watched(&self) -> Result<std::collections::BTreeSet<String>> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT mailbox FROM watches WHERE until_ms >= (extract(epoch FROM clock_timestamp()) * 1000)::bigint",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.err(e))?;
+        Ok(rows.into_iter().collect())
+    }
+
     /// How many claimed jobs are not finished: queued, running, or held by a dead worker.
     pub async fn open(&self) -> Result<i64> {
         sqlx::query_scalar("SELECT count(*) FROM claims WHERE done_at IS NULL")

@@ -41,6 +41,9 @@ pub struct Settings {
     pub browser: bool,
     /// Do the work due now, then stop (for cron and tests) instead of working until stopped.
     pub drain: bool,
+    /// Watch shopper mailboxes (IMAP IDLE), each held by one worker of the fleet at a time,
+    /// so that replies are filed as they arrive rather than every `collect_every`.
+    pub watch_mail: bool,
     /// Where "now" comes from.
     pub clock: crate::clock::Clock,
     /// Which past reports of a store stay, after each of its audits.
@@ -88,6 +91,10 @@ pub async fn work(settings: Settings, stop: impl std::future::Future<Output = ()
     });
     let claimed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let planner = tokio::spawn(plan(shared.clone(), stopping.clone(), claimed.clone()));
+    let watcher = settings.watch_mail.then(|| {
+        let holder = format!("{}-{}-watch", host_name(), std::process::id());
+        tokio::spawn(watch_mailboxes(shared.clone(), holder, stopped.clone()))
+    });
     // The job engine gives up when the database goes away (a restart, a failover); the worker
     // then waits and starts it again, under a new name: the jobs the old one held are taken
     // over when its lease runs out, and a job whose claim is done is not done again.
@@ -120,6 +127,9 @@ pub async fn work(settings: Settings, stop: impl std::future::Future<Output = ()
         }
     }
     planner.abort();
+    if let Some(watcher) = watcher {
+        let _ = watcher.await; // it gives its watches up when it sees the stop
+    }
     // The portfolio once, on the way out: written after every job it would cost a read of
     // every store's report each time (`shopaudit portfolio` renders it whenever wanted).
     if let Some(out) = &settings.out {
@@ -153,7 +163,12 @@ async fn plan(
             if !planned || !shared.settings.drain {
                 let stores = stores(&shared).await?;
                 let now = shared.settings.clock.now();
-                let due = super::due(&stores, now, shared.settings.collect_every);
+                let mut due = super::due(&stores, now, shared.settings.collect_every);
+                // A watched mailbox files its replies as they come: no collection to plan, nor
+                // on a worker that watches mailboxes itself (it takes the watch at its next beat).
+                let watched = shared.queue.watched().await?;
+                let watch_mail = shared.settings.watch_mail;
+                due.retain(|job| job.kind != Kind::Collect || !(watch_mail || watched.contains(&job.key)));
                 let n = shared.queue.claim(&due, now.fixed_offset()).await?.len();
                 claimed.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
                 planned = true;
@@ -170,6 +185,96 @@ async fn plan(
         }
         tokio::time::sleep(shared.settings.tick).await;
     }
+}
+
+/// Holds the IMAP IDLE watch of each shopper mailbox this worker can take, one worker per
+/// mailbox across the fleet: every beat it renews its leases and tries the mailboxes nobody
+/// holds (or whose holder died: its lease ran out). A watch whose lease could not be renewed
+/// for two beats is dropped before the lease runs out, so that two workers never read one
+/// mailbox at once. On `stopped`, every watch is given up at once for another worker to take.
+async fn watch_mailboxes(shared: Arc<Shared>, holder: String, mut stopped: tokio::sync::watch::Receiver<bool>) {
+    struct Held {
+        task: tokio::task::JoinHandle<()>,
+        renewed: tokio::time::Instant,
+    }
+    let beat = shared.settings.beat;
+    let mut held: BTreeMap<String, Held> = BTreeMap::new();
+    loop {
+        let mailboxes = match submitted_mailboxes(&shared).await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!("mailbox watches: {e}");
+                BTreeMap::new()
+            }
+        };
+        for (key, server) in &mailboxes {
+            match shared.queue.hold_watch(key, &holder, beat * 3).await {
+                Ok(true) => {
+                    let renewed = tokio::time::Instant::now();
+                    match held.get_mut(key) {
+                        Some(watch) if !watch.task.is_finished() => watch.renewed = renewed,
+                        _ => {
+                            tracing::info!("watching {key}");
+                            let task = tokio::spawn(watch_one(shared.clone(), server.clone()));
+                            held.insert(key.clone(), Held { task, renewed });
+                        }
+                    }
+                }
+                Ok(false) => {
+                    if let Some(watch) = held.remove(key) {
+                        watch.task.abort();
+                    }
+                }
+                Err(e) => tracing::warn!("mailbox watch {key}: {e}"),
+            }
+        }
+        // Mailboxes no longer submitted, and watches whose lease may be running out unseen.
+        let stale: Vec<String> = held
+            .iter()
+            .filter(|(key, watch)| !mailboxes.contains_key(*key) || watch.renewed.elapsed() >= beat * 2)
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in stale {
+            if let Some(watch) = held.remove(&key) {
+                watch.task.abort();
+                let _ = shared.queue.release_watch(&key, &holder).await;
+            }
+        }
+        if tokio::time::timeout(beat, stopped.wait_for(|stop| *stop)).await.is_ok() {
+            break;
+        }
+    }
+    for (key, watch) in held {
+        watch.task.abort();
+        if let Err(e) = shared.queue.release_watch(&key, &holder).await {
+            tracing::warn!("mailbox watch {key}: not given up ({e}); another worker takes it when its lease runs out");
+        }
+    }
+}
+
+/// One mailbox watched until the task is aborted; the history unwritable ends it (the next
+/// beat starts it again).
+async fn watch_one(shared: Arc<Shared>, server: crate::scenario::MailServer) {
+    let heard = |c: crate::probes::mailbox::Collected| {
+        tracing::debug!("{}: {} new, {} replies filed", server.mailbox_key(), c.read, c.replies);
+    };
+    if let Err(e) = crate::probes::mailbox::watch(&server, &shared.history, &shared.knowledge, &heard).await {
+        tracing::warn!("watching {}: {e}", server.mailbox_key());
+    }
+}
+
+/// Each shopper mailbox of the submitted stores, with how to reach it (the first store by key
+/// that reads it says how, as for collection jobs).
+async fn submitted_mailboxes(shared: &Shared) -> Result<BTreeMap<String, crate::scenario::MailServer>> {
+    let (submitted, _) = shared.history.submitted().await?;
+    let mut found = BTreeMap::new();
+    for submitted in submitted {
+        let Ok(scenario) = parse(&submitted, &shared.settings.secrets_dir) else { continue };
+        if let Some(server) = super::mailbox_of(&scenario) {
+            found.entry(server.mailbox_key()).or_insert_with(|| server.clone());
+        }
+    }
+    Ok(found)
 }
 
 /// The submitted stores as this worker reads them; a scenario that no longer parses here (a
@@ -229,6 +334,8 @@ async fn handle(job: Job, shared: Data<Arc<Shared>>) -> std::result::Result<(), 
             Kind::Audit => audit(&shared, scenario, &submitted).await?,
             Kind::ChatReading => read_chat(&shared, scenario).await,
             Kind::Letters => send_letters(&shared, scenario).await,
+            // Planned before a worker took the mailbox's watch: the watch reads it alone.
+            Kind::Collect if shared.queue.watched().await?.contains(&job.key) => Ok(()),
             Kind::Collect => collect(&shared, &scenario).await,
         },
     };

@@ -138,6 +138,10 @@ const MIGRATIONS: &[&str] = &[
     // An alert is claimed here before it is sent, so each event is told once, whichever run
     // or worker sees it first.
     "CREATE TABLE alerts (store TEXT NOT NULL, event TEXT NOT NULL, raised_at TEXT NOT NULL, PRIMARY KEY (store, event));",
+    // The fleet's mailbox watches (IMAP IDLE): one worker holds each mailbox's lease until
+    // `until_ms` (milliseconds since the epoch, by the database's clock, so that the
+    // machines' clocks need not agree); a dead holder's lease runs out and another takes it.
+    "CREATE TABLE watches (mailbox TEXT PRIMARY KEY, holder TEXT NOT NULL, until_ms INTEGER NOT NULL);",
 ];
 
 /// A store's scenario as the fleet keeps it.
