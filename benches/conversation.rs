@@ -26,7 +26,7 @@ async fn main() {
     );
     let knowledge = std::sync::Arc::new(shopaudit::knowledge::Knowledge::load().unwrap());
     let question =
-        Question { id: "size".into(), text: "Hello! Do you have these shoes in size 42?".into(), expect: vec![] };
+        Question { id: "size".into(), text: "Hello! Do you have these shoes in size 42?".into(), questions: vec![] };
     let named = chat::selectors();
     // Every part named, and nothing named (the widget dressed as tawk's: the vendor's launcher,
     // the message box found in the widget, the operator heard through Tawk_API).

@@ -53,9 +53,13 @@ pub struct StoreRow {
     pub letters_sent: usize,
     /// Of those, answered by a person.
     pub letters_answered: usize,
+    /// Of those sent, still inside their deadline without a person's answer: left out of
+    /// the rates until their deadline passes.
+    #[serde(default)]
+    pub letters_waiting: usize,
     /// Human answer received, any time.
     pub answer_rate: Option<f64>,
-    /// Human answer holding every expected word.
+    /// Every question of the letter addressed by the human replies before its deadline.
     pub complete_answer_rate: Option<f64>,
     /// Human answer within the letter's deadline (in posted hours when posted).
     pub answered_within_sla_rate: Option<f64>,
@@ -132,10 +136,11 @@ impl StoreRow {
         replies.sort_unstable();
         let letters: Vec<_> =
             report.evidence.email_probes.iter().filter(|l| l.sent_at.is_some() && l.state.went_out()).collect();
-        let n = letters.len();
+        // Letters still inside their deadline without a person's answer are left out of the
+        // rates: they may yet be answered.
+        let waiting = letters.iter().filter(|l| l.state.waiting()).count();
+        let n = letters.len() - waiting;
         let rate = |k: usize| (n > 0).then(|| k as f64 / n as f64);
-        let human =
-            |l: &&crate::model::evidence::EmailProbe| l.replies.iter().find(|r| r.kind == ReplyKind::Human).cloned();
         let mut times: Vec<u64> = letters.iter().filter_map(|l| l.first_human_response_ms).collect();
         times.sort_unstable();
         let within = letters
@@ -153,7 +158,8 @@ impl StoreRow {
             letters_sent: n,
             letters_answered: times.len(),
             answer_rate: rate(times.len()),
-            complete_answer_rate: rate(letters.iter().filter_map(human).filter(|r| r.missing.is_empty()).count()),
+            letters_waiting: waiting,
+            complete_answer_rate: rate(letters.iter().filter(|l| l.answered_completely()).count()),
             answered_within_sla_rate: rate(within),
             auto_ack_rate: rate(letters.iter().filter(|l| l.replies.iter().any(|r| r.kind == ReplyKind::Auto)).count()),
             median_first_human_response_ms: percentile(&times, 50),

@@ -143,7 +143,7 @@ async fn three_workers_audit_thirty_stores_once_and_send_every_letter_once_despi
     // Kill -9 a worker in the middle of an audit: a slow start page, no letter to send.
     let auditing = |store: &str| {
         let i: usize = store.trim_start_matches('s').parse().unwrap();
-        i % 3 == 0 && i % 4 != 1
+        i.is_multiple_of(3) && i % 4 != 1
     };
     let victim = wait_for("a worker auditing a slow store", || running(&pg, &workers, auditing));
     let mut victim = workers.remove(victim);

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
 
+use crate::extract::answer;
 use crate::history::{Letter, SendState, StoredReply};
-use crate::model::evidence::{EmailProbe, EmailReply, LetterState, ReplyKind};
+use crate::model::evidence::{Asked, EmailProbe, EmailReply, LetterState, ReplyKind};
 use crate::model::{Report, StoreKey};
 use crate::scenario::Scenario;
 
@@ -22,8 +23,8 @@ pub struct Terms {
     pub tz: chrono_tz::Tz,
     /// The deadline of a letter the terms do not list.
     pub default_sla: Duration,
-    /// Letter id → (deadline, expected words).
-    pub letters: HashMap<String, (Duration, Vec<String>)>,
+    /// Letter id → (deadline, what it asks).
+    pub letters: HashMap<String, (Duration, Vec<Asked>)>,
 }
 
 impl Terms {
@@ -34,7 +35,7 @@ impl Terms {
             store: scenario.key.clone(),
             tz: scenario.tz(),
             default_sla: email.default_sla(),
-            letters: email.letters.iter().map(|l| (l.id.clone(), (email.sla_of(l), l.expect.clone()))).collect(),
+            letters: email.letters.iter().map(|l| (l.id.clone(), (email.sla_of(l), l.questions.clone()))).collect(),
         }
     }
 
@@ -49,15 +50,24 @@ impl Terms {
             letters: evidence
                 .email_probes
                 .iter()
-                .map(|l| (l.id.clone(), (Duration::from_millis(l.sla_ms), l.expect.clone())))
+                .map(|l| (l.id.clone(), (Duration::from_millis(l.sla_ms), asked_of(l))))
                 .collect(),
         }
     }
 
-    /// A letter's deadline and expected words.
-    fn of_letter(&self, id: &str) -> (Duration, Vec<String>) {
+    /// A letter's deadline and questions.
+    fn of_letter(&self, id: &str) -> (Duration, Vec<Asked>) {
         self.letters.get(id).cloned().unwrap_or((self.default_sla, Vec::new()))
     }
+}
+
+/// What a saved letter asked: its questions, or for a report from before questions, its
+/// expected words as the one question.
+fn asked_of(l: &EmailProbe) -> Vec<Asked> {
+    if l.questions.is_empty() && !l.expect.is_empty() {
+        return vec![Asked { id: "answer".into(), expect: l.expect.clone() }];
+    }
+    l.questions.iter().map(|q| Asked { id: q.id.clone(), expect: q.expect.clone() }).collect()
 }
 
 /// The letters the report shows: a letter retried after a failure shows as its latest
@@ -78,7 +88,8 @@ pub fn judge(
     business: Option<&str>,
     now: DateTime<FixedOffset>,
 ) -> EmailProbe {
-    let (sla, expect) = terms.of_letter(&l.letter);
+    let (sla, asked) = terms.of_letter(&l.letter);
+    let expect = answer::all_words(&asked);
     let since =
         |at: DateTime<FixedOffset>| l.sent_at.map(|sent| u64::try_from((at - sent).num_milliseconds()).unwrap_or(0));
     let replies: Vec<EmailReply> = stored
@@ -93,11 +104,7 @@ pub fn judge(
                 received_from: r.received_from.clone(),
                 matched_by: r.matched_by,
                 why_auto: r.why_auto.clone(),
-                missing: expect
-                    .iter()
-                    .filter(|w| !r.text.to_lowercase().contains(&w.to_lowercase()))
-                    .cloned()
-                    .collect(),
+                missing: answer::lacks(&expect, &r.text),
                 only_link: only_link(&r.text),
                 greets: greets(&r.text),
             })
@@ -111,6 +118,14 @@ pub fn judge(
         crate::business_time::open_ms(osm, terms.tz, sent, at)
     };
     let overdue = l.sent_at.is_some_and(|sent| (now - sent).to_std().unwrap_or_default() > sla);
+    // The answer is every human reply before the deadline, together.
+    let in_time: Vec<&str> = stored
+        .iter()
+        .filter(|r| r.kind.reply() == Some(ReplyKind::Human))
+        .filter(|r| l.sent_at.is_some_and(|sent| (r.received_at - sent).to_std().unwrap_or_default() <= sla))
+        .map(|r| r.text.as_str())
+        .collect();
+    let (questions, completeness) = answer::addressed(&asked, &in_time);
     let state = match l.state {
         SendState::Sending => LetterState::Sending,
         SendState::Failed => LetterState::Failed,
@@ -139,6 +154,8 @@ pub fn judge(
         },
         sla_ms: u64::try_from(sla.as_millis()).unwrap_or(u64::MAX),
         expect,
+        questions,
+        completeness,
         attempt: l.attempt,
     }
 }
@@ -174,7 +191,7 @@ fn greets(text: &str) -> bool {
 mod tests {
     use super::*;
     use crate::history::MailKind;
-    use crate::model::evidence::MatchedBy;
+    use crate::model::evidence::{Completeness, MatchedBy};
 
     fn at(hours: i64) -> DateTime<FixedOffset> {
         DateTime::parse_from_rfc3339("2026-11-02T09:00:00+03:00").unwrap() + chrono::Duration::hours(hours)
@@ -263,7 +280,8 @@ mod tests {
     #[test]
     fn replies_are_read_for_words_links_and_greetings() {
         let mut t = terms(24);
-        t.letters.insert("q".into(), (Duration::from_secs(86_400), vec!["Kazan".into(), "price".into()]));
+        let asked = Asked { id: "answer".into(), expect: vec!["Kazan".into(), "price".into()] };
+        t.letters.insert("q".into(), (Duration::from_secs(86_400), vec![asked]));
         let probe = judge(
             &sent("q", SendState::Sent, 1),
             &[
@@ -278,5 +296,28 @@ mod tests {
         assert_eq!(first.missing, ["price"]);
         assert!(first.greets && !first.only_link);
         assert!(!second.greets && second.only_link);
+        assert_eq!(probe.completeness, Some(Completeness::Missed), "neither reply holds both words");
+    }
+
+    #[test]
+    fn two_questions_are_answered_completely_only_by_replies_in_time() {
+        let mut t = terms(24);
+        let asked = |id: &str, word: &str| Asked { id: id.into(), expect: vec![word.into()] };
+        t.letters.insert(
+            "q".into(),
+            (Duration::from_secs(4 * 3600), vec![asked("where", "Kazan"), asked("cost", "price|стоимост")]),
+        );
+        let replies = [
+            reply(MailKind::Human, 1, "Hello! We deliver to Kazan."),
+            reply(MailKind::Human, 3, "The price is 300 roubles."),
+            reply(MailKind::Human, 30, "Стоимость 300 рублей."),
+        ];
+        let two = judge(&sent("q", SendState::Sent, 1), &replies[..2], &t, None, at(40));
+        assert_eq!(two.completeness, Some(Completeness::Complete));
+        assert!(two.questions.iter().all(|q| q.answered));
+        // The cost only after the deadline: the answer in time was partial.
+        let late = judge(&sent("q", SendState::Sent, 1), &[replies[0].clone(), replies[2].clone()], &t, None, at(40));
+        assert_eq!(late.completeness, Some(Completeness::Partial));
+        assert_eq!(late.questions.iter().filter(|q| !q.answered).map(|q| q.id.as_str()).collect::<Vec<_>>(), ["cost"]);
     }
 }

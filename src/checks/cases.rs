@@ -192,6 +192,8 @@ fn letter(state: LetterState, replies: Vec<EmailReply>) -> Evidence {
         server: Some("250 2.0.0 queued".into()),
         sla_ms: 24 * 3600 * 1000,
         expect: vec!["Kazan".into()],
+        questions: vec![Addressed { id: "answer".into(), expect: vec!["Kazan".into()], answered: !replies.is_empty() }],
+        completeness: replies.iter().any(|r| r.kind == ReplyKind::Human).then_some(Completeness::Complete),
         attempt: 1,
         replies,
     };
@@ -319,7 +321,13 @@ fn case(id: CheckId) -> (Evidence, Evidence) {
         ),
         EmailTicketReference => (with_reply(|_| {}), with_reply(|r| r.matched_by = MatchedBy::Token)),
         EmailPersonalSignature => (with_reply(|_| {}), with_reply(|r| r.signed_by = None)),
-        EmailAnswerQuality => (with_reply(|_| {}), with_reply(|r| r.missing = vec!["Kazan".into()])),
+        EmailAnswerQuality => (with_reply(|_| {}), {
+            let mut partial = with_reply(|_| {});
+            let letter = &mut partial.email_probes[0];
+            letter.questions.push(Addressed { id: "cost".into(), expect: vec!["cost|price".into()], answered: false });
+            letter.completeness = Some(Completeness::Partial);
+            partial
+        }),
     }
 }
 

@@ -33,12 +33,9 @@ fn answers(input: &Input<'_>) -> Judged {
     for t in talks {
         let said = |what: String| format!("{}: {what}", t.question_id);
         match (t.outcome, t.first_human_reply_ms) {
-            (Answered, Some(ms)) if !t.missing.is_empty() => incomplete.push(said(format!(
-                "{} answered in {} without {}",
-                who(t),
-                seconds(ms),
-                t.missing.join(", ")
-            ))),
+            (Answered, Some(ms)) if !t.missing.is_empty() => {
+                incomplete.push(said(format!("{} answered in {} without {}", who(t), seconds(ms), left_out(t))))
+            }
             (Answered, Some(ms)) => good.push(said(format!("{} answered in {}", who(t), seconds(ms)))),
             (AutoOnly, _) => failed.push(said(format!(
                 "only automatic replies in {} (\u{201c}{}\u{201d})",
@@ -63,4 +60,14 @@ fn answers(input: &Input<'_>) -> Judged {
 
 fn who(t: &Conversation) -> String {
     t.operator_name.as_ref().map_or_else(|| "a person".to_string(), |n| format!("\u{201c}{n}\u{201d}"))
+}
+
+/// What the answer left out: the questions it did not address (when the question lists
+/// several), else the words it lacked.
+fn left_out(t: &Conversation) -> String {
+    let open: Vec<String> = t.questions.iter().filter(|q| !q.answered).map(|q| format!("{:?}", q.id)).collect();
+    match t.questions.len() {
+        0 | 1 => t.missing.join(", "),
+        asked => format!("an answer to {} of {asked} questions ({})", open.len(), open.join(", ")),
+    }
 }

@@ -3,7 +3,7 @@
 //! still inside its answer deadline is not judged yet (`not_applicable`), neither pass nor fail.
 
 use super::{list, Check, CheckId, Input, Judged, Severity, Verdict};
-use crate::model::evidence::{EmailProbe, EmailReply, LetterState, MatchedBy, ReplyKind};
+use crate::model::evidence::{Addressed, Completeness, EmailProbe, EmailReply, LetterState, MatchedBy, ReplyKind};
 
 /// An acknowledgement is expected within this long ...
 const ACK_WITHIN_MS: u64 = 15 * 60 * 1000;
@@ -35,6 +35,27 @@ fn sent<'a>(input: &Input<'a>) -> Result<Vec<&'a EmailProbe>, Verdict> {
 /// Human replies, first per letter, with their letter.
 fn human_answers<'a>(letters: &[&'a EmailProbe]) -> Vec<(&'a EmailProbe, &'a EmailReply)> {
     letters.iter().filter_map(|l| l.replies.iter().find(|r| r.kind == ReplyKind::Human).map(|r| (*l, r))).collect()
+}
+
+/// What the letter's answer left out: each question no human reply in time addressed, with
+/// its words; for a report from before questions, the first human reply's missing words.
+fn unanswered(l: &EmailProbe, first: &EmailReply) -> Vec<String> {
+    let Some(completeness) = l.completeness else {
+        return match (l.questions.is_empty(), first.missing.is_empty()) {
+            (true, false) => vec![format!("does not mention {}", first.missing.join(", "))],
+            _ => Vec::new(),
+        };
+    };
+    if completeness == Completeness::Complete {
+        return Vec::new();
+    }
+    let open: Vec<&Addressed> = l.questions.iter().filter(|q| !q.answered).collect();
+    let asked = l.questions.len();
+    open.iter()
+        .map(|q| format!("{} of {asked} question(s) unanswered: {:?} ({})", open.len(), q.id, q.expect.join(", ")))
+        .take(1)
+        .chain(open.iter().skip(1).map(|q| format!("{:?} ({})", q.id, q.expect.join(", "))))
+        .collect()
 }
 
 fn minutes(ms: u64) -> String {
@@ -238,9 +259,13 @@ pub const ANSWER_QUALITY: Check = Check {
     id: CheckId::EmailAnswerQuality,
     title: "Answers address the question",
     failure_title: "Answers miss the question",
-    description: "An answer must answer: the scenario's expected words appear, it is more than a link to the terms of service, and it greets the buyer. A complete answer is the second headline number of mystery shopping.",
+    description: "An answer must answer: every question of the letter addressed (its expected words appear in some human reply before the deadline), more than a link to the terms of service, and a greeting for the buyer. A letter that asks two things is answered completely only when both are answered: the second headline number of mystery shopping.",
     severity: Severity::Major,
-    reads: &["evidence.email_probes[].replies[].missing", "evidence.email_probes[].expect"],
+    reads: &[
+        "evidence.email_probes[].questions",
+        "evidence.email_probes[].completeness",
+        "evidence.email_probes[].replies[].missing",
+    ],
     run: answer_quality,
 };
 
@@ -252,11 +277,19 @@ fn answer_quality(input: &Input<'_>) -> Judged {
     }
     let mut misses = Vec::new();
     let mut rude = Vec::new();
+    // Answers that came only after the deadline are the response time's failure; what they
+    // say is not judged here.
+    let answers: Vec<_> =
+        answers.into_iter().filter(|(l, _)| l.completeness.is_some() || l.questions.is_empty()).collect();
+    if answers.is_empty() {
+        return Ok(Verdict::not_applicable("No human answer came before its deadline."));
+    }
     for (l, r) in &answers {
+        let unanswered = unanswered(l, r);
         if r.only_link {
             misses.push(format!("{}: only a link", l.label()));
-        } else if !r.missing.is_empty() {
-            misses.push(format!("{}: does not mention {}", l.label(), r.missing.join(", ")));
+        } else if !unanswered.is_empty() {
+            misses.push(format!("{}: {}", l.label(), unanswered.join("; ")));
         } else if !r.greets {
             rude.push(format!("{}: no greeting", l.label()));
         }

@@ -1,6 +1,7 @@
 //! Pure extraction: one page's HTML in, its facts out. No I/O, no judgement; unit-tested on
 //! real-looking HTML and fuzzed. The crawl calls [`page`] for every page it fetches.
 
+pub mod answer;
 pub mod chat;
 pub mod contacts;
 pub mod depth;

@@ -179,6 +179,12 @@ pub struct Conversation {
     pub expect: Vec<String>,
     /// Of `expect`, the words no human reply contained.
     pub missing: Vec<String>,
+    /// The question's own questions, each marked answered or not.
+    #[serde(default)]
+    pub questions: Vec<Addressed>,
+    /// Whether the human answer addressed every one; null without a human answer.
+    #[serde(default)]
+    pub completeness: Option<Completeness>,
     /// With the widget offline: a message was left in its form, and what the form said then.
     pub message_left: bool,
     /// The form's confirmation.
@@ -305,6 +311,12 @@ named_enum! {
 }
 
 impl LetterState {
+    /// Still inside the deadline with no person's answer (pending or acknowledged): not yet
+    /// counted for or against the store.
+    pub fn waiting(self) -> bool {
+        matches!(self, LetterState::Pending | LetterState::Acknowledged)
+    }
+
     /// The letter reached the store (as far as anyone can tell), so its answer counts.
     pub fn went_out(self) -> bool {
         !matches!(self, LetterState::Failed | LetterState::Sending | LetterState::DryRun)
@@ -655,14 +667,34 @@ pub struct EmailProbe {
     pub server: Option<String>,
     /// The answer deadline for this letter.
     pub sla_ms: u64,
-    /// Words a complete answer contains.
+    /// Words a complete answer contains: every question's, together.
     pub expect: Vec<String>,
+    /// The letter's questions, each marked answered when a human reply before the deadline
+    /// held its expected words.
+    #[serde(default)]
+    pub questions: Vec<Addressed>,
+    /// Whether the human replies before the deadline, together, answered every question;
+    /// null while no person has answered in time.
+    #[serde(default)]
+    pub completeness: Option<Completeness>,
     /// Which attempt this is: above 1 after failures the server did not call final.
     #[serde(default)]
     pub attempt: u32,
 }
 
 impl EmailProbe {
+    /// Every question addressed by the human replies in time. A report from before questions
+    /// has no completeness: there, a first human reply holding every expected word.
+    pub fn answered_completely(&self) -> bool {
+        match self.completeness {
+            Some(c) => c == Completeness::Complete,
+            None if self.questions.is_empty() => {
+                self.replies.iter().find(|r| r.kind == ReplyKind::Human).is_some_and(|r| r.missing.is_empty())
+            }
+            None => false,
+        }
+    }
+
     /// The letter as findings name it: its id, and when it went out (a scheduled letter's id
     /// repeats).
     pub fn label(&self) -> String {
@@ -670,6 +702,43 @@ impl EmailProbe {
             Some(at) => format!("{} of {}", self.id, at.format("%Y-%m-%d %H:%M")),
             None => self.id.clone(),
         }
+    }
+}
+
+/// One thing the shopper asks in a letter or a chat question, and the words that show it was
+/// answered: every entry must appear in the answer; `|` separates alternatives
+/// (`"cost|price|стоимост"`). Matching ignores case and finds stems inside words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Asked {
+    /// Stable within the letter or chat question.
+    pub id: String,
+    /// The words a complete answer to it holds.
+    #[serde(default)]
+    pub expect: Vec<String>,
+}
+
+/// A question, and whether the answer addressed it (`email_probes[].questions[]`,
+/// `conversations[].questions[]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Addressed {
+    /// The question's id.
+    pub id: String,
+    /// Its expected words.
+    pub expect: Vec<String>,
+    /// Some human reply in time held all of them.
+    pub answered: bool,
+}
+
+named_enum! {
+    /// How much of what the shopper asked the answer addressed.
+    pub enum Completeness ("completeness") {
+        /// Every question.
+        Complete = "complete",
+        /// Some questions, not all.
+        Partial = "partial",
+        /// None of them.
+        Missed = "missed",
     }
 }
 

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use headless_chrome::Tab;
 use serde::Deserialize;
 
+use crate::extract::answer;
 use crate::knowledge::Knowledge;
 use crate::model::evidence::{ChatLine, ChatRole, Conversation, ConversationOutcome, LineKind, Moment, Screenshot};
 use crate::model::Viewport;
@@ -325,7 +326,7 @@ pub fn hold(chromium: &Chromium, plan: &Plan, question: &Question, k: &Knowledge
         question_id: question.id.clone(),
         page: plan.page.clone(),
         sla_ms: millis(plan.sla),
-        expect: question.expect.clone(),
+        expect: answer::all_words(&question.questions),
         ..Default::default()
     };
     let tab = match chromium.browser().new_tab() {
@@ -425,8 +426,8 @@ fn converse(tab: &Tab, plan: &Plan, q: &Question, k: &Knowledge, talk: &mut Conv
     match &human_text {
         Some(text) => {
             talk.outcome = ConversationOutcome::Answered;
-            let lower = text.to_lowercase();
-            talk.missing = q.expect.iter().filter(|w| !lower.contains(&w.to_lowercase())).cloned().collect();
+            talk.missing = answer::lacks(&talk.expect, text);
+            (talk.questions, talk.completeness) = answer::addressed(&q.questions, &[text.as_str()]);
             shot(tab, talk, Moment::Answer);
             talk.rating_offered = widget.until(RATING_WAIT, |s| s.rating)?.is_some();
         }
@@ -436,7 +437,8 @@ fn converse(tab: &Tab, plan: &Plan, q: &Question, k: &Knowledge, talk: &mut Conv
             } else {
                 ConversationOutcome::NoReply
             };
-            talk.missing = q.expect.clone();
+            talk.missing = talk.expect.clone();
+            talk.questions = answer::addressed(&q.questions, &[]).0;
             shot(tab, talk, Moment::Timeout);
         }
     }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
 
 use crate::error::{Error, Result};
+use crate::model::evidence::Asked;
 use crate::model::CheckId;
 use crate::model::{Channel, Severity, StoreKey, Viewport};
 
@@ -331,7 +332,7 @@ impl Email {
 
 /// `[[email.letters]]`
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "LetterFields")]
 pub struct Letter {
     /// Stable within the store.
     pub id: String,
@@ -339,14 +340,51 @@ pub struct Letter {
     pub subject: String,
     /// Body text.
     pub body: String,
-    /// Words a complete answer contains.
-    #[serde(default)]
-    pub expect: Vec<String>,
+    /// What the letter asks, each with the words a complete answer holds: `questions`, or a
+    /// single `expect` list as one question.
+    pub questions: Vec<Asked>,
     /// Overrides `email.sla`.
     pub sla: Option<Span>,
     /// Values for this letter's template, over `email.vars`.
-    #[serde(default)]
     pub vars: BTreeMap<String, String>,
+}
+
+/// `[[email.letters]]` as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LetterFields {
+    id: String,
+    subject: String,
+    body: String,
+    #[serde(default)]
+    expect: Vec<String>,
+    #[serde(default)]
+    questions: Vec<Asked>,
+    sla: Option<Span>,
+    #[serde(default)]
+    vars: BTreeMap<String, String>,
+}
+
+impl TryFrom<LetterFields> for Letter {
+    type Error = String;
+
+    fn try_from(f: LetterFields) -> std::result::Result<Self, String> {
+        let questions = asks(&f.id, f.expect, f.questions)?;
+        Ok(Letter { id: f.id, subject: f.subject, body: f.body, questions, sla: f.sla, vars: f.vars })
+    }
+}
+
+/// The questions of a letter or chat question named `id`: its `questions`, or its `expect`
+/// list as the one question "answer"; never both, and no question id twice.
+fn asks(id: &str, expect: Vec<String>, questions: Vec<Asked>) -> std::result::Result<Vec<Asked>, String> {
+    if !expect.is_empty() && !questions.is_empty() {
+        return Err(format!("{id:?} has both `expect` and `questions`: put the expected words inside each question"));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    if let Some(twice) = questions.iter().find(|q| !seen.insert(q.id.as_str())) {
+        return Err(format!("{id:?} names the question {:?} twice", twice.id));
+    }
+    Ok(if expect.is_empty() { questions } else { vec![Asked { id: "answer".into(), expect }] })
 }
 
 /// `[chat]`
@@ -400,15 +438,36 @@ impl ChatSelector {
 
 /// `[[chat.questions]]`
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "QuestionFields")]
 pub struct Question {
     /// Stable within the store.
     pub id: String,
     /// What the shopper types.
     pub text: String,
-    /// Words a complete answer contains.
+    /// What it asks, each with the words a complete answer holds: `questions`, or a single
+    /// `expect` list as one question.
+    pub questions: Vec<Asked>,
+}
+
+/// `[[chat.questions]]` as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuestionFields {
+    id: String,
+    text: String,
     #[serde(default)]
-    pub expect: Vec<String>,
+    expect: Vec<String>,
+    #[serde(default)]
+    questions: Vec<Asked>,
+}
+
+impl TryFrom<QuestionFields> for Question {
+    type Error = String;
+
+    fn try_from(f: QuestionFields) -> std::result::Result<Self, String> {
+        let questions = asks(&f.id, f.expect, f.questions)?;
+        Ok(Question { id: f.id, text: f.text, questions })
+    }
 }
 
 /// `[schedule]`
@@ -751,6 +810,33 @@ fn host_and_port(url: &Url) -> String {
 #[cfg(test)]
 mod tests {
     use super::{ChatSelector, Scenario, WebUrl};
+
+    #[test]
+    fn a_letter_lists_its_questions_or_one_expect_list_but_never_both() {
+        let letter = |asks: &str| {
+            format!(
+                "[store]\nurl = \"https://shop.example/\"\n[[email.letters]]\nid = \"q\"\nsubject = \"s\"\n\
+                 body = \"b\"\n{asks}\n"
+            )
+        };
+        let path = std::path::Path::new("shop.toml");
+        let two =
+            r#"questions = [{ id = "delivery", expect = ["Kazan|Казань"] }, { id = "cost", expect = ["cost|price"] }]"#;
+        let s = Scenario::parse(&letter(two), path).unwrap();
+        let ids: Vec<&str> = s.email.letters[0].questions.iter().map(|q| q.id.as_str()).collect();
+        assert_eq!(ids, ["delivery", "cost"]);
+        let one = Scenario::parse(&letter(r#"expect = ["Kazan", "300"]"#), path).unwrap();
+        assert_eq!(one.email.letters[0].questions[0].id, "answer");
+        assert_eq!(one.email.letters[0].questions[0].expect, ["Kazan", "300"]);
+
+        let both = Scenario::parse(&letter(&format!("expect = [\"Kazan\"]\n{two}")), path).unwrap_err().to_string();
+        assert!(both.contains("line 3, column 1") && both.contains("both `expect` and `questions`"), "{both}");
+        let twice = r#"questions = [{ id = "a", expect = ["x"] }, { id = "a", expect = ["y"] }]"#;
+        let twice = Scenario::parse(&letter(twice), path).unwrap_err().to_string();
+        assert!(twice.contains("\"a\" twice"), "{twice}");
+        let unknown = Scenario::parse(&letter(r#"questions = [{ id = "a", expected = ["x"] }]"#), path).unwrap_err();
+        assert!(unknown.to_string().contains("unknown field `expected`"), "{unknown}");
+    }
 
     #[test]
     fn a_store_is_known_by_its_id_else_its_file_else_its_host() {

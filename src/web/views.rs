@@ -101,9 +101,12 @@ pub async fn portfolio(history: &History, now: DateTime<Utc>) -> Result<Portfoli
     lines.sort_by_key(|l| (!l.worse, l.unaudited.is_none(), l.score.is_some(), l.score, l.name.clone()));
     let with_letters: Vec<&StoreRow> = lines.iter().filter_map(|l| l.figures.as_ref()).collect();
     let letters: usize = with_letters.iter().map(|f| f.letters_sent).sum();
+    // Each store's rates count its letters past their deadline or answered.
+    let decided = |f: &StoreRow| f.letters_sent - f.letters_waiting.min(f.letters_sent);
+    let all_decided: usize = with_letters.iter().map(|f| decided(f)).sum();
     let weighted = |rate: fn(&StoreRow) -> Option<f64>| {
-        (letters > 0).then(|| {
-            with_letters.iter().map(|f| rate(f).unwrap_or(0.0) * f.letters_sent as f64).sum::<f64>() / letters as f64
+        (all_decided > 0).then(|| {
+            with_letters.iter().map(|f| rate(f).unwrap_or(0.0) * decided(f) as f64).sum::<f64>() / all_decided as f64
         })
     };
     Ok(Portfolio {
