@@ -10,6 +10,10 @@ A file `smtp-stall` in $MAIL_LAB_DIR holding a number of seconds makes the serve
 message and then wait that long before its 250, as an overloaded server does: tests use it to
 kill a client that has sent a letter but not yet heard it was taken.
 
+A file `smtp-refuse-sender` in $MAIL_LAB_DIR holding an SMTP reply ("550 5.7.1 ...") makes the
+server refuse the sender with it, as a provider refuses an account it has blocked: the shopper's
+side failing, not the store's.
+
 A file `smtp-login` in $MAIL_LAB_DIR holding `user:password` makes the server offer AUTH
 (PLAIN, LOGIN; also without TLS, this being loopback) and require it, answering a wrong
 password with 535 as a provider does. It is read at each connection, so a test can add it
@@ -29,6 +33,15 @@ SMTP_PORT, LMTP_PORT = int(sys.argv[1]), int(sys.argv[2])
 
 
 class Relay:
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        refuse = os.path.join(os.environ.get("MAIL_LAB_DIR", "."), "smtp-refuse-sender")
+        if os.path.exists(refuse):
+            with open(refuse) as f:
+                return f.read().strip()
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         def known():
             with smtplib.LMTP("127.0.0.1", LMTP_PORT, timeout=10) as lmtp:

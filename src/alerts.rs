@@ -9,7 +9,7 @@ use chrono::{DateTime, FixedOffset};
 
 use crate::error::{Error, Result};
 use crate::history::{History, Observation, RunRow, Unaudited};
-use crate::model::evidence::{ChatStatus, LetterState};
+use crate::model::evidence::ChatStatus;
 use crate::model::{Report, StoreKey};
 use crate::scenario::alerts::{Alerts, CHAT_OFFLINE_READINGS};
 
@@ -85,7 +85,7 @@ pub fn events(seen: &Seen<'_>, offline_readings: usize) -> Vec<Event> {
         out.push(event(Kind::ChatOffline, format!("chat offline since {}", first.to_rfc3339()), text));
     }
     for letter in seen.latest.iter().flat_map(|r| &r.evidence.email_probes) {
-        if letter.state == LetterState::Unanswered {
+        if letter.state.unanswered() {
             let sent = letter.sent_at.map_or_else(String::new, |t| t.format(" sent %Y-%m-%d %H:%M %:z").to_string());
             let text = format!(
                 "{}: letter \"{}\"{sent} has no answer from a person past its deadline ({})",

@@ -139,8 +139,8 @@ impl StoreRow {
         // Letters still inside their deadline without a person's answer are left out of the
         // rates: they may yet be answered.
         let waiting = letters.iter().filter(|l| l.state.waiting()).count();
-        let n = letters.len() - waiting;
-        let rate = |k: usize| (n > 0).then(|| k as f64 / n as f64);
+        let decided = letters.len() - waiting;
+        let rate = |k: usize| (decided > 0).then(|| k as f64 / decided as f64);
         let mut times: Vec<u64> = letters.iter().filter_map(|l| l.first_human_response_ms).collect();
         times.sort_unstable();
         let within = letters
@@ -155,7 +155,7 @@ impl StoreRow {
             name: report.store.name.clone(),
             url: report.store.url.clone(),
             report: Some(path.to_string()),
-            letters_sent: n,
+            letters_sent: letters.len(),
             letters_answered: times.len(),
             answer_rate: rate(times.len()),
             letters_waiting: waiting,
@@ -288,10 +288,14 @@ impl Portfolio {
             };
             let _ = writeln!(
                 md,
-                "| {name} | {} ({}/{}) | {} | {} | {} | {} | {} | {failed} | {} | {} | {} | {} |",
+                "| {name} | {} ({}/{}{}) | {} | {} | {} | {} | {} | {failed} | {} | {} | {} | {} |",
                 pct(s.answer_rate),
                 s.letters_answered,
-                s.letters_sent,
+                s.letters_sent - s.letters_waiting.min(s.letters_sent),
+                match s.letters_waiting {
+                    0 => String::new(),
+                    n => format!(", {n} waiting"),
+                },
                 pct(s.complete_answer_rate),
                 pct(s.answered_within_sla_rate),
                 dur(s.median_first_human_response_ms),

@@ -84,15 +84,52 @@ async fn a_letter_reaches_the_store_once_and_is_pending() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_refused_recipient_is_a_failed_letter_with_the_servers_words() {
+async fn a_sender_refused_by_the_shoppers_own_server_is_an_error_not_the_stores_failure() {
+    let lab = MailLab::start();
+    let store = common::serve_store("en-good").await;
+    let db = lab.dir.path().join("history.sqlite");
+    std::fs::write(lab.dir.path().join("smtp-refuse-sender"), "550 5.7.1 sender blocked by policy").unwrap();
+    let r = run(&scenario(&store.url, &lab, "support@store.test", ""), &db, Mode::Send).await;
+    let letter = &r.evidence.email_probes[0];
+    assert_eq!(letter.state.as_str(), "failed", "{letter:?}");
+    assert!(letter.server.as_deref().unwrap().contains("5.7.1"), "{letter:?}");
+    assert_eq!(outcome(&r, "email.answered"), shopaudit::Outcome::Error, "our side failed: nothing is known");
+    assert!(lab.messages("support@store.test").await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_address_in_the_scenario_gets_its_own_letter() {
+    let lab = MailLab::start();
+    let store = common::serve_store("en-good").await;
+    let db = lab.dir.path().join("history.sqlite");
+    let old = run(&scenario(&store.url, &lab, "nobody@store.test", ""), &db, Mode::Send).await;
+    assert_eq!(old.evidence.email_probes[0].state.as_str(), "bounced");
+    // The store fixes its published address and the agency its scenario: the letter goes to
+    // the new address, once; the bounce stays in the history.
+    let s = scenario(&store.url, &lab, "support@store.test", "");
+    let new = run(&s, &db, Mode::Send).await;
+    let to: Vec<(&str, &str)> = new.evidence.email_probes.iter().map(|l| (l.to.as_str(), l.state.as_str())).collect();
+    assert_eq!(to, [("nobody@store.test", "bounced"), ("support@store.test", "pending")]);
+    run(&s, &db, Mode::Send).await;
+    assert_eq!(lab.messages("support@store.test").await.len(), 1, "sent once to the new address");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_recipient_is_the_stores_failure_with_the_servers_words() {
     let lab = MailLab::start();
     let store = common::serve_store("en-good").await;
     let db = lab.dir.path().join("history.sqlite");
     let s = scenario(&store.url, &lab, "nobody@store.test", "");
     let r = run(&s, &db, Mode::Send).await;
     let letter = &r.evidence.email_probes[0];
-    assert_eq!(letter.state.as_str(), "failed");
+    assert_eq!(letter.state.as_str(), "bounced", "the published address does not work: {letter:?}");
     assert!(letter.server.as_deref().unwrap().contains("550"), "{letter:?}");
+    assert_eq!(outcome(&r, "email.answered"), shopaudit::Outcome::Fail, "not an error of the probe");
+    assert!(
+        common::detail(&r, "email.answered").contains("sent back by the store's server (permanent error (550): 5.1.1"),
+        "{}",
+        common::detail(&r, "email.answered")
+    );
     let again = run(&s, &db, Mode::Send).await;
     assert_eq!(again.evidence.email_probes[0].attempt, 1, "a 5xx refusal is final: never retried");
 }
@@ -524,7 +561,7 @@ async fn a_letter_that_never_left_is_given_up_and_sent_again_once() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_bounce_fails_the_letter_with_the_reason() {
+async fn a_bounce_from_the_stores_server_fails_email_answered_with_the_reason() {
     let lab = MailLab::start();
     let store = common::serve_store("en-good").await;
     let db = lab.dir.path().join("history.sqlite");
@@ -533,8 +570,10 @@ async fn a_bounce_fails_the_letter_with_the_reason() {
     support_agent(&lab, Behaviour::Bounce).await;
     let r = run(&s, &db, Mode::Send).await;
     let letter = &r.evidence.email_probes[0];
-    assert_eq!(letter.state.as_str(), "failed", "{letter:?}");
+    assert_eq!(letter.state.as_str(), "bounced", "{letter:?}");
     assert_eq!(letter.server.as_deref(), Some("bounced: 552 5.2.2 Mailbox full"));
+    assert_eq!(outcome(&r, "email.answered"), shopaudit::Outcome::Fail);
+    assert_eq!(outcome(&r, "email.first_response_time"), shopaudit::Outcome::Fail);
     assert!(letter.replies.is_empty(), "a bounce is not an answer");
     let again = run(&s, &db, Mode::Send).await;
     assert_eq!(again.evidence.email_probes[0].attempt, 1, "a bounce is final: never retried");

@@ -44,7 +44,7 @@ async fn the_same_rows_come_back(history: &History) {
     };
     let first = history.begin_letter(&new("<1@audit.test>", 1)).await.unwrap().unwrap();
     assert_eq!(history.begin_letter(&new("<9@audit.test>", 1)).await.unwrap(), None, "claimed once");
-    assert_eq!(history.latest(&store, "delivery").await.unwrap().unwrap().state, SendState::Sending);
+    assert_eq!(history.latest(&store, "delivery", None).await.unwrap().unwrap().state, SendState::Sending);
     history.mark_failed(first, "421 try later", true).await.unwrap();
     let second = history.begin_letter(&new("<2@audit.test>", 2)).await.unwrap().unwrap();
     history.mark_sent(second, at(1), "250 queued").await.unwrap();

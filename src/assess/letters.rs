@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::extract::answer;
+use crate::extract::{answer, refusal};
 use crate::history::{Letter, SendState, StoredReply};
 use crate::model::evidence::{Asked, EmailProbe, EmailReply, LetterState, ReplyKind};
 use crate::model::{Report, StoreKey};
@@ -118,16 +118,19 @@ pub fn judge(
         crate::business_time::open_ms(osm, terms.tz, sent, at)
     };
     let overdue = l.sent_at.is_some_and(|sent| (now - sent).to_std().unwrap_or_default() > sla);
-    // The answer is every human reply before the deadline, together.
+    // The answer is every human reply before the deadline, together; the deadline counts in
+    // posted hours when the store posts them, as email.first_response_time does.
+    let sla_ms = u64::try_from(sla.as_millis()).unwrap_or(u64::MAX);
     let in_time: Vec<&str> = stored
         .iter()
         .filter(|r| r.kind.reply() == Some(ReplyKind::Human))
-        .filter(|r| l.sent_at.is_some_and(|sent| (r.received_at - sent).to_std().unwrap_or_default() <= sla))
+        .filter(|r| in_hours(Some(r.received_at)).or_else(|| since(r.received_at)).is_some_and(|ms| ms <= sla_ms))
         .map(|r| r.text.as_str())
         .collect();
     let (questions, completeness) = answer::addressed(&asked, &in_time);
     let state = match l.state {
         SendState::Sending => LetterState::Sending,
+        SendState::Failed if l.failure.as_deref().is_some_and(refusal::blames_recipient) => LetterState::Bounced,
         SendState::Failed => LetterState::Failed,
         SendState::Sent if first_human.is_some() => LetterState::Answered,
         SendState::Sent if overdue => LetterState::Unanswered,
@@ -149,10 +152,11 @@ pub fn judge(
         replies,
         // A bounce comes after the server's 250: then the failure is the news.
         server: match l.state {
+            SendState::Failed if state == LetterState::Bounced => l.failure.clone(),
             SendState::Failed => l.failure.clone().or_else(|| l.server_response.clone()),
             _ => l.server_response.clone().or_else(|| l.failure.clone()),
         },
-        sla_ms: u64::try_from(sla.as_millis()).unwrap_or(u64::MAX),
+        sla_ms,
         expect,
         questions,
         completeness,
@@ -254,7 +258,14 @@ mod tests {
             LetterState::Pending,
             "a bounce is no reply"
         );
-        assert_eq!(state(&sent("q", SendState::Failed, 1), &[], 1), LetterState::Failed);
+        let refused = sent("q", SendState::Failed, 1);
+        assert_eq!(
+            state(&refused, &[], 1),
+            LetterState::Bounced,
+            "550 no such user: the store's address does not work"
+        );
+        let ours = Letter { failure: Some("535 5.7.8 authentication failed".into()), ..refused };
+        assert_eq!(state(&ours, &[], 1), LetterState::Failed, "our own server's refusal");
         assert_eq!(state(&sent("q", SendState::Sending, 1), &[], 1), LetterState::Sending);
     }
 

@@ -399,6 +399,9 @@ fn letters_inside_their_deadline_are_not_judged_and_undelivered_ones_are_errors(
         };
         assert_eq!(judge(id, &unread).outcome, Outcome::Error, "{id}: replies unknown");
     }
+    let bounced = judge(CheckId::EmailAnswered, &letter(LetterState::Bounced, vec![]));
+    assert_eq!(bounced.outcome, Outcome::Fail, "the store's published address sent the letter back");
+    assert_eq!(judge(CheckId::EmailFirstResponseTime, &letter(LetterState::Bounced, vec![])).outcome, Outcome::Fail);
 }
 
 #[test]

@@ -80,8 +80,15 @@ fn answered(input: &Input<'_>) -> Judged {
     let letters = sent(input)?;
     let unanswered: Vec<String> = letters
         .iter()
-        .filter(|l| l.state == LetterState::Unanswered)
-        .map(|l| format!("{} (\u{201c}{}\u{201d})", l.label(), l.subject))
+        .filter(|l| l.state.unanswered())
+        .map(|l| match l.state {
+            LetterState::Bounced => format!(
+                "{} was sent back by the store's server ({})",
+                l.label(),
+                l.server.as_deref().unwrap_or("no detail")
+            ),
+            _ => format!("{} (\u{201c}{}\u{201d})", l.label(), l.subject),
+        })
         .collect();
     let waiting: Vec<String> = letters
         .iter()
@@ -141,9 +148,7 @@ fn first_response_time(input: &Input<'_>) -> Judged {
                 late.push(format!("{}: {}{basis} (deadline {})", l.label(), minutes(ms), minutes(l.sla_ms)))
             }
             Some(ms) => ok.push(format!("{}: {}{basis}", l.label(), minutes(ms))),
-            None if l.state == LetterState::Unanswered => {
-                late.push(format!("{}: no answer after {}", l.label(), minutes(l.sla_ms)))
-            }
+            None if l.state.unanswered() => late.push(format!("{}: no answer after {}", l.label(), minutes(l.sla_ms))),
             None => {}
         }
     }
@@ -173,7 +178,7 @@ fn acknowledged(input: &Input<'_>) -> Judged {
     for l in &letters {
         let quick = l.first_response_ms.is_some_and(|ms| ms <= ACK_WITHIN_MS);
         let slow_answer = l.first_human_response_ms.is_none_or(|ms| ms > SLOW_ANSWER_MS);
-        let decided = l.first_human_response_ms.is_some() || l.state == LetterState::Unanswered;
+        let decided = l.first_human_response_ms.is_some() || l.state.unanswered();
         if quick {
             told.push(l.label());
         } else if slow_answer && decided {

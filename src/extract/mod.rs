@@ -7,6 +7,7 @@ pub mod contacts;
 pub mod depth;
 pub mod images;
 pub mod links;
+pub mod refusal;
 pub mod reply;
 pub mod stock;
 pub mod text;

@@ -295,7 +295,7 @@ async fn stores(shared: &Shared) -> Result<Vec<Store>> {
         if scheduled && store.scenario.email.enabled {
             let key = &store.scenario.key;
             for letter in &store.scenario.email.letters {
-                if let Some(last) = shared.history.latest(key, &letter.id).await? {
+                if let Some(last) = shared.history.latest(key, &letter.id, None).await? {
                     store.last_letters.insert(letter.id.clone(), last.created_at.to_utc());
                 }
             }

@@ -454,8 +454,9 @@ pub trait Backend: Send + Sync {
     /// The server refused the letter, or it could not be sent; `retry` when a later run may try
     /// again (the refusal was not final).
     async fn mark_failed(&self, id: i64, reason: &str, retry: bool) -> Result<()>;
-    /// The latest letter with this scenario id for this store, if any.
-    async fn latest(&self, store: &StoreKey, letter: &str) -> Result<Option<Letter>>;
+    /// The latest letter with this scenario id for this store (to this recipient, when `to`
+    /// names one), if any.
+    async fn latest(&self, store: &StoreKey, letter: &str, to: Option<&str>) -> Result<Option<Letter>>;
     /// Every letter to this store, oldest first.
     async fn letters(&self, store: &StoreKey) -> Result<Vec<Letter>>;
     /// Letters that may have reached the store (any store): what replies may answer, and what

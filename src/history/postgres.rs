@@ -352,10 +352,12 @@ impl Backend for Postgres {
         .map(drop)
     }
 
-    async fn latest(&self, store: &StoreKey, letter_id: &str) -> Result<Option<Letter>> {
-        let sql =
-            format!("SELECT {LETTER_COLUMNS} FROM letters WHERE store = $1 AND letter = $2 ORDER BY id DESC LIMIT 1");
-        let rows = self.query(&sql, &[&store.as_str(), &letter_id]).await?;
+    async fn latest(&self, store: &StoreKey, letter_id: &str, to: Option<&str>) -> Result<Option<Letter>> {
+        let sql = format!(
+            "SELECT {LETTER_COLUMNS} FROM letters WHERE store = $1 AND letter = $2 AND ($3::text IS NULL OR to_addr = $3)
+             ORDER BY id DESC LIMIT 1"
+        );
+        let rows = self.query(&sql, &[&store.as_str(), &letter_id, &to]).await?;
         Ok(self.read(rows, letter)?.pop())
     }
 

@@ -194,13 +194,14 @@ impl Backend for Sqlite {
             .map_err(self.err())
     }
 
-    async fn latest(&self, store: &StoreKey, letter: &str) -> Result<Option<Letter>> {
+    async fn latest(&self, store: &StoreKey, letter: &str, to: Option<&str>) -> Result<Option<Letter>> {
         self.conn()
             .query_row(
                 &format!(
-                    "SELECT {LETTER_COLUMNS} FROM letters WHERE store = ?1 AND letter = ?2 ORDER BY id DESC LIMIT 1"
+                    "SELECT {LETTER_COLUMNS} FROM letters WHERE store = ?1 AND letter = ?2 AND (?3 IS NULL OR to_addr = ?3)
+                     ORDER BY id DESC LIMIT 1"
                 ),
-                params![store.as_str(), letter],
+                params![store.as_str(), letter, to],
                 row_to_letter,
             )
             .optional()
@@ -711,7 +712,7 @@ mod tests {
         let store = StoreKey::new("s");
         let a = h.begin_letter(&new(&store, "a", "<1@x>", None)).await.unwrap().unwrap();
         let b = h.begin_letter(&new(&store, "b", "<2@x>", None)).await.unwrap().unwrap();
-        assert_eq!(h.latest(&store, "a").await.unwrap().unwrap().state, SendState::Sending);
+        assert_eq!(h.latest(&store, "a", None).await.unwrap().unwrap().state, SendState::Sending);
         h.mark_sent(a, Utc::now().fixed_offset(), "250 2.0.0 delivered").await.unwrap();
         h.mark_failed(b, "550 5.1.1 no such mailbox", false).await.unwrap();
         drop(h);

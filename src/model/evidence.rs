@@ -301,7 +301,10 @@ named_enum! {
         Acknowledged = "acknowledged",
         /// No person answered before the deadline.
         Unanswered = "unanswered",
-        /// The server refused it, or it bounced.
+        /// The store's mail server refused it or sent it back (no such mailbox, a full one):
+        /// the address it publishes does not work. Counted as sent and unanswered.
+        Bounced = "bounced",
+        /// Our side could not send it (the shopper's server refused it, a connection failed).
         Failed = "failed",
         /// Recorded, and the server's acceptance not yet confirmed.
         Sending = "sending",
@@ -311,6 +314,12 @@ named_enum! {
 }
 
 impl LetterState {
+    /// Judged unanswered: past the deadline without a person's answer, or sent back by the
+    /// store's server.
+    pub fn unanswered(self) -> bool {
+        matches!(self, LetterState::Unanswered | LetterState::Bounced)
+    }
+
     /// Still inside the deadline with no person's answer (pending or acknowledged): not yet
     /// counted for or against the store.
     pub fn waiting(self) -> bool {

@@ -114,15 +114,17 @@ pub async fn send_due(
         });
         // The slot the letter is due in, if it is due: claimed when it is recorded, so that two
         // processes never both send it ("every run" letters claim none).
+        // A letter goes once to each recipient: a scenario whose `email.to` changed writes to
+        // the new address too.
         let due_slot = |last| match &plan {
-            None => Some(Some("once".to_string())),
+            None => Some(Some(format!("once to {to}"))),
             Some(p) => match (p.due(clock.now(), last), &p.schedule.letters) {
                 (_, Some(crate::scenario::Cadence::EveryRun) | None) => Some(None),
                 (crate::schedule::Due::Now(planned), _) => Some(Some(planned.to_rfc3339())),
                 _ => None,
             },
         };
-        let (attempt, slot) = match history.latest(store, &letter.id).await? {
+        let (attempt, slot) = match history.latest(store, &letter.id, Some(&to)).await? {
             Some(l) if l.state == SendState::Failed && l.retry && l.attempt < MAX_ATTEMPTS => {
                 (l.attempt + 1, Some(format!("retry of {}", l.id)))
             }
