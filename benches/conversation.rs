@@ -56,6 +56,7 @@ async fn main() {
                 sla: Duration::from_secs(30),
                 leave: None,
                 clock: shopaudit::clock::Clock::system(),
+                reading: Default::default(),
             };
             let (chromium, knowledge, question) = (chromium.clone(), knowledge.clone(), question.clone());
             let started = Instant::now();

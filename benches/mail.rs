@@ -50,6 +50,7 @@ async fn main() {
                 from: "shopper@audit.test",
                 to: "support@store.test",
                 subject: &format!("Question {i}"),
+                body: "Do you deliver to Kazan?",
                 attempt: 1,
                 at: chrono::Utc::now().fixed_offset(),
                 slot: None,

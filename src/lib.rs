@@ -104,6 +104,11 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
         let history = history::History::connect(&options.db.clone().unwrap_or_default()).await?;
         let key = &scenario.key;
         take_over_rows_keyed_by_url(&history, scenario).await?;
+        // The store's words, for judging answers' spelling also when `collect` files them.
+        if !evidence.vocabulary.is_empty() {
+            let words = evidence.vocabulary.iter().map(String::as_str).collect::<Vec<_>>().join("\n");
+            history.save_vocabulary(key, &words).await?;
+        }
         if let (Some(mode), true) = (options.email, sends) {
             progress.stage("e-mail");
             let dry_run;
@@ -118,7 +123,8 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
             )
             .await?;
             let terms = assess::letters::Terms::of(scenario);
-            evidence.email_probes = letters(&history, &terms, &evidence.hours, now(scenario, &options.clock)).await?;
+            evidence.email_probes =
+                letters(&history, &terms, &evidence.hours, now(scenario, &options.clock), &knowledge).await?;
             evidence.email_probes.extend(dry_run);
             evidence.email_sla_ms = Some(u64::try_from(scenario.email.default_sla().as_millis()).unwrap_or(u64::MAX));
             email_ran = true;
@@ -178,7 +184,8 @@ pub async fn refresh(saved: &Report, history: &history::History, clock: &clock::
     let mut report = saved.clone();
     let terms = assess::letters::Terms::of_report(saved);
     let now = clock.now().fixed_offset();
-    report.evidence.email_probes = letters(history, &terms, &saved.evidence.hours, now).await?;
+    let knowledge = knowledge::Knowledge::load()?;
+    report.evidence.email_probes = letters(history, &terms, &saved.evidence.hours, now, &knowledge).await?;
     let thresholds =
         saved.evidence.compliance.as_ref().map_or_else(crate::model::Thresholds::default, |c| c.thresholds);
     let readings = history.observations(&terms.store).await?;
@@ -203,13 +210,20 @@ async fn letters(
     terms: &assess::letters::Terms,
     posted: &[model::evidence::PostedHours],
     now: chrono::DateTime<chrono::FixedOffset>,
+    knowledge: &knowledge::Knowledge,
 ) -> Result<Vec<model::evidence::EmailProbe>> {
     let business = model::evidence::PostedHours::for_email(posted);
     let all = history.letters(&terms.store).await?;
+    let vocabulary = history.vocabulary(&terms.store).await?.lines().map(str::to_string).collect();
+    let reader = assess::letters::Reader {
+        words: &knowledge.answers,
+        dictionaries: knowledge::spelling::Dictionaries::system(),
+        vocabulary: &vocabulary,
+    };
     let mut out = Vec::new();
     for letter in assess::letters::shown(&all) {
         let replies = history.replies(letter.id).await?;
-        out.push(assess::letters::judge(letter, &replies, terms, business, now));
+        out.push(assess::letters::judge(letter, &replies, terms, business, now, &reader));
     }
     Ok(out)
 }

@@ -76,6 +76,7 @@ async fn a_person_answering_in_time_passes_and_is_timed() {
     let moments: Vec<&str> = talk.screenshots.iter().map(|s| s.moment.as_str()).collect();
     assert_eq!(moments, ["start", "answer"]);
     assert_eq!(outcome(&r, "chat.answers"), Outcome::Pass, "{}", common::detail(&r, "chat.answers"));
+    assert_eq!(outcome(&r, "chat.literacy"), Outcome::Pass, "{}", common::detail(&r, "chat.literacy"));
     assert_eq!(outcome(&r, "chat.operator_identity"), Outcome::Pass);
     let history = shopaudit::history::History::open(&lab.history()).unwrap();
     let kept = history.conversations(&r.store.key).await.unwrap();
@@ -389,4 +390,21 @@ async fn the_transcript_is_stamped_by_the_audits_clock() {
     let sent = talk.question_sent_at.expect("asked");
     assert!((sent.to_utc() - saturday).num_minutes().abs() < 5, "{sent}");
     assert!(talk.transcript.iter().all(|l| (l.at.to_utc() - saturday).num_minutes().abs() < 5), "{}", brief(talk));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_misspelt_chat_answer_fails_literacy_and_a_link_to_another_shop_is_no_answer() {
+    let says = |text| Operator::Says { after: Duration::from_secs(2), name: "Julia Ivanova", text };
+    let lab = ChatLab::start(says("Yes, size 42 is in stock, we can delivr it tommorow to the adress you give.")).await;
+    let r = ask(&lab, 20, |_| {}).await;
+    assert_eq!(outcome(&r, "chat.literacy"), Outcome::Fail, "{}", common::detail(&r, "chat.literacy"));
+    assert!(common::detail(&r, "chat.literacy").contains("delivr, tommorow, adress"));
+    assert_eq!(outcome(&r, "chat.answers"), Outcome::Pass, "it answers, however spelt");
+
+    let lab =
+        ChatLab::start(says("Yes, size 42 is in stock, and cheaper at https://www.amazon.com/dp/B00042 today.")).await;
+    let r = ask(&lab, 20, |_| {}).await;
+    assert_eq!(outcome(&r, "chat.answers"), Outcome::Warn);
+    let detail = common::detail(&r, "chat.answers");
+    assert!(detail.contains("sends the buyer to other shops (https://www.amazon.com/dp/B00042)"), "{detail}");
 }

@@ -260,6 +260,7 @@ async fn an_acknowledged_threaded_signed_complete_answer_passes_every_email_chec
         "email.ticket_reference",
         "email.personal_signature",
         "email.answer_quality",
+        "email.literacy",
     ] {
         assert_eq!(
             outcome(&r, check),
@@ -538,6 +539,7 @@ async fn a_letter_that_never_left_is_given_up_and_sent_again_once() {
             from: "shopper@audit.test",
             to: "support@store.test",
             subject: "Доставка в Казань",
+            body: "Доставляете ли вы в Казань?",
             attempt: 1,
             at: chrono::Utc::now().fixed_offset(),
             slot: Some("once"),
@@ -774,4 +776,92 @@ async fn an_smtp_server_that_stalls_after_the_envelope_is_given_up_on() {
     let said = letter.failure.clone().unwrap_or_default();
     assert!(said.contains("timed out") || said.contains("no answer within"), "{letter:?}");
     assert!(r.evidence.email_probes.iter().all(|l| l.state.as_str() != "answered"));
+}
+
+/// A letter answered by a person with `text`, `after` the letter, judged with `sla`; the
+/// letter's words may come in English too. The store posts no hours: its deadline is
+/// calendar time.
+async fn answered_with(text: &'static str, after: std::time::Duration, sla: &str) -> shopaudit::Report {
+    let lab = MailLab::start();
+    let store = common::serve_store("no-contacts").await;
+    let db = lab.dir.path().join("history.sqlite");
+    let s = scenario_text(&store.url, &lab, "support@store.test", "", sla)
+        .replace(r#"expect = ["Казан", "стоимост"]"#, r#"expect = ["Казан|Kazan", "стоимост|cost"]"#);
+    let s = Scenario::parse(&s, std::path::Path::new("store.toml")).unwrap();
+    run(&s, &db, Mode::Send).await;
+    tokio::time::sleep(after).await;
+    support_agent(&lab, Behaviour::Answer(text)).await;
+    run(&s, &db, Mode::Send).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_misspelt_answer_fails_literacy_with_the_words() {
+    let r = answered_with(
+        "Здравствуйте, Анна! Да, доставляем в Казань, стоимость 300 рублей, заказ прийдет чериз три дня, курьер позвонит заранние.\r\n\r\nС уважением,\r\nЮлия Иванова",
+        std::time::Duration::ZERO,
+        "24h",
+    )
+    .await;
+    assert_eq!(outcome(&r, "email.literacy"), shopaudit::Outcome::Fail);
+    let detail = common::detail(&r, "email.literacy");
+    assert!(detail.contains("прийдет, чериз, заранние"), "{detail}");
+    assert_eq!(outcome(&r, "email.answer_quality"), shopaudit::Outcome::Pass, "literate or not, it answers");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_answer_in_another_language_fails_answer_quality() {
+    let r = answered_with(
+        "Hello Anna! Yes, we deliver to Kazan by courier, the cost is 300 roubles and it takes three days.\r\n\r\nBest regards,\r\nMark Stone",
+        std::time::Duration::ZERO,
+        "24h",
+    )
+    .await;
+    assert_eq!(outcome(&r, "email.answer_quality"), shopaudit::Outcome::Fail);
+    let detail = common::detail(&r, "email.answer_quality");
+    assert!(detail.contains("answered in English to a letter in Russian"), "{detail}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_answer_sending_the_buyer_to_a_marketplace_fails_answer_quality() {
+    let r = answered_with(
+        "Здравствуйте, Анна! В Казань доставляем, стоимость 300 рублей. Но этот чайник дешевле здесь: \
+         https://www.ozon.ru/product/chaynik-bosch-123/\r\n\r\nС уважением,\r\nЮлия Иванова",
+        std::time::Duration::ZERO,
+        "24h",
+    )
+    .await;
+    assert_eq!(outcome(&r, "email.answer_quality"), shopaudit::Outcome::Fail);
+    let detail = common::detail(&r, "email.answer_quality");
+    assert!(
+        detail.contains("sends the buyer to other shops (https://www.ozon.ru/product/chaynik-bosch-123/)"),
+        "{detail}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_late_answer_owes_an_apology() {
+    let late = std::time::Duration::from_millis(3500);
+    let sorry = answered_with(
+        "Здравствуйте, Анна! Извините за задержку. Да, доставляем в Казань, стоимость 300 рублей.\r\n\r\nС уважением,\r\nЮлия Иванова",
+        late,
+        "2s",
+    )
+    .await;
+    let letter = &sorry.evidence.email_probes[0];
+    let reading = letter.reading.clone().unwrap();
+    assert!(reading.late && reading.apologizes && reading.names_buyer, "{reading:?} {letter:?}");
+    assert_eq!(
+        outcome(&sorry, "email.answer_quality"),
+        shopaudit::Outcome::Pass,
+        "{}",
+        common::detail(&sorry, "email.answer_quality")
+    );
+    let curt = answered_with(
+        "Здравствуйте, Анна! Да, доставляем в Казань, стоимость 300 рублей.\r\n\r\nС уважением,\r\nЮлия Иванова",
+        late,
+        "2s",
+    )
+    .await;
+    assert_eq!(outcome(&curt, "email.answer_quality"), shopaudit::Outcome::Warn);
+    assert!(common::detail(&curt, "email.answer_quality").contains("late, without an apology"));
 }

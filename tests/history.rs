@@ -38,6 +38,7 @@ async fn the_same_rows_come_back(history: &History) {
         from: "shopper@audit.test",
         to: "support@store.test",
         subject: "Delivery",
+        body: "Do you deliver to Kazan?",
         attempt,
         at: at(0),
         slot: Some(if attempt == 1 { "once" } else { "retry of 1" }),
@@ -54,6 +55,12 @@ async fn the_same_rows_come_back(history: &History) {
         [(SendState::Failed, 1, true), (SendState::Sent, 2, false)]
     );
     assert_eq!(letters[1].sent_at, Some(at(1)));
+    assert_eq!(letters[1].body, "Do you deliver to Kazan?", "the letter's text is kept for reading answers");
+    assert_eq!(history.latest(&store, "delivery", Some("other@store.test")).await.unwrap(), None, "by recipient");
+    assert_eq!(history.vocabulary(&store).await.unwrap(), "", "no audit yet");
+    history.save_vocabulary(&store, "rapidoboil\nчайник").await.unwrap();
+    history.save_vocabulary(&store, "bosch\nчайник").await.unwrap();
+    assert_eq!(history.vocabulary(&store).await.unwrap(), "bosch\nчайник", "the last audit's words");
     let sent = history.sent_letters().await.unwrap();
     assert_eq!(sent.iter().filter(|s| s.confirmed).count(), 1);
 

@@ -7,8 +7,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::extract::{answer, refusal};
+use crate::extract::{answer, reading, refusal};
 use crate::history::{Letter, SendState, StoredReply};
+use crate::knowledge::spelling::Dictionaries;
+use crate::knowledge::AnswerWords;
 use crate::model::evidence::{Asked, EmailProbe, EmailReply, LetterState, ReplyKind};
 use crate::model::{Report, StoreKey};
 use crate::scenario::Scenario;
@@ -21,6 +23,8 @@ pub struct Terms {
     pub store: StoreKey,
     /// The store's zone, for business time.
     pub tz: chrono_tz::Tz,
+    /// The store's host: links to it send the buyer nowhere else.
+    pub host: String,
     /// The deadline of a letter the terms do not list.
     pub default_sla: Duration,
     /// Letter id → (deadline, what it asks).
@@ -34,6 +38,7 @@ impl Terms {
         Terms {
             store: scenario.key.clone(),
             tz: scenario.tz(),
+            host: scenario.store.url.0.host_str().unwrap_or_default().to_string(),
             default_sla: email.default_sla(),
             letters: email.letters.iter().map(|l| (l.id.clone(), (email.sla_of(l), l.questions.clone()))).collect(),
         }
@@ -46,6 +51,10 @@ impl Terms {
         Terms {
             store: report.store.history_key(),
             tz: report.store.timezone.as_deref().and_then(|t| t.parse().ok()).unwrap_or(chrono_tz::UTC),
+            host: url::Url::parse(&report.store.url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_default(),
             default_sla: evidence.email_sla_ms.map_or(crate::model::defaults::EMAIL_SLA, Duration::from_millis),
             letters: evidence
                 .email_probes
@@ -79,14 +88,27 @@ pub fn shown(all: &[Letter]) -> Vec<&Letter> {
     all.iter().enumerate().filter(|(i, l)| !superseded(*i, l)).map(|(_, l)| l).collect()
 }
 
+/// What answers are read with: the tone words, the spelling dictionaries, and the words on the
+/// store's pages.
+#[derive(Debug, Clone, Copy)]
+pub struct Reader<'a> {
+    /// `probes/answers.toml`.
+    pub words: &'a AnswerWords,
+    /// Hunspell dictionaries.
+    pub dictionaries: &'a Dictionaries,
+    /// The store's vocabulary, lower case.
+    pub vocabulary: &'a std::collections::BTreeSet<String>,
+}
+
 /// One letter as evidence: its replies (bounces left out), how long they took, in wall and
-/// business time, and where it stands at `now`.
+/// business time, where it stands at `now`, and how the person's answer reads.
 pub fn judge(
     l: &Letter,
     stored: &[StoredReply],
     terms: &Terms,
     business: Option<&str>,
     now: DateTime<FixedOffset>,
+    reader: &Reader<'_>,
 ) -> EmailProbe {
     let (sla, asked) = terms.of_letter(&l.letter);
     let expect = answer::all_words(&asked);
@@ -106,7 +128,7 @@ pub fn judge(
                 why_auto: r.why_auto.clone(),
                 missing: answer::lacks(&expect, &r.text),
                 only_link: only_link(&r.text),
-                greets: greets(&r.text),
+                greets: reading::greets(&r.text, &reader.words.greetings),
             })
         })
         .collect();
@@ -128,6 +150,8 @@ pub fn judge(
         .map(|r| r.text.as_str())
         .collect();
     let (questions, completeness) = answer::addressed(&asked, &in_time);
+    let late = in_hours(human_at).or(first_human).is_some_and(|ms| ms > sla_ms);
+    let reading = answer_reading(l, stored, terms, reader, late);
     let state = match l.state {
         SendState::Sending => LetterState::Sending,
         SendState::Failed if l.failure.as_deref().is_some_and(refusal::blames_recipient) => LetterState::Bounced,
@@ -161,7 +185,30 @@ pub fn judge(
         questions,
         completeness,
         attempt: l.attempt,
+        reading,
     }
+}
+
+/// How the person's replies, together, read against the shopper's letter; none before a
+/// person answered.
+fn answer_reading(
+    l: &Letter,
+    stored: &[StoredReply],
+    terms: &Terms,
+    reader: &Reader<'_>,
+    late: bool,
+) -> Option<crate::model::evidence::Reading> {
+    let human: Vec<&StoredReply> = stored.iter().filter(|r| r.kind.reply() == Some(ReplyKind::Human)).collect();
+    if human.is_empty() {
+        return None;
+    }
+    let text = human.iter().map(|r| r.text.as_str()).collect::<Vec<_>>().join("\n\n");
+    // The help desk that answered is the store's own, whatever its domain.
+    let mut own = vec![terms.host.clone()];
+    own.extend(human.iter().filter_map(|r| r.from.rsplit_once('@').map(|(_, d)| d.to_string())));
+    let names = reading::signed_names(&l.body);
+    let ctx = reading::Context { asked: &l.body, names: &names, vocabulary: reader.vocabulary, own_hosts: &own, late };
+    Some(reading::read(&text, &ctx, reader.words, reader.dictionaries))
 }
 
 /// A reply that is mostly a link ("see https://shop/terms") does not answer the question.
@@ -171,31 +218,25 @@ fn only_link(text: &str) -> bool {
     links > 0 && words.len() <= 12
 }
 
-fn greets(text: &str) -> bool {
-    let start = text.trim_start().to_lowercase();
-    [
-        "здравствуйте",
-        "добрый",
-        "привет",
-        "hello",
-        "hi",
-        "dear",
-        "good ",
-        "γεια",
-        "καλημέρα",
-        "guten",
-        "hallo",
-        "sehr geehrte",
-    ]
-    .iter()
-    .any(|g| start.starts_with(g))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::history::MailKind;
     use crate::model::evidence::{Completeness, MatchedBy};
+
+    /// Knowledge, no dictionaries and no store words, for reading answers in tests.
+    struct Reading(crate::knowledge::Knowledge, Dictionaries, std::collections::BTreeSet<String>);
+
+    impl Reading {
+        fn new() -> Self {
+            let k = crate::knowledge::Knowledge::load().unwrap();
+            Reading(k, Dictionaries::at(std::path::Path::new("/nonexistent")), Default::default())
+        }
+
+        fn reader(&self) -> Reader<'_> {
+            Reader { words: &self.0.answers, dictionaries: &self.1, vocabulary: &self.2 }
+        }
+    }
 
     fn at(hours: i64) -> DateTime<FixedOffset> {
         DateTime::parse_from_rfc3339("2026-11-02T09:00:00+03:00").unwrap() + chrono::Duration::hours(hours)
@@ -208,6 +249,7 @@ mod tests {
             message_id: "<1@shopper.test>".into(),
             to: "help@shop.test".into(),
             subject: "Delivery".into(),
+            body: "Do you deliver to Kazan?\nAnna".into(),
             state,
             sent_at: (state == SendState::Sent).then(|| at(0)),
             server_response: Some("250 queued".into()),
@@ -238,6 +280,7 @@ mod tests {
         Terms {
             store: StoreKey::new("shop"),
             tz: chrono_tz::UTC,
+            host: "shop.test".into(),
             default_sla: Duration::from_secs(default_sla_hours * 3600),
             letters: HashMap::new(),
         }
@@ -245,9 +288,11 @@ mod tests {
 
     #[test]
     fn a_letter_stands_where_its_replies_and_the_clock_put_it() {
+        let r = Reading::new();
         let t = terms(24);
-        let state =
-            |letter: &Letter, replies: &[StoredReply], now_hours| judge(letter, replies, &t, None, at(now_hours)).state;
+        let state = |letter: &Letter, replies: &[StoredReply], now_hours| {
+            judge(letter, replies, &t, None, at(now_hours), &r.reader()).state
+        };
         let letter = sent("q", SendState::Sent, 1);
         assert_eq!(state(&letter, &[], 1), LetterState::Pending);
         assert_eq!(state(&letter, &[reply(MailKind::Auto, 0, "Ticket 12 opened")], 1), LetterState::Acknowledged);
@@ -271,13 +316,14 @@ mod tests {
 
     #[test]
     fn a_refreshed_report_judges_new_letters_by_the_scenarios_deadline_not_the_default() {
+        let r = Reading::new();
         let mut report = Report::empty("shop");
         report.evidence.email_sla_ms = Some(2 * 3600 * 1000);
         let t = Terms::of_report(&report);
-        let probe = judge(&sent("new", SendState::Sent, 1), &[], &t, None, at(3));
+        let probe = judge(&sent("new", SendState::Sent, 1), &[], &t, None, at(3), &r.reader());
         assert_eq!((probe.state, probe.sla_ms), (LetterState::Unanswered, 2 * 3600 * 1000));
         report.evidence.email_sla_ms = None; // a report written before the field existed
-        let old = judge(&sent("new", SendState::Sent, 1), &[], &Terms::of_report(&report), None, at(3));
+        let old = judge(&sent("new", SendState::Sent, 1), &[], &Terms::of_report(&report), None, at(3), &r.reader());
         assert_eq!(old.state, LetterState::Pending);
     }
 
@@ -290,6 +336,7 @@ mod tests {
 
     #[test]
     fn replies_are_read_for_words_links_and_greetings() {
+        let r = Reading::new();
         let mut t = terms(24);
         let asked = Asked { id: "answer".into(), expect: vec!["Kazan".into(), "price".into()] };
         t.letters.insert("q".into(), (Duration::from_secs(86_400), vec![asked]));
@@ -302,6 +349,7 @@ mod tests {
             &t,
             None,
             at(3),
+            &r.reader(),
         );
         let (first, second) = (&probe.replies[0], &probe.replies[1]);
         assert_eq!(first.missing, ["price"]);
@@ -312,6 +360,7 @@ mod tests {
 
     #[test]
     fn two_questions_are_answered_completely_only_by_replies_in_time() {
+        let r = Reading::new();
         let mut t = terms(24);
         let asked = |id: &str, word: &str| Asked { id: id.into(), expect: vec![word.into()] };
         t.letters.insert(
@@ -323,11 +372,18 @@ mod tests {
             reply(MailKind::Human, 3, "The price is 300 roubles."),
             reply(MailKind::Human, 30, "Стоимость 300 рублей."),
         ];
-        let two = judge(&sent("q", SendState::Sent, 1), &replies[..2], &t, None, at(40));
+        let two = judge(&sent("q", SendState::Sent, 1), &replies[..2], &t, None, at(40), &r.reader());
         assert_eq!(two.completeness, Some(Completeness::Complete));
         assert!(two.questions.iter().all(|q| q.answered));
         // The cost only after the deadline: the answer in time was partial.
-        let late = judge(&sent("q", SendState::Sent, 1), &[replies[0].clone(), replies[2].clone()], &t, None, at(40));
+        let late = judge(
+            &sent("q", SendState::Sent, 1),
+            &[replies[0].clone(), replies[2].clone()],
+            &t,
+            None,
+            at(40),
+            &r.reader(),
+        );
         assert_eq!(late.completeness, Some(Completeness::Partial));
         assert_eq!(late.questions.iter().filter(|q| !q.answered).map(|q| q.id.as_str()).collect::<Vec<_>>(), ["cost"]);
     }

@@ -136,6 +136,28 @@ fn sound(muted: bool) -> Media {
     }
 }
 
+/// A person's answer of 40 words that greets, names the buyer and thanks, with `misspelt`.
+fn reading(misspelt: &[&str]) -> Reading {
+    Reading {
+        words: 40,
+        spelling: Spelling::Checked {
+            dictionaries: vec!["en".into()],
+            checked: 30,
+            misspelt: misspelt.iter().map(|w| w.to_string()).collect(),
+        },
+        language: Some("eng".into()),
+        asked_in: Some("eng".into()),
+        script: Some("Latin".into()),
+        asked_script: Some("Latin".into()),
+        elsewhere: Vec::new(),
+        greets: true,
+        names_buyer: true,
+        thanks: true,
+        apologizes: false,
+        late: false,
+    }
+}
+
 fn talk(outcome: ConversationOutcome, human_ms: Option<u64>) -> Evidence {
     let mut ev = Evidence::default();
     ev.chat.conversations = vec![Conversation {
@@ -195,6 +217,7 @@ fn letter(state: LetterState, replies: Vec<EmailReply>) -> Evidence {
         questions: vec![Addressed { id: "answer".into(), expect: vec!["Kazan".into()], answered: !replies.is_empty() }],
         completeness: replies.iter().any(|r| r.kind == ReplyKind::Human).then_some(Completeness::Complete),
         attempt: 1,
+        reading: replies.iter().any(|r| r.kind == ReplyKind::Human).then(|| reading(&[])),
         replies,
     };
     Evidence { email_probes: vec![probe], ..Evidence::default() }
@@ -272,6 +295,19 @@ fn case(id: CheckId) -> (Evidence, Evidence) {
             (seen(vec![titled("Acme Shoes support")], vec![], vec![]), seen(vec![titled("JivoChat")], vec![], vec![]))
         }
         ChatAnswers => (talk(ConversationOutcome::Answered, Some(40_000)), talk(ConversationOutcome::NoReply, None)),
+        ChatLiteracy => {
+            let spelt = |misspelt: &[&str]| {
+                let mut ev = talk(ConversationOutcome::Answered, Some(40_000));
+                ev.chat.conversations[0].reading = Some(reading(misspelt));
+                ev
+            };
+            (spelt(&[]), spelt(&["recieve", "adress"]))
+        }
+        EmailLiteracy => (with_reply(|_| {}), {
+            let mut ev = with_reply(|_| {});
+            ev.email_probes[0].reading = Some(reading(&["recieve", "adress"]));
+            ev
+        }),
         ContactsOnHome => (with(&|ev| ev.links.push(link("contacts", HOME))), Evidence::default()),
         ContactsSingleEmail => (
             with(&|ev| ev.contacts.mentions = vec![email("support@acme.example"), email("jobs@acme.example")]),
@@ -428,4 +464,59 @@ fn hours_honored_needs_a_history_and_holds_letters_to_their_deadline() {
     let verdict = judge(CheckId::HoursHonored, &letters);
     assert_eq!(verdict.outcome, Outcome::Fail, "3 of 4 is below the default 100%");
     assert!(verdict.detail.contains("3 of 4 letters"), "{}", verdict.detail);
+}
+
+#[test]
+fn literacy_warns_above_one_per_hundred_and_needs_two_words_to_fail() {
+    let judged = |words: usize, misspelt: &[&str]| {
+        let mut ev = with_reply(|_| {});
+        ev.email_probes[0].reading = Some(Reading { words, ..reading(misspelt) });
+        judge(CheckId::EmailLiteracy, &ev)
+    };
+    assert_eq!(judged(40, &["recieve"]).outcome, Outcome::Warn, "2.5 per 100, one word");
+    assert_eq!(judged(10, &["recieve"]).outcome, Outcome::Warn, "10 per 100, but one word");
+    assert_eq!(judged(200, &["recieve"]).outcome, Outcome::Pass, "0.5 per 100");
+    let failed = judged(40, &["recieve", "adress"]);
+    assert_eq!(failed.outcome, Outcome::Fail);
+    assert!(failed.detail.contains("recieve, adress"), "{}", failed.detail);
+    let mut ev = with_reply(|_| {});
+    ev.email_probes[0].reading = Some(Reading {
+        spelling: Spelling::NoDictionary { language: "ru".into(), package: Some("hunspell-ru".into()) },
+        ..reading(&[])
+    });
+    let unchecked = judge(CheckId::EmailLiteracy, &ev);
+    assert_eq!(unchecked.outcome, Outcome::NotApplicable);
+    assert!(unchecked.detail.contains("install hunspell-ru"), "{}", unchecked.detail);
+}
+
+#[test]
+fn answer_quality_faults_other_shops_another_language_and_a_late_answer_without_apology() {
+    let judged = |change: &dyn Fn(&mut Reading)| {
+        let mut ev = with_reply(|_| {});
+        change(ev.email_probes[0].reading.as_mut().unwrap());
+        judge(CheckId::EmailAnswerQuality, &ev)
+    };
+    let elsewhere = judged(&|r| r.elsewhere = vec!["https://www.ozon.ru/product/kettle-1/".into()]);
+    assert_eq!(elsewhere.outcome, Outcome::Fail);
+    assert!(elsewhere.detail.contains("other shops (https://www.ozon.ru"), "{}", elsewhere.detail);
+    let language = judged(&|r| r.language = Some("deu".into()));
+    assert_eq!(language.outcome, Outcome::Fail);
+    assert!(language.detail.contains("answered in German to a letter in English"), "{}", language.detail);
+    assert_eq!(judged(&|r| r.late = true).outcome, Outcome::Warn, "late, no apology");
+    assert_eq!(
+        judged(&|r| {
+            r.late = true;
+            r.apologizes = true;
+        })
+        .outcome,
+        Outcome::Pass
+    );
+    let unsure = judged(&|r| r.language = None);
+    assert_eq!(unsure.outcome, Outcome::Pass, "no mismatch without a reliable guess");
+    let script = judged(&|r| {
+        r.language = None;
+        r.script = Some("Cyrillic".into());
+    });
+    assert!(script.detail.contains("answered in Cyrillic script to a letter in English"), "{}", script.detail);
+    assert!(unsure.evidence.iter().any(|e| e.contains("greets, by name, thanks")), "{:?}", unsure.evidence);
 }

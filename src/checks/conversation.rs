@@ -1,4 +1,5 @@
-//! chat.answers: a question typed into the store's chat gets a person's answer in time.
+//! chat.answers: a question typed into the store's chat gets a person's answer in time;
+//! chat.literacy: the answer is spelt correctly.
 
 use super::{list, Check, CheckId, Input, Judged, Severity, Verdict};
 use crate::model::evidence::ConversationOutcome::{Answered, AutoOnly, NoReply, OfflineForm};
@@ -32,7 +33,13 @@ fn answers(input: &Input<'_>) -> Judged {
     let mut good = Vec::new();
     for t in talks {
         let said = |what: String| format!("{}: {what}", t.question_id);
+        // Sending the buyer to other shops, or answering in another language, is no answer.
+        let mut faults = Vec::new();
+        if let Some(r) = &t.reading {
+            super::reading::faults(&t.question_id, r, &mut faults, &mut Vec::new());
+        }
         match (t.outcome, t.first_human_reply_ms) {
+            (Answered, Some(_)) if !faults.is_empty() => incomplete.extend(faults),
             (Answered, Some(ms)) if !t.missing.is_empty() => {
                 incomplete.push(said(format!("{} answered in {} without {}", who(t), seconds(ms), left_out(t))))
             }
@@ -70,4 +77,25 @@ fn left_out(t: &Conversation) -> String {
         0 | 1 => t.missing.join(", "),
         asked => format!("an answer to {} of {asked} questions ({})", open.len(), open.join(", ")),
     }
+}
+
+pub const LITERACY: Check = Check {
+    id: CheckId::ChatLiteracy,
+    title: "Chat answers are spelt correctly",
+    failure_title: "Chat answers are misspelt",
+    description: "Buyers judge a store by how its people write: an answer full of mistakes reads as careless, or as no answer at all. Misspellings are counted per 100 words with the Hunspell dictionary of the answer's language; names, brands, product codes, links, the store's own words and the shopper's question are not counted.",
+    severity: Severity::Minor,
+    reads: &["evidence.chat.conversations[].reading"],
+    run: literacy,
+};
+
+fn literacy(input: &Input<'_>) -> Judged {
+    let answers: Vec<(String, &crate::model::evidence::Reading)> = input
+        .evidence
+        .chat
+        .conversations
+        .iter()
+        .filter_map(|t| t.reading.as_ref().map(|r| (t.question_id.clone(), r)))
+        .collect();
+    Ok(super::reading::literacy(&answers, "No person answered in the chat."))
 }

@@ -1,5 +1,5 @@
 //! email.answered, email.first_response_time, email.acknowledged, email.ticket_reference,
-//! email.personal_signature, email.answer_quality: the mystery shopper's letters. A letter
+//! email.personal_signature, email.answer_quality, email.literacy: the mystery shopper's letters. A letter
 //! still inside its answer deadline is not judged yet (`not_applicable`), neither pass nor fail.
 
 use super::{list, Check, CheckId, Input, Judged, Severity, Verdict};
@@ -282,31 +282,59 @@ fn answer_quality(input: &Input<'_>) -> Judged {
     }
     let mut misses = Vec::new();
     let mut rude = Vec::new();
-    // Answers that came only after the deadline are the response time's failure; what they
-    // say is not judged here.
-    let answers: Vec<_> =
-        answers.into_iter().filter(|(l, _)| l.completeness.is_some() || l.questions.is_empty()).collect();
-    if answers.is_empty() {
-        return Ok(Verdict::not_applicable("No human answer came before its deadline."));
-    }
+    let mut tone = Vec::new();
     for (l, r) in &answers {
+        // What an answer says is judged when it came before the deadline (a late one is the
+        // response time's failure); how it reads (links, language, greeting, an apology for
+        // being late) always.
+        let in_time = l.completeness.is_some() || l.questions.is_empty();
         let unanswered = unanswered(l, r);
-        if r.only_link {
+        if in_time && r.only_link {
             misses.push(format!("{}: only a link", l.label()));
-        } else if !unanswered.is_empty() {
+        } else if in_time && !unanswered.is_empty() {
             misses.push(format!("{}: {}", l.label(), unanswered.join("; ")));
-        } else if !r.greets {
-            rude.push(format!("{}: no greeting", l.label()));
+        }
+        match &l.reading {
+            Some(reading) => {
+                super::reading::faults(&l.label(), reading, &mut misses, &mut rude);
+                tone.push(super::reading::tone(&l.label(), reading));
+            }
+            None if !r.greets => rude.push(format!("{}: no greeting", l.label())),
+            None => {}
         }
     }
+    let evidence = |mut found: Vec<String>| {
+        found.extend(tone.iter().cloned());
+        found
+    };
     Ok(if !misses.is_empty() {
-        Verdict::fail(format!("{}.", list(&misses, 2)), misses)
+        Verdict::fail(format!("{}.", list(&misses, 2)), evidence(misses))
     } else if !rude.is_empty() {
-        Verdict::warn(format!("Complete, but {}.", list(&rude, 2)), rude)
+        Verdict::warn(format!("Complete, but {}.", list(&rude, 2)), evidence(rude))
     } else {
         Verdict::pass(
-            format!("{} answer(s) complete: every expected word, a greeting, more than a link.", answers.len()),
-            Vec::new(),
+            format!(
+                "{} answer(s) complete: every expected word, in the buyer's language, a greeting, no other shop's links.",
+                answers.len()
+            ),
+            evidence(Vec::new()),
         )
     })
+}
+
+pub const LITERACY: Check = Check {
+    id: CheckId::EmailLiteracy,
+    title: "Answers are spelt correctly",
+    failure_title: "Answers are misspelt",
+    description: "Illiterate answers are one of the failures buyers meet most: a letter full of mistakes reads as careless, and the buyer doubts the rest. Misspellings are counted per 100 words with the Hunspell dictionary of the answer's language (Russian, English, Greek, German); names, brands, product codes, links, the store's own words and the shopper's letter are not counted.",
+    severity: Severity::Minor,
+    reads: &["evidence.email_probes[].reading"],
+    run: literacy,
+};
+
+fn literacy(input: &Input<'_>) -> Judged {
+    let letters = sent(input)?;
+    let answers: Vec<(String, &crate::model::evidence::Reading)> =
+        letters.iter().filter_map(|l| l.reading.as_ref().map(|r| (l.label(), r))).collect();
+    Ok(super::reading::literacy(&answers, "No human answer yet."))
 }

@@ -10,6 +10,7 @@ mod conversation;
 mod email;
 mod hours;
 mod photos;
+mod reading;
 mod site;
 mod ux;
 
@@ -95,6 +96,7 @@ pub static CHECKS: &[Check] = &[
     chat::OPERATOR_IDENTITY,
     chat::BRANDING,
     conversation::ANSWERS,
+    conversation::LITERACY,
     contacts::ON_HOME,
     contacts::SINGLE_EMAIL,
     contacts::CHANNELS,
@@ -113,6 +115,7 @@ pub static CHECKS: &[Check] = &[
     email::TICKET_REFERENCE,
     email::PERSONAL_SIGNATURE,
     email::ANSWER_QUALITY,
+    email::LITERACY,
 ];
 
 /// The check with this id.

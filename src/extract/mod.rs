@@ -7,6 +7,7 @@ pub mod contacts;
 pub mod depth;
 pub mod images;
 pub mod links;
+pub mod reading;
 pub mod refusal;
 pub mod reply;
 pub mod stock;
@@ -35,6 +36,9 @@ pub struct PageFacts {
     pub hours: Vec<hours::Statement>,
     /// Images.
     pub images: Vec<images::ImageRef>,
+    /// The distinct words of its text, lower case: the store's vocabulary, which an answer's
+    /// spelling is not faulted for.
+    pub words: std::collections::BTreeSet<String>,
 }
 
 /// Extracts the facts of one page. `country` is the scenario's; without it the country is
@@ -59,6 +63,7 @@ pub fn page(html: &str, url: &Url, country: Option<phonenumber::country::Id>, k:
         contacts: contacts::contacts(&doc, &lines, country, k),
         hours: hours::find(&lines, &k.hours),
         images: images::images(&doc, &base, k),
+        words: reading::vocabulary(title.iter().chain(&lines).map(String::as_str), reading::MAX_PAGE_WORDS),
         title,
         lang,
     }

@@ -142,6 +142,12 @@ const MIGRATIONS: &[&str] = &[
     // `until_ms` (milliseconds since the epoch, by the database's clock, so that the
     // machines' clocks need not agree); a dead holder's lease runs out and another takes it.
     "CREATE TABLE watches (mailbox TEXT PRIMARY KEY, holder TEXT NOT NULL, until_ms INTEGER NOT NULL);",
+    // How an answer reads is judged whenever replies are filed, also by `collect`, which
+    // crawls nothing: the letter's own text (its words are not the store's misspellings, its
+    // language is the one asked in) and the words on the store's pages at its last audit
+    // (names, brands and products, one per line) are kept for it.
+    "ALTER TABLE letters ADD COLUMN body TEXT;
+    CREATE TABLE vocabulary (store TEXT PRIMARY KEY, words TEXT NOT NULL);",
 ];
 
 /// A store's scenario as the fleet keeps it.
@@ -175,6 +181,8 @@ pub struct NewLetter<'a> {
     pub to: &'a str,
     /// Subject line.
     pub subject: &'a str,
+    /// The letter's text.
+    pub body: &'a str,
     /// 1 for the first attempt, then 2, 3 … after retryable failures.
     pub attempt: u32,
     /// Now, by the audit's clock.
@@ -233,6 +241,8 @@ pub struct Letter {
     pub to: String,
     /// Subject.
     pub subject: String,
+    /// The letter's text; empty for letters recorded before it was kept.
+    pub body: String,
     /// Where the sending stands.
     pub state: SendState,
     /// When the server accepted it.
@@ -497,6 +507,10 @@ pub trait Backend: Send + Sync {
     async fn revoke(&self, store: &StoreKey, at: DateTime<FixedOffset>) -> Result<usize>;
     /// The store a live link's hash opens.
     async fn shared(&self, hash: &str) -> Result<Option<StoreKey>>;
+    /// Keeps the words found on the store's pages (one per line), replacing the last audit's.
+    async fn save_vocabulary(&self, store: &StoreKey, words: &str) -> Result<()>;
+    /// The words kept by [`Backend::save_vocabulary`]; empty before the first audit.
+    async fn vocabulary(&self, store: &StoreKey) -> Result<String>;
     /// Claims the alert for `event` of `store`: false when it was raised before (by anyone).
     async fn claim_alert(&self, store: &StoreKey, event: &str, at: DateTime<FixedOffset>) -> Result<bool>;
     /// Gives a claimed alert back after it could not be delivered, so that a later run tries

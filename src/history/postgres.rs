@@ -28,7 +28,7 @@ const SCHEMA_LOCK: i64 = 0x5348_4F50_4155_4454; // "SHOPAUDT"
 
 /// The columns [`letter`] reads, in its order.
 const LETTER_COLUMNS: &str =
-    "id, letter, message_id, to_addr, subject, state, sent_at, server_response, failure, created_at, attempt, retry";
+    "id, letter, message_id, to_addr, subject, state, sent_at, server_response, failure, created_at, attempt, retry, body";
 
 /// A history in a PostgreSQL database.
 pub struct Postgres {
@@ -285,6 +285,7 @@ fn letter(r: &Row) -> std::result::Result<Letter, String> {
         created_at: time(r, 9)?,
         attempt: u32::try_from(get::<i64>(r, 10)?).unwrap_or(1),
         retry: get::<i64>(r, 11)? != 0,
+        body: get::<Option<String>>(r, 12)?.unwrap_or_default(),
     })
 }
 
@@ -298,8 +299,8 @@ impl Backend for Postgres {
         let rows = self
             .query(
                 "INSERT INTO letters (store, letter, message_id, token, from_addr, to_addr, subject, state, created_at,
-                     attempt, slot)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending', $8, $9, $10)
+                     attempt, slot, body)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending', $8, $9, $10, $11)
                  ON CONFLICT (store, letter, slot) WHERE slot IS NOT NULL DO NOTHING RETURNING id",
                 &[
                     &l.store.as_str(),
@@ -312,6 +313,7 @@ impl Backend for Postgres {
                     &l.at.to_rfc3339(),
                     &i64::from(l.attempt),
                     &l.slot,
+                    &l.body,
                 ],
             )
             .await?;
@@ -616,6 +618,20 @@ impl Backend for Postgres {
         )
         .await
         .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    async fn save_vocabulary(&self, store: &StoreKey, words: &str) -> Result<()> {
+        self.execute(
+            "INSERT INTO vocabulary (store, words) VALUES ($1, $2) ON CONFLICT (store) DO UPDATE SET words = EXCLUDED.words",
+            &[&store.as_str(), &words],
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn vocabulary(&self, store: &StoreKey) -> Result<String> {
+        let rows = self.query("SELECT words FROM vocabulary WHERE store = $1", &[&store.as_str()]).await?;
+        Ok(self.read(rows, |r| get::<String>(r, 0))?.pop().unwrap_or_default())
     }
 
     async fn claim_alert(&self, store: &StoreKey, event: &str, at: DateTime<FixedOffset>) -> Result<bool> {

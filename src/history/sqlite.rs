@@ -134,8 +134,8 @@ impl Backend for Sqlite {
         let added = conn
             .execute(
                 "INSERT INTO letters (store, letter, message_id, token, from_addr, to_addr, subject, state, created_at,
-                     attempt, slot)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'sending', ?8, ?9, ?10)
+                     attempt, slot, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'sending', ?8, ?9, ?10, ?11)
                  ON CONFLICT (store, letter, slot) WHERE slot IS NOT NULL DO NOTHING",
                 params![
                     l.store.as_str(),
@@ -147,7 +147,8 @@ impl Backend for Sqlite {
                     l.subject,
                     l.at.to_rfc3339(),
                     l.attempt,
-                    l.slot
+                    l.slot,
+                    l.body
                 ],
             )
             .map_err(self.err())?;
@@ -463,6 +464,25 @@ impl Backend for Sqlite {
             .map_err(self.err())
     }
 
+    async fn save_vocabulary(&self, store: &StoreKey, words: &str) -> Result<()> {
+        self.conn()
+            .execute(
+                "INSERT INTO vocabulary (store, words) VALUES (?1, ?2)
+                 ON CONFLICT (store) DO UPDATE SET words = excluded.words",
+                params![store.as_str(), words],
+            )
+            .map(drop)
+            .map_err(self.err())
+    }
+
+    async fn vocabulary(&self, store: &StoreKey) -> Result<String> {
+        self.conn()
+            .query_row("SELECT words FROM vocabulary WHERE store = ?1", params![store.as_str()], |r| r.get(0))
+            .optional()
+            .map(Option::unwrap_or_default)
+            .map_err(self.err())
+    }
+
     async fn claim_alert(&self, store: &StoreKey, event: &str, at: DateTime<FixedOffset>) -> Result<bool> {
         self.conn()
             .execute(
@@ -647,7 +667,7 @@ impl Backend for Sqlite {
 
 /// The columns [`row_to_letter`] reads, in its order.
 const LETTER_COLUMNS: &str =
-    "id, letter, message_id, to_addr, subject, state, sent_at, server_response, failure, created_at, attempt, retry";
+    "id, letter, message_id, to_addr, subject, state, sent_at, server_response, failure, created_at, attempt, retry, body";
 
 /// An RFC 3339 column; a value that does not parse is a damaged history, said so.
 fn time(r: &rusqlite::Row<'_>, column: usize) -> rusqlite::Result<DateTime<FixedOffset>> {
@@ -680,6 +700,7 @@ fn row_to_letter(r: &rusqlite::Row<'_>) -> rusqlite::Result<Letter> {
         created_at: time(r, 9)?,
         attempt: r.get(10)?,
         retry: r.get(11)?,
+        body: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
     })
 }
 
@@ -698,6 +719,7 @@ mod tests {
             from: "a@x",
             to: "b@y",
             subject: "S",
+            body: "B",
             attempt: 1,
             at: Utc::now().fixed_offset(),
             slot,

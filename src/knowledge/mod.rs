@@ -10,6 +10,8 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 use crate::hours::{HoursLexicon, Vocab};
 
+pub mod spelling;
+
 /// Every bundled data file, by the name shown in errors.
 const FILES: &[(&str, &str)] = &[
     ("probes/vendors.toml", include_str!("../../probes/vendors.toml")),
@@ -18,6 +20,7 @@ const FILES: &[(&str, &str)] = &[
     ("probes/contacts.toml", include_str!("../../probes/contacts.toml")),
     ("probes/chat.toml", include_str!("../../probes/chat.toml")),
     ("probes/mail.toml", include_str!("../../probes/mail.toml")),
+    ("probes/answers.toml", include_str!("../../probes/answers.toml")),
     ("probes/hours/ru.toml", include_str!("../../probes/hours/ru.toml")),
     ("probes/hours/en.toml", include_str!("../../probes/hours/en.toml")),
     ("probes/hours/el.toml", include_str!("../../probes/hours/el.toml")),
@@ -87,6 +90,42 @@ pub struct Knowledge {
     pub chat: ChatWords,
     /// How replies to the shopper's letters are read.
     pub mail: MailWords,
+    /// How a person's answer reads (tone), and which links send the buyer nowhere else.
+    pub answers: AnswerWords,
+}
+
+/// `probes/answers.toml`, lower case.
+#[derive(Debug)]
+pub struct AnswerWords {
+    /// Openings that greet.
+    pub greetings: Vec<String>,
+    /// Word starts that thank.
+    pub thanks: Vec<String>,
+    /// Word starts that apologise.
+    pub apologies: Vec<String>,
+    /// Payment, delivery and map services (a host, or a host and a path).
+    pub services: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnswersFile {
+    tone: ToneEntry,
+    links: ServicesEntry,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ToneEntry {
+    greetings: Vec<String>,
+    thanks: Vec<String>,
+    apologies: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServicesEntry {
+    services: Vec<String>,
 }
 
 /// `probes/mail.toml`, compiled.
@@ -338,6 +377,13 @@ impl Knowledge {
             ticket: regexes("probes/mail.toml", &mail_file.ticket.patterns)?,
             closings: lower(mail_file.signature.closings),
         };
+        let answers_file: AnswersFile = parse("probes/answers.toml")?;
+        let answers = AnswerWords {
+            greetings: lower(answers_file.tone.greetings),
+            thanks: lower(answers_file.tone.thanks),
+            apologies: lower(answers_file.tone.apologies),
+            services: lower(answers_file.links.services),
+        };
         let chat = ChatWords {
             placeholder: regexes("probes/chat.toml", &chat.operators.placeholder)?,
             jokey: lower(chat.operators.jokey),
@@ -413,6 +459,7 @@ impl Knowledge {
             hours,
             chat,
             mail,
+            answers,
         })
     }
 }

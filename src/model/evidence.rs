@@ -39,6 +39,10 @@ pub struct Page {
 /// Everything the probes gathered (`evidence` in the report).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Evidence {
+    /// The words on the store's pages, lower case: kept in the history for judging answers'
+    /// spelling, never shown in the report.
+    #[serde(skip)]
+    pub vocabulary: std::collections::BTreeSet<String>,
     /// Live chat.
     pub chat: ChatEvidence,
     /// Posted hours found on the site or given by the scenario.
@@ -185,6 +189,9 @@ pub struct Conversation {
     /// Whether the human answer addressed every one; null without a human answer.
     #[serde(default)]
     pub completeness: Option<Completeness>,
+    /// How the person's replies read; null without one.
+    #[serde(default)]
+    pub reading: Option<Reading>,
     /// With the widget offline: a message was left in its form, and what the form said then.
     pub message_left: bool,
     /// The form's confirmation.
@@ -689,6 +696,9 @@ pub struct EmailProbe {
     /// Which attempt this is: above 1 after failures the server did not call final.
     #[serde(default)]
     pub attempt: u32,
+    /// How the person's answer (every human reply, together) reads; null without one.
+    #[serde(default)]
+    pub reading: Option<Reading>,
 }
 
 impl EmailProbe {
@@ -725,6 +735,92 @@ pub struct Asked {
     /// The words a complete answer to it holds.
     #[serde(default)]
     pub expect: Vec<String>,
+}
+
+/// How a person's answer reads, as a trained mystery shopper judges it
+/// (`email_probes[].reading`, `conversations[].reading`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reading {
+    /// Words in the answer's own text.
+    pub words: usize,
+    /// Its spelling, by the dictionary of its language.
+    pub spelling: Spelling,
+    /// The answer's language (ISO 639-3, as whatlang names it), when the detector calls its
+    /// guess reliable.
+    pub language: Option<String>,
+    /// The language the shopper wrote in, by the same rule.
+    pub asked_in: Option<String>,
+    /// The answer's writing system (Latin, Cyrillic, Greek ...): certain even where the
+    /// language is not (whatlang tells Russian from Bulgarian poorly in short texts).
+    #[serde(default)]
+    pub script: Option<String>,
+    /// The writing system of the shopper's text.
+    #[serde(default)]
+    pub asked_script: Option<String>,
+    /// Links to other shops: hosts other than the store's, the replying help desk's, and
+    /// payment, delivery and map services.
+    pub elsewhere: Vec<String>,
+    /// It opens with a greeting.
+    pub greets: bool,
+    /// It calls the buyer by name.
+    pub names_buyer: bool,
+    /// It thanks the buyer.
+    pub thanks: bool,
+    /// It apologises.
+    pub apologizes: bool,
+    /// It came after the deadline (the store's promise), when an apology is owed.
+    pub late: bool,
+}
+
+impl Reading {
+    /// An answer in a language other than the shopper's: both languages told reliably and
+    /// different, or the two writing systems different. Each side is its language (ISO 639-3)
+    /// when told, else its script ("Cyrillic script").
+    pub fn other_language(&self) -> Option<(String, String)> {
+        let side = |language: &Option<String>, script: &Option<String>| {
+            language.clone().or_else(|| script.as_ref().map(|s| format!("{s} script")))
+        };
+        let differ = match (&self.language, &self.asked_in, &self.script, &self.asked_script) {
+            (Some(answer), Some(asked), ..) => answer != asked,
+            (_, _, Some(answer), Some(asked)) => answer != asked,
+            _ => false,
+        };
+        differ.then(|| side(&self.language, &self.script).zip(side(&self.asked_in, &self.asked_script))).flatten()
+    }
+}
+
+/// An answer's spelling.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Spelling {
+    /// Checked: the words no dictionary knows (names, brands, codes, links, the store's own
+    /// words and the shopper's letter left out), and the words that were checked.
+    Checked {
+        /// The dictionaries used (ISO 639-1).
+        dictionaries: Vec<String>,
+        /// Words checked.
+        checked: usize,
+        /// Misspelt words, as written, each once.
+        misspelt: Vec<String>,
+    },
+    /// No dictionary is installed for the answer's language.
+    NoDictionary {
+        /// The language (ISO 639-1 where known).
+        language: String,
+        /// The Debian package to install, when there is one.
+        package: Option<String>,
+    },
+}
+
+impl Spelling {
+    /// Misspellings per 100 words of an answer of `words` words; none when not checked.
+    pub fn per_100(&self, words: usize) -> Option<f64> {
+        match self {
+            Spelling::Checked { misspelt, .. } if words > 0 => Some(misspelt.len() as f64 * 100.0 / words as f64),
+            Spelling::Checked { .. } => Some(0.0),
+            Spelling::NoDictionary { .. } => None,
+        }
+    }
 }
 
 /// A question, and whether the answer addressed it (`email_probes[].questions[]`,

@@ -64,6 +64,7 @@ check_ids! {
     ChatOperatorIdentity = "chat.operator_identity",
     ChatBranding = "chat.branding",
     ChatAnswers = "chat.answers",
+    ChatLiteracy = "chat.literacy",
     ContactsOnHome = "contacts.on_home",
     ContactsSingleEmail = "contacts.single_email",
     ContactsChannels = "contacts.channels",
@@ -82,6 +83,7 @@ check_ids! {
     EmailTicketReference = "email.ticket_reference",
     EmailPersonalSignature = "email.personal_signature",
     EmailAnswerQuality = "email.answer_quality",
+    EmailLiteracy = "email.literacy",
 }
 
 impl std::str::FromStr for CheckId {

@@ -26,6 +26,8 @@ pub fn assemble(pages: &[CrawledPage], scenario: &Scenario) -> Evidence {
             continue;
         };
         let page = crawled.page.final_url.clone().unwrap_or_else(|| crawled.page.url.clone());
+        let room = crate::extract::reading::MAX_STORE_WORDS.saturating_sub(ev.vocabulary.len());
+        ev.vocabulary.extend(facts.words.iter().take(room).cloned());
         for embed in &facts.chat {
             vendors.insert(embed.vendor.clone());
             ev.chat.embeds.push(ChatEmbed {

@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 use headless_chrome::Tab;
 use serde::Deserialize;
 
-use crate::extract::answer;
+use crate::extract::{answer, reading};
+use crate::knowledge::spelling::Dictionaries;
 use crate::knowledge::Knowledge;
 use crate::model::evidence::{ChatLine, ChatRole, Conversation, ConversationOutcome, LineKind, Moment, Screenshot};
 use crate::model::Viewport;
@@ -58,6 +59,19 @@ pub struct Plan {
     /// Where "now" comes from: the audit's clock, so that the transcript's moments and the
     /// chat's readings agree (a test's simulated week, or the system's).
     pub clock: crate::clock::Clock,
+    /// What the operator's answer is read against.
+    pub reading: ReadWith,
+}
+
+/// What a chat answer is read against: the shopper's names, the store's host and its words.
+#[derive(Debug, Clone, Default)]
+pub struct ReadWith {
+    /// The names the shopper goes by.
+    pub names: Vec<String>,
+    /// The store's host.
+    pub host: String,
+    /// The words on the store's pages, lower case.
+    pub vocabulary: std::collections::BTreeSet<String>,
 }
 
 /// What is known of a store's widget before it opens.
@@ -428,6 +442,15 @@ fn converse(tab: &Tab, plan: &Plan, q: &Question, k: &Knowledge, talk: &mut Conv
             talk.outcome = ConversationOutcome::Answered;
             talk.missing = answer::lacks(&talk.expect, text);
             (talk.questions, talk.completeness) = answer::addressed(&q.questions, &[text.as_str()]);
+            let own = [plan.reading.host.clone()];
+            let ctx = reading::Context {
+                asked: &q.text,
+                names: &plan.reading.names,
+                vocabulary: &plan.reading.vocabulary,
+                own_hosts: &own,
+                late: false, // a person's reply after the deadline is never heard
+            };
+            talk.reading = Some(reading::read(text, &ctx, &k.answers, Dictionaries::system()));
             shot(tab, talk, Moment::Answer);
             talk.rating_offered = widget.until(RATING_WAIT, |s| s.rating)?.is_some();
         }

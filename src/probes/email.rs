@@ -151,8 +151,9 @@ pub async fn send_due(
         if imap.is_some() {
             message = message.bcc(from.clone());
         }
-        let message =
-            message.body(body).map_err(|e| Error::email_by(format!("letter {:?} cannot be built", letter.id), e))?;
+        let message = message
+            .body(body.clone())
+            .map_err(|e| Error::email_by(format!("letter {:?} cannot be built", letter.id), e))?;
         let Some(transport) = &transport else {
             dry.push(EmailProbe {
                 id: letter.id.clone(),
@@ -173,6 +174,7 @@ pub async fn send_due(
                 questions: Vec::new(),
                 completeness: None,
                 attempt,
+                reading: None,
             });
             continue;
         };
@@ -189,6 +191,7 @@ pub async fn send_due(
                 from: &shopper.email,
                 to: &to,
                 subject: &subject,
+                body: &body,
                 attempt,
                 at: now(),
                 slot: slot.as_deref(),

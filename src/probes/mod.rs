@@ -232,7 +232,7 @@ async fn look(ctx: Context<'_>, pages: &[Page], evidence: &Evidence, chromium: A
         progress.stage("chat conversation");
         let page = page.unwrap_or_else(|| scenario.store.url.to_string());
         let vendors = assemble::chat_vendors(&evidence.chat.vendors, &seen);
-        conversations = converse(scenario, chromium, page, &vendors, knowledge, ctx.clock).await;
+        conversations = converse(scenario, chromium, page, &vendors, knowledge, ctx.clock, &evidence.vocabulary).await;
     }
     Browsed { seen: Some(seen), avatars, conversations }
 }
@@ -245,6 +245,7 @@ async fn converse(
     vendors: &[String],
     knowledge: &Arc<Knowledge>,
     clock: &crate::clock::Clock,
+    vocabulary: &std::collections::BTreeSet<String>,
 ) -> Vec<crate::model::evidence::Conversation> {
     let unusable = |why: String| {
         scenario
@@ -273,6 +274,15 @@ async fn converse(
             .then(|| scenario.shopper.as_ref().map(|s| (s.name.clone(), s.email.clone())))
             .flatten(),
         clock: clock.clone(),
+        reading: conversation::ReadWith {
+            names: scenario
+                .shopper
+                .as_ref()
+                .map(|s| s.name.split_whitespace().map(str::to_string).collect())
+                .unwrap_or_default(),
+            host: scenario.store.url.0.host_str().unwrap_or_default().to_string(),
+            vocabulary: vocabulary.clone(),
+        },
     });
     let mut out = Vec::new();
     for question in scenario.chat.questions.clone() {

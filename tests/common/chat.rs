@@ -21,6 +21,8 @@ pub enum Operator {
     BotThenHuman { after: Duration, name: &'static str },
     /// "typing…" shows for `after`, then the answer comes.
     TypesFirst { after: Duration, name: &'static str },
+    /// A person answers after `after` with these words.
+    Says { after: Duration, name: &'static str, text: &'static str },
     /// Greets, then never answers.
     Never { name: &'static str },
     /// Offline: only the leave-a-message form.
@@ -130,6 +132,7 @@ impl Operator {
             Operator::Answers { name, .. }
             | Operator::BotThenHuman { name, .. }
             | Operator::TypesFirst { name, .. }
+            | Operator::Says { name, .. }
             | Operator::Never { name } => Some(name),
             Operator::Offline => None,
         }
@@ -208,6 +211,13 @@ async fn send(State(lab): State<Arc<Lab>>, text: String) -> &'static str {
                 tokio::time::sleep(after).await;
                 lab.set(|l| l.typing = false);
                 answer(lab, name);
+            });
+        }
+        Operator::Says { after, name, text } => {
+            tokio::spawn(async move {
+                tokio::time::sleep(after).await;
+                lab.set(|l| l.answered_at = Some(Instant::now()));
+                lab.post("operator", name, text);
             });
         }
         Operator::Never { .. } | Operator::Offline => {}

@@ -182,6 +182,10 @@ async fn agent(
                 )
                 .into_bytes(),
             )],
+            Behaviour::Answer(text) => vec![(
+                "support@store.test".into(),
+                raw(&format!("In-Reply-To: {id}\r\nReferences: {id}\r\nSubject: Re: {subject}\r\n"), "utf-8", text),
+            )],
             Behaviour::HelpdeskOtherDomain => vec![(
                 "acme@helpdesk.test".into(),
                 raw_from(
@@ -227,6 +231,8 @@ pub enum Behaviour {
     HelpdeskOtherDomain,
     /// A Greek acknowledgement (by its wording only) with a request number, then a signed answer.
     Greek,
+    /// One human answer in the letter's thread, with this text.
+    Answer(&'static str),
 }
 
 fn raw(headers: &str, charset: &str, body: &str) -> Vec<u8> {
