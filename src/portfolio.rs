@@ -28,6 +28,67 @@ pub struct Portfolio {
     pub generated_at: DateTime<FixedOffset>,
     /// One row per store, in the folder's order.
     pub stores: Vec<StoreRow>,
+    /// The figures of all the stores together, as a published study counts them.
+    #[serde(default)]
+    pub figures: Figures,
+    /// A published study's figures to set them beside (`[benchmark]` in portfolio.toml).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub benchmark: Option<Benchmark>,
+}
+
+/// The stores' letters together: the headline numbers of a mystery-shopping study.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Figures {
+    /// Letters whose deadline passed (or that were answered), over every store.
+    pub letters: usize,
+    /// Of those, answered completely (every question), over every store.
+    pub complete_answer_rate: Option<f64>,
+    /// The store with the highest complete-answer rate.
+    pub best_store: Option<String>,
+    /// Its complete-answer rate.
+    pub best_complete_answer_rate: Option<f64>,
+    /// Its median time to a person's first answer.
+    pub best_median_first_human_response_ms: Option<u64>,
+}
+
+impl Figures {
+    /// The figures of these rows.
+    pub fn of(rows: &[StoreRow]) -> Figures {
+        let decided = |s: &StoreRow| s.letters_sent - s.letters_waiting.min(s.letters_sent);
+        let letters: usize = rows.iter().map(decided).sum();
+        let complete: f64 = rows.iter().filter_map(|s| Some(s.complete_answer_rate? * decided(s) as f64)).sum();
+        let best = rows.iter().filter(|s| s.complete_answer_rate.is_some()).reduce(|best, s| {
+            if s.complete_answer_rate > best.complete_answer_rate {
+                s
+            } else {
+                best
+            }
+        });
+        Figures {
+            letters,
+            complete_answer_rate: (letters > 0).then(|| (complete / letters as f64 * 10_000.0).round() / 10_000.0),
+            best_store: best.map(|s| s.name.clone()),
+            best_complete_answer_rate: best.and_then(|s| s.complete_answer_rate),
+            best_median_first_human_response_ms: best.and_then(|s| s.median_first_human_response_ms),
+        }
+    }
+}
+
+/// A published study's figures (`[benchmark]` in portfolio.toml), each optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Benchmark {
+    /// The study, as the pages cite it.
+    pub name: String,
+    /// Its share of letters answered completely.
+    #[serde(default)]
+    pub complete_answer_rate: Option<f64>,
+    /// Its best store's share.
+    #[serde(default)]
+    pub best_complete_answer_rate: Option<f64>,
+    /// Its best store's median time to a person's first answer.
+    #[serde(default)]
+    pub best_median_first_human_response_ms: Option<u64>,
 }
 
 /// The agency, from `portfolio.toml` (white label).
@@ -216,6 +277,16 @@ const STYLE: &str = include_str!("../reports/report.css");
 const SORT_JS: &str = include_str!("../reports/sort.js");
 
 impl Portfolio {
+    /// The portfolio of these rows, with their figures.
+    pub fn new(
+        agency: Agency,
+        benchmark: Option<Benchmark>,
+        generated_at: DateTime<FixedOffset>,
+        stores: Vec<StoreRow>,
+    ) -> Portfolio {
+        Portfolio { schema: SCHEMA.to_string(), agency, generated_at, figures: Figures::of(&stores), stores, benchmark }
+    }
+
     /// Writes `portfolio.json`, `.md` and `.html` into `out`, each file atomically; `logo` as
     /// for [`Portfolio::html`].
     pub fn write(&self, out: &std::path::Path, logo: Option<&str>) -> Result<Vec<std::path::PathBuf>> {
@@ -305,6 +376,25 @@ impl Portfolio {
                 s.change.map_or_else(|| "—".to_string(), |n| format!("{n:+}")),
                 s.trend.iter().map(u8::to_string).collect::<Vec<_>>().join(" "),
                 s.last_audited.map_or_else(|| "—".to_string(), |t| t.format("%Y-%m-%d %H:%M %:z").to_string()),
+            );
+        }
+        if let Some(b) = &self.benchmark {
+            let f = &self.figures;
+            let best = f.best_store.as_deref().map_or_else(String::new, |n| format!(" ({})", esc(n)));
+            let _ = write!(
+                md,
+                "\n## Beside the published figures\n\n| | These stores | {} |\n|---|---|---|\n\
+                 | Letters answered completely | {} of {} letters | {} |\n\
+                 | The best store's complete answers | {}{best} | {} |\n\
+                 | The best store's median first human answer | {} | {} |\n",
+                esc(&b.name),
+                pct(f.complete_answer_rate),
+                f.letters,
+                pct(b.complete_answer_rate),
+                pct(f.best_complete_answer_rate),
+                pct(b.best_complete_answer_rate),
+                dur(f.best_median_first_human_response_ms),
+                dur(b.best_median_first_human_response_ms),
             );
         }
         md

@@ -74,12 +74,14 @@ pub(crate) struct PortfolioFile {
     pub agency: Agency,
     /// Whom to tell when a store gets worse.
     pub alerts: Option<crate::scenario::alerts::Alerts>,
+    /// A published study's figures to set the stores' beside.
+    pub benchmark: Option<crate::portfolio::Benchmark>,
 }
 
 /// Runs every scenario in `dir`.
 pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
     let _lock = crate::lock::Lock::take(&settings.out.join(".shopaudit.lock"))?;
-    let PortfolioFile { agency, alerts } = portfolio_file(dir)?;
+    let PortfolioFile { agency, alerts, benchmark } = portfolio_file(dir)?;
     let files = scenario_files(dir)?;
     let scenarios: Vec<(PathBuf, Result<Scenario>)> = files
         .into_iter()
@@ -209,12 +211,7 @@ pub async fn run(dir: &Path, settings: &Settings) -> Result<Finished> {
             tracing::warn!("{why}");
         }
     }
-    let portfolio = Portfolio {
-        schema: crate::portfolio::SCHEMA.to_string(),
-        agency: agency.clone(),
-        generated_at: settings.clock.now().fixed_offset(),
-        stores: rows,
-    };
+    let portfolio = Portfolio::new(agency.clone(), benchmark, settings.clock.now().fixed_offset(), rows);
     let logo = agency.logo.as_ref().and_then(|l| data_uri(&dir.join(l)));
     let written = portfolio.write(&settings.out, logo.as_deref())?;
     Ok(Finished { stores, portfolio, written, history_error: trouble })
@@ -258,11 +255,6 @@ pub(crate) fn portfolio_file(dir: &Path) -> Result<PortfolioFile> {
         Err(e) => return Err(Error::io("cannot read", &path, e)),
     };
     portfolio_of(&text, &path, dir)
-}
-
-/// The agency of a `portfolio.toml`'s text (`path` for messages); "shopaudit" unnamed.
-pub(crate) fn agency_of(text: &str, path: &Path) -> Result<Agency> {
-    portfolio_of(text, path, Path::new("")).map(|p| p.agency)
 }
 
 /// A `portfolio.toml`'s text read (`path` for messages), the files it names relative to `base`.

@@ -805,6 +805,8 @@ async fn a_misspelt_answer_fails_literacy_with_the_words() {
     assert_eq!(outcome(&r, "email.literacy"), shopaudit::Outcome::Fail);
     let detail = common::detail(&r, "email.literacy");
     assert!(detail.contains("прийдет, чериз, заранние"), "{detail}");
+    let html = shopaudit::report::Format::Html.render(&r).unwrap();
+    assert!(html.contains("How it reads: ") && html.contains("3 misspelt (прийдет, чериз, заранние)"), "{html}");
     assert_eq!(outcome(&r, "email.answer_quality"), shopaudit::Outcome::Pass, "literate or not, it answers");
 }
 

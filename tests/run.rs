@@ -708,3 +708,52 @@ async fn a_history_failing_mid_run_still_leaves_every_report_and_the_portfolio()
     let p = portfolio(d);
     assert_eq!(p["stores"].as_array().unwrap().len(), 2, "{p}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_study_set_prints_its_figures_beside_the_published_ones() {
+    let lab = MailLab::start();
+    let store = common::serve_store("no-contacts").await; // posts no hours: calendar deadlines
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let study = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/study");
+    std::fs::copy(study.join("portfolio.toml"), d.join("portfolio.toml")).unwrap();
+    // The template as a user fills it in: the store, its address, the shopper's mailbox; the
+    // schedule left out so that every letter is due at once, and a deadline of seconds.
+    let template = std::fs::read_to_string(study.join("store.toml.example")).unwrap();
+    let (head, rest) = template.split_once("\n[shopper]\n").unwrap();
+    let (_, rest) = rest.split_once("\n[email]\n").unwrap();
+    let (email, _) = rest.split_once("\n[schedule]\n").unwrap();
+    let filled = format!("{head}\n{}[email]\n{email}", lab.shopper_tables(""))
+        .replace("https://store.example/", store.url.as_str())
+        .replace("support@store.example", "support@store.test")
+        .replace("sla = \"24h\"", "sla = \"4s\"");
+    std::fs::write(d.join("acme.toml"), filled).unwrap();
+
+    let first = run(d, &[]).await;
+    assert!(first.status.code().is_some_and(|c| c <= 1), "{}", said(&first));
+    assert_eq!(lab.messages("support@store.test").await.len(), 3, "three letters, two questions each");
+    // The product letter is answered completely, shipping by half, returns not at all.
+    let answers = [
+        ("Question about the Trail Runner shoes", "Hello Anna! Yes, size 9 is in stock, with a two-year warranty."),
+        ("Shipping to Springfield", "Hello Anna! Shipping to Springfield takes three business days."),
+    ];
+    for (subject, text) in answers {
+        mail::support_agent_for(&lab, subject, mail::Behaviour::Answer(text)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    let second = run(d, &[]).await;
+    assert!(second.status.code().is_some_and(|c| c <= 1), "{}", said(&second));
+    let p = portfolio(d);
+    let figures = &p["figures"];
+    assert_eq!((&figures["letters"], &figures["complete_answer_rate"]), (&3.into(), &0.3333.into()), "{p}");
+    assert_eq!(figures["best_store"], "Example Store");
+    assert_eq!(p["benchmark"]["complete_answer_rate"], 0.54);
+    let md = std::fs::read_to_string(d.join("out/portfolio.md")).unwrap();
+    assert!(md.contains("| Letters answered completely | 33% of 3 letters | 54% |"), "{md}");
+    assert!(md.contains("| The best store's complete answers | 33% (Example Store) | 89% |"), "{md}");
+    let html = std::fs::read_to_string(d.join("out/portfolio.html")).unwrap();
+    assert!(html.contains("Beside the published figures") && html.contains("Published study (2012)"));
+    let report = shopaudit::report::read(&d.join("out/acme/report.json")).unwrap();
+    let shipping = report.evidence.email_probes.iter().find(|l| l.id == "shipping").unwrap();
+    assert_eq!(shipping.completeness.map(|c| c.as_str()), Some("partial"));
+}

@@ -165,8 +165,10 @@ pub async fn submit(dir: &Path, history: &History, clock: &crate::clock::Clock) 
 /// rows are), or why its latest slot could not be audited; stores not audited yet are left
 /// out.
 pub async fn portfolio(history: &History, queue: &queue::Queue, clock: &crate::clock::Clock) -> Result<Portfolio> {
-    let (submitted, agency) = history.submitted().await?;
-    let agency = crate::run::agency_of(agency.as_deref().unwrap_or_default(), std::path::Path::new("portfolio.toml"))?;
+    let (submitted, settings) = history.submitted().await?;
+    let settings = settings.unwrap_or_default();
+    let settings =
+        crate::run::portfolio_of(&settings, std::path::Path::new("portfolio.toml"), std::path::Path::new(""))?;
     let ended = queue.audits_ended().await?;
     let mut rows = Vec::new();
     for store in &submitted {
@@ -193,12 +195,7 @@ pub async fn portfolio(history: &History, queue: &queue::Queue, clock: &crate::c
             (Some(_) | None, None) => {} // not audited yet
         }
     }
-    Ok(Portfolio {
-        schema: crate::portfolio::SCHEMA.to_string(),
-        agency,
-        generated_at: clock.now().fixed_offset(),
-        stores: rows,
-    })
+    Ok(Portfolio::new(settings.agency, settings.benchmark, clock.now().fixed_offset(), rows))
 }
 
 /// Writes into `out`, from the fleet's database alone (any machine can): each submitted
