@@ -807,6 +807,15 @@ async fn a_misspelt_answer_fails_literacy_with_the_words() {
     assert!(detail.contains("прийдет, чериз, заранние"), "{detail}");
     let html = shopaudit::report::Format::Html.render(&r).unwrap();
     assert!(html.contains("How it reads: ") && html.contains("3 misspelt (прийдет, чериз, заранние)"), "{html}");
+
+    let english = answered_with(
+        "Hello Anna! Yes, we deliver to Kazan, the cost is 300 roubles; we will recieve your order and ship it tommorow.\r\n\r\nBest regards,\r\nMark Stone",
+        std::time::Duration::ZERO,
+        "24h",
+    )
+    .await;
+    assert_eq!(outcome(&english, "email.literacy"), shopaudit::Outcome::Fail);
+    assert!(common::detail(&english, "email.literacy").contains("recieve, tommorow"));
     assert_eq!(outcome(&r, "email.answer_quality"), shopaudit::Outcome::Pass, "literate or not, it answers");
 }
 
