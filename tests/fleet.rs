@@ -34,27 +34,17 @@ fn said(o: &Output) -> String {
 
 /// A worker that drains the queue, beating every second.
 fn worker(pg: &PgLab, out: &Path, secrets: &Path) -> Child {
-    pg.shopaudit(&[
-        "worker",
-        "--db",
-        &pg.url,
-        "--drain",
-        "--no-browser",
-        "--concurrency",
-        "2",
-        "--tick",
-        "1s",
-        "--beat",
-        "1s",
-        "--out",
-        &out.display().to_string(),
-        "--secrets-dir",
-        &secrets.display().to_string(),
-    ])
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap()
+    spawn_worker(pg, secrets, &["--drain", "--concurrency", "2", "--out", &out.display().to_string()])
+}
+
+/// `shopaudit worker` on the lab's database without a browser, planning and beating every
+/// second, with `extra` options.
+fn spawn_worker(pg: &PgLab, secrets: &Path, extra: &[&str]) -> Child {
+    let secrets = secrets.display().to_string();
+    let mut args =
+        vec!["worker", "--db", &pg.url, "--no-browser", "--tick", "1s", "--beat", "1s", "--secrets-dir", &secrets];
+    args.extend_from_slice(extra);
+    pg.shopaudit(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
 }
 
 /// Waits for a child with a deadline, killing it when the deadline passes.
@@ -476,25 +466,7 @@ fn the_fleets_database_is_reached_over_verified_tls() {
 /// A worker that watches the shopper mailboxes and never collects them on a schedule of its
 /// own (once an hour), so that a reply filed within seconds was filed by a watch.
 fn watcher(pg: &PgLab, secrets: &Path) -> Child {
-    pg.shopaudit(&[
-        "worker",
-        "--db",
-        &pg.url,
-        "--watch-mail",
-        "--no-browser",
-        "--tick",
-        "1s",
-        "--beat",
-        "1s",
-        "--collect-every",
-        "1h",
-        "--secrets-dir",
-        &secrets.display().to_string(),
-    ])
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap()
+    spawn_worker(pg, secrets, &["--watch-mail", "--collect-every", "1h"])
 }
 
 /// The worker (of `workers`) that holds the watch on the only mailbox, by the pid in its name.
