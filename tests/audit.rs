@@ -211,3 +211,37 @@ async fn a_giant_staff_photo_is_not_decoded() {
     assert!(why.contains("too large to look at (11900x7000"), "{photo:?}");
     assert!(photo.phash.is_none() && photo.thumbnail.is_none());
 }
+
+#[tokio::test]
+async fn contact_forms_and_callbacks_are_found_and_decoys_are_not() {
+    let r = audit_store("forms", |s| s.crawl.max_pages = 10).await;
+    let mut forms: Vec<(String, Option<&str>, bool, Option<&str>)> = r
+        .evidence
+        .forms
+        .forms
+        .iter()
+        .map(|f| (f.page.rsplit('/').next().unwrap().to_string(), f.vendor.as_deref(), f.consent, f.captcha.as_deref()))
+        .collect();
+    forms.sort(); // in the crawl's order, which is the network's
+    assert_eq!(
+        forms,
+        [
+            ("contacts.html".into(), None, true, Some("recaptcha")),
+            ("help.html".into(), Some("yandex-forms"), false, None)
+        ],
+        "the feedback form and the vendor's frame; not the search or the newsletter: {:?}",
+        r.evidence.forms
+    );
+    let callbacks: Vec<(Option<&str>, Option<&str>)> =
+        r.evidence.forms.callbacks.iter().map(|c| (c.vendor.as_deref(), c.promise.as_deref())).collect();
+    assert_eq!(callbacks, [(Some("envybox"), Some("28 секунд")), (None, None)], "not the order form or the tel: link");
+    assert_eq!(outcome(&r, "form.present"), Pass);
+}
+
+#[tokio::test]
+async fn no_address_and_no_form_fails_form_present_and_an_address_needs_no_form() {
+    let r = audit_store("no-contacts", |_| {}).await;
+    assert_eq!(outcome(&r, "form.present"), Fail);
+    let r = audit_store("many-emails", |_| {}).await;
+    assert_eq!(outcome(&r, "form.present"), NotApplicable, "{:?}", r.evidence.forms);
+}

@@ -326,6 +326,19 @@ fn case(id: CheckId) -> (Evidence, Evidence) {
             }),
             with(&|ev| ev.contacts.emails = vec!["support@acme.example".into()]),
         ),
+        FormPresent => (
+            with(&|ev| {
+                ev.forms.forms.push(ContactForm {
+                    page: CONTACTS.into(),
+                    action: Some(format!("{HOME}feedback")),
+                    vendor: None,
+                    fields: vec!["email email".into(), "textarea message".into()],
+                    consent: false,
+                    captcha: None,
+                })
+            }),
+            Evidence::default(),
+        ),
         HoursPosted => (with(&|ev| ev.hours.push(posted(&[CONTACTS]))), Evidence::default()),
         HoursOnHome => (
             with(&|ev| ev.hours.push(posted(&[CONTACTS]))),
@@ -519,4 +532,17 @@ fn answer_quality_faults_other_shops_another_language_and_a_late_answer_without_
     });
     assert!(script.detail.contains("answered in Cyrillic script to a letter in English"), "{}", script.detail);
     assert!(unsure.evidence.iter().any(|e| e.contains("greets, by name, thanks")), "{:?}", unsure.evidence);
+}
+
+#[test]
+fn a_published_address_needs_no_form_and_a_callback_is_a_phone() {
+    let mut ev = Evidence::default();
+    ev.contacts.emails = vec!["support@acme.example".into()];
+    assert_eq!(judge(CheckId::FormPresent, &ev).outcome, Outcome::NotApplicable);
+    ev.contacts.messengers = vec!["telegram".into()];
+    assert_eq!(judge(CheckId::ContactsChannels, &ev).outcome, Outcome::Fail, "two channels");
+    ev.forms.callbacks.push(Callback { page: CONTACTS.into(), vendor: Some("envybox".into()), promise: None });
+    let with_callback = judge(CheckId::ContactsChannels, &ev);
+    assert_eq!(with_callback.outcome, Outcome::Pass, "{}", with_callback.detail);
+    assert!(with_callback.detail.contains("phone"));
 }

@@ -97,7 +97,8 @@ fn channels(input: &Input<'_>) -> Judged {
     let c = &ev.contacts;
     let mut have = Vec::new();
     for (name, present) in [
-        ("phone", !c.phones.is_empty()),
+        // A "call me back" button is the phone channel too.
+        ("phone", !c.phones.is_empty() || !ev.forms.callbacks.is_empty()),
         ("e-mail", !c.emails.is_empty()),
         ("chat", !ev.chat.vendors.is_empty()),
         ("messenger", !c.messengers.is_empty()),

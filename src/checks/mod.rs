@@ -8,6 +8,7 @@ mod chat;
 mod contacts;
 mod conversation;
 mod email;
+mod forms;
 mod hours;
 mod photos;
 mod reading;
@@ -100,6 +101,7 @@ pub static CHECKS: &[Check] = &[
     contacts::ON_HOME,
     contacts::SINGLE_EMAIL,
     contacts::CHANNELS,
+    forms::PRESENT,
     hours::POSTED,
     hours::ON_HOME,
     hours::HONORED,

@@ -5,6 +5,7 @@ pub mod answer;
 pub mod chat;
 pub mod contacts;
 pub mod depth;
+pub mod forms;
 pub mod images;
 pub mod links;
 pub mod reading;
@@ -39,6 +40,10 @@ pub struct PageFacts {
     /// The distinct words of its text, lower case: the store's vocabulary, which an answer's
     /// spelling is not faulted for.
     pub words: std::collections::BTreeSet<String>,
+    /// Contact forms.
+    pub forms: Vec<crate::model::evidence::ContactForm>,
+    /// Callback buttons and forms.
+    pub callbacks: Vec<crate::model::evidence::Callback>,
 }
 
 /// Extracts the facts of one page. `country` is the scenario's; without it the country is
@@ -57,7 +62,10 @@ pub fn page(html: &str, url: &Url, country: Option<phonenumber::country::Id>, k:
         .map(|l| l.split(['-', '_']).next().unwrap_or_default().trim().to_lowercase())
         .filter(|l| !l.is_empty());
     let country = country.or_else(|| guess_country(url, lang.as_deref()));
+    let (forms, callbacks) = forms::find(&doc, &base, &lines, &k.forms);
     PageFacts {
+        forms,
+        callbacks,
         links: links::links(&doc, &base, k),
         chat: chat::embeds(&doc, &base, k),
         contacts: contacts::contacts(&doc, &lines, country, k),

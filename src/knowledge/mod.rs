@@ -21,6 +21,7 @@ const FILES: &[(&str, &str)] = &[
     ("probes/chat.toml", include_str!("../../probes/chat.toml")),
     ("probes/mail.toml", include_str!("../../probes/mail.toml")),
     ("probes/answers.toml", include_str!("../../probes/answers.toml")),
+    ("probes/forms.toml", include_str!("../../probes/forms.toml")),
     ("probes/hours/ru.toml", include_str!("../../probes/hours/ru.toml")),
     ("probes/hours/en.toml", include_str!("../../probes/hours/en.toml")),
     ("probes/hours/el.toml", include_str!("../../probes/hours/el.toml")),
@@ -92,6 +93,82 @@ pub struct Knowledge {
     pub mail: MailWords,
     /// How a person's answer reads (tone), and which links send the buyer nowhere else.
     pub answers: AnswerWords,
+    /// Contact forms, CAPTCHAs and callback buttons.
+    pub forms: FormWords,
+}
+
+/// `probes/forms.toml`, compiled; words lower case.
+#[derive(Debug)]
+pub struct FormWords {
+    /// Words that mark a form's message field.
+    pub message: Vec<String>,
+    /// Words that mark a form as not a way to write to support.
+    pub not_contact: Vec<String>,
+    /// Form and help-desk vendors, by host.
+    pub vendors: Vec<HostVendor>,
+    /// CAPTCHAs, by the markers of their scripts and elements.
+    pub captchas: Vec<Captcha>,
+    /// Words that name a call back.
+    pub callback_words: Vec<String>,
+    /// A callback's promise: group 1 the number, group 2 the unit.
+    pub promise: Vec<Regex>,
+    /// Callback widget vendors, by host.
+    pub callback_vendors: Vec<HostVendor>,
+}
+
+/// A vendor known by the hosts (and paths) its frames, scripts or form actions use.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostVendor {
+    /// Its id.
+    pub id: String,
+    /// `host` or `host/path` prefixes.
+    pub hosts: Vec<String>,
+}
+
+impl HostVendor {
+    /// Whether `url` (absolute, as written) is one of the vendor's.
+    pub fn serves(&self, url: &str) -> bool {
+        let bare = url.split_once("://").map_or(url, |(_, rest)| rest).trim_start_matches("www.").to_lowercase();
+        self.hosts.iter().any(|h| {
+            bare.starts_with(h.as_str())
+                || bare.split_once('.').is_some_and(|(_, parent)| parent.starts_with(h.as_str()))
+        })
+    }
+}
+
+/// A CAPTCHA and the markers that show it on a page.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Captcha {
+    /// Its id.
+    pub id: String,
+    /// Script URLs and class names.
+    pub markers: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FormsFile {
+    form: FormEntry,
+    captcha: Vec<Captcha>,
+    callback: CallbackEntry,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FormEntry {
+    message: Vec<String>,
+    not_contact: Vec<String>,
+    vendors: Vec<HostVendor>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CallbackEntry {
+    words: Vec<String>,
+    promise: Vec<String>,
+    vendors: Vec<HostVendor>,
 }
 
 /// `probes/answers.toml`, lower case.
@@ -384,6 +461,16 @@ impl Knowledge {
             apologies: lower(answers_file.tone.apologies),
             services: lower(answers_file.links.services),
         };
+        let forms_file: FormsFile = parse("probes/forms.toml")?;
+        let forms = FormWords {
+            message: lower(forms_file.form.message),
+            not_contact: lower(forms_file.form.not_contact),
+            vendors: forms_file.form.vendors,
+            captchas: forms_file.captcha,
+            callback_words: lower(forms_file.callback.words),
+            promise: regexes("probes/forms.toml", &forms_file.callback.promise)?,
+            callback_vendors: forms_file.callback.vendors,
+        };
         let chat = ChatWords {
             placeholder: regexes("probes/chat.toml", &chat.operators.placeholder)?,
             jokey: lower(chat.operators.jokey),
@@ -460,6 +547,7 @@ impl Knowledge {
             chat,
             mail,
             answers,
+            forms,
         })
     }
 }

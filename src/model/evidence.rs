@@ -39,6 +39,9 @@ pub struct Page {
 /// Everything the probes gathered (`evidence` in the report).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Evidence {
+    /// Contact forms and callback buttons found on the pages.
+    #[serde(default)]
+    pub forms: FormsEvidence,
     /// The words on the store's pages, lower case: kept in the history for judging answers'
     /// spelling, never shown in the report.
     #[serde(skip)]
@@ -735,6 +738,44 @@ pub struct Asked {
     /// The words a complete answer to it holds.
     #[serde(default)]
     pub expect: Vec<String>,
+}
+
+/// Ways to reach the store besides its addresses and chat (`evidence.forms`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormsEvidence {
+    /// Contact and feedback forms, each once (a footer form on every page is one form).
+    pub forms: Vec<ContactForm>,
+    /// "Call me back" buttons and forms.
+    pub callbacks: Vec<Callback>,
+}
+
+/// A contact or feedback form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactForm {
+    /// The first page it was found on.
+    pub page: String,
+    /// Where it posts, for a form in the page.
+    pub action: Option<String>,
+    /// The form or help-desk vendor that serves it (its frame, its script, where it posts);
+    /// null for the store's own. Still the store's form.
+    pub vendor: Option<String>,
+    /// Its fields as `kind name` ("email email", "textarea message"); empty for a vendor's frame.
+    pub fields: Vec<String>,
+    /// A checkbox must be ticked (consent to the processing of personal data, terms).
+    pub consent: bool,
+    /// The CAPTCHA it sits behind: recorded as blocked, never solved.
+    pub captcha: Option<String>,
+}
+
+/// A "call me back" button or form: the phone channel many stores advertise most.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Callback {
+    /// The first page it was found on.
+    pub page: String,
+    /// The callback vendor whose widget it is; null for a plain form of the store's.
+    pub vendor: Option<String>,
+    /// What it promises, as the page says it ("28 секунд", "30 seconds").
+    pub promise: Option<String>,
 }
 
 /// How a person's answer reads, as a trained mystery shopper judges it

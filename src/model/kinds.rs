@@ -68,6 +68,7 @@ check_ids! {
     ContactsOnHome = "contacts.on_home",
     ContactsSingleEmail = "contacts.single_email",
     ContactsChannels = "contacts.channels",
+    FormPresent = "form.present",
     HoursPosted = "hours.posted",
     HoursOnHome = "hours.on_home",
     HoursHonored = "hours.honored",

@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::evidence::{
-    BrowserEvidence, ChatEmbed, ChatEvidence, ChatStatus, ContactKind, ContactMention, Contacts, Evidence, KeyLink,
-    PostedHours, Ux, Visit,
+    BrowserEvidence, Callback, ChatEmbed, ChatEvidence, ChatStatus, ContactForm, ContactKind, ContactMention, Contacts,
+    Evidence, KeyLink, PostedHours, Ux, Visit,
 };
 use crate::probes::crawl::CrawledPage;
 use crate::scenario::Scenario;
@@ -36,6 +36,17 @@ pub fn assemble(pages: &[CrawledPage], scenario: &Scenario) -> Evidence {
                 how: embed.how.to_string(),
                 matched: embed.matched.clone(),
             });
+        }
+        for form in &facts.forms {
+            let same = |f: &&ContactForm| f.action == form.action && f.vendor == form.vendor && f.fields == form.fields;
+            if !ev.forms.forms.iter().any(|f| same(&f)) {
+                ev.forms.forms.push(ContactForm { page: page.clone(), ..form.clone() });
+            }
+        }
+        for callback in &facts.callbacks {
+            if !ev.forms.callbacks.iter().any(|c| c.vendor == callback.vendor) {
+                ev.forms.callbacks.push(Callback { page: page.clone(), ..callback.clone() });
+            }
         }
         for found in &facts.contacts {
             mentions.insert(ContactMention { kind: found.kind, value: found.value.clone(), page: page.clone() });
