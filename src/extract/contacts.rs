@@ -38,6 +38,9 @@ static SPACED_DOT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\s+(?:dot
 static PHONE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:\+\s?\d|(?-u:\b)\d)[\d \u{a0}\-().]{5,20}\d(?-u:\b)").expect("static regex"));
 
+/// The longest text around a link read as a credit line.
+const CREDIT_LINE: usize = 150;
+
 /// Words that precede " at " in prose ("find us at shop.ru") and are never an address.
 const PROSE_BEFORE_AT: &[&str] =
     &["us", "me", "him", "her", "them", "it", "you", "online", "home", "here", "site", "store", "shop"];
@@ -62,6 +65,9 @@ pub fn contacts(doc: &Html, lines: &[String], country: Option<phonenumber::count
         } else if !lower.starts_with(['/', '#', '?', '.']) {
             // A link within the site ("/delivery") is neither a messenger nor a network.
             let target = lower.trim_start_matches("https://").trim_start_matches("http://").trim_start_matches("www.");
+            if !own_account(&a, target, k) {
+                continue;
+            }
             if let Some(id) = network(&k.messengers, target) {
                 push(&mut found, ContactKind::Messenger, id);
             } else if let Some(id) = network(&k.social, target) {
@@ -96,6 +102,25 @@ pub fn contacts(doc: &Html, lines: &[String], country: Option<phonenumber::count
 
 fn network(table: &[(String, Vec<Regex>)], target: &str) -> Option<String> {
     table.iter().find(|(_, patterns)| patterns.iter().any(|re| re.is_match(target))).map(|(id, _)| id.clone())
+}
+
+/// Whether a network link is the store's own account: not a share button, and not inside a
+/// credit to whoever made the site ("Design by", "Разработка сайта").
+fn own_account(a: &scraper::ElementRef<'_>, target: &str, k: &Knowledge) -> bool {
+    if k.not_own_links.iter().any(|re| re.is_match(target)) {
+        return false;
+    }
+    // The link's own words, or its parent's when they are a line ("Design by <a>Studio</a>"),
+    // not a whole footer that also holds the store's own links.
+    let own_words = a.text().collect::<String>();
+    let around = a
+        .parent()
+        .and_then(scraper::ElementRef::wrap)
+        .map(|p| p.text().collect::<String>())
+        .filter(|t| t.chars().count() <= CREDIT_LINE)
+        .unwrap_or(own_words)
+        .to_lowercase();
+    !k.credits.iter().any(|c| around.contains(c.as_str()))
 }
 
 /// Whether a line has an `@` or one of the words that stand for it ("at", "собака", any case).
@@ -235,6 +260,22 @@ mod tests {
         assert_eq!(phones("<p>+7 800 555-35-35</p>"), ["+78005553535"]);
         assert_eq!(phones(r#"<a href="tel:88005553535">free</a>"#), ["+78005553535"]);
         assert!(phones("<p>8 (812) 55-35</p>").is_empty(), "too short stays out");
+    }
+
+    #[test]
+    fn share_buttons_and_the_site_makers_profiles_are_not_the_stores_accounts() {
+        let html = r#"<footer>
+            <a href="https://www.instagram.com/acme.shoes/">Instagram</a>
+            <a href="https://uk.linkedin.com/company/acme-shoes">LinkedIn</a>
+            <a href="https://www.facebook.com/sharer/sharer.php?u=https://acme.example/">Share</a>
+            <a href="https://twitter.com/intent/tweet?url=x">Tweet</a>
+            <a href="https://t.me/share/url?url=x">Telegram</a>
+            <a href="https://vk.com/share.php?url=x">VK</a>
+            <p>Разработка сайта — <a href="https://vk.com/webstudio42">Студия 42</a></p>
+            <p class="credit">Theme by <a href="https://www.facebook.com/themevendor">ThemeVendor</a></p>
+            </footer>"#;
+        let networks: Vec<String> = found(html, None).into_iter().map(|(_, v)| v).collect();
+        assert_eq!(networks, ["instagram", "linkedin"]);
     }
 
     #[test]

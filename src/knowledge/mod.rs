@@ -83,6 +83,10 @@ pub struct Knowledge {
     pub messengers: Vec<(String, Vec<Regex>)>,
     /// Social network id -> link patterns.
     pub social: Vec<(String, Vec<Regex>)>,
+    /// Network links that are not the store's account: share buttons.
+    pub not_own_links: Vec<Regex>,
+    /// Words of a credit to whoever made the site: a network link inside one is theirs.
+    pub credits: Vec<String>,
     /// E-mail local parts that are not customer-facing.
     pub not_customer_facing: Vec<String>,
     /// Hours vocabularies, one per language.
@@ -430,7 +434,15 @@ struct PageKindEntry {
 struct ContactsFile {
     messengers: BTreeMap<String, Vec<String>>,
     social: BTreeMap<String, Vec<String>>,
+    not_own: NotOwnEntry,
     email: EmailEntry,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotOwnEntry {
+    links: Vec<String>,
+    credits: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -542,6 +554,8 @@ impl Knowledge {
             page_kinds,
             messengers: compile_map(contacts.messengers)?,
             social: compile_map(contacts.social)?,
+            not_own_links: regexes("probes/contacts.toml", &contacts.not_own.links)?,
+            credits: lower(contacts.not_own.credits),
             not_customer_facing: contacts.email.not_customer_facing,
             hours,
             chat,
