@@ -35,8 +35,20 @@ static SPACED: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 static SPACED_DOT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\s+(?:dot|точка)\s+").expect("static regex"));
+/// North American numbers as written: "(214) 555-0132", "214.555.0133", "1-800-555-0100".
+static NANP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:\+?1[\s.-]?)?(?:\([2-9]\d{2}\)|[2-9]\d{2})[\s.-]?\d{3}[\s.-]\d{4}\s*$").expect("static regex")
+});
+/// Australian toll-free and local-rate numbers: "1800 160 401", "1300 360 221".
+static AU_FREE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*1[38]00[\s-]?\d{3}[\s-]?\d{3}\s*$").expect("static regex"));
+/// What a label before a number says it is not a phone to call: a fax, an order or a tax number.
+static NOT_PHONE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(fax|факс|φαξ|telefax|order|заказ|bestell|παραγγελ|инн|огрн|кпп|vat|ust-id|αφμ|№|#)\s*[:.№#]?\s*(no\.?|nr\.?|number|номер)?\s*[:.]?\s*$")
+        .expect("static regex")
+});
 static PHONE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:\+\s?\d|(?-u:\b)\d)[\d \u{a0}\-().]{5,20}\d(?-u:\b)").expect("static regex"));
+    LazyLock::new(|| Regex::new(r"(?:\+\s?\d|\(\d|(?-u:\b)\d)[\d \u{a0}\-().]{5,20}\d(?-u:\b)").expect("static regex"));
 
 /// The longest text around a link read as a credit line.
 const CREDIT_LINE: usize = 150;
@@ -90,6 +102,9 @@ pub fn contacts(doc: &Html, lines: &[String], country: Option<phonenumber::count
             continue;
         }
         for m in PHONE.find_iter(line) {
+            if not_a_phone(&line[..m.start()]) {
+                continue;
+            }
             if let Some(e164) = phone(m.as_str(), country, false) {
                 push(&mut found, ContactKind::Phone, e164);
             }
@@ -102,6 +117,12 @@ pub fn contacts(doc: &Html, lines: &[String], country: Option<phonenumber::count
 
 fn network(table: &[(String, Vec<Regex>)], target: &str) -> Option<String> {
     table.iter().find(|(_, patterns)| patterns.iter().any(|re| re.is_match(target))).map(|(id, _)| id.clone())
+}
+
+/// The text before a number says it is a fax, an order or a tax number.
+fn not_a_phone(before: &str) -> bool {
+    let start = before.char_indices().rev().nth(24).map_or(0, |(i, _)| i);
+    NOT_PHONE_LABEL.is_match(&before[start..])
 }
 
 /// Whether a network link is the store's own account: not a share button, and not inside a
@@ -183,15 +204,27 @@ fn phone(candidate: &str, country: Option<phonenumber::country::Id>, from_link: 
     if !(7..=15).contains(&digits) {
         return None;
     }
-    let grouped = candidate.trim_start().starts_with('+') || candidate.contains(['(', '-', ' ', '\u{a0}']);
+    let grouped = candidate.trim_start().starts_with('+')
+        || candidate.contains(['(', '-', ' ', '\u{a0}'])
+        || NANP.is_match(candidate);
     if !from_link && !grouped {
         return None;
     }
-    let number = phonenumber::parse(country, candidate).ok()?;
-    if phonenumber::is_valid(&number) {
-        return Some(number.format().mode(phonenumber::Mode::E164).to_string());
+    let valid = |country| {
+        let number = phonenumber::parse(country, candidate).ok()?;
+        phonenumber::is_valid(&number).then(|| number.format().mode(phonenumber::Mode::E164).to_string())
+    };
+    if let Some(e164) = valid(country) {
+        return Some(e164);
     }
-    trunk_prefix_workaround(candidate, country)
+    // A site whose country is not known still writes North American and Australian toll-free
+    // numbers in shapes no other plan uses.
+    let shaped = match country {
+        None if NANP.is_match(candidate) => Some(phonenumber::country::Id::US),
+        None if AU_FREE.is_match(candidate) => Some(phonenumber::country::Id::AU),
+        _ => None,
+    };
+    shaped.and_then(|c| valid(Some(c))).or_else(|| trunk_prefix_workaround(candidate, country))
 }
 
 /// The `phonenumber` crate strips Russia's trunk prefix "8" even after "+7", so every
@@ -252,6 +285,26 @@ mod tests {
         assert_eq!(phones, ["+74951234567", "+78005553535"]);
         let greek = found("<p>Τηλ: 210 123 4567</p>", Some("GR"));
         assert_eq!(greek, [(ContactKind::Phone, "+302101234567".to_string())]);
+    }
+
+    #[test]
+    fn north_american_and_australian_numbers_without_a_country_and_no_faxes_or_orders() {
+        let phones = |html: &str| -> Vec<String> {
+            found(html, None).into_iter().filter(|(k, _)| *k == ContactKind::Phone).map(|(_, v)| v).collect()
+        };
+        assert_eq!(phones("<p>Call (214) 555-0132</p>"), ["+12145550132"]);
+        assert_eq!(phones("<p>Support: 214.555.0133</p>"), ["+12145550133"]);
+        assert_eq!(phones("<p>Toll free 1-800-555-0100</p>"), ["+18005550100"]);
+        assert_eq!(phones("<p>Freecall 1800 160 401</p>"), ["+611800160401"]);
+        assert_eq!(phones(r#"<a class="btn" href="tel:(214) 555-0132">Call us</a>"#), ["+12145550132"]);
+        assert_eq!(phones("<p>Fax: (214) 555-0199</p>"), Vec::<String>::new());
+        assert_eq!(phones("<p>Order # 214-555-0134 shipped</p>"), Vec::<String>::new());
+        assert_eq!(phones("<p>Version 2024.01.15 released</p>"), Vec::<String>::new());
+        let ru: Vec<String> = found("<p>Тел.: +7 495 123-45-67, факс: +7 495 123-45-68</p>", Some("RU"))
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(ru, ["+74951234567"]);
     }
 
     #[test]
