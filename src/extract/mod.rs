@@ -12,6 +12,7 @@ pub mod reading;
 pub mod refusal;
 pub mod reply;
 pub mod stock;
+pub mod structured;
 pub mod text;
 
 use scraper::{Html, Selector};
@@ -69,7 +70,7 @@ pub fn page(html: &str, url: &Url, country: Option<phonenumber::country::Id>, k:
         links: links::links(&doc, &base, k),
         chat: chat::embeds(&doc, &base, k),
         contacts: contacts::contacts(&doc, &lines, country, k),
-        hours: hours::find(&lines, &k.hours),
+        hours: hours::find(&lines, &k.hours).into_iter().chain(structured::hours(&doc)).collect(),
         images: images::images(&doc, &base, k),
         words: reading::vocabulary(title.iter().chain(&lines).map(String::as_str), reading::MAX_PAGE_WORDS),
         title,

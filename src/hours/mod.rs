@@ -24,7 +24,8 @@ pub struct HoursLexicon {
     pub language: String,
     /// `mo` .. `su` -> spellings.
     pub days: BTreeMap<String, Vec<String>>,
-    /// Word classes: every_day, all_day, from, to, break, closed, am, pm, suffix, and, context.
+    /// Word classes: every_day, all_day, from, to, break, closed, am, pm, suffix, and, context,
+    /// unrelated.
     pub words: BTreeMap<String, Vec<String>>,
     /// Channel id -> words that say the hours are for it.
     pub channels: BTreeMap<String, Vec<String>>,
@@ -44,6 +45,8 @@ pub struct Vocab {
     phrases: Vec<(String, Tok)>,
     channels: Vec<(String, Channel)>,
     context: Vec<String>,
+    /// What hours of something other than help are about: ordering, payment, delivery.
+    unrelated: Vec<String>,
     /// Words that state hours without a digit ("круглосуточно", "closed"), as one matcher.
     triggers: Regex,
 }
@@ -127,7 +130,7 @@ impl Vocab {
                 "pm" => Tok::Pm,
                 "suffix" => Tok::Suffix,
                 "and" => Tok::And,
-                "context" => continue,
+                "context" | "unrelated" => continue,
                 other => return Err(format!("unknown word class {other:?} in [words]")),
             };
             for e in entries {
@@ -148,6 +151,7 @@ impl Vocab {
             channels.extend(entries.iter().map(|e| (e.to_lowercase(), channel)));
         }
         let context = lexicon.words.get("context").cloned().unwrap_or_default();
+        let unrelated = lexicon.words.get("unrelated").cloned().unwrap_or_default();
         let triggers: Vec<String> = ["all_day", "closed"]
             .iter()
             .flat_map(|class| lexicon.words.get(*class).into_iter().flatten())
@@ -155,7 +159,7 @@ impl Vocab {
             .collect();
         let triggers =
             regex::RegexBuilder::new(&triggers.join("|")).case_insensitive(true).build().map_err(|e| e.to_string())?;
-        Ok(Vocab { triggers, language: lexicon.language.clone(), words, phrases, channels, context })
+        Ok(Vocab { triggers, language: lexicon.language.clone(), words, phrases, channels, context, unrelated })
     }
 
     /// The language code.
@@ -637,7 +641,12 @@ pub fn find(lines: &[String], vocabs: &[Vocab]) -> Vec<Statement> {
         let trusted = rules.iter().all(|r| !r.implicit)
             || vocab.talks_about_hours(&lower)
             || label.is_some_and(|l| vocab.talks_about_hours(l));
-        if !trusted {
+        // "Оплата онлайн 24/7", "Order online 24/7": the hours of ordering or paying, not of
+        // anyone who helps, unless the line names a channel too.
+        // (Words of every language: "24/7" says nothing of which one the line is in.)
+        let unrelated = vocabs.iter().any(|v| v.unrelated.iter().any(|w| lower.contains(w.as_str())))
+            && vocabs.iter().all(|v| v.mentions(&lower).is_none());
+        if !trusted || unrelated {
             continue;
         }
         let own_channel = vocab.mentions(&lower).map(|(_, c)| c);
@@ -733,6 +742,33 @@ mod tests {
         assert_eq!(found[0].opening_hours.as_deref(), Some("Mo-Fr 09:00-18:00; Sa 10:00-16:00"));
         assert_eq!(found[1].channel, Channel::Chat);
         assert_eq!(found[1].opening_hours.as_deref(), Some("Mo-Su 10:00-22:00"));
+    }
+
+    #[test]
+    fn the_hours_of_ordering_paying_or_a_pickup_point_are_not_support_hours() {
+        let k = Knowledge::load().unwrap();
+        for (lines, want) in [
+            (
+                vec!["Оплата онлайн 24/7", "Служба поддержки: Пн-Пт 9:00-18:00"],
+                vec![(Channel::Support, "Mo-Fr 09:00-18:00")],
+            ),
+            (
+                vec!["Order online 24/7", "Customer service: Mon-Fri 9am-5pm"],
+                vec![(Channel::Support, "Mo-Fr 09:00-17:00")],
+            ),
+            (
+                vec!["Пункт выдачи: Пн-Вс 10:00-21:00", "Служба поддержки: Пн-Пт 9:00-18:00"],
+                vec![(Channel::Store, "Mo-Su 10:00-21:00"), (Channel::Support, "Mo-Fr 09:00-18:00")],
+            ),
+            (vec!["Online bestellen rund um die Uhr"], vec![]),
+            (vec!["Телефон доставки: ежедневно 9-21"], vec![(Channel::Phone, "Mo-Su 09:00-21:00")]),
+        ] {
+            let lines: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
+            let found: Vec<(Channel, String)> =
+                find(&lines, &k.hours).into_iter().map(|s| (s.channel, s.opening_hours.unwrap_or_default())).collect();
+            let want: Vec<(Channel, String)> = want.into_iter().map(|(c, o)| (c, o.to_string())).collect();
+            assert_eq!(found, want, "{lines:?}");
+        }
     }
 
     #[test]
