@@ -42,8 +42,13 @@ static QUOTE_HEAD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?im)^(on .{5,200} wrote:|.{0,200}(написал|написала|пишет)\s*\(?а?\)?:|am .{5,200} schrieb .{0,100}:|-{2,}\s*(original message|исходное сообщение|ursprüngliche nachricht)\s*-{2,}|from:\s.+)\s*$")
         .expect("static regex")
 });
+/// The returned letter's Message-ID, in a delivery-status part or quoted in a plain report.
 static DSN_MESSAGE_ID: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?im)^Message-ID:\s*(<[^>\s]+>)").expect("static regex"));
+    LazyLock::new(|| Regex::new(r"(?im)^[>\s]*Message-ID:\s*(<[^>\s]+>)").expect("static regex"));
+/// A plain report's reason: the remote server's words with a 5xx code.
+static PLAIN_REASON: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)((?:5\d\d[ -](?:\d\.\d{1,3}\.\d{1,3}\s+)?|#5\.\d\.\d+\s*).{3,200})$").expect("static regex")
+});
 static DSN_DIAGNOSTIC: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?im)^Diagnostic-Code:\s*(?:smtp;)?\s*(.+)$").expect("static regex"));
 static TAGS: LazyLock<Regex> =
@@ -76,7 +81,8 @@ pub fn read(raw: &[u8], k: &Knowledge) -> Option<Reply> {
     let content_type = header("Content-Type").unwrap_or_default();
     let bounce = (content_type.contains("report-type=delivery-status")
         || from.starts_with("mailer-daemon@")
-        || from.starts_with("postmaster@"))
+        || from.starts_with("postmaster@")
+        || k.mail.bounce_subjects.iter().any(|re| re.is_match(&subject)))
     .then(|| {
         // The delivery-status part is its own MIME part, in plain 7-bit: read it from the raw
         // message. The returned letter's headers name the letter that bounced.
@@ -89,6 +95,7 @@ pub fn read(raw: &[u8], k: &Knowledge) -> Option<Reply> {
         }
         DSN_DIAGNOSTIC
             .captures(&raw)
+            .or_else(|| PLAIN_REASON.captures(&body))
             .and_then(|c| c.get(1))
             .map(|m| m.as_str().trim().to_string())
             .unwrap_or_else(|| subject.clone())
@@ -98,6 +105,14 @@ pub fn read(raw: &[u8], k: &Knowledge) -> Option<Reply> {
         .map(|v| format!("Auto-Submitted: {v}"))
         .or_else(|| header("X-Autoreply").map(|_| "X-Autoreply header".to_string()))
         .or_else(|| header("X-Autorespond").map(|_| "X-Autorespond header".to_string()))
+        // Exchange marks its automatic replies and inbox-rule replies only so.
+        .or_else(|| header("X-Auto-Response-Suppress").map(|v| format!("X-Auto-Response-Suppress: {v}")))
+        .or_else(|| {
+            header("X-MS-Exchange-Inbox-Rules-Loop").map(|_| "X-MS-Exchange-Inbox-Rules-Loop header".to_string())
+        })
+        .or_else(|| {
+            k.mail.auto_subjects.iter().find(|re| re.is_match(&subject)).map(|re| format!("subject /{}/", re.as_str()))
+        })
         .or_else(|| {
             header("Precedence")
                 .filter(|v| matches!(v.as_str(), "bulk" | "auto_reply" | "junk"))
@@ -221,6 +236,35 @@ mod tests {
         let r = read(raw.as_bytes(), &k()).unwrap();
         assert_eq!(r.bounce.as_deref(), Some("552 5.2.2 Mailbox full"));
         assert_eq!(r.threads, ["<l1.tok@audit.test>"]);
+    }
+
+    #[test]
+    fn a_plain_text_bounce_quotes_the_letter_and_the_reason() {
+        let raw =
+            "From: Mail Gateway <gateway@sms.carrier.test>\r\nTo: a@audit.test\r\nMessage-ID: <b1@carrier.test>\r\n\
+                   Subject: Returned mail: see transcript for details\r\nContent-Type: text/plain\r\n\r\n\
+                   The original message was received at Thu, 3 Dec 2026 09:00:01 +0300\r\n\
+                   ----- The following addresses had permanent fatal errors -----\r\n<support@store.test>\r\n\
+                   ----- Transcript of session follows -----\r\n\
+                   550 5.1.1 <support@store.test>... User unknown\r\n\r\n\
+                   ----- Original message -----\r\n> Message-ID: <l1@audit.test>\r\n> Subject: Delivery\r\n";
+        let r = read(raw.as_bytes(), &k()).unwrap();
+        assert_eq!(r.bounce.as_deref(), Some("550 5.1.1 <support@store.test>... User unknown"));
+        assert!(r.threads.contains(&"<l1@audit.test>".to_string()), "{:?}", r.threads);
+    }
+
+    #[test]
+    fn exchange_automatic_replies_by_header_or_subject() {
+        for raw in [
+            "From: s@store.test\r\nSubject: Re: x\r\nX-Auto-Response-Suppress: All\r\n\r\nI am away until Monday.\r\n",
+            "From: s@store.test\r\nSubject: Re: x\r\nX-MS-Exchange-Inbox-Rules-Loop: s@store.test\r\n\r\nThanks.\r\n",
+            "From: s@store.test\r\nSubject: Automatic reply: Delivery\r\n\r\nI am out of the office.\r\n",
+            "From: s@store.test\r\nSubject: Автоматический ответ: Доставка\r\n\r\nЯ в отпуске.\r\n",
+        ] {
+            assert!(read(raw.as_bytes(), &k()).unwrap().auto.is_some(), "{raw}");
+        }
+        let person = "From: s@store.test\r\nSubject: Re: Automatic replies are annoying\r\n\r\nYes, we deliver.\r\n";
+        assert!(read(person.as_bytes(), &k()).unwrap().auto.is_none());
     }
 
     #[test]

@@ -216,6 +216,10 @@ pub struct MailWords {
     pub auto: Vec<Regex>,
     /// Ticket number patterns; group 1 is the number.
     pub ticket: Vec<Regex>,
+    /// Subjects of automatic replies ("Automatic reply: …").
+    pub auto_subjects: Vec<Regex>,
+    /// Subjects of delivery failure reports.
+    pub bounce_subjects: Vec<Regex>,
     /// Closings before a signature, lower case.
     pub closings: Vec<String>,
 }
@@ -224,6 +228,7 @@ pub struct MailWords {
 #[serde(deny_unknown_fields)]
 struct MailFile {
     auto: PhrasesEntry,
+    subjects: SubjectsEntry,
     ticket: PatternsEntry,
     signature: ClosingsEntry,
 }
@@ -232,6 +237,13 @@ struct MailFile {
 #[serde(deny_unknown_fields)]
 struct PhrasesEntry {
     phrases: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubjectsEntry {
+    auto: Vec<String>,
+    bounce: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -464,6 +476,8 @@ impl Knowledge {
         let mail = MailWords {
             auto: regexes("probes/mail.toml", &mail_file.auto.phrases)?,
             ticket: regexes("probes/mail.toml", &mail_file.ticket.patterns)?,
+            auto_subjects: regexes("probes/mail.toml", &mail_file.subjects.auto)?,
+            bounce_subjects: regexes("probes/mail.toml", &mail_file.subjects.bounce)?,
             closings: lower(mail_file.signature.closings),
         };
         let answers_file: AnswersFile = parse("probes/answers.toml")?;
