@@ -94,7 +94,11 @@ fn an_english_answer_to_a_russian_letter_is_told_by_its_language() {
         LETTER_RU,
         &[],
     );
-    assert_eq!(r.other_language(), Some(("eng".into(), "Cyrillic script".into())), "{r:?}");
+    assert_eq!(r.other_language(), Some(("eng".into(), "rus".into())), "{r:?}");
+    // A letter too short for a reliable guess still has its writing system.
+    let short = reading("Yes, we deliver.", "Казань?", &[]);
+    assert_eq!((&short.language, &short.asked_in), (&None, &None), "{short:?}");
+    assert_eq!(short.other_language(), Some(("Latin script".into(), "Cyrillic script".into())), "{short:?}");
     let same = reading("Здравствуйте! Да, доставляем.", LETTER_RU, &[]);
     assert_eq!(same.other_language(), None, "{same:?}");
 }
