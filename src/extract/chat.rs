@@ -89,6 +89,21 @@ mod tests {
     }
 
     #[test]
+    fn jivos_older_loader_and_zoho_salesiq() {
+        let jivo = "<script>(function(){ var widget_id = 'HN53noYcn2';var d=document;function l(){\
+                    var s = document.createElement('script'); s.src = '//code.jivosite.com/script/widget/'+widget_id;}})();</script>";
+        assert_eq!(vendors(jivo), ["jivo"]);
+        assert_eq!(vendors(r#"<script src="https://code.jivo.ru/script/widget/AbC123"></script>"#), ["jivo"]);
+        let zoho = r#"<script>var $zoho=$zoho || {};$zoho.salesiq = $zoho.salesiq || {widgetcode:"abc", values:{},ready:function(){}};
+                      var d=document;s=d.createElement("script");s.id="zsiqscript";s.src="https://salesiq.zoho.eu/widget";</script>"#;
+        assert_eq!(vendors(zoho), ["zoho-salesiq"]);
+        assert_eq!(
+            vendors(r#"<script id="zsiqscript" src="https://salesiq.zohopublic.com/widget?wc=abc"></script>"#),
+            ["zoho-salesiq"]
+        );
+    }
+
+    #[test]
     fn comments_and_article_text_are_not_embeds() {
         assert!(vendors(r#"<!-- <script src="//code.jivo.ru/widget/AbC123"></script> -->"#).is_empty());
         assert!(vendors("<p>We compared JivoChat, Tawk_API and code.jivo.ru/widget/ in our blog.</p>").is_empty());
