@@ -177,9 +177,7 @@ fn spelling(plain: &str, ctx: &Context<'_>, dictionaries: &Dictionaries) -> Spel
         let capital = w.chars().next().is_some_and(char::is_uppercase);
         let skip = w.chars().count() < 2
             || w.chars().any(|c| c.is_numeric())
-            || w.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase)
-            || ctx.vocabulary.contains(&w.to_lowercase())
-            || asked.contains(&w.to_lowercase());
+            || w.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase);
         let Some(language) = script(w, latin).filter(|_| !skip) else {
             continue;
         };
@@ -210,7 +208,9 @@ fn spelling(plain: &str, ctx: &Context<'_>, dictionaries: &Dictionaries) -> Spel
         checked += 1;
         let word = w.replace('’', "'");
         let known = dictionary.check(&word) || (word.contains('-') && word.split('-').all(|p| dictionary.check(p)));
-        if known || misspelt.contains(&word) || (near_miss_only && !near_miss(&dictionary, &word)) {
+        // The store's own words and the shopper's are never the answer's mistakes.
+        let theirs = || ctx.vocabulary.contains(&w.to_lowercase()) || asked.contains(&w.to_lowercase());
+        if known || theirs() || misspelt.contains(&word) || (near_miss_only && !near_miss(&dictionary, &word)) {
             continue;
         }
         misspelt.push(word);
