@@ -274,13 +274,21 @@ pub(crate) fn portfolio_of(text: &str, path: &Path, base: &Path) -> Result<Portf
 /// The folder's scenarios: every `*.toml` but `portfolio.toml`, by name.
 pub(crate) fn scenario_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io("cannot read the scenarios folder", dir, e))?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
+    let paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut files: Vec<PathBuf> = paths
+        .iter()
         .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.file_name().is_some_and(|n| n != "portfolio.toml"))
+        .cloned()
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(Error::Usage(format!("{} holds no scenario files (*.toml)", dir.display())));
+        // A template (scenarios/study/store.toml.example) is meant to be copied first.
+        let template = paths.iter().find(|p| p.to_string_lossy().ends_with(".toml.example"));
+        let hint = template.map_or_else(String::new, |t| {
+            let name = t.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            format!("; copy {name} to a .toml file per store and fill it in")
+        });
+        return Err(Error::Usage(format!("{} holds no scenario files (*.toml){hint}", dir.display())));
     }
     Ok(files)
 }

@@ -415,3 +415,16 @@ async fn a_start_page_that_answers_404_cannot_be_audited() {
     assert_eq!(o.status.code(), Some(3), "{err}");
     assert!(err.contains("answered HTTP 404"), "{err}");
 }
+
+#[test]
+fn a_folder_holding_only_a_template_says_to_copy_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/study/store.toml.example"),
+        dir.path().join("store.toml.example"),
+    )
+    .unwrap();
+    let o = shopaudit(&["run", dir.path().to_str().unwrap(), "--out", dir.path().join("out").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("copy store.toml.example to a .toml file per store"), "{}", text(&o.stderr));
+}
