@@ -167,15 +167,14 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
 /// Judges a saved report's evidence again with this build's checks, without any I/O
 /// (`shopaudit check --from report.json`).
 pub fn recheck(saved: &Report, skip: &[model::CheckId]) -> Result<Report> {
-    let knowledge = knowledge::Knowledge::load()?;
-    let input = checks::Input {
-        store: &saved.store.name,
-        pages: &saved.pages,
-        evidence: &saved.evidence,
-        knowledge: &knowledge,
-    };
+    Ok(recheck_with(saved, skip, &knowledge::Knowledge::load()?))
+}
+
+/// [`recheck`] with knowledge already loaded.
+fn recheck_with(saved: &Report, skip: &[model::CheckId], knowledge: &knowledge::Knowledge) -> Report {
+    let input = checks::Input { store: &saved.store.name, pages: &saved.pages, evidence: &saved.evidence, knowledge };
     let findings = checks::run(&input, skip);
-    Ok(Report { summary: model::Summary::of(&findings), findings, ..saved.clone() })
+    Report { summary: model::Summary::of(&findings), findings, ..saved.clone() }
 }
 
 /// A saved report brought up to date from the history: its letters with every reply filed
@@ -201,7 +200,7 @@ pub async fn refresh(saved: &Report, history: &history::History, clock: &clock::
         .filter(|c| !saved.findings.iter().any(|f| f.check == c.id.as_str()))
         .map(|c| c.id)
         .collect();
-    recheck(&report, &skipped)
+    Ok(recheck_with(&report, &skipped, &knowledge))
 }
 
 /// The store's letters in the history, with their replies, as report evidence.

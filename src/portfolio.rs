@@ -54,9 +54,8 @@ pub struct Figures {
 impl Figures {
     /// The figures of these rows.
     pub fn of(rows: &[StoreRow]) -> Figures {
-        let decided = |s: &StoreRow| s.letters_sent - s.letters_waiting.min(s.letters_sent);
-        let letters: usize = rows.iter().map(decided).sum();
-        let complete: f64 = rows.iter().filter_map(|s| Some(s.complete_answer_rate? * decided(s) as f64)).sum();
+        let rows: Vec<&StoreRow> = rows.iter().collect();
+        let letters: usize = rows.iter().map(|s| s.letters_decided()).sum();
         let best = rows.iter().filter(|s| s.complete_answer_rate.is_some()).reduce(|best, s| {
             if s.complete_answer_rate > best.complete_answer_rate {
                 s
@@ -66,7 +65,7 @@ impl Figures {
         });
         Figures {
             letters,
-            complete_answer_rate: (letters > 0).then(|| (complete / letters as f64 * 10_000.0).round() / 10_000.0),
+            complete_answer_rate: pooled(&rows, |s| s.complete_answer_rate).map(|r| (r * 10_000.0).round() / 10_000.0),
             best_store: best.map(|s| s.name.clone()),
             best_complete_answer_rate: best.and_then(|s| s.complete_answer_rate),
             best_median_first_human_response_ms: best.and_then(|s| s.median_first_human_response_ms),
@@ -179,7 +178,20 @@ pub struct Failed {
     pub minor: usize,
 }
 
+/// A rate over every store's decided letters together: each store's rate weighted by its
+/// letters past their deadline or answered; none without any.
+pub fn pooled(rows: &[&StoreRow], rate: fn(&StoreRow) -> Option<f64>) -> Option<f64> {
+    let decided: usize = rows.iter().map(|s| s.letters_decided()).sum();
+    (decided > 0)
+        .then(|| rows.iter().map(|s| rate(s).unwrap_or(0.0) * s.letters_decided() as f64).sum::<f64>() / decided as f64)
+}
+
 impl StoreRow {
+    /// Letters past their deadline or answered: the ones the rates count.
+    pub fn letters_decided(&self) -> usize {
+        self.letters_sent - self.letters_waiting.min(self.letters_sent)
+    }
+
     /// A store's figures from its report (whose letters are every letter in the history) and
     /// the chat conversations the history holds.
     pub fn of(
@@ -362,7 +374,7 @@ impl Portfolio {
                 "| {name} | {} ({}/{}{}) | {} | {} | {} | {} | {} | {failed} | {} | {} | {} | {} |",
                 pct(s.answer_rate),
                 s.letters_answered,
-                s.letters_sent - s.letters_waiting.min(s.letters_sent),
+                s.letters_decided(),
                 match s.letters_waiting {
                     0 => String::new(),
                     n => format!(", {n} waiting"),

@@ -20,8 +20,11 @@ pub fn find(doc: &Html, base: &Url, lines: &[String], k: &FormWords) -> (Vec<Con
     let sel = |s: &str| Selector::parse(s).expect("static selector");
     let mut forms = Vec::new();
     let mut callbacks = Vec::new();
-    let page_captcha = captcha(&doc.root_element().html(), k);
-    let promise = promise(lines, k);
+    // Both read the whole page: only for a page that has a form or a callback.
+    let page_captcha = std::cell::OnceCell::new();
+    let page_captcha = || page_captcha.get_or_init(|| captcha(&doc.root_element().html(), k)).clone();
+    let promise = std::cell::OnceCell::new();
+    let promise = || promise.get_or_init(|| promise_of(lines, k)).clone();
     for form in doc.select(&sel("form")) {
         let a = form.value();
         let action = a.attr("action").and_then(|h| base.join(h.trim()).ok()).map(|u| u.to_string());
@@ -43,11 +46,11 @@ pub fn find(doc: &Html, base: &Url, lines: &[String], k: &FormWords) -> (Vec<Con
                 action,
                 vendor,
                 consent: form.select(&sel("input[type=checkbox][required]")).next().is_some(),
-                captcha: captcha(&form.html(), k).or_else(|| page_captcha.clone()),
+                captcha: captcha(&form.html(), k).or_else(page_captcha),
                 fields,
             });
         } else if !message && kinds.contains(&"tel") && has_any(&text, &k.callback_words) {
-            callbacks.push(Callback { page: String::new(), vendor: None, promise: promise.clone() });
+            callbacks.push(Callback { page: String::new(), vendor: None, promise: promise() });
         }
     }
     // Forms in a vendor's frame, or drawn by a vendor's script.
@@ -70,7 +73,7 @@ pub fn find(doc: &Html, base: &Url, lines: &[String], k: &FormWords) -> (Vec<Con
         }
         if let Some(vendor) = vendor_of(&src, &k.callback_vendors) {
             if !callbacks.iter().any(|c| c.vendor.as_deref() == Some(vendor.as_str())) {
-                callbacks.push(Callback { page: String::new(), vendor: Some(vendor), promise: promise.clone() });
+                callbacks.push(Callback { page: String::new(), vendor: Some(vendor), promise: promise() });
             }
         }
     }
@@ -124,7 +127,7 @@ fn captcha(html: &str, k: &FormWords) -> Option<String> {
 }
 
 /// A callback's promise on the page: a line that names a call back and says how soon.
-fn promise(lines: &[String], k: &FormWords) -> Option<String> {
+fn promise_of(lines: &[String], k: &FormWords) -> Option<String> {
     lines
         .iter()
         .filter(|l| has_any(&l.to_lowercase(), &k.callback_words))

@@ -49,16 +49,22 @@ pub struct Context<'a> {
 
 /// Reads one answer (a person's replies, together).
 pub fn read(answer: &str, ctx: &Context<'_>, words: &AnswerWords, dictionaries: &Dictionaries) -> Reading {
-    let plain = without_links(answer);
+    let (plain, asked) = (without_links(answer), without_links(ctx.asked));
     let lower = answer.to_lowercase();
     let has = |stems: &[String]| stems.iter().any(|s| has_stem(&lower, s));
+    let detected = detect(&plain);
+    // Latin letters are German when the answer is, English otherwise.
+    let latin = match detected.as_ref().map(whatlang::Info::lang) {
+        Some(whatlang::Lang::Deu) => Language::German,
+        _ => Language::English,
+    };
     Reading {
         words: WORD.find_iter(&plain).count(),
-        spelling: spelling(&plain, ctx, dictionaries),
-        language: language(&plain),
-        asked_in: language(&without_links(ctx.asked)),
+        spelling: spelling(&plain, latin, ctx, dictionaries),
+        language: reliable(detected),
+        asked_in: reliable(detect(&asked)),
         script: script_of(&plain),
-        asked_script: script_of(&without_links(ctx.asked)),
+        asked_script: script_of(&asked),
         elsewhere: elsewhere(answer, ctx.own_hosts, &words.services),
         greets: greets(answer, &words.greetings),
         names_buyer: ctx.names.iter().any(|n| has_stem(&lower, &name_stem(n))),
@@ -127,10 +133,10 @@ fn has_stem(lower: &str, stem: &str) -> bool {
         && lower.match_indices(stem).any(|(i, _)| !lower[..i].chars().next_back().is_some_and(char::is_alphanumeric))
 }
 
-/// The detector's language (ISO 639-3) when it calls its guess reliable, among the languages
-/// of the stores audited and their neighbours: without Bulgarian, Belarusian, Macedonian and
-/// Serbian, which whatlang takes short Russian texts for.
-fn language(text: &str) -> Option<String> {
+/// The detector's guess among the languages of the stores audited and their neighbours:
+/// without Bulgarian, Belarusian, Macedonian and Serbian, which whatlang takes short Russian
+/// texts for.
+fn detect(text: &str) -> Option<whatlang::Info> {
     use whatlang::Lang::*;
     static DETECTOR: LazyLock<whatlang::Detector> = LazyLock::new(|| {
         whatlang::Detector::with_allowlist(vec![
@@ -138,7 +144,12 @@ fn language(text: &str) -> Option<String> {
             Ara, Heb, Hin, Tha, Vie,
         ])
     });
-    DETECTOR.detect(text).filter(whatlang::Info::is_reliable).map(|i| i.lang().code().to_string())
+    DETECTOR.detect(text)
+}
+
+/// The guessed language (ISO 639-3) when the detector calls its guess reliable.
+fn reliable(info: Option<whatlang::Info>) -> Option<String> {
+    info.filter(whatlang::Info::is_reliable).map(|i| i.lang().code().to_string())
 }
 
 /// The writing system most of the text is in.
@@ -157,13 +168,9 @@ fn script(word: &str, latin: Language) -> Option<Language> {
     }
 }
 
-fn spelling(plain: &str, ctx: &Context<'_>, dictionaries: &Dictionaries) -> Spelling {
+/// The answer's spelling; words in Latin letters checked in `latin`.
+fn spelling(plain: &str, latin: Language, ctx: &Context<'_>, dictionaries: &Dictionaries) -> Spelling {
     let asked: BTreeSet<String> = vocabulary([ctx.asked], usize::MAX);
-    // Latin letters are German when the answer is, English otherwise.
-    let latin = match whatlang::detect(plain).map(|i| i.lang()) {
-        Some(whatlang::Lang::Deu) => Language::German,
-        _ => Language::English,
-    };
     let mut candidates: Vec<(&str, Language, bool)> = Vec::new();
     let mut after_stop = true;
     let mut last = 0;

@@ -101,18 +101,10 @@ pub async fn portfolio(history: &History, now: DateTime<Utc>) -> Result<Portfoli
     lines.sort_by_key(|l| (!l.worse, l.unaudited.is_none(), l.score.is_some(), l.score, l.name.clone()));
     let with_letters: Vec<&StoreRow> = lines.iter().filter_map(|l| l.figures.as_ref()).collect();
     let letters: usize = with_letters.iter().map(|f| f.letters_sent).sum();
-    // Each store's rates count its letters past their deadline or answered.
-    let decided = |f: &StoreRow| f.letters_sent - f.letters_waiting.min(f.letters_sent);
-    let all_decided: usize = with_letters.iter().map(|f| decided(f)).sum();
-    let weighted = |rate: fn(&StoreRow) -> Option<f64>| {
-        (all_decided > 0).then(|| {
-            with_letters.iter().map(|f| rate(f).unwrap_or(0.0) * decided(f) as f64).sum::<f64>() / all_decided as f64
-        })
-    };
     Ok(Portfolio {
         letters,
-        answer_rate: weighted(|f| f.answer_rate),
-        complete_answer_rate: weighted(|f| f.complete_answer_rate),
+        answer_rate: crate::portfolio::pooled(&with_letters, |f| f.answer_rate),
+        complete_answer_rate: crate::portfolio::pooled(&with_letters, |f| f.complete_answer_rate),
         lines,
         study_complete_rate: STUDY_COMPLETE_RATE,
         study_best_rate: STUDY_BEST_RATE,
