@@ -43,6 +43,7 @@ async fn main() {
     for (i, id) in ids.iter().enumerate() {
         let row = history
             .begin_letter(&NewLetter {
+                via: shopaudit::history::Written::Email,
                 store: &shopaudit::model::StoreKey::new("bench"),
                 letter: &format!("letter-{i}"),
                 message_id: id,

@@ -91,16 +91,18 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
     tracing::info!(store = %scenario.key, "auditing {}", scenario.store.url);
     let (pages, mut evidence) = probes::gather_static(ctx).await?;
     tracing::info!(store = %scenario.key, "{} page(s) read", pages.iter().filter(|p| p.error.is_none()).count());
-    let browsed = probes::gather_browser(ctx, &pages, &evidence, options.browser.clone()).await?;
+    let mut browsed = probes::gather_browser(ctx, &pages, &evidence, options.browser.clone()).await?;
+    let chromium = browsed.chromium.take();
     probes::assemble::fold_browser(&mut evidence, browsed);
     if let Some(b) = &evidence.browser {
         tracing::info!(store = %scenario.key, "the browser looked at {} page view(s)", b.visits.len());
     }
     let sends = options.email.is_some() && scenario.email.enabled;
+    let submits = options.email.is_some() && scenario.form.enabled && !scenario.form.questions.is_empty();
     let mut email_ran = false;
     // The history is kept when asked for (--db, `shopaudit run`), and whenever the shopper acted:
     // letters and questions must be remembered across runs.
-    if options.db.is_some() || sends || !evidence.chat.conversations.is_empty() {
+    if options.db.is_some() || sends || submits || !evidence.chat.conversations.is_empty() {
         let history = history::History::connect(&options.db.clone().unwrap_or_default()).await?;
         let key = &scenario.key;
         take_over_rows_keyed_by_url(&history, scenario).await?;
@@ -109,6 +111,30 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
             let words = evidence.vocabulary.iter().map(String::as_str).collect::<Vec<_>>().join("\n");
             history.save_vocabulary(key, &words).await?;
         }
+        if let (Some(mode), true) = (options.email, submits) {
+            progress.stage("contact form");
+            evidence.forms.submissions = probes::form::submit_due(
+                scenario,
+                &evidence,
+                &history,
+                &knowledge,
+                chromium.clone(),
+                mode,
+                &options.clock,
+            )
+            .await?;
+            // The form's answers come to the shopper's mailbox; the letters' probe reads it
+            // when it runs, else it is read here (acknowledgements often come at once).
+            let imap = scenario.shopper.as_ref().and_then(|s| s.imap.as_ref());
+            if let (Some(imap), false, probes::email::Mode::Send, probes::email::MailboxReads::Here) =
+                (imap, sends, mode, &options.mailbox)
+            {
+                if let Err(e) = probes::mailbox::collect(imap, &history, &knowledge).await {
+                    evidence.mailbox_error = Some(e.to_string());
+                }
+            }
+        }
+        drop(chromium);
         if let (Some(mode), true) = (options.email, sends) {
             progress.stage("e-mail");
             let dry_run;
@@ -122,12 +148,17 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
                 &options.clock,
             )
             .await?;
-            let terms = assess::letters::Terms::of(scenario);
-            evidence.email_probes =
-                letters(&history, &terms, &evidence.hours, now(scenario, &options.clock), &knowledge).await?;
-            evidence.email_probes.extend(dry_run);
+            evidence.email_probes = dry_run;
             evidence.email_sla_ms = Some(u64::try_from(scenario.email.default_sla().as_millis()).unwrap_or(u64::MAX));
             email_ran = true;
+        }
+        if sends || submits {
+            let terms = assess::letters::Terms::of(scenario);
+            let written = letters(&history, &terms, &evidence.hours, now(scenario, &options.clock), &knowledge).await?;
+            let dry_run = std::mem::take(&mut evidence.email_probes);
+            evidence.email_probes = if sends { written.letters } else { Vec::new() };
+            evidence.email_probes.extend(dry_run);
+            evidence.forms.answers = written.forms;
         }
         history.record_conversations(key, &evidence.chat.conversations).await?;
         if let Some(browser) = &evidence.browser {
@@ -154,7 +185,7 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
             id: uuid::Uuid::new_v4().to_string(),
             started_at,
             finished_at: now(scenario, &options.clock),
-            probes: ran(&evidence, email_ran),
+            probes: ran(&evidence, email_ran, submits),
             regressions: Vec::new(),
         },
         summary: model::Summary::of(&findings),
@@ -184,7 +215,9 @@ pub async fn refresh(saved: &Report, history: &history::History, clock: &clock::
     let terms = assess::letters::Terms::of_report(saved);
     let now = clock.now().fixed_offset();
     let knowledge = knowledge::Knowledge::load()?;
-    report.evidence.email_probes = letters(history, &terms, &saved.evidence.hours, now, &knowledge).await?;
+    let written = letters(history, &terms, &saved.evidence.hours, now, &knowledge).await?;
+    report.evidence.email_probes = written.letters;
+    report.evidence.forms.answers = written.forms;
     let thresholds =
         saved.evidence.compliance.as_ref().map_or_else(crate::model::Thresholds::default, |c| c.thresholds);
     let readings = history.observations(&terms.store).await?;
@@ -203,14 +236,15 @@ pub async fn refresh(saved: &Report, history: &history::History, clock: &clock::
     Ok(recheck_with(&report, &skipped, &knowledge))
 }
 
-/// The store's letters in the history, with their replies, as report evidence.
+/// The store's letters and form questions in the history, with their replies, as report
+/// evidence.
 async fn letters(
     history: &history::History,
     terms: &assess::letters::Terms,
     posted: &[model::evidence::PostedHours],
     now: chrono::DateTime<chrono::FixedOffset>,
     knowledge: &knowledge::Knowledge,
-) -> Result<Vec<model::evidence::EmailProbe>> {
+) -> Result<Written> {
     let business = model::evidence::PostedHours::for_email(posted);
     let all = history.letters(&terms.store).await?;
     let vocabulary = history.vocabulary(&terms.store).await?.lines().map(str::to_string).collect();
@@ -219,12 +253,22 @@ async fn letters(
         dictionaries: knowledge::spelling::Dictionaries::system(),
         vocabulary: &vocabulary,
     };
-    let mut out = Vec::new();
+    let mut out = Written { letters: Vec::new(), forms: Vec::new() };
     for letter in assess::letters::shown(&all) {
         let replies = history.replies(letter.id).await?;
-        out.push(assess::letters::judge(letter, &replies, terms, business, now, &reader));
+        let judged = assess::letters::judge(letter, &replies, terms, business, now, &reader);
+        match letter.via {
+            history::Written::Email => out.letters.push(judged),
+            history::Written::Form => out.forms.push(judged),
+        }
     }
     Ok(out)
+}
+
+/// The shopper's written questions as evidence: the letters, and those put through the form.
+struct Written {
+    letters: Vec<model::evidence::EmailProbe>,
+    forms: Vec<model::evidence::EmailProbe>,
 }
 
 /// Proposes `chat.selectors` for the store's chat widget (`shopaudit chat-parts`): opens its
@@ -266,13 +310,16 @@ pub fn interrupted() {
 }
 
 /// The probes that looked at the store.
-fn ran(evidence: &model::Evidence, email: bool) -> Vec<String> {
+fn ran(evidence: &model::Evidence, email: bool, form: bool) -> Vec<String> {
     let mut probes = vec!["static".to_string()];
     if evidence.browser.as_ref().is_some_and(|b| b.error.is_none()) {
         probes.push("browser".into());
     }
     if email {
         probes.push("email".into());
+    }
+    if form {
+        probes.push("form".into());
     }
     probes
 }

@@ -532,6 +532,7 @@ async fn a_letter_that_never_left_is_given_up_and_sent_again_once() {
     let history = shopaudit::history::History::open(&db).unwrap();
     let row = history
         .begin_letter(&shopaudit::history::NewLetter {
+            via: shopaudit::history::Written::Email,
             store: &key,
             letter: "delivery",
             message_id: "<20260101000000.lost@audit.test>",

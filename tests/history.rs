@@ -31,6 +31,7 @@ fn at(minutes: i64) -> DateTime<FixedOffset> {
 async fn the_same_rows_come_back(history: &History) {
     let store = StoreKey::new("shop");
     let new = |message_id: &'static str, attempt| NewLetter {
+        via: shopaudit::history::Written::Email,
         store: &store,
         letter: "delivery",
         message_id,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, FixedOffset};
 
 use crate::extract::{answer, reading, refusal};
-use crate::history::{Letter, SendState, StoredReply};
+use crate::history::{Letter, SendState, StoredReply, Written};
 use crate::knowledge::spelling::Dictionaries;
 use crate::knowledge::AnswerWords;
 use crate::model::evidence::{Asked, EmailProbe, EmailReply, LetterState, ReplyKind};
@@ -29,6 +29,8 @@ pub struct Terms {
     pub default_sla: Duration,
     /// Letter id → (deadline, what it asks).
     pub letters: HashMap<String, (Duration, Vec<Asked>)>,
+    /// The same for the questions put through the contact form.
+    pub forms: HashMap<String, (Duration, Vec<Asked>)>,
 }
 
 impl Terms {
@@ -41,6 +43,12 @@ impl Terms {
             host: scenario.store.url.0.host_str().unwrap_or_default().to_string(),
             default_sla: email.default_sla(),
             letters: email.letters.iter().map(|l| (l.id.clone(), (email.sla_of(l), l.questions.clone()))).collect(),
+            forms: scenario
+                .form
+                .questions
+                .iter()
+                .map(|q| (q.id.clone(), (scenario.form.sla(), q.questions.clone())))
+                .collect(),
         }
     }
 
@@ -56,18 +64,24 @@ impl Terms {
                 .and_then(|u| u.host_str().map(str::to_string))
                 .unwrap_or_default(),
             default_sla: evidence.email_sla_ms.map_or(crate::model::defaults::EMAIL_SLA, Duration::from_millis),
-            letters: evidence
-                .email_probes
-                .iter()
-                .map(|l| (l.id.clone(), (Duration::from_millis(l.sla_ms), asked_of(l))))
-                .collect(),
+            letters: saved_terms(&evidence.email_probes),
+            forms: saved_terms(&evidence.forms.answers),
         }
     }
 
     /// A letter's deadline and questions.
-    fn of_letter(&self, id: &str) -> (Duration, Vec<Asked>) {
-        self.letters.get(id).cloned().unwrap_or((self.default_sla, Vec::new()))
+    fn of_letter(&self, l: &Letter) -> (Duration, Vec<Asked>) {
+        let terms = match l.via {
+            Written::Email => &self.letters,
+            Written::Form => &self.forms,
+        };
+        terms.get(&l.letter).cloned().unwrap_or((self.default_sla, Vec::new()))
     }
+}
+
+/// Each saved letter's deadline and questions, by id.
+fn saved_terms(saved: &[EmailProbe]) -> HashMap<String, (Duration, Vec<Asked>)> {
+    saved.iter().map(|l| (l.id.clone(), (Duration::from_millis(l.sla_ms), asked_of(l)))).collect()
 }
 
 /// What a saved letter asked: its questions, or for a report from before questions, its
@@ -83,7 +97,8 @@ fn asked_of(l: &EmailProbe) -> Vec<Asked> {
 /// attempt; a scheduled letter shows once per time it went out.
 pub fn shown(all: &[Letter]) -> Vec<&Letter> {
     let superseded = |i: usize, l: &Letter| {
-        l.state == SendState::Failed && all[i + 1..].iter().any(|n| n.letter == l.letter && n.attempt == l.attempt + 1)
+        l.state == SendState::Failed
+            && all[i + 1..].iter().any(|n| n.via == l.via && n.letter == l.letter && n.attempt == l.attempt + 1)
     };
     all.iter().enumerate().filter(|(i, l)| !superseded(*i, l)).map(|(_, l)| l).collect()
 }
@@ -110,7 +125,7 @@ pub fn judge(
     now: DateTime<FixedOffset>,
     reader: &Reader<'_>,
 ) -> EmailProbe {
-    let (sla, asked) = terms.of_letter(&l.letter);
+    let (sla, asked) = terms.of_letter(l);
     let expect = answer::all_words(&asked);
     let since =
         |at: DateTime<FixedOffset>| l.sent_at.map(|sent| u64::try_from((at - sent).num_milliseconds()).unwrap_or(0));
@@ -257,6 +272,7 @@ mod tests {
             created_at: at(0),
             attempt,
             retry: false,
+            via: Written::Email,
         }
     }
 
@@ -283,6 +299,7 @@ mod tests {
             host: "shop.test".into(),
             default_sla: Duration::from_secs(default_sla_hours * 3600),
             letters: HashMap::new(),
+            forms: HashMap::new(),
         }
     }
 

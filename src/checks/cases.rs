@@ -223,6 +223,29 @@ fn letter(state: LetterState, replies: Vec<EmailReply>) -> Evidence {
     Evidence { email_probes: vec![probe], ..Evidence::default() }
 }
 
+/// The letter's evidence as a question put through the contact form instead.
+fn through_form(mut ev: Evidence) -> Evidence {
+    ev.forms.answers = std::mem::take(&mut ev.email_probes);
+    ev.forms.answers.iter_mut().for_each(|a| a.to = CONTACTS.into());
+    ev
+}
+
+/// This run put the question through the form, with this outcome and these words.
+fn submitted(outcome: Submitted, said: &str) -> Evidence {
+    let mut ev = Evidence::default();
+    ev.forms.submissions.push(Submission {
+        question_id: "size".into(),
+        page: CONTACTS.into(),
+        place: Some("on the page".into()),
+        outcome,
+        said: Some(said.into()),
+        filled: vec!["email email".into(), "message message".into()],
+        sent_at: Some(at()),
+        screenshots: Vec::new(),
+    });
+    ev
+}
+
 fn with_reply(change: impl FnOnce(&mut EmailReply)) -> Evidence {
     let mut r = reply(ReplyKind::Human, 2 * 3600 * 1000);
     change(&mut r);
@@ -356,6 +379,19 @@ fn case(id: CheckId) -> (Evidence, Evidence) {
         SelfserviceFaq => (with(&|ev| ev.links.push(link("faq", HOME))), Evidence::default()),
         UxNoIntrusivePopup => (seen(vec![], vec![popup(true)], vec![]), seen(vec![], vec![popup(false)], vec![])),
         UxNoAutoplayAudio => (seen(vec![], vec![], vec![sound(true)]), seen(vec![], vec![], vec![sound(false)])),
+        FormAccepts => {
+            (submitted(Submitted::Accepted, "Спасибо! Мы ответим в течение дня."), {
+                submitted(Submitted::Refused, "Укажите корректный адрес")
+            })
+        }
+        FormAnswered => (
+            through_form(letter(LetterState::Answered, vec![reply(ReplyKind::Human, 3_600_000)])),
+            through_form(letter(LetterState::Unanswered, vec![])),
+        ),
+        FormFirstResponseTime => (
+            through_form(letter(LetterState::Answered, vec![reply(ReplyKind::Human, 3_600_000)])),
+            through_form(letter(LetterState::Answered, vec![reply(ReplyKind::Human, 30 * 3_600_000)])),
+        ),
         EmailAnswered => (
             letter(LetterState::Answered, vec![reply(ReplyKind::Human, 3_600_000)]),
             letter(LetterState::Unanswered, vec![]),
@@ -545,4 +581,29 @@ fn a_published_address_needs_no_form_and_a_callback_is_a_phone() {
     let with_callback = judge(CheckId::ContactsChannels, &ev);
     assert_eq!(with_callback.outcome, Outcome::Pass, "{}", with_callback.detail);
     assert!(with_callback.detail.contains("phone"));
+}
+
+#[test]
+fn a_form_behind_a_captcha_warns_a_lost_form_is_the_probes_miss_and_old_questions_count() {
+    let blocked = judge(CheckId::FormAccepts, &submitted(Submitted::Blocked, "a CAPTCHA (recaptcha) guards the form"));
+    assert_eq!(blocked.outcome, Outcome::Warn, "{}", blocked.detail);
+    let mut lost = submitted(Submitted::NotFound, "no contact form");
+    assert_eq!(judge(CheckId::FormAccepts, &lost).outcome, Outcome::Fail, "no form anywhere");
+    lost.forms.forms.push(ContactForm {
+        page: CONTACTS.into(),
+        action: None,
+        vendor: None,
+        fields: vec!["textarea message".into()],
+        consent: false,
+        captcha: None,
+    });
+    assert_eq!(judge(CheckId::FormAccepts, &lost).outcome, Outcome::Error, "the crawl saw one");
+    assert_eq!(judge(CheckId::FormAccepts, &submitted(Submitted::DryRun, "")).outcome, Outcome::NotApplicable);
+    // Nothing due this run: the history's record of the question decides.
+    let earlier = through_form(letter(LetterState::Pending, vec![]));
+    assert_eq!(judge(CheckId::FormAccepts, &earlier).outcome, Outcome::Pass);
+    let refused = through_form(letter(LetterState::Failed, vec![]));
+    assert_eq!(judge(CheckId::FormAccepts, &refused).outcome, Outcome::Fail);
+    assert_eq!(judge(CheckId::FormAnswered, &refused).outcome, Outcome::Error, "no question reached the store");
+    assert_eq!(judge(CheckId::FormAnswered, &Evidence::default()).outcome, Outcome::NotApplicable);
 }

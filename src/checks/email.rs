@@ -12,11 +12,26 @@ const SLOW_ANSWER_MS: u64 = 60 * 60 * 1000;
 
 /// The letters that went out, or the verdict when there are none.
 fn sent<'a>(input: &Input<'a>) -> Result<Vec<&'a EmailProbe>, Verdict> {
-    let letters: Vec<_> = input.evidence.email_probes.iter().filter(|l| l.state != LetterState::DryRun).collect();
+    went_out(
+        &input.evidence.email_probes,
+        input.evidence.mailbox_error.as_deref(),
+        "No letters were sent to this store (email.enabled is off, or none was due).",
+        "No letter reached the store",
+    )
+}
+
+/// Of the shopper's written questions (`all`), those that reached the store, or the verdict:
+/// `none` when none was sent, `lost` (and why) when none arrived, an error when the mailbox
+/// could not be read.
+pub(super) fn went_out<'a>(
+    all: &'a [EmailProbe],
+    mailbox_error: Option<&str>,
+    none: &str,
+    lost: &str,
+) -> Result<Vec<&'a EmailProbe>, Verdict> {
+    let letters: Vec<_> = all.iter().filter(|l| l.state != LetterState::DryRun).collect();
     if letters.is_empty() {
-        return Err(Verdict::not_applicable(
-            "No letters were sent to this store (email.enabled is off, or none was due).",
-        ));
+        return Err(Verdict::not_applicable(none));
     }
     let delivered: Vec<_> = letters.iter().copied().filter(|l| l.state.went_out()).collect();
     if delivered.is_empty() {
@@ -24,9 +39,9 @@ fn sent<'a>(input: &Input<'a>) -> Result<Vec<&'a EmailProbe>, Verdict> {
             .iter()
             .map(|l| format!("{}: {} ({})", l.label(), l.state, l.server.as_deref().unwrap_or("no detail")))
             .collect();
-        return Err(Verdict::error(format!("No letter reached the store: {}.", list(&why, 2))));
+        return Err(Verdict::error(format!("{lost}: {}.", list(&why, 2))));
     }
-    if let Some(why) = &input.evidence.mailbox_error {
+    if let Some(why) = mailbox_error {
         return Err(Verdict::error(format!("The shopper's mailbox could not be read, so replies are unknown: {why}")));
     }
     Ok(delivered)
@@ -77,7 +92,12 @@ pub const ANSWERED: Check = Check {
 };
 
 fn answered(input: &Input<'_>) -> Judged {
-    let letters = sent(input)?;
+    answered_of(&sent(input)?, "letter")
+}
+
+/// Every one of `letters` (letters, or questions put through a form: `noun`) got a person's
+/// answer within its deadline.
+pub(super) fn answered_of(letters: &[&EmailProbe], noun: &str) -> Judged {
     let unanswered: Vec<String> = letters
         .iter()
         .filter(|l| l.state.unanswered())
@@ -99,7 +119,7 @@ fn answered(input: &Input<'_>) -> Judged {
     if !unanswered.is_empty() {
         return Ok(Verdict::fail(
             format!(
-                "{} of {} letters got no human answer within their deadline: {}.",
+                "{} of {} {noun}s got no human answer within their deadline: {}.",
                 unanswered.len(),
                 letters.len(),
                 list(&unanswered, 3)
@@ -109,7 +129,7 @@ fn answered(input: &Input<'_>) -> Judged {
     }
     if done == 0 {
         return Ok(Verdict::not_applicable(format!(
-            "Waiting: {} letter(s) still inside their deadline.",
+            "Waiting: {} {noun}(s) still inside their deadline.",
             waiting.len()
         )));
     }
@@ -117,7 +137,7 @@ fn answered(input: &Input<'_>) -> Judged {
         letters.iter().filter(|l| l.state == LetterState::Answered).map(|l| l.label()).collect();
     Ok(Verdict::pass(
         format!(
-            "{} letter(s) answered by a person{}.",
+            "{} {noun}(s) answered by a person{}.",
             answered.len(),
             if waiting.is_empty() { String::new() } else { format!("; {} still waiting", waiting.len()) }
         ),
@@ -136,10 +156,14 @@ pub const FIRST_RESPONSE_TIME: Check = Check {
 };
 
 fn first_response_time(input: &Input<'_>) -> Judged {
-    let letters = sent(input)?;
+    first_response_of(&sent(input)?, "letter")
+}
+
+/// The first human answer to each of `letters` came within its deadline.
+pub(super) fn first_response_of(letters: &[&EmailProbe], noun: &str) -> Judged {
     let mut late = Vec::new();
     let mut ok = Vec::new();
-    for l in &letters {
+    for l in letters {
         // Inside posted hours when the store posts them (a 24/7 promise is calendar time).
         let measured = l.first_human_response_business_ms.or(l.first_human_response_ms);
         let basis = if l.first_human_response_business_ms.is_some() { " in business hours" } else { "" };
@@ -153,7 +177,7 @@ fn first_response_time(input: &Input<'_>) -> Judged {
         }
     }
     Ok(if !late.is_empty() {
-        Verdict::fail(format!("{} letter(s) answered late or not at all: {}.", late.len(), list(&late, 3)), late)
+        Verdict::fail(format!("{} {noun}(s) answered late or not at all: {}.", late.len(), list(&late, 3)), late)
     } else if ok.is_empty() {
         Verdict::not_applicable("No answer yet, and no deadline has passed.")
     } else {

@@ -148,6 +148,10 @@ const MIGRATIONS: &[&str] = &[
     // (names, brands and products, one per line) are kept for it.
     "ALTER TABLE letters ADD COLUMN body TEXT;
     CREATE TABLE vocabulary (store TEXT PRIMARY KEY, words TEXT NOT NULL);",
+    // A question put through the store's contact form is kept as a letter is (recorded before
+    // the click, claimed once, its answers filed and timed the same way); `via` says which.
+    // Its `to_addr` is the form's page.
+    "ALTER TABLE letters ADD COLUMN via TEXT NOT NULL DEFAULT 'email';",
 ];
 
 /// A store's scenario as the fleet keeps it.
@@ -187,10 +191,24 @@ pub struct NewLetter<'a> {
     pub attempt: u32,
     /// Now, by the audit's clock.
     pub at: DateTime<FixedOffset>,
+    /// How it reaches the store.
+    pub via: Written,
     /// What this letter is the one of: "once", a scheduled period's planned time, "retry of
     /// <row>". Two processes claiming one slot of one store's letter: only the first records
     /// it. None claims nothing (a letter sent on every run).
     pub slot: Option<&'a str>,
+}
+
+crate::model::named_enum! {
+    /// How the shopper's written question reaches the store.
+    #[derive(Default)]
+    pub enum Written ("written channel") {
+        /// A letter to the store's address.
+        #[default]
+        Email = "email",
+        /// The store's contact form.
+        Form = "form",
+    }
 }
 
 crate::model::named_enum! {
@@ -257,6 +275,8 @@ pub struct Letter {
     pub attempt: u32,
     /// A failure a later run may retry.
     pub retry: bool,
+    /// A letter, or a question put through the contact form.
+    pub via: Written,
 }
 
 /// A letter the shopper sent, for matching replies to it.
@@ -275,6 +295,12 @@ pub struct Sent {
     /// The server's acceptance is recorded (state `sent`); otherwise the run sending it was
     /// interrupted or its outcome was unclear.
     pub confirmed: bool,
+    /// The store it went to.
+    pub store: StoreKey,
+    /// A letter, or a contact-form question (whose `to` is the form's page).
+    pub via: Written,
+    /// A person's reply is already filed under it.
+    pub answered: bool,
 }
 
 /// A reply, as stored.

@@ -28,7 +28,7 @@ const SCHEMA_LOCK: i64 = 0x5348_4F50_4155_4454; // "SHOPAUDT"
 
 /// The columns [`letter`] reads, in its order.
 const LETTER_COLUMNS: &str =
-    "id, letter, message_id, to_addr, subject, state, sent_at, server_response, failure, created_at, attempt, retry, body";
+    "id, letter, message_id, to_addr, subject, state, sent_at, server_response, failure, created_at, attempt, retry, body, via";
 
 /// A history in a PostgreSQL database.
 pub struct Postgres {
@@ -286,6 +286,7 @@ fn letter(r: &Row) -> std::result::Result<Letter, String> {
         attempt: u32::try_from(get::<i64>(r, 10)?).unwrap_or(1),
         retry: get::<i64>(r, 11)? != 0,
         body: get::<Option<String>>(r, 12)?.unwrap_or_default(),
+        via: named(r, 13)?,
     })
 }
 
@@ -299,8 +300,8 @@ impl Backend for Postgres {
         let rows = self
             .query(
                 "INSERT INTO letters (store, letter, message_id, token, from_addr, to_addr, subject, state, created_at,
-                     attempt, slot, body)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending', $8, $9, $10, $11)
+                     attempt, slot, body, via)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending', $8, $9, $10, $11, $12)
                  ON CONFLICT (store, letter, slot) WHERE slot IS NOT NULL DO NOTHING RETURNING id",
                 &[
                     &l.store.as_str(),
@@ -314,6 +315,7 @@ impl Backend for Postgres {
                     &i64::from(l.attempt),
                     &l.slot,
                     &l.body,
+                    &l.via.as_str(),
                 ],
             )
             .await?;
@@ -372,8 +374,9 @@ impl Backend for Postgres {
     async fn sent_letters(&self) -> Result<Vec<Sent>> {
         let rows = self
             .query(
-                "SELECT id, message_id, token, to_addr, subject, state FROM letters
-                     WHERE state = 'sent' OR state = 'sending' OR retry = 1 ORDER BY id",
+                "SELECT id, message_id, token, to_addr, subject, state, store, via,
+                     EXISTS (SELECT 1 FROM replies WHERE letter_id = letters.id AND kind = 'human')
+                 FROM letters WHERE state = 'sent' OR state = 'sending' OR retry = 1 ORDER BY id",
                 &[],
             )
             .await?;
@@ -385,6 +388,9 @@ impl Backend for Postgres {
                 to: get(r, 3)?,
                 subject: get(r, 4)?,
                 confirmed: named::<SendState>(r, 5)? == SendState::Sent,
+                store: StoreKey::new(get::<String>(r, 6)?),
+                via: named(r, 7)?,
+                answered: get(r, 8)?,
             })
         })
     }

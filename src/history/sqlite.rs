@@ -134,8 +134,8 @@ impl Backend for Sqlite {
         let added = conn
             .execute(
                 "INSERT INTO letters (store, letter, message_id, token, from_addr, to_addr, subject, state, created_at,
-                     attempt, slot, body)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'sending', ?8, ?9, ?10, ?11)
+                     attempt, slot, body, via)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'sending', ?8, ?9, ?10, ?11, ?12)
                  ON CONFLICT (store, letter, slot) WHERE slot IS NOT NULL DO NOTHING",
                 params![
                     l.store.as_str(),
@@ -148,7 +148,8 @@ impl Backend for Sqlite {
                     l.at.to_rfc3339(),
                     l.attempt,
                     l.slot,
-                    l.body
+                    l.body,
+                    l.via.as_str()
                 ],
             )
             .map_err(self.err())?;
@@ -219,8 +220,9 @@ impl Backend for Sqlite {
 
     async fn sent_letters(&self) -> Result<Vec<Sent>> {
         self.rows(
-            "SELECT id, message_id, token, to_addr, subject, state FROM letters
-                 WHERE state = 'sent' OR state = 'sending' OR retry = 1 ORDER BY id",
+            "SELECT id, message_id, token, to_addr, subject, state, store, via,
+                 EXISTS (SELECT 1 FROM replies WHERE letter_id = letters.id AND kind = 'human')
+             FROM letters WHERE state = 'sent' OR state = 'sending' OR retry = 1 ORDER BY id",
             [],
             |r| {
                 Ok(Sent {
@@ -230,6 +232,9 @@ impl Backend for Sqlite {
                     to: r.get(3)?,
                     subject: r.get(4)?,
                     confirmed: named::<SendState>(r, 5)? == SendState::Sent,
+                    store: StoreKey::new(r.get::<_, String>(6)?),
+                    via: named(r, 7)?,
+                    answered: r.get(8)?,
                 })
             },
         )
@@ -667,7 +672,7 @@ impl Backend for Sqlite {
 
 /// The columns [`row_to_letter`] reads, in its order.
 const LETTER_COLUMNS: &str =
-    "id, letter, message_id, to_addr, subject, state, sent_at, server_response, failure, created_at, attempt, retry, body";
+    "id, letter, message_id, to_addr, subject, state, sent_at, server_response, failure, created_at, attempt, retry, body, via";
 
 /// An RFC 3339 column; a value that does not parse is a damaged history, said so.
 fn time(r: &rusqlite::Row<'_>, column: usize) -> rusqlite::Result<DateTime<FixedOffset>> {
@@ -701,6 +706,7 @@ fn row_to_letter(r: &rusqlite::Row<'_>) -> rusqlite::Result<Letter> {
         attempt: r.get(10)?,
         retry: r.get(11)?,
         body: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
+        via: named(r, 13)?,
     })
 }
 
@@ -720,6 +726,7 @@ mod tests {
             to: "b@y",
             subject: "S",
             body: "B",
+            via: crate::history::Written::Email,
             attempt: 1,
             at: Utc::now().fixed_offset(),
             slot,

@@ -118,6 +118,31 @@ pub struct FormWords {
     pub promise: Vec<Regex>,
     /// Callback widget vendors, by host.
     pub callback_vendors: Vec<HostVendor>,
+    /// How the contact-form probe works a form (`[submit]`).
+    pub submit: SubmitWords,
+}
+
+/// `[submit]` of `probes/forms.toml`: the words the contact-form probe finds a form's parts and
+/// reads its outcome by, lower case. The page script gets them as they are.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitWords {
+    /// A button that shows a form kept in a modal.
+    pub open: Vec<String>,
+    /// A name field.
+    pub name: Vec<String>,
+    /// An e-mail field.
+    pub email: Vec<String>,
+    /// A phone field.
+    pub phone: Vec<String>,
+    /// A subject field.
+    pub subject: Vec<String>,
+    /// A box to tick before sending.
+    pub consent: Vec<String>,
+    /// What a page says once it took the question.
+    pub accepted: Vec<String>,
+    /// What a page says when it did not.
+    pub refused: Vec<String>,
 }
 
 /// A vendor known by the hosts (and paths) its frames, scripts or form actions use.
@@ -157,6 +182,7 @@ struct FormsFile {
     form: FormEntry,
     captcha: Vec<Captcha>,
     callback: CallbackEntry,
+    submit: SubmitWords,
 }
 
 #[derive(Deserialize)]
@@ -496,6 +522,16 @@ impl Knowledge {
             callback_words: lower(forms_file.callback.words),
             promise: regexes("probes/forms.toml", &forms_file.callback.promise)?,
             callback_vendors: forms_file.callback.vendors,
+            submit: SubmitWords {
+                open: lower(forms_file.submit.open),
+                name: lower(forms_file.submit.name),
+                email: lower(forms_file.submit.email),
+                phone: lower(forms_file.submit.phone),
+                subject: lower(forms_file.submit.subject),
+                consent: lower(forms_file.submit.consent),
+                accepted: lower(forms_file.submit.accepted),
+                refused: lower(forms_file.submit.refused),
+            },
         };
         let chat = ChatWords {
             placeholder: regexes("probes/chat.toml", &chat.operators.placeholder)?,

@@ -353,6 +353,9 @@ named_enum! {
         SubjectAndDomain = "subject and domain",
         /// The subject alone: a help desk writing from its own domain, in a new thread.
         Subject = "subject",
+        /// From the store's domain, when a contact-form question was the store's only one
+        /// awaiting its answer.
+        StoreDomain = "store domain",
     }
 }
 
@@ -747,6 +750,55 @@ pub struct FormsEvidence {
     pub forms: Vec<ContactForm>,
     /// "Call me back" buttons and forms.
     pub callbacks: Vec<Callback>,
+    /// What this run's contact-form probe did with each question it was due to submit.
+    #[serde(default)]
+    pub submissions: Vec<Submission>,
+    /// Every question submitted through the form, as the history holds it, with the answers
+    /// that came to the shopper's mailbox (timed and judged as letters are).
+    #[serde(default)]
+    pub answers: Vec<EmailProbe>,
+}
+
+named_enum! {
+    /// How a submission of the contact form ended.
+    pub enum Submitted ("submission outcome") {
+        /// The form took the question: a confirmation showed, or the form gave way to a page.
+        Accepted = "accepted",
+        /// The form refused it: a validation error, an error page, or nothing after sending.
+        Refused = "refused",
+        /// Not sent: a CAPTCHA guards the form, or it demands what the shopper does not give.
+        Blocked = "blocked",
+        /// No contact form was found where the scenario looked.
+        NotFound = "not_found",
+        /// Filled, not sent (`--dry-run`).
+        DryRun = "dry_run",
+        /// The browser could not finish (the page did not load, the tab crashed); the store is
+        /// not blamed, and an unsent question is tried again.
+        Failed = "failed",
+        /// Sent, and what followed could not be read: never sent again.
+        Unconfirmed = "unconfirmed",
+    }
+}
+
+/// One question put through the contact form by this run (`evidence.forms.submissions[]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Submission {
+    /// The scenario's question id.
+    pub question_id: String,
+    /// The page the form was on.
+    pub page: String,
+    /// Where the form was: in the page, behind a button, or in a vendor's frame.
+    pub place: Option<String>,
+    /// How it ended.
+    pub outcome: Submitted,
+    /// What the form or page said: the confirmation, the validation error, why it was blocked.
+    pub said: Option<String>,
+    /// The fields filled, as `kind name`.
+    pub filled: Vec<String>,
+    /// When it was sent.
+    pub sent_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// The filled form before sending, and what showed after.
+    pub screenshots: Vec<Screenshot<Moment>>,
 }
 
 /// A contact or feedback form.

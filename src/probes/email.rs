@@ -103,41 +103,7 @@ pub async fn send_due(
     let mut login_checked = false;
     let hours = PostedHours::for_email(&evidence.hours);
     for letter in &scenario.email.letters {
-        // Without a schedule a letter goes out once; with one, once per period at its planned
-        // time. A failure the server did not call final is retried first, either way.
-        let plan = scenario.schedule.as_ref().map(|schedule| crate::schedule::Plan {
-            schedule,
-            store: scenario.key.as_str(),
-            letter: &letter.id,
-            tz: scenario.tz(),
-            hours,
-        });
-        // The slot the letter is due in, if it is due: claimed when it is recorded, so that two
-        // processes never both send it ("every run" letters claim none).
-        // A letter goes once to each recipient: a scenario whose `email.to` changed writes to
-        // the new address too.
-        let due_slot = |last| match &plan {
-            None => Some(Some(format!("once to {to}"))),
-            Some(p) => match (p.due(clock.now(), last), &p.schedule.letters) {
-                (_, Some(crate::scenario::Cadence::EveryRun) | None) => Some(None),
-                (crate::schedule::Due::Now(planned), _) => Some(Some(planned.to_rfc3339())),
-                _ => None,
-            },
-        };
-        let (attempt, slot) = match history.latest(store, &letter.id, Some(&to)).await? {
-            Some(l) if l.state == SendState::Failed && l.retry && l.attempt < MAX_ATTEMPTS => {
-                (l.attempt + 1, Some(format!("retry of {}", l.id)))
-            }
-            Some(l) if plan.is_some() => match due_slot(Some(l.created_at.to_utc())) {
-                Some(slot) => (1, slot),
-                None => continue,
-            },
-            Some(_) => continue, // sent, or attempted for good: never again silently
-            None => match due_slot(None) {
-                Some(slot) => (1, slot),
-                None => continue,
-            },
-        };
+        let Some((attempt, slot)) = due(scenario, history, &letter.id, &to, hours, clock).await? else { continue };
         let (subject, body) = crate::scenario::letter::render(scenario, letter).map_err(Error::email)?;
         let token = token();
         let message_id = format!("<{}.{token}@{domain}>", clock.now().format("%Y%m%d%H%M%S"));
@@ -195,6 +161,7 @@ pub async fn send_due(
                 attempt,
                 at: now(),
                 slot: slot.as_deref(),
+                via: crate::history::Written::Email,
             })
             .await?;
         let Some(row) = row else {
@@ -271,7 +238,11 @@ async fn give_up_unconfirmed(
     now: chrono::DateTime<chrono::FixedOffset>,
 ) -> Result<()> {
     for l in history.letters(store).await? {
-        if l.state == SendState::Sending && (now - l.created_at).to_std().unwrap_or_default() > UNCONFIRMED_AFTER {
+        // A form's question leaves no copy in the mailbox: it stays as the click left it.
+        if l.via == crate::history::Written::Email
+            && l.state == SendState::Sending
+            && (now - l.created_at).to_std().unwrap_or_default() > UNCONFIRMED_AFTER
+        {
             let why = "not sent: its run was interrupted before the server answered, and no copy reached the \
                        shopper's mailbox";
             history.mark_failed(l.id, &l.failure.map_or(why.to_string(), |f| format!("{why} ({f})")), true).await?;
@@ -347,4 +318,51 @@ pub(crate) fn transport(server: &MailServer) -> Result<AsyncSmtpTransport<Tokio1
 /// A short random token, unremarkable inside a Message-ID.
 fn token() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..12].to_string()
+}
+
+/// Whether a written question (a letter, or a question for the contact form) to `to` is due
+/// now, and as which attempt and claimed slot.
+pub(crate) async fn due(
+    scenario: &Scenario,
+    history: &History,
+    id: &str,
+    to: &str,
+    hours: Option<&str>,
+    clock: &crate::clock::Clock,
+) -> Result<Option<(u32, Option<String>)>> {
+    // Without a schedule a letter goes out once; with one, once per period at its planned
+    // time. A failure the server did not call final is retried first, either way.
+    let plan = scenario.schedule.as_ref().map(|schedule| crate::schedule::Plan {
+        schedule,
+        store: scenario.key.as_str(),
+        letter: id,
+        tz: scenario.tz(),
+        hours,
+    });
+    // The slot the letter is due in, if it is due: claimed when it is recorded, so that two
+    // processes never both send it ("every run" letters claim none).
+    // A letter goes once to each recipient: a scenario whose `email.to` changed writes to
+    // the new address too.
+    let due_slot = |last| match &plan {
+        None => Some(Some(format!("once to {to}"))),
+        Some(p) => match (p.due(clock.now(), last), &p.schedule.letters) {
+            (_, Some(crate::scenario::Cadence::EveryRun) | None) => Some(None),
+            (crate::schedule::Due::Now(planned), _) => Some(Some(planned.to_rfc3339())),
+            _ => None,
+        },
+    };
+    Ok(Some(match history.latest(&scenario.key, id, Some(to)).await? {
+        Some(l) if l.state == SendState::Failed && l.retry && l.attempt < MAX_ATTEMPTS => {
+            (l.attempt + 1, Some(format!("retry of {}", l.id)))
+        }
+        Some(l) if plan.is_some() => match due_slot(Some(l.created_at.to_utc())) {
+            Some(slot) => (1, slot),
+            None => return Ok(None),
+        },
+        Some(_) => return Ok(None), // sent, or attempted for good: never again silently
+        None => match due_slot(None) {
+            Some(slot) => (1, slot),
+            None => return Ok(None),
+        },
+    }))
 }

@@ -14,7 +14,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::error::{Error, Result};
 use crate::extract::reply::{self, bare_subject, Reply};
-use crate::history::{History, MailKind, Sent, StoredReply};
+use crate::history::{History, MailKind, Sent, StoredReply, Written};
 use crate::knowledge::Knowledge;
 use crate::model::evidence::MatchedBy;
 use crate::scenario::{MailServer, Tls};
@@ -316,10 +316,92 @@ pub fn match_letter<'a>(r: &Reply, letters: &'a [Sent]) -> Option<(&'a Sent, Mat
     }
     let domain = |a: &str| a.rsplit('@').next().unwrap_or_default().to_lowercase();
     let subject = bare_subject(&r.subject);
-    let same_subject = || letters.iter().rev().filter(|l| bare_subject(&l.subject) == subject);
+    let same_subject = || letters.iter().rev().filter(|l| !subject.is_empty() && bare_subject(&l.subject) == subject);
     if let Some(l) = same_subject().find(|l| domain(&l.to) == domain(&r.from)) {
         return Some((l, MatchedBy::SubjectAndDomain));
     }
     // A helpdesk writing from its own domain, in a new thread: the subject alone.
-    same_subject().next().map(|l| (l, MatchedBy::Subject))
+    if let Some(l) = same_subject().next() {
+        return Some((l, MatchedBy::Subject));
+    }
+    only_outstanding_form(&domain(&r.from), letters).map(|l| (l, MatchedBy::StoreDomain))
+}
+
+/// A reply with neither thread, token nor subject, from the store's own domain, goes to a
+/// question put through its contact form only when that is the store's one item still
+/// awaiting a person's answer (round two's rule); otherwise it is left unmatched.
+fn only_outstanding_form<'a>(from_domain: &str, letters: &'a [Sent]) -> Option<&'a Sent> {
+    let site = |page: &str| url::Url::parse(page).ok().and_then(|u| u.host_str().map(str::to_lowercase));
+    let same_site = |host: &str| {
+        let (a, b) = (host.trim_start_matches("www."), from_domain.trim_start_matches("www."));
+        !a.is_empty() && (a == b || a.ends_with(&format!(".{b}")) || b.ends_with(&format!(".{a}")))
+    };
+    let form = letters
+        .iter()
+        .rev()
+        .find(|l| l.via == Written::Form && !l.answered && site(&l.to).is_some_and(|h| same_site(&h)))?;
+    let outstanding = letters.iter().filter(|l| l.store == form.store && !l.answered).count();
+    (outstanding == 1).then_some(form)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sent(id: i64, store: &str, via: Written, to: &str, answered: bool) -> Sent {
+        Sent {
+            id,
+            message_id: format!("<{id}@audit.test>"),
+            token: format!("tok{id}"),
+            to: to.into(),
+            subject: if via == Written::Email { "Delivery".into() } else { String::new() },
+            confirmed: true,
+            store: crate::model::StoreKey::new(store),
+            via,
+            answered,
+        }
+    }
+
+    fn reply(from: &str, subject: &str, text: &str) -> Reply {
+        Reply {
+            message_id: Some("<r@shop.example>".into()),
+            threads: Vec::new(),
+            from: from.into(),
+            subject: subject.into(),
+            date: None,
+            auto: None,
+            ticket: None,
+            signed_by: None,
+            text: text.into(),
+            bounce: None,
+        }
+    }
+
+    #[test]
+    fn a_form_answer_is_found_by_its_token_then_by_the_store_domain_when_alone() {
+        let form = sent(1, "shop", Written::Form, "https://www.shop.example/contacts", false);
+        let other = sent(2, "other", Written::Email, "help@other.example", false);
+        let letters = [form.clone(), other.clone()];
+        let by_token = match_letter(&reply("anna@x.test", "Ваше обращение", "> Вопрос (tok1)"), &letters);
+        assert_eq!(by_token.map(|(l, how)| (l.id, how)), Some((1, MatchedBy::Token)));
+        let by_domain = match_letter(&reply("support@shop.example", "Ответ на обращение", "Да, есть."), &letters);
+        assert_eq!(by_domain.map(|(l, how)| (l.id, how)), Some((1, MatchedBy::StoreDomain)));
+        // Another site's mail is no answer to it.
+        assert!(match_letter(&reply("support@elsewhere.example", "Ответ", "Да."), &letters).is_none());
+    }
+
+    #[test]
+    fn a_form_answer_without_token_stays_unmatched_when_the_store_awaits_more() {
+        let form = sent(1, "shop", Written::Form, "https://shop.example/contacts", false);
+        let letter = sent(2, "shop", Written::Email, "help@shop.example", false);
+        let letters = [form.clone(), letter.clone()];
+        assert!(match_letter(&reply("support@shop.example", "Ответ", "Да."), &letters).is_none());
+        // Once the letter has its answer, the form is the one item left.
+        let letters = [form, sent(2, "shop", Written::Email, "help@shop.example", true)];
+        let found = match_letter(&reply("support@shop.example", "Ответ", "Да."), &letters);
+        assert_eq!(found.map(|(l, _)| l.id), Some(1));
+        // A reply with no subject never matches a question that had none.
+        let blank = [sent(1, "shop", Written::Form, "https://shop.example/contacts", true)];
+        assert!(match_letter(&reply("support@elsewhere.example", "", "Да."), &blank).is_none());
+    }
 }

@@ -8,6 +8,7 @@ pub mod conversation;
 pub mod crawl;
 pub mod decode;
 pub mod email;
+pub mod form;
 mod frames;
 pub mod guard;
 pub mod http;
@@ -128,6 +129,9 @@ pub struct Browsed {
     pub avatars: Vec<crate::model::evidence::Image>,
     /// The chat conversations, one per question.
     pub conversations: Vec<crate::model::evidence::Conversation>,
+    /// The browser that looked, for the contact-form probe, which runs after it (it records
+    /// in the history).
+    pub chromium: Option<Arc<browser::Chromium>>,
 }
 
 /// The browser probe, when the scenario enables it: finds and starts Chromium, visits the key
@@ -232,9 +236,10 @@ async fn look(ctx: Context<'_>, pages: &[Page], evidence: &Evidence, chromium: A
         progress.stage("chat conversation");
         let page = page.unwrap_or_else(|| scenario.store.url.to_string());
         let vendors = assemble::chat_vendors(&evidence.chat.vendors, &seen);
-        conversations = converse(scenario, chromium, page, &vendors, knowledge, ctx.clock, &evidence.vocabulary).await;
+        conversations =
+            converse(scenario, chromium.clone(), page, &vendors, knowledge, ctx.clock, &evidence.vocabulary).await;
     }
-    Browsed { seen: Some(seen), avatars, conversations }
+    Browsed { seen: Some(seen), avatars, conversations, chromium: Some(chromium) }
 }
 
 /// One conversation per question, one after another (each is a new visitor).

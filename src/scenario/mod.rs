@@ -47,6 +47,9 @@ pub struct Scenario {
     /// The questions to ask in the chat (conversation probe).
     #[serde(default)]
     pub chat: Chat,
+    /// The questions to put through the store's contact form (contact-form probe).
+    #[serde(default)]
+    pub form: Form,
     /// When `shopaudit run` sends letters.
     pub schedule: Option<Schedule>,
     /// `[compliance]`: what `hours.honored` holds the store to.
@@ -184,6 +187,8 @@ pub struct Shopper {
     pub name: String,
     /// The shopper's address.
     pub email: String,
+    /// A phone number, given to a contact form only when the scenario sets it.
+    pub phone: Option<String>,
     /// Outgoing mail server.
     pub smtp: Option<MailServer>,
     /// Incoming mail server.
@@ -404,6 +409,53 @@ pub struct Chat {
     /// When the chat is offline, the probe may fill its leave-a-message form with the shopper's
     /// name, address and question.
     pub leave_message: bool,
+}
+
+/// `[form]`: the store's contact form; nothing is submitted unless enabled.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Form {
+    /// Questions may be submitted through this store's contact form.
+    pub enabled: bool,
+    /// The page holding the form (a path or URL); by default the page where the crawl found
+    /// the store's contact form, else the start page.
+    pub page: Option<String>,
+    /// Where the form's parts are, when the probe should not look for them.
+    pub selectors: BTreeMap<FormSelector, String>,
+    /// Answer deadline; `email.sla`'s default when unset.
+    pub sla: Option<Span>,
+    /// The questions, one submission each.
+    pub questions: Vec<Question>,
+}
+
+impl Form {
+    /// The answer deadline.
+    pub fn sla(&self) -> Duration {
+        self.sla.map_or(crate::model::defaults::EMAIL_SLA, |s| s.0)
+    }
+}
+
+/// The parts of a contact form the form probe may be told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FormSelector {
+    /// The form itself.
+    Form,
+    /// The button that shows a form kept in a modal ("Write to us").
+    Open,
+    /// The button that sends it.
+    Submit,
+}
+
+impl FormSelector {
+    /// The key in `form.selectors`.
+    pub fn key(self) -> &'static str {
+        match self {
+            FormSelector::Form => "form",
+            FormSelector::Open => "open",
+            FormSelector::Submit => "submit",
+        }
+    }
 }
 
 /// The parts of a chat widget the conversation probe needs to find.
@@ -692,6 +744,7 @@ impl Scenario {
             shopper: None,
             email: Email::default(),
             chat: Chat::default(),
+            form: Form::default(),
             schedule: None,
             compliance: ComplianceSettings::default(),
             alerts: None,
@@ -708,6 +761,12 @@ impl Scenario {
             (None, Some(stem)) if !stem.is_empty() => StoreKey::new(stem.to_string_lossy()),
             (None, _) => StoreKey::new(host_and_port(&scenario.store.url.0)),
         };
+        if let Some(missing) = scenario.missing_for_form() {
+            return Err(Error::Scenario {
+                path: path.to_path_buf(),
+                message: format!("form.enabled is true, but {missing}: the form's answers could not be read"),
+            });
+        }
         if let Some(missing) = scenario.missing_for_letters() {
             return Err(Error::Scenario {
                 path: path.to_path_buf(),
@@ -770,6 +829,19 @@ impl Scenario {
         match &self.shopper {
             None => Some("there is no [shopper] (name, email, [shopper.smtp] and [shopper.imap])"),
             Some(s) if s.smtp.is_none() => Some("[shopper.smtp] is missing"),
+            Some(s) if s.imap.is_none() => Some("[shopper.imap] is missing"),
+            Some(_) => None,
+        }
+    }
+
+    /// What the contact-form probe needs and the scenario lacks: who the shopper is, and the
+    /// mailbox the answers come to.
+    fn missing_for_form(&self) -> Option<&'static str> {
+        if !self.form.enabled || self.form.questions.is_empty() {
+            return None;
+        }
+        match &self.shopper {
+            None => Some("there is no [shopper] (name, email and [shopper.imap])"),
             Some(s) if s.imap.is_none() => Some("[shopper.imap] is missing"),
             Some(_) => None,
         }

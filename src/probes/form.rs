@@ -1,0 +1,459 @@
+//! The contact-form probe: puts the scenario's questions to the store through its contact
+//! form, as a buyer does, and only where the scenario enables it (`form.enabled`), only on the
+//! store's own site. In a fresh tab per question it finds the form (the scenario's selectors,
+//! else the form that asks for a message and an address, in the page, in a vendor's frame, or
+//! in a modal behind a "write to us" button), fills in the shopper's name and address, a
+//! phone only when the scenario gives one, the question with its token, ticks the consent
+//! box, and sends it once. A CAPTCHA is never solved: the question is recorded as blocked.
+//!
+//! Each question is written to the history before the click (as letters are before SMTP), so
+//! a crash never sends one twice; its answers come to the shopper's mailbox and are filed and
+//! timed as a letter's are (`probes::mailbox`).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use headless_chrome::Tab;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::history::{History, NewLetter, Written};
+use crate::knowledge::Knowledge;
+use crate::model::evidence::{Evidence, Moment, Screenshot, Submission, Submitted};
+use crate::model::Viewport;
+use crate::probes::browser::{self, Chromium};
+use crate::probes::frames::{Frames, Place};
+use crate::probes::step::{Step, StepError};
+use crate::scenario::{FormSelector, Scenario};
+
+const FORM_JS: &str = include_str!("../../probes/browser/form.js");
+
+/// How long the form may take to appear, on the page or after the button that opens it.
+const FORM_WAIT: Duration = Duration::from_secs(8);
+
+/// How long the page may take to say whether it took the question.
+const OUTCOME_WAIT: Duration = Duration::from_secs(15);
+
+/// How often the page is read while waiting.
+const POLL: Duration = Duration::from_millis(250);
+
+/// What the shopper writes into the form.
+#[derive(Debug, Clone, Serialize)]
+struct Values {
+    name: String,
+    email: String,
+    phone: Option<String>,
+    subject: String,
+    message: String,
+}
+
+/// Where the form is and what the page script knows.
+struct Plan {
+    page: String,
+    script: String,
+}
+
+/// What `find()` says of one document.
+#[derive(Debug, Deserialize)]
+struct Found {
+    form: bool,
+    captcha: Option<String>,
+    opener: bool,
+    fields: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Filled {
+    ok: bool,
+    why: Option<String>,
+    #[serde(default)]
+    filled: Vec<String>,
+    #[serde(default)]
+    missing: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Said {
+    state: String,
+    said: Option<String>,
+}
+
+/// What the probe does at the click: record the question (true) or find it claimed by another
+/// process (false), which sends it.
+type Record<'a> = dyn FnMut() -> Result<bool> + 'a;
+
+/// Puts each due question through the store's form (or, in a dry run, fills it and stops), and
+/// records what happened in the history; returns this run's submissions.
+pub async fn submit_due(
+    scenario: &Scenario,
+    evidence: &Evidence,
+    history: &History,
+    knowledge: &Arc<Knowledge>,
+    chromium: Option<Arc<Chromium>>,
+    mode: crate::probes::email::Mode,
+    clock: &crate::clock::Clock,
+) -> Result<Vec<Submission>> {
+    let form = &scenario.form;
+    let Some(shopper) = scenario.shopper.as_ref().filter(|_| form.enabled && !form.questions.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let page = page(scenario, evidence)?;
+    let hours = crate::model::evidence::PostedHours::for_email(&evidence.hours);
+    let plan = Arc::new(Plan { page: page.clone(), script: script(&form.selectors, knowledge) });
+    let mut out = Vec::new();
+    for question in &form.questions {
+        let Some((attempt, slot)) =
+            crate::probes::email::due(scenario, history, &question.id, &page, hours, clock).await?
+        else {
+            continue;
+        };
+        let unsent = |outcome, said: String| Submission {
+            question_id: question.id.clone(),
+            page: page.clone(),
+            place: None,
+            outcome,
+            said: Some(said),
+            filled: Vec::new(),
+            sent_at: None,
+            screenshots: Vec::new(),
+        };
+        let Some(chromium) = chromium.clone() else {
+            let why = "the contact-form probe works the form in the browser, and browser.enabled is false";
+            out.push(unsent(Submitted::Failed, why.into()));
+            continue;
+        };
+        let token = uuid::Uuid::new_v4().simple().to_string()[..10].to_string();
+        let values = Values {
+            name: shopper.name.clone(),
+            email: shopper.email.clone(),
+            phone: shopper.phone.clone(),
+            subject: subject(&question.text),
+            message: with_token(&question.text, &token),
+        };
+        let message_id = format!("<form.{token}@{}>", shopper.email.rsplit('@').next().unwrap_or("shopaudit.invalid"));
+        let dry = mode == crate::probes::email::Mode::DryRun;
+        let (store, id, from) = (scenario.key.clone(), question.id.clone(), shopper.email.clone());
+        let (history_for_click, plan, clock_now) = (history.clone(), plan.clone(), clock.clone());
+        let runtime = tokio::runtime::Handle::current();
+        let row = Arc::new(std::sync::Mutex::new(None::<i64>));
+        let row_at_click = row.clone();
+        let values_at_click = values.clone();
+        let page_at_click = page.clone();
+        let done = tokio::task::spawn_blocking(move || {
+            let mut record = || -> Result<bool> {
+                let new = NewLetter {
+                    store: &store,
+                    letter: &id,
+                    message_id: &message_id,
+                    token: &token,
+                    from: &from,
+                    to: &page_at_click,
+                    subject: &values_at_click.subject,
+                    body: &values_at_click.message,
+                    attempt,
+                    at: clock_now.now().fixed_offset(),
+                    slot: slot.as_deref(),
+                    via: Written::Form,
+                };
+                let claimed = runtime.block_on(history_for_click.begin_letter(&new))?;
+                let recorded = claimed.is_some();
+                *row_at_click.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = claimed;
+                Ok(recorded)
+            };
+            submit(&chromium, &plan, &values, if dry { None } else { Some(&mut record) }, &clock_now)
+        })
+        .await
+        .map_err(|e| Error::browser_by("the contact-form probe crashed", e))?;
+        let submission = match done {
+            Ok(Some(mut s)) => {
+                s.question_id = question.id.clone();
+                s
+            }
+            Ok(None) => {
+                tracing::info!("form question {} of {} was claimed by another process", question.id, scenario.key);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let row = *row.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(row) = row {
+            let said = submission.said.clone().unwrap_or_default();
+            match submission.outcome {
+                Submitted::Accepted => {
+                    history.mark_sent(row, submission.sent_at.unwrap_or(clock.now().fixed_offset()), &said).await?
+                }
+                Submitted::Refused => history.mark_failed(row, &said, false).await?,
+                _ => history.note_unconfirmed(row, &said).await?,
+            }
+        }
+        out.push(submission);
+    }
+    Ok(out)
+}
+
+/// The page whose form is used: `form.page` on the store's site, else where the crawl found
+/// the store's contact form, else the start page. Never another site.
+fn page(scenario: &Scenario, evidence: &Evidence) -> Result<String> {
+    let start = &scenario.store.url.0;
+    let page = match &scenario.form.page {
+        Some(p) => start.join(p).map_err(|e| Error::Usage(format!("form.page {p:?} is not an address: {e}")))?,
+        None => match evidence.forms.forms.first().and_then(|f| url::Url::parse(&f.page).ok()) {
+            Some(found) => found,
+            None => start.clone(),
+        },
+    };
+    let bare = |u: &url::Url| u.host_str().unwrap_or_default().trim_start_matches("www.").to_lowercase();
+    if bare(&page) != bare(start) || page.port_or_known_default() != start.port_or_known_default() {
+        return Err(Error::Usage(format!(
+            "form.page {page} is not on the store's site ({start}): questions go only to the store"
+        )));
+    }
+    Ok(page.to_string())
+}
+
+/// The page script, with the scenario's selectors and the knowledge's words in.
+fn script(selectors: &BTreeMap<FormSelector, String>, k: &Knowledge) -> String {
+    let words = &k.forms;
+    let captchas: Vec<_> =
+        words.captchas.iter().map(|c| serde_json::json!({ "id": c.id, "markers": c.markers })).collect();
+    let mut json = serde_json::json!(words.submit);
+    json["message"] = serde_json::json!(words.message);
+    json["not_contact"] = serde_json::json!(words.not_contact);
+    json["captchas"] = serde_json::json!(captchas);
+    let named: serde_json::Map<String, serde_json::Value> =
+        [FormSelector::Form, FormSelector::Open, FormSelector::Submit]
+            .into_iter()
+            .map(|s| (s.key().to_string(), serde_json::json!(selectors.get(&s))))
+            .collect();
+    browser::with_prelude(FORM_JS)
+        .replace("SELECTORS", &serde_json::Value::Object(named).to_string())
+        .replace("WORDS", &json.to_string())
+}
+
+/// The question with its token, which files the store's answer under it: where the text
+/// says `{token}`, else on a line of its own at the end, as a reference.
+fn with_token(text: &str, token: &str) -> String {
+    if text.contains("{token}") {
+        text.replace("{token}", token)
+    } else {
+        format!("{}\n\nRef. {token}", text.trim_end())
+    }
+}
+
+/// A subject field gets the question's first words.
+fn subject(text: &str) -> String {
+    let first = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
+    let mut out = String::new();
+    for word in first.split_whitespace() {
+        if out.chars().count() + word.chars().count() > 60 {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// One question through the form in a fresh tab: `Ok(None)` when another process claimed it.
+fn submit(
+    chromium: &Chromium,
+    plan: &Plan,
+    values: &Values,
+    record: Option<&mut Record<'_>>,
+    clock: &crate::clock::Clock,
+) -> Result<Option<Submission>> {
+    let mut s = Submission {
+        question_id: String::new(),
+        page: plan.page.clone(),
+        place: None,
+        outcome: Submitted::Failed,
+        said: None,
+        filled: Vec::new(),
+        sent_at: None,
+        screenshots: Vec::new(),
+    };
+    let tab = match chromium.browser().new_tab() {
+        Ok(tab) => tab,
+        Err(e) => {
+            s.said = Some(format!("cannot open a tab: {e:#}"));
+            return Ok(Some(s));
+        }
+    };
+    let worked = work(&tab, plan, values, record, clock, &mut s);
+    let _ = tab.close(false);
+    match worked {
+        Ok(true) => Ok(Some(s)),
+        Ok(false) => Ok(None),
+        Err(Stop::History(e)) => Err(e),
+        Err(Stop::Step(e)) => {
+            // Before the click the store is not blamed and the question stays unsent; after it,
+            // the question was sent and what followed is unknown.
+            if s.sent_at.is_some() {
+                s.outcome = Submitted::Unconfirmed;
+            }
+            s.said = Some(e.to_string());
+            Ok(Some(s))
+        }
+    }
+}
+
+/// Why the work in the tab stopped early.
+enum Stop {
+    Step(StepError),
+    History(Error),
+}
+
+impl From<StepError> for Stop {
+    fn from(e: StepError) -> Self {
+        Stop::Step(e)
+    }
+}
+
+fn work(
+    tab: &Tab,
+    plan: &Plan,
+    values: &Values,
+    record: Option<&mut Record<'_>>,
+    clock: &crate::clock::Clock,
+    s: &mut Submission,
+) -> std::result::Result<bool, Stop> {
+    browser::emulate(tab, Viewport::Desktop)?;
+    browser::navigate(tab, &plan.page)?;
+    let mut frames = Frames::new(tab);
+    let run = |frames: &mut Frames<'_>, place: &Place, action: &str| {
+        frames.evaluate(place, &plan.script.replace("ACTION", &format!("actions.{action}")))
+    };
+    let find = |frames: &mut Frames<'_>| -> Step<Option<(Place, Found)>> {
+        for place in frames.places()? {
+            let Ok(json) = run(frames, &place, "find()") else { continue };
+            let found: Found = serde_json::from_str(&json).map_err(StepError::answer("form script"))?;
+            if found.form || found.opener {
+                return Ok(Some((place, found)));
+            }
+        }
+        Ok(None)
+    };
+    let mut located = browser::poll(FORM_WAIT, POLL, || Ok(find(&mut frames)?.filter(|(_, f)| f.form)))?;
+    let mut place_name = None;
+    if located.is_none() {
+        // Behind a button: one click on it, as a buyer opens the modal.
+        if let Some((place, _)) = find(&mut frames)?.filter(|(_, f)| f.opener) {
+            let element = plan.script.replace("ACTION", "actions.opener()");
+            if frames.click(&place, &element)? {
+                place_name = Some("behind a button");
+                located = browser::poll(FORM_WAIT, POLL, || Ok(find(&mut frames)?.filter(|(_, f)| f.form)))?;
+            }
+        }
+    }
+    let Some((place, found)) = located else {
+        s.outcome = Submitted::NotFound;
+        s.said = Some(format!("no contact form on {} (form.selectors.form names one)", plan.page));
+        shot(tab, s, Moment::Start);
+        return Ok(true);
+    };
+    s.place = Some(
+        match (&place, place_name) {
+            (Place::Frame(_), _) => "in a frame of another site",
+            (_, Some(behind)) => behind,
+            _ => "on the page",
+        }
+        .to_string(),
+    );
+    if let Some(captcha) = found.captcha {
+        s.outcome = Submitted::Blocked;
+        s.said = Some(format!("a CAPTCHA ({captcha}) guards the form; shopaudit never solves one"));
+        s.filled = found.fields;
+        shot(tab, s, Moment::Start);
+        return Ok(true);
+    }
+    let values_json = serde_json::to_string(values).map_err(StepError::answer("the shopper's values"))?;
+    let filled: Filled = serde_json::from_str(&run(&mut frames, &place, &format!("fill({values_json})"))?)
+        .map_err(StepError::answer("form script"))?;
+    if !filled.ok {
+        return Err(StepError::page(filled.why.unwrap_or_else(|| "the form could not be filled".into())).into());
+    }
+    s.filled = filled.filled;
+    shot(tab, s, Moment::Start);
+    if !filled.missing.is_empty() {
+        s.outcome = Submitted::Blocked;
+        s.said = Some(format!("the form requires what the scenario does not give: {}", filled.missing.join(", ")));
+        return Ok(true);
+    }
+    let Some(record) = record else {
+        s.outcome = Submitted::DryRun;
+        s.said = Some("filled, not sent (--dry-run)".into());
+        return Ok(true);
+    };
+    let before = run(&mut frames, &place, "text()")?;
+    if !record().map_err(Stop::History)? {
+        return Ok(false);
+    }
+    s.sent_at = Some(clock.now().fixed_offset());
+    let started = Instant::now();
+    let button = plan.script.replace("ACTION", "actions.submit()");
+    if !frames.click(&place, &button)? {
+        let sent: Filled =
+            serde_json::from_str(&run(&mut frames, &place, "send()")?).map_err(StepError::answer("form script"))?;
+        if !sent.ok {
+            return Err(StepError::page(sent.why.unwrap_or_default()).into());
+        }
+    }
+    let before_js = serde_json::to_string(&before).map_err(StepError::answer("page text"))?;
+    let mut last_error = None;
+    let said = browser::poll(OUTCOME_WAIT, POLL, || {
+        // The page may be between documents after the click: read it again next time.
+        match run(&mut frames, &place, &format!("outcome({before_js})")) {
+            Ok(json) => {
+                let said: Said = serde_json::from_str(&json).map_err(StepError::answer("form script"))?;
+                Ok((said.state != "waiting").then_some(said))
+            }
+            Err(e) => {
+                last_error = Some(e.to_string());
+                Ok(None)
+            }
+        }
+    })?;
+    shot(tab, s, Moment::Answer);
+    match said {
+        Some(Said { state, said }) => {
+            s.outcome = if state == "accepted" { Submitted::Accepted } else { Submitted::Refused };
+            s.said = said.filter(|t| !t.is_empty());
+        }
+        None => {
+            s.outcome = Submitted::Refused;
+            let waited = started.elapsed().as_secs();
+            s.said = Some(match last_error {
+                Some(e) => format!("nothing readable showed within {waited} s after sending ({e})"),
+                None => format!("the page showed nothing within {waited} s after sending"),
+            });
+        }
+    }
+    Ok(true)
+}
+
+fn shot(tab: &Tab, s: &mut Submission, moment: Moment) {
+    if let Some(image) = browser::screenshot(tab) {
+        s.screenshots.push(Screenshot { moment, image });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_goes_where_the_text_says_or_at_the_end() {
+        assert_eq!(with_token("Есть ли размер 42?\n", "ab12"), "Есть ли размер 42?\n\nRef. ab12");
+        assert_eq!(with_token("Заказ {token}: есть ли размер 42?", "ab12"), "Заказ ab12: есть ли размер 42?");
+    }
+
+    #[test]
+    fn a_subject_is_the_questions_first_words() {
+        assert_eq!(subject("\n Do you have the Runner in size 42?\nAnna"), "Do you have the Runner in size 42?");
+        let long = "word ".repeat(30);
+        assert!(subject(&long).chars().count() <= 60);
+    }
+}
