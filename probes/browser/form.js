@@ -123,15 +123,15 @@
       const form = contactForm();
       const invalid = form ? fields(form).find((e) => e.matches(":invalid") || e.getAttribute("aria-invalid") === "true") : null;
       if (invalid) return { state: "refused", said: (invalid.validationMessage || "a field is marked invalid") + " (" + describe(invalid) + ")" };
+      const nav = performance.getEntriesByType("navigation")[0];
+      const now = docs().map((d) => text(d.body)).join(" ");
+      if (nav && nav.responseStatus >= 400) return { state: "refused", said: `the page answered ${nav.responseStatus}: ${now.slice(0, 200)}` };
       const news = fresh(before);
       const errors = news.filter(faulty).map(text);
       if (errors.length) return { state: "refused", said: errors.join(" ").slice(0, 300) };
-      const now = docs().map((d) => text(d.body)).join(" ");
       const said = (news.map(text).join(" ") || (!form && now !== before ? now : "")).slice(0, 300);
       if (has(words.accepted, said)) return { state: "accepted", said };
       if (has(words.refused, said)) return { state: "refused", said };
-      const nav = performance.getEntriesByType("navigation")[0];
-      if (nav && nav.responseStatus >= 400) return { state: "refused", said: `the page answered ${nav.responseStatus}: ${now.slice(0, 200)}` };
       if (!form && now !== before) return { state: "accepted", said };
       return { state: "waiting", said: null };
     },

@@ -34,6 +34,9 @@ pub struct Reply {
     pub signed_by: Option<String>,
     /// Its own text, without the quoted letter.
     pub text: String,
+    /// The whole text, quotes included: a form's answer often quotes the question, and with
+    /// it the token that files it.
+    pub quoting: String,
     /// A delivery failure report: the reason.
     pub bounce: Option<String>,
 }
@@ -132,6 +135,7 @@ pub fn read(raw: &[u8], k: &Knowledge) -> Option<Reply> {
         auto,
         ticket,
         signed_by,
+        quoting: body.clone(),
         text,
         bounce,
     })

@@ -326,26 +326,29 @@ fn work(
     let run = |frames: &mut Frames<'_>, place: &Place, action: &str| {
         frames.evaluate(place, &plan.script.replace("ACTION", &format!("actions.{action}")))
     };
+    // The form in any document, else a button that shows one.
     let find = |frames: &mut Frames<'_>| -> Step<Option<(Place, Found)>> {
+        let mut opener = None;
         for place in frames.places()? {
             let Ok(json) = run(frames, &place, "find()") else { continue };
             let found: Found = serde_json::from_str(&json).map_err(StepError::answer("form script"))?;
-            if found.form || found.opener {
+            if found.form {
                 return Ok(Some((place, found)));
             }
-        }
-        Ok(None)
-    };
-    let mut located = browser::poll(FORM_WAIT, POLL, || Ok(find(&mut frames)?.filter(|(_, f)| f.form)))?;
-    let mut place_name = None;
-    if located.is_none() {
-        // Behind a button: one click on it, as a buyer opens the modal.
-        if let Some((place, _)) = find(&mut frames)?.filter(|(_, f)| f.opener) {
-            let element = plan.script.replace("ACTION", "actions.opener()");
-            if frames.click(&place, &element)? {
-                place_name = Some("behind a button");
-                located = browser::poll(FORM_WAIT, POLL, || Ok(find(&mut frames)?.filter(|(_, f)| f.form)))?;
+            if found.opener && opener.is_none() {
+                opener = Some((place, found));
             }
+        }
+        Ok(opener)
+    };
+    let mut located = browser::poll(FORM_WAIT, POLL, || find(&mut frames))?;
+    let mut behind_button = false;
+    if let Some((place, _)) = located.take_if(|(_, f)| !f.form) {
+        // Behind a button: one click on it, as a buyer opens the modal.
+        let element = plan.script.replace("ACTION", "actions.opener()");
+        if frames.click(&place, &element)? {
+            behind_button = true;
+            located = browser::poll(FORM_WAIT, POLL, || Ok(find(&mut frames)?.filter(|(_, f)| f.form)))?;
         }
     }
     let Some((place, found)) = located else {
@@ -355,9 +358,9 @@ fn work(
         return Ok(true);
     };
     s.place = Some(
-        match (&place, place_name) {
+        match (&place, behind_button) {
             (Place::Frame(_), _) => "in a frame of another site",
-            (_, Some(behind)) => behind,
+            (_, true) => "behind a button",
             _ => "on the page",
         }
         .to_string(),

@@ -310,7 +310,7 @@ pub fn match_letter<'a>(r: &Reply, letters: &'a [Sent]) -> Option<(&'a Sent, Mat
         return Some((l, MatchedBy::Thread));
     }
     if let Some(l) = letters.iter().find(|l| {
-        r.subject.contains(&l.token) || r.text.contains(&l.token) || r.threads.iter().any(|t| t.contains(&l.token))
+        r.subject.contains(&l.token) || r.quoting.contains(&l.token) || r.threads.iter().any(|t| t.contains(&l.token))
     }) {
         return Some((l, MatchedBy::Token));
     }
@@ -373,6 +373,7 @@ mod tests {
             ticket: None,
             signed_by: None,
             text: text.into(),
+            quoting: text.into(),
             bounce: None,
         }
     }

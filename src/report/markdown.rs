@@ -132,32 +132,27 @@ pub fn render(r: &Report) -> String {
             md,
             "\n## Letters to support\n\n| Letter | Sent | State | First reply | First human reply | Replies |\n|---|---|---|---|---|---|"
         );
-        for l in &ev.email_probes {
-            let replies: Vec<String> = l
-                .replies
-                .iter()
-                .map(|p| {
-                    let mut s = format!("{} from {}", p.kind, escape(&p.from));
-                    if let Some(t) = &p.ticket {
-                        s += &format!(", ticket {}", escape(t));
-                    }
-                    if let Some(n) = &p.signed_by {
-                        s += &format!(", signed {}", escape(n));
-                    }
-                    s
-                })
-                .collect();
+        letter_rows(&mut md, &ev.email_probes, &when);
+    }
+    if !ev.forms.submissions.is_empty() || !ev.forms.answers.is_empty() {
+        let _ = writeln!(md, "\n## Questions through the contact form\n");
+        for s in &ev.forms.submissions {
             let _ = writeln!(
                 md,
-                "| {} (`{}`) | {} | {} | {} | {} | {} |",
-                escape(&l.subject),
-                escape(&l.id),
-                when(l.sent_at),
-                l.state,
-                dur(l.first_response_ms),
-                dur(l.first_human_response_ms),
-                if replies.is_empty() { "none yet".to_string() } else { replies.join("; ") }
+                "- `{}` on {}{}: **{}**{}",
+                escape(&s.question_id),
+                escape(&s.page),
+                s.place.as_deref().map_or(String::new(), |p| format!(" ({p})")),
+                s.outcome,
+                s.said.as_deref().map_or(String::new(), |t| format!(": {}", escape(t)))
             );
+        }
+        if !ev.forms.answers.is_empty() {
+            let _ = writeln!(
+                md,
+                "\n| Question | Sent | State | First reply | First human reply | Replies |\n|---|---|---|---|---|---|"
+            );
+            letter_rows(&mut md, &ev.forms.answers, &when);
         }
     }
     let _ = writeln!(md, "\n## Pages\n\n| Page | Kind | Status | ms | Error |\n|---|---|---|---|---|");
@@ -175,4 +170,41 @@ pub fn render(r: &Report) -> String {
     }
     let _ = writeln!(md, "\n---\n{} {} · schema `{}` · run `{}`", r.tool.name, r.tool.version, r.schema, r.run.id);
     md
+}
+
+/// One table row per letter (or question through the form): what it asked, when, where it
+/// stands, and its replies.
+fn letter_rows(
+    md: &mut String,
+    letters: &[crate::model::evidence::EmailProbe],
+    when: &dyn Fn(Option<chrono::DateTime<chrono::FixedOffset>>) -> String,
+) {
+    let dur = crate::model::time::maybe_duration;
+    for l in letters {
+        let replies: Vec<String> = l
+            .replies
+            .iter()
+            .map(|p| {
+                let mut s = format!("{} from {}", p.kind, escape(&p.from));
+                if let Some(t) = &p.ticket {
+                    s += &format!(", ticket {}", escape(t));
+                }
+                if let Some(n) = &p.signed_by {
+                    s += &format!(", signed {}", escape(n));
+                }
+                s
+            })
+            .collect();
+        let _ = writeln!(
+            md,
+            "| {} (`{}`) | {} | {} | {} | {} | {} |",
+            escape(&l.subject),
+            escape(&l.id),
+            when(l.sent_at),
+            l.state,
+            dur(l.first_response_ms),
+            dur(l.first_human_response_ms),
+            if replies.is_empty() { "none yet".to_string() } else { replies.join("; ") }
+        );
+    }
 }

@@ -48,7 +48,7 @@ pub async fn serve_store(store: &str) -> Served {
 }
 
 /// Serves the files of `dir`; `/` and folders serve `index.html`.
-fn files_router(dir: PathBuf) -> Router {
+pub fn files_router(dir: PathBuf) -> Router {
     Router::new().fallback(move |uri: Uri| {
         let dir = dir.clone();
         async move {
