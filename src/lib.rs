@@ -159,6 +159,7 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
             evidence.email_probes = if sends { written.letters } else { Vec::new() };
             evidence.email_probes.extend(dry_run);
             evidence.forms.answers = written.forms;
+            evidence.forms.unfiled = written.unfiled;
         }
         history.record_conversations(key, &evidence.chat.conversations).await?;
         if let Some(browser) = &evidence.browser {
@@ -218,6 +219,7 @@ pub async fn refresh(saved: &Report, history: &history::History, clock: &clock::
     let written = letters(history, &terms, &saved.evidence.hours, now, &knowledge).await?;
     report.evidence.email_probes = written.letters;
     report.evidence.forms.answers = written.forms;
+    report.evidence.forms.unfiled = written.unfiled;
     let thresholds =
         saved.evidence.compliance.as_ref().map_or_else(crate::model::Thresholds::default, |c| c.thresholds);
     let readings = history.observations(&terms.store).await?;
@@ -253,7 +255,7 @@ async fn letters(
         dictionaries: knowledge::spelling::Dictionaries::system(),
         vocabulary: &vocabulary,
     };
-    let mut out = Written { letters: Vec::new(), forms: Vec::new() };
+    let mut out = Written { letters: Vec::new(), forms: Vec::new(), unfiled: history.unfiled(&terms.store).await? };
     for letter in assess::letters::shown(&all) {
         let replies = history.replies(letter.id).await?;
         let judged = assess::letters::judge(letter, &replies, terms, business, now, &reader);
@@ -269,6 +271,8 @@ async fn letters(
 struct Written {
     letters: Vec<model::evidence::EmailProbe>,
     forms: Vec<model::evidence::EmailProbe>,
+    /// Mail from the store's domain no question could be tied to.
+    unfiled: Vec<model::evidence::Unfiled>,
 }
 
 /// Proposes `chat.selectors` for the store's chat widget (`shopaudit chat-parts`): opens its

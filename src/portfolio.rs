@@ -145,6 +145,21 @@ pub struct StoreRow {
     /// Median time to a person's first reply in the chat.
     #[serde(default)]
     pub median_first_human_chat_reply_ms: Option<u64>,
+    /// Questions the contact form took.
+    #[serde(default)]
+    pub form_sent: usize,
+    /// Of those, answered by a person.
+    #[serde(default)]
+    pub form_answered: usize,
+    /// Of those, still inside their deadline without a person's answer.
+    #[serde(default)]
+    pub form_waiting: usize,
+    /// `form_answered` over the questions decided (answered, or past their deadline).
+    #[serde(default)]
+    pub form_answer_rate: Option<f64>,
+    /// Median time to the first human answer to a question sent through the form.
+    #[serde(default)]
+    pub median_first_human_form_response_ms: Option<u64>,
     /// Failed checks by severity.
     pub failed: Failed,
     /// The report's 0-100 score; none for a store that could not be audited.
@@ -178,6 +193,30 @@ pub struct Failed {
     pub minor: usize,
 }
 
+/// A store's written questions (letters, or questions through the form) that reached it, how
+/// many still wait inside their deadline (left out of the rates: they may yet be answered),
+/// and the times to the first human answers, sorted.
+struct Tally<'a> {
+    went: Vec<&'a crate::model::evidence::EmailProbe>,
+    waiting: usize,
+    times: Vec<u64>,
+}
+
+impl<'a> Tally<'a> {
+    fn of(all: &'a [crate::model::evidence::EmailProbe]) -> Self {
+        let went: Vec<_> = all.iter().filter(|l| l.sent_at.is_some() && l.state.went_out()).collect();
+        let waiting = went.iter().filter(|l| l.state.waiting()).count();
+        let mut times: Vec<u64> = went.iter().filter_map(|l| l.first_human_response_ms).collect();
+        times.sort_unstable();
+        Tally { went, waiting, times }
+    }
+
+    /// `k` of the `decided` questions; none when none is decided.
+    fn rate(k: usize, decided: usize) -> Option<f64> {
+        (decided > 0).then(|| k as f64 / decided as f64)
+    }
+}
+
 /// A rate over every store's decided letters together: each store's rate weighted by its
 /// letters past their deadline or answered; none without any.
 pub fn pooled(rows: &[&StoreRow], rate: fn(&StoreRow) -> Option<f64>) -> Option<f64> {
@@ -207,15 +246,9 @@ impl StoreRow {
             .filter_map(|t| t.first_human_reply_ms)
             .collect();
         replies.sort_unstable();
-        let letters: Vec<_> =
-            report.evidence.email_probes.iter().filter(|l| l.sent_at.is_some() && l.state.went_out()).collect();
-        // Letters still inside their deadline without a person's answer are left out of the
-        // rates: they may yet be answered.
-        let waiting = letters.iter().filter(|l| l.state.waiting()).count();
-        let decided = letters.len() - waiting;
-        let rate = |k: usize| (decided > 0).then(|| k as f64 / decided as f64);
-        let mut times: Vec<u64> = letters.iter().filter_map(|l| l.first_human_response_ms).collect();
-        times.sort_unstable();
+        let Tally { went: letters, waiting, times } = Tally::of(&report.evidence.email_probes);
+        let rate = |k: usize| Tally::rate(k, letters.len() - waiting);
+        let forms = Tally::of(&report.evidence.forms.answers);
         let within = letters
             .iter()
             .filter(|l| {
@@ -243,6 +276,11 @@ impl StoreRow {
             chat_answered: replies.len(),
             chat_answer_rate: (!asked.is_empty()).then(|| replies.len() as f64 / asked.len() as f64),
             median_first_human_chat_reply_ms: percentile(&replies, 50),
+            form_sent: forms.went.len(),
+            form_answered: forms.times.len(),
+            form_waiting: forms.waiting,
+            form_answer_rate: Tally::rate(forms.times.len(), forms.went.len() - forms.waiting),
+            median_first_human_form_response_ms: percentile(&forms.times, 50),
             failed: Failed {
                 critical: failed(Severity::Critical),
                 major: failed(Severity::Major),
@@ -350,7 +388,7 @@ impl Portfolio {
         let esc = crate::report::markdown::escape;
         let (pct, dur) = (crate::model::time::maybe_percent, crate::model::time::maybe_duration);
         let mut md = format!(
-            "# {}: stores audited\n\n{} stores · {}\n\n| Store | Answer rate | Complete answers | Within deadline | Median first human answer | Chat online in hours | Chat answered | Failed (critical/major/minor) | Score | Change | Trend | Last audited |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+            "# {}: stores audited\n\n{} stores · {}\n\n| Store | Answer rate | Complete answers | Within deadline | Median first human answer | Chat online in hours | Chat answered | Form answered | Failed (critical/major/minor) | Score | Change | Trend | Last audited |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
             esc(&self.agency.name),
             self.stores.len(),
             self.generated_at.format("%Y-%m-%d %H:%M %:z")
@@ -371,7 +409,7 @@ impl Portfolio {
             };
             let _ = writeln!(
                 md,
-                "| {name} | {} ({}/{}{}) | {} | {} | {} | {} | {} | {failed} | {} | {} | {} | {} |",
+                "| {name} | {} ({}/{}{}) | {} | {} | {} | {} | {} | {} | {failed} | {} | {} | {} | {} |",
                 pct(s.answer_rate),
                 s.letters_answered,
                 s.letters_decided(),
@@ -384,6 +422,10 @@ impl Portfolio {
                 dur(s.median_first_human_response_ms),
                 pct(s.chat_online_in_hours_share),
                 pct(s.chat_answer_rate),
+                match s.form_sent {
+                    0 => "—".to_string(),
+                    _ => format!("{} ({}/{})", pct(s.form_answer_rate), s.form_answered, s.form_sent - s.form_waiting),
+                },
                 s.score.map_or_else(|| "—".to_string(), |n| n.to_string()),
                 s.change.map_or_else(|| "—".to_string(), |n| format!("{n:+}")),
                 s.trend.iter().map(u8::to_string).collect::<Vec<_>>().join(" "),

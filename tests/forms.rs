@@ -40,7 +40,8 @@ enum Answers {
 struct Seen {
     /// Each submission's fields, and when it arrived.
     posts: Vec<(DateTime<Utc>, HashMap<String, String>)>,
-    /// When each answer was delivered (the lab's 250 comes once it is in the mailbox).
+    /// When each submission's last answer was delivered (the lab's 250 comes once it is in
+    /// the mailbox).
     delivered: Vec<DateTime<Utc>>,
 }
 
@@ -136,7 +137,10 @@ async fn answer(smtp: u16, seen: Arc<Mutex<Seen>>, question: String, answers: An
         "Мы получили ваше обращение и ответим в ближайшее время.",
     );
     transport.send_raw(&envelope, ack.as_bytes()).await.unwrap();
-    let Answers::AckThenHuman(pause) = answers else { return };
+    let Answers::AckThenHuman(pause) = answers else {
+        seen.lock().unwrap().delivered.push(Utc::now());
+        return;
+    };
     tokio::time::sleep(pause).await;
     let quoted: String = question.lines().map(|l| format!("> {l}\r\n")).collect();
     let human = mail(
@@ -256,6 +260,10 @@ async fn a_plain_form_takes_the_question_once_and_its_answer_is_filed_and_timed(
     for id in ["form.accepts", "form.answered", "form.first_response_time"] {
         assert_eq!(check(&r, id).0, Outcome::Pass, "{id}: {}", check(&r, id).1);
     }
+    // The portfolio counts the form beside the letters.
+    let row = shopaudit::portfolio::StoreRow::of(&r, "runners/report.html", Vec::new(), &[]);
+    assert_eq!((row.form_sent, row.form_answered, row.form_answer_rate, row.letters_sent), (1, 1, Some(1.0), 0));
+    assert_eq!(row.median_first_human_form_response_ms, a.first_human_response_ms);
     // The reports show the question, how it went and its answers.
     let html = shopaudit::report::Format::Html.render(&first).unwrap();
     assert!(html.contains("Questions through the contact form") && html.contains("filled in"), "the HTML report");
@@ -381,4 +389,39 @@ async fn an_acknowledgement_alone_leaves_the_form_unanswered_after_its_deadline(
     for id in ["form.answered", "form.first_response_time"] {
         assert_eq!(check(&r, id).0, Outcome::Fail, "{id}: {}", check(&r, id).1);
     }
+    let row = shopaudit::portfolio::StoreRow::of(&r, "runners/report.html", Vec::new(), &[]);
+    assert_eq!((row.form_sent, row.form_answered, row.form_answer_rate), (1, 0, Some(0.0)));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mail_without_a_token_is_not_filed_by_a_guess_when_several_questions_wait() {
+    let lab = MailLab::start();
+    let store = serve(&lab, Answers::AckOnly).await;
+    let chromium = common::chromium();
+    let db = lab.dir.path().join("history.sqlite");
+    let mut s = scenario(&store, &lab, "/plain.html", "");
+    let mut second = s.form.questions[0].clone();
+    second.id = "colour".into();
+    second.text = "А есть ли Runner в синем цвете?".into();
+    s.form.questions.push(second);
+    let first = run(&s, &db, Mode::Send, &chromium).await;
+    assert_eq!(first.evidence.forms.submissions.len(), 2);
+    assert_eq!(store.posts(), 2);
+    store.delivered(2).await;
+    // Both acknowledgements come from the store's domain without a token, while both
+    // questions wait: neither is filed, and the report says so.
+    let mut r = run(&s, &db, Mode::Send, &chromium).await;
+    for _ in 0..20 {
+        if r.evidence.forms.unfiled.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        r = run(&s, &db, Mode::Send, &chromium).await;
+    }
+    assert_eq!(r.evidence.forms.unfiled.len(), 2, "{:?}", r.evidence.forms.unfiled);
+    assert!(r.evidence.forms.unfiled.iter().all(|u| u.waiting == 2 && u.from == "support@127.0.0.1"));
+    assert!(r.evidence.forms.answers.iter().all(|a| a.replies.is_empty()));
+    let (_, detail) = check(&r, "form.answered");
+    assert!(detail.contains("were not filed"), "{detail}");
+    assert!(shopaudit::report::Format::Html.render(&r).unwrap().contains("Not filed, for want of a reply token"));
 }

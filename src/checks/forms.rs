@@ -134,7 +134,23 @@ pub const ANSWERED: Check = Check {
 };
 
 fn answered(input: &Input<'_>) -> Judged {
-    super::email::answered_of(&taken(input)?, "question")
+    let mut verdict = super::email::answered_of(&taken(input)?, "question")?;
+    // Mail the mailbox could not tie to one question may be an answer: said, not guessed.
+    let unfiled = &input.evidence.forms.unfiled;
+    if !unfiled.is_empty() {
+        let said: Vec<String> = unfiled
+            .iter()
+            .map(|u| format!("from {} ({:?}), {} question(s) waiting", u.from, u.subject, u.waiting))
+            .collect();
+        verdict.detail += &format!(
+            " {} message(s) from the store's domain carried no reply token while several questions waited, so they \
+             were not filed: {}.",
+            unfiled.len(),
+            list(&said, 2)
+        );
+        verdict.evidence.extend(said);
+    }
+    Ok(verdict)
 }
 
 pub const FIRST_RESPONSE_TIME: Check = Check {

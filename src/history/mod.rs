@@ -152,6 +152,18 @@ const MIGRATIONS: &[&str] = &[
     // the click, claimed once, its answers filed and timed the same way); `via` says which.
     // Its `to_addr` is the form's page.
     "ALTER TABLE letters ADD COLUMN via TEXT NOT NULL DEFAULT 'email';",
+    // Mail from a store's domain with no token while several of its questions waited: kept
+    // for the report to say so, never filed by a guess.
+    "CREATE TABLE unfiled (
+        id INTEGER PRIMARY KEY,
+        store TEXT NOT NULL,
+        source TEXT NOT NULL UNIQUE,
+        received_at TEXT NOT NULL,
+        from_addr TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        waiting INTEGER NOT NULL
+    );
+    CREATE INDEX unfiled_by_store ON unfiled (store);",
 ];
 
 /// A store's scenario as the fleet keeps it.
@@ -533,6 +545,11 @@ pub trait Backend: Send + Sync {
     async fn revoke(&self, store: &StoreKey, at: DateTime<FixedOffset>) -> Result<usize>;
     /// The store a live link's hash opens.
     async fn shared(&self, hash: &str) -> Result<Option<StoreKey>>;
+    /// Keeps a message from the store's domain that no question could be tied to (`source` as
+    /// for replies: never kept twice).
+    async fn add_unfiled(&self, store: &StoreKey, source: &str, mail: &crate::model::evidence::Unfiled) -> Result<()>;
+    /// The store's unfiled messages, oldest first.
+    async fn unfiled(&self, store: &StoreKey) -> Result<Vec<crate::model::evidence::Unfiled>>;
     /// Keeps the words found on the store's pages (one per line), replacing the last audit's.
     async fn save_vocabulary(&self, store: &StoreKey, words: &str) -> Result<()>;
     /// The words kept by [`Backend::save_vocabulary`]; empty before the first audit.

@@ -626,6 +626,40 @@ impl Backend for Postgres {
         .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
     }
 
+    async fn add_unfiled(&self, store: &StoreKey, source: &str, mail: &crate::model::evidence::Unfiled) -> Result<()> {
+        self.execute(
+            "INSERT INTO unfiled (store, source, received_at, from_addr, subject, waiting)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (source) DO NOTHING",
+            &[
+                &store.as_str(),
+                &source,
+                &mail.received_at.to_rfc3339(),
+                &mail.from,
+                &mail.subject,
+                &i64::try_from(mail.waiting).unwrap_or(i64::MAX),
+            ],
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn unfiled(&self, store: &StoreKey) -> Result<Vec<crate::model::evidence::Unfiled>> {
+        let rows = self
+            .query(
+                "SELECT received_at, from_addr, subject, waiting FROM unfiled WHERE store = $1 ORDER BY id",
+                &[&store.as_str()],
+            )
+            .await?;
+        self.read(rows, |r| {
+            Ok(crate::model::evidence::Unfiled {
+                received_at: time(r, 0)?,
+                from: get(r, 1)?,
+                subject: get(r, 2)?,
+                waiting: usize::try_from(get::<i64>(r, 3)?).unwrap_or(0),
+            })
+        })
+    }
+
     async fn save_vocabulary(&self, store: &StoreKey, words: &str) -> Result<()> {
         self.execute(
             "INSERT INTO vocabulary (store, words) VALUES ($1, $2) ON CONFLICT (store) DO UPDATE SET words = EXCLUDED.words",

@@ -469,6 +469,39 @@ impl Backend for Sqlite {
             .map_err(self.err())
     }
 
+    async fn add_unfiled(&self, store: &StoreKey, source: &str, mail: &crate::model::evidence::Unfiled) -> Result<()> {
+        self.conn()
+            .execute(
+                "INSERT INTO unfiled (store, source, received_at, from_addr, subject, waiting)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (source) DO NOTHING",
+                params![
+                    store.as_str(),
+                    source,
+                    mail.received_at.to_rfc3339(),
+                    mail.from,
+                    mail.subject,
+                    i64::try_from(mail.waiting).unwrap_or(i64::MAX)
+                ],
+            )
+            .map(drop)
+            .map_err(self.err())
+    }
+
+    async fn unfiled(&self, store: &StoreKey) -> Result<Vec<crate::model::evidence::Unfiled>> {
+        self.rows(
+            "SELECT received_at, from_addr, subject, waiting FROM unfiled WHERE store = ?1 ORDER BY id",
+            params![store.as_str()],
+            |r| {
+                Ok(crate::model::evidence::Unfiled {
+                    received_at: time(r, 0)?,
+                    from: r.get(1)?,
+                    subject: r.get(2)?,
+                    waiting: usize::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
+                })
+            },
+        )
+    }
+
     async fn save_vocabulary(&self, store: &StoreKey, words: &str) -> Result<()> {
         self.conn()
             .execute(

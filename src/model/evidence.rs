@@ -757,6 +757,25 @@ pub struct FormsEvidence {
     /// that came to the shopper's mailbox (timed and judged as letters are).
     #[serde(default)]
     pub answers: Vec<EmailProbe>,
+    /// Mail from the store's domain that could be the answer to a question sent through the
+    /// form but carries no token, while more than one of the store's questions waited: left
+    /// unfiled rather than guessed.
+    #[serde(default)]
+    pub unfiled: Vec<Unfiled>,
+}
+
+/// A message from the store's domain that the mailbox could not tie to one question
+/// (`evidence.forms.unfiled[]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unfiled {
+    /// When it arrived.
+    pub received_at: chrono::DateTime<chrono::FixedOffset>,
+    /// Its sender.
+    pub from: String,
+    /// Its subject.
+    pub subject: String,
+    /// How many of the store's questions were waiting for an answer then.
+    pub waiting: usize,
 }
 
 named_enum! {

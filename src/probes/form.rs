@@ -54,8 +54,9 @@ struct Plan {
     script: String,
 }
 
-/// What `find()` says of one document.
-#[derive(Debug, Deserialize)]
+/// What `find()` says of one document (nothing, when its script failed there).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 struct Found {
     form: bool,
     captcha: Option<String>,
@@ -73,10 +74,12 @@ struct Filled {
     missing: Vec<String>,
 }
 
+/// What `outcome()` read; no state when the script failed (the page between documents).
 #[derive(Debug, Deserialize)]
 struct Said {
-    state: String,
+    state: Option<String>,
     said: Option<String>,
+    why: Option<String>,
 }
 
 /// What the probe does at the click: record the question (true) or find it claimed by another
@@ -411,7 +414,10 @@ fn work(
         match run(&mut frames, &place, &format!("outcome({before_js})")) {
             Ok(json) => {
                 let said: Said = serde_json::from_str(&json).map_err(StepError::answer("form script"))?;
-                Ok((said.state != "waiting").then_some(said))
+                if said.state.is_none() {
+                    last_error = said.why.clone();
+                }
+                Ok(said.state.as_deref().is_some_and(|s| s != "waiting").then_some(said))
             }
             Err(e) => {
                 last_error = Some(e.to_string());
@@ -421,8 +427,8 @@ fn work(
     })?;
     shot(tab, s, Moment::Answer);
     match said {
-        Some(Said { state, said }) => {
-            s.outcome = if state == "accepted" { Submitted::Accepted } else { Submitted::Refused };
+        Some(Said { state, said, .. }) => {
+            s.outcome = if state.as_deref() == Some("accepted") { Submitted::Accepted } else { Submitted::Refused };
             s.said = said.filter(|t| !t.is_empty());
         }
         None => {

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::extract::reply::{self, bare_subject, Reply};
 use crate::history::{History, MailKind, Sent, StoredReply, Written};
 use crate::knowledge::Knowledge;
-use crate::model::evidence::MatchedBy;
+use crate::model::evidence::{MatchedBy, Unfiled};
 use crate::scenario::{MailServer, Tls};
 
 /// Messages fetched per UID FETCH round trip.
@@ -262,8 +262,17 @@ async fn fetch_new(
                 }
                 continue;
             }
-            let Some((letter, matched_by)) = match_letter(&reply, &letters) else { continue };
-            let stored = stored(&reply, format!("{key};{validity};{uid}"), received_at, received_from, matched_by);
+            let source = format!("{key};{validity};{uid}");
+            let Some((letter, matched_by)) = match_letter(&reply, &letters) else {
+                let domain = reply.from.rsplit('@').next().unwrap_or_default().to_lowercase();
+                if let ByDomain::Several { store, waiting } = by_store_domain(&domain, &letters) {
+                    let mail =
+                        Unfiled { received_at, from: reply.from.clone(), subject: reply.subject.clone(), waiting };
+                    history.add_unfiled(store, &source, &mail).await?;
+                }
+                continue;
+            };
+            let stored = stored(&reply, source, received_at, received_from, matched_by);
             if history.add_reply(letter.id, &stored).await? {
                 found.replies += 1;
             }
@@ -324,24 +333,50 @@ pub fn match_letter<'a>(r: &Reply, letters: &'a [Sent]) -> Option<(&'a Sent, Mat
     if let Some(l) = same_subject().next() {
         return Some((l, MatchedBy::Subject));
     }
-    only_outstanding_form(&domain(&r.from), letters).map(|l| (l, MatchedBy::StoreDomain))
+    match by_store_domain(&domain(&r.from), letters) {
+        ByDomain::Only(l) => Some((l, MatchedBy::StoreDomain)),
+        _ => None,
+    }
+}
+
+/// What a message from a store's own domain, with neither thread, token nor a known subject,
+/// can be tied to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ByDomain<'a> {
+    /// No store's contact form sits on that domain.
+    Nothing,
+    /// The store's one question still waiting for a person's answer, asked through its form.
+    Only(&'a Sent),
+    /// The store has a question through its form and others waiting: left unfiled (round
+    /// two's rule), and the report says so.
+    Several {
+        /// The store.
+        store: &'a crate::model::StoreKey,
+        /// How many of its questions wait.
+        waiting: usize,
+    },
 }
 
 /// A reply with neither thread, token nor subject, from the store's own domain, goes to a
 /// question put through its contact form only when that is the store's one item still
-/// awaiting a person's answer (round two's rule); otherwise it is left unmatched.
-fn only_outstanding_form<'a>(from_domain: &str, letters: &'a [Sent]) -> Option<&'a Sent> {
+/// awaiting a person's answer; otherwise it is left unmatched.
+pub fn by_store_domain<'a>(from_domain: &str, letters: &'a [Sent]) -> ByDomain<'a> {
     let site = |page: &str| url::Url::parse(page).ok().and_then(|u| u.host_str().map(str::to_lowercase));
     let same_site = |host: &str| {
         let (a, b) = (host.trim_start_matches("www."), from_domain.trim_start_matches("www."));
         !a.is_empty() && (a == b || a.ends_with(&format!(".{b}")) || b.ends_with(&format!(".{a}")))
     };
-    let form = letters
+    let Some(form) = letters
         .iter()
         .rev()
-        .find(|l| l.via == Written::Form && !l.answered && site(&l.to).is_some_and(|h| same_site(&h)))?;
-    let outstanding = letters.iter().filter(|l| l.store == form.store && !l.answered).count();
-    (outstanding == 1).then_some(form)
+        .find(|l| l.via == Written::Form && !l.answered && site(&l.to).is_some_and(|h| same_site(&h)))
+    else {
+        return ByDomain::Nothing;
+    };
+    match letters.iter().filter(|l| l.store == form.store && !l.answered).count() {
+        1 => ByDomain::Only(form),
+        waiting => ByDomain::Several { store: &form.store, waiting },
+    }
 }
 
 #[cfg(test)]
@@ -397,6 +432,11 @@ mod tests {
         let letter = sent(2, "shop", Written::Email, "help@shop.example", false);
         let letters = [form.clone(), letter.clone()];
         assert!(match_letter(&reply("support@shop.example", "Ответ", "Да."), &letters).is_none());
+        assert_eq!(
+            by_store_domain("shop.example", &letters),
+            ByDomain::Several { store: &crate::model::StoreKey::new("shop"), waiting: 2 }
+        );
+        assert_eq!(by_store_domain("elsewhere.example", &letters), ByDomain::Nothing);
         // Once the letter has its answer, the form is the one item left.
         let letters = [form, sent(2, "shop", Written::Email, "help@shop.example", true)];
         let found = match_letter(&reply("support@shop.example", "Ответ", "Да."), &letters);
