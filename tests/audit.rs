@@ -245,3 +245,20 @@ async fn no_address_and_no_form_fails_form_present_and_an_address_needs_no_form(
     let r = audit_store("many-emails", |_| {}).await;
     assert_eq!(outcome(&r, "form.present"), NotApplicable, "{:?}", r.evidence.forms);
 }
+
+#[tokio::test]
+async fn callback_widgets_of_seven_vendors_are_the_phone_channel_and_decoys_are_not() {
+    let r = audit_store("callbacks", |s| s.crawl.max_pages = 12).await;
+    let mut vendors: Vec<&str> = r.evidence.forms.callbacks.iter().filter_map(|c| c.vendor.as_deref()).collect();
+    vendors.sort_unstable();
+    assert_eq!(
+        vendors,
+        ["callbackhunter", "callibri", "callpage", "calltouch", "envybox", "leadback", "ringostat"],
+        "{:?}",
+        r.evidence.forms.callbacks
+    );
+    assert_eq!(r.evidence.forms.callbacks.len(), 7, "no callback from the tel: link or the text about calling back");
+    let promises: Vec<&str> = r.evidence.forms.callbacks.iter().filter_map(|c| c.promise.as_deref()).collect();
+    assert!(promises.contains(&"28 секунд") && promises.contains(&"30 секунд"), "{promises:?}");
+    assert!(promises.iter().any(|p| p.contains("28 seconds")), "{promises:?}");
+}
