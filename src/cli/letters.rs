@@ -1,4 +1,5 @@
-//! `shopaudit letters STORE`: the shopper's letters to a store and their state.
+//! `shopaudit letters STORE`: the shopper's letters to a store (and questions put through its
+//! contact form) and their state.
 
 use console::style;
 use shopaudit::history::Location;
@@ -26,7 +27,16 @@ pub async fn run(args: Args) -> Result<Exit, Error> {
     for l in letters {
         let when = l.sent_at.map_or_else(|| "-".to_string(), |t| t.format("%Y-%m-%d %H:%M").to_string());
         let note = l.failure.or(l.server_response).unwrap_or_default();
-        println!("{:<16} {:<8} {:<16} {:<28} {}  {}", l.letter, l.state, when, l.to, l.subject, style(note).dim());
+        println!(
+            "{:<5} {:<16} {:<8} {:<16} {:<28} {}  {}",
+            l.via,
+            l.letter,
+            l.state,
+            when,
+            l.to,
+            l.subject,
+            style(note).dim()
+        );
     }
     Ok(Exit::Clean)
 }
