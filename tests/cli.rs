@@ -255,6 +255,8 @@ fn broken_scenarios_say_line_and_column() {
         ("[store]\nurl = \"https://a.example/\"\n[shopper]\nname = \"A\"\nemail = \"a@b.c\"\n[shopper.smtp]\nhost = \"smtp.example\"\nport = 25\ntls = \"none\"\n", "line", "loopback"),
         // Reliability #10: letters enabled without a shopper sent nothing and said nothing.
         ("[store]\nurl = \"https://a.example/\"\n[email]\nenabled = true\nto = \"s@a.example\"\n[[email.letters]]\nid = \"q\"\nsubject = \"Q\"\nbody = \"Q?\"\n", "email.enabled is true", "no [shopper]"),
+        ("[store]\nurl = \"https://a.example/\"\n[form]\nenabled = true\n[[form.questions]]\nid = \"q\"\ntext = \"Q?\"\n", "form.enabled is true", "no [shopper]"),
+        ("[store]\nurl = \"https://a.example/\"\n[form]\nselectors = { button = \"#x\" }\n", "line 4", "unknown variant `button`"),
         ("[store\nurl = 1", "line 1", ""),
     ];
     for (i, (toml, place, message)) in cases.iter().enumerate() {
