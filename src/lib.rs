@@ -15,6 +15,7 @@
 //! - [`checks`]: the catalogue; each check an id, titles, why it matters, and a pure function.
 //! - [`report`]: the `shopaudit/report/v1` JSON, and Markdown and HTML renderings of it.
 
+pub mod accuracy;
 pub mod alerts;
 pub mod assess;
 pub mod bench;

@@ -42,6 +42,7 @@ enum Command {
     Checks(cli::checks::Args),
     Explain(cli::explain::Args),
     Bench(cli::bench::Args),
+    Accuracy(cli::accuracy::Args),
 }
 
 async fn dispatch(command: Command) -> Result<Exit, Error> {
@@ -63,6 +64,7 @@ async fn dispatch(command: Command) -> Result<Exit, Error> {
         Command::Checks(args) => cli::checks::run(args).await,
         Command::Explain(args) => cli::explain::run(args).await,
         Command::Bench(args) => cli::bench::run(args).await,
+        Command::Accuracy(args) => cli::accuracy::run(args).await,
     }
 }
 

@@ -2,6 +2,7 @@
 //! and the terminal summary. Each command is a file of its own that parses its options and
 //! calls one library function.
 
+pub mod accuracy;
 pub mod audit;
 pub mod bench;
 pub mod chat_parts;

@@ -14,8 +14,10 @@ use crate::knowledge::Knowledge;
 /// An image referenced by a page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageRef {
-    /// Absolute URL.
+    /// Absolute URL: the file fetched.
     pub url: Url,
+    /// The same picture's other files (`srcset` sizes, a `<picture>`'s formats).
+    pub variants: Vec<Url>,
     /// Alt text.
     pub alt: Option<String>,
     /// The context says it shows staff, operators or the team.
@@ -26,35 +28,60 @@ static BACKGROUND: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"background(?:-image)?\s*:[^;]*url\(\s*['"]?([^'")]+)['"]?\s*\)"#).expect("static regex")
 });
 
-/// `<img>` elements (src, lazy-loading attributes, or the first srcset entry) and inline-style
-/// background images. `data:` URIs and SVG icons are left out.
+/// `<img>` elements and inline-style background images. `data:` URIs and SVG icons are left
+/// out. One picture is one image, however many files serve it: the one fetched is the
+/// lazy-loading attribute's (the `src` is often a placeholder then), else `src`, else the
+/// first `srcset` entry; the others (every `srcset` entry, a `<picture>`'s sources) are its
+/// variants, whose names are judged too: a stock file is often served only as a thumbnail.
 pub fn images(doc: &Html, base: &Url, k: &Knowledge) -> Vec<ImageRef> {
     let img = Selector::parse("img").expect("static selector");
     let styled = Selector::parse("[style]").expect("static selector");
+    let source = Selector::parse("source[srcset]").expect("static selector");
     let mut out = Vec::new();
     for e in doc.select(&img) {
         let v = e.value();
-        let src = ["src", "data-src", "data-lazy-src", "data-original"]
-            .iter()
-            .find_map(|a| v.attr(a).filter(|s| !s.trim().is_empty() && !s.starts_with("data:")))
-            .or_else(|| v.attr("srcset").and_then(|s| s.split_whitespace().next()));
-        let Some(url) = src.and_then(|s| resolve(base, s)) else {
+        let single = ["data-src", "data-lazy-src", "data-original", "src"].iter().filter_map(|a| v.attr(a));
+        let sets = ["data-srcset", "srcset"].iter().filter_map(|a| v.attr(a)).flat_map(srcset);
+        // A <picture>'s <source>s are the same picture in other formats and sizes.
+        let picture = e
+            .parent()
+            .and_then(ElementRef::wrap)
+            .filter(|p| p.value().name() == "picture")
+            .map(|p| p.select(&source).filter_map(|s| s.value().attr("srcset")).flat_map(srcset).collect::<Vec<_>>())
+            .unwrap_or_default();
+        let mut urls: Vec<Url> = Vec::new();
+        for candidate in single.chain(sets).chain(picture) {
+            let candidate = candidate.trim();
+            if candidate.is_empty() || candidate.starts_with("data:") {
+                continue;
+            }
+            if let Some(url) = resolve(base, candidate).filter(|u| !urls.contains(u)) {
+                urls.push(url);
+            }
+        }
+        if urls.is_empty() {
             continue;
-        };
+        }
+        let url = urls.remove(0);
         let alt = v.attr("alt").map(str::trim).filter(|a| !a.is_empty()).map(str::to_string);
         let staff = is_staff(&e, &url, k);
-        out.push(ImageRef { url, alt, staff });
+        out.push(ImageRef { url, variants: urls, alt, staff });
     }
     for e in doc.select(&styled) {
         let style = e.value().attr("style").unwrap_or_default();
         for c in BACKGROUND.captures_iter(style) {
             if let Some(url) = resolve(base, &c[1]) {
                 let staff = is_staff(&e, &url, k);
-                out.push(ImageRef { url, alt: None, staff });
+                out.push(ImageRef { url, variants: Vec::new(), alt: None, staff });
             }
         }
     }
     out
+}
+
+/// The addresses of a `srcset` ("a.jpg 1x, b.jpg 2x").
+fn srcset(set: &str) -> impl Iterator<Item = &str> {
+    set.split(',').filter_map(|entry| entry.split_whitespace().next())
 }
 
 fn resolve(base: &Url, src: &str) -> Option<Url> {

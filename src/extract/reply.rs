@@ -52,6 +52,10 @@ static DSN_MESSAGE_ID: LazyLock<Regex> =
 static PLAIN_REASON: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?m)((?:5\d\d[ -](?:\d\.\d{1,3}\.\d{1,3}\s+)?|#5\.\d\.\d+\s*).{3,200})$").expect("static regex")
 });
+static DSN_ACTION_DELAYED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?im)^Action:\s*delayed").expect("static regex"));
+static DSN_ACTION_FAILED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?im)^Action:\s*failed").expect("static regex"));
 static DSN_DIAGNOSTIC: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?im)^Diagnostic-Code:\s*(?:smtp;)?\s*(.+)$").expect("static regex"));
 static TAGS: LazyLock<Regex> =
@@ -82,27 +86,33 @@ pub fn read(raw: &[u8], k: &Knowledge) -> Option<Reply> {
     let text = own_text(&body);
     let header = |name: &str| msg.header_raw(name).map(|v| v.trim().to_lowercase());
     let content_type = header("Content-Type").unwrap_or_default();
-    let bounce = (content_type.contains("report-type=delivery-status")
-        || from.starts_with("mailer-daemon@")
-        || from.starts_with("postmaster@")
-        || k.mail.bounce_subjects.iter().any(|re| re.is_match(&subject)))
-    .then(|| {
-        // The delivery-status part is its own MIME part, in plain 7-bit: read it from the raw
-        // message. The returned letter's headers name the letter that bounced.
+    // A delivery report (some servers leave out its report-type), the mail system's own
+    // sender, or a bounce's subject; never a report that the letter is only delayed.
+    let report = content_type.contains("multipart/report")
+        && (content_type.contains("report-type=delivery-status") || !content_type.contains("report-type"));
+    let daemon = matches!(from.split('@').next(), Some("mailer-daemon" | "postmaster" | "post_master"));
+    let delayed = || {
         let raw = String::from_utf8_lossy(raw);
-        for id in DSN_MESSAGE_ID.captures_iter(&raw).filter_map(|c| c.get(1)) {
-            let id = id.as_str().to_string();
-            if Some(&id) != msg.message_id().map(|m| format!("<{m}>")).as_ref() && !threads.contains(&id) {
-                threads.push(id);
+        DSN_ACTION_DELAYED.is_match(&raw) && !DSN_ACTION_FAILED.is_match(&raw)
+    };
+    let bounce = ((report || daemon || k.mail.bounce_subjects.iter().any(|re| re.is_match(&subject))) && !delayed())
+        .then(|| {
+            // The delivery-status part is its own MIME part, in plain 7-bit: read it from the raw
+            // message. The returned letter's headers name the letter that bounced.
+            let raw = String::from_utf8_lossy(raw);
+            for id in DSN_MESSAGE_ID.captures_iter(&raw).filter_map(|c| c.get(1)) {
+                let id = id.as_str().to_string();
+                if Some(&id) != msg.message_id().map(|m| format!("<{m}>")).as_ref() && !threads.contains(&id) {
+                    threads.push(id);
+                }
             }
-        }
-        DSN_DIAGNOSTIC
-            .captures(&raw)
-            .or_else(|| PLAIN_REASON.captures(&body))
-            .and_then(|c| c.get(1))
-            .map(|m| m.as_str().trim().to_string())
-            .unwrap_or_else(|| subject.clone())
-    });
+            DSN_DIAGNOSTIC
+                .captures(&raw)
+                .or_else(|| PLAIN_REASON.captures(&body))
+                .and_then(|c| c.get(1))
+                .map(|m| m.as_str().trim().to_string())
+                .unwrap_or_else(|| subject.clone())
+        });
     let auto = header("Auto-Submitted")
         .filter(|v| v != "no")
         .map(|v| format!("Auto-Submitted: {v}"))
@@ -121,7 +131,9 @@ pub fn read(raw: &[u8], k: &Knowledge) -> Option<Reply> {
                 .filter(|v| matches!(v.as_str(), "bulk" | "auto_reply" | "junk"))
                 .map(|v| format!("Precedence: {v}"))
         })
-        .or_else(|| k.mail.auto.iter().find(|re| re.is_match(&text)).map(|re| format!("wording /{}/", re.as_str())));
+        .or_else(|| k.mail.auto.iter().find(|re| re.is_match(&text)).map(|re| format!("wording /{}/", re.as_str())))
+        // A delay notice from the mail system: a machine's word, though no bounce.
+        .or_else(|| (report || daemon).then(|| "a delivery report".to_string()));
     let ticket = [subject.as_str(), text.as_str()].iter().find_map(|t| {
         k.mail.ticket.iter().find_map(|re| re.captures(t).and_then(|c| c.get(1)).map(|m| m.as_str().to_string()))
     });

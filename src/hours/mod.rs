@@ -649,7 +649,10 @@ pub fn find(lines: &[String], vocabs: &[Vocab]) -> Vec<Statement> {
         if !trusted || unrelated {
             continue;
         }
-        let own_channel = vocab.mentions(&lower).map(|(_, c)| c);
+        // A line's channel in the words of its hours' language, else of any: "Chat: 24/7" has
+        // no language of its own.
+        let mentions = |text: &str| vocab.mentions(text).or_else(|| vocabs.iter().find_map(|v| v.mentions(text)));
+        let own_channel = mentions(&lower).map(|(_, c)| c);
         if own_channel.is_none() {
             if let Some((statement, joined, last)) = found.last_mut().filter(|(_, _, last)| *last + 1 == index) {
                 joined.extend(rules);
@@ -659,8 +662,7 @@ pub fn find(lines: &[String], vocabs: &[Vocab]) -> Vec<Statement> {
                 continue;
             }
         }
-        let channel =
-            own_channel.or_else(|| label.and_then(|l| vocab.mentions(l)).map(|(_, c)| c)).unwrap_or(Channel::Support);
+        let channel = own_channel.or_else(|| label.and_then(mentions).map(|(_, c)| c)).unwrap_or(Channel::Support);
         let opening_hours = validated(&rules);
         found.push((Statement { channel, text: line.clone(), opening_hours }, rules, index));
     }

@@ -452,6 +452,10 @@ pub enum ContactKind {
 pub struct Image {
     /// Absolute image URL.
     pub url: String,
+    /// The same picture's other files (`srcset` sizes, a `<picture>`'s formats, the lazy
+    /// loader's): their names are judged for stock too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<String>,
     /// The page that shows it.
     pub page: String,
     /// Stock agency and the signals that named it; null when not stock.

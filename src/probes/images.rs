@@ -35,7 +35,13 @@ pub async fn probe(client: &http::Client, refs: Vec<(ImageRef, String)>, knowled
         let key = r.url.to_string();
         let entry = distinct.entry(key.clone()).or_insert_with(|| {
             order.push(key);
-            Image { url: r.url.to_string(), page, alt: r.alt.clone(), ..Image::default() }
+            Image {
+                url: r.url.to_string(),
+                variants: r.variants.iter().map(url::Url::to_string).collect(),
+                page,
+                alt: r.alt.clone(),
+                ..Image::default()
+            }
         });
         entry.staff |= r.staff;
         if entry.alt.is_none() {
@@ -61,9 +67,16 @@ pub async fn probe(client: &http::Client, refs: Vec<(ImageRef, String)>, knowled
         images[i] = image;
     }
     for image in images.iter_mut().filter(|i| i.bytes.is_none() && i.error.is_none()) {
-        image.stock = stock::judge(file_name(&image.url), &[], knowledge);
+        image.stock = stock_of(image, &[], knowledge);
     }
     images
+}
+
+/// The stock agency an image is from: by its file's name and credits, else by the name of
+/// one of its variants.
+fn stock_of(image: &Image, credits: &[stock::Credit], k: &Knowledge) -> Option<crate::model::evidence::Stock> {
+    stock::judge(file_name(&image.url), credits, k)
+        .or_else(|| image.variants.iter().find_map(|v| stock::judge(file_name(v), &[], k)))
 }
 
 fn file_name(url: &str) -> &str {
@@ -85,12 +98,12 @@ async fn inspect(
         Ok(f) if f.status < 400 => f,
         Ok(f) => {
             image.error = Some(format!("HTTP {}", f.status));
-            image.stock = stock::judge(file_name(&image.url), &[], &k);
+            image.stock = stock_of(&image, &[], &k);
             return image;
         }
         Err(reason) => {
             image.error = Some(reason.to_string());
-            image.stock = stock::judge(file_name(&image.url), &[], &k);
+            image.stock = stock_of(&image, &[], &k);
             return image;
         }
     };
@@ -113,7 +126,7 @@ async fn inspect(
     let result = tokio::task::spawn_blocking(move || {
         let _room = room;
         let credits = stock::credits(&fetched.body);
-        image.stock = stock::judge(file_name(&image.url), &credits, &k);
+        image.stock = stock_of(&image, &credits, &k);
         image.credits = credits.into_iter().map(|c| format!("{}: {}", c.source, c.text)).collect();
         if decodable {
             match decode(&fetched.body) {

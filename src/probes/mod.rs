@@ -213,7 +213,12 @@ async fn look(ctx: Context<'_>, pages: &[Page], evidence: &Evidence, chromium: A
         .filter_map(|(a, v)| {
             let url = url::Url::parse(a).ok()?;
             Some((
-                crate::extract::images::ImageRef { url, alt: Some("chat operator".into()), staff: true },
+                crate::extract::images::ImageRef {
+                    url,
+                    variants: Vec::new(),
+                    alt: Some("chat operator".into()),
+                    staff: true,
+                },
                 v.page.clone(),
             ))
         })
