@@ -221,6 +221,43 @@ mod tests {
         );
     }
 
+    /// A real WebP (a lossless image the `image` crate encodes) with an `XMP ` chunk after it,
+    /// as WebP stores metadata, the rights nested in `rdf:Alt` as agencies write them.
+    fn webp_with_xmp(xmp: &str) -> Vec<u8> {
+        let mut picture = Vec::new();
+        image::DynamicImage::new_rgb8(2, 2)
+            .write_to(&mut std::io::Cursor::new(&mut picture), image::ImageFormat::WebP)
+            .unwrap();
+        assert_eq!(&picture[8..12], b"WEBP");
+        let mut chunks = picture[12..].to_vec();
+        chunks.extend_from_slice(b"XMP ");
+        chunks.extend_from_slice(&u32::try_from(xmp.len()).unwrap().to_le_bytes());
+        chunks.extend_from_slice(xmp.as_bytes());
+        if xmp.len() % 2 == 1 {
+            chunks.push(0);
+        }
+        let mut out = b"RIFF".to_vec();
+        out.extend_from_slice(&u32::try_from(chunks.len() + 4).unwrap().to_le_bytes());
+        out.extend_from_slice(b"WEBP");
+        out.extend(chunks);
+        out
+    }
+
+    #[test]
+    fn a_webp_with_xmp_rights_is_stock_and_decodes() {
+        let k = Knowledge::load().unwrap();
+        let xmp = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:rights><rdf:Alt><rdf:li xml:lang="x-default">Getty Images</rdf:li></rdf:Alt></dc:rights></rdf:Description></rdf:RDF></x:xmpmeta>"#;
+        let bytes = webp_with_xmp(xmp);
+        assert!(image::load_from_memory(&bytes).is_ok(), "still a WebP a browser shows");
+        let found = credits(&bytes);
+        assert_eq!(found.iter().map(|c| (c.source, c.text.as_str())).collect::<Vec<_>>(), [("xmp", "Getty Images")]);
+        let stock = judge("operator.webp", &found, &k).unwrap();
+        assert_eq!((stock.agency.as_str(), stock.signals.as_slice()), ("gettyimages", ["xmp".to_string()].as_slice()));
+        // The same picture without the chunk is nobody's.
+        let plain = webp_with_xmp("");
+        assert_eq!(judge("operator.webp", &credits(&plain), &k), None);
+    }
+
     #[test]
     fn garbage_bytes_yield_no_credits() {
         assert!(credits(b"").is_empty());
