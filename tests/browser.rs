@@ -79,6 +79,16 @@ async fn a_widget_injected_after_load_is_found_live_and_screenshotted() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_widget_a_tag_manager_adds_is_found_by_its_script_in_the_live_page() {
+    let r = browse("gtm.html", &[Desktop], 2).await;
+    assert!(r.evidence.chat.embeds.is_empty(), "the page's HTML names only the container");
+    assert_eq!(r.evidence.chat.vendors, ["jivo"], "{:?}", r.evidence.chat);
+    assert_eq!(outcome(&r, "chat.present"), Pass);
+    let visit = &r.evidence.browser.as_ref().unwrap().visits[0];
+    assert!(visit.chats[0].found_by.starts_with("script https://code.jivosite.com/widget/"), "{:?}", visit.chats[0]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn modal_that_opens_itself_fails_and_one_behind_a_click_does_not() {
     let r = browse("modal.html", &[Desktop], 4).await;
     assert_eq!(outcome(&r, "ux.no_intrusive_popup"), Fail, "{}", detail(&r, "ux.no_intrusive_popup"));

@@ -33,15 +33,23 @@
     return { rect: [r.left, r.top, r.width, r.height].map(Math.round), problems };
   };
   const chats = [];
+  // Every script the page asked for: its tags (also those a tag manager added) and what the
+  // network fetched.
+  const loaded = [...new Set([...document.scripts].map((s) => s.src).filter(Boolean)
+    .concat(performance.getEntriesByType("resource").filter((r) => r.initiatorType === "script").map((r) => r.name)))];
+  const pattern = (p) => { try { return p.startsWith("(?i)") ? new RegExp(p.slice(4), "i") : new RegExp(p); } catch (e) { return null; } };
   for (const v of vendors) {
     const global = v.globals.find((g) => lookup(g) !== undefined);
     let launcher = null, selector = null;
     for (const s of v.launcher) {
-      const el = document.querySelector(s);
+      let el = null;
+      try { el = document.querySelector(s); } catch (e) { /* a selector this engine does not know */ }
       if (el) { launcher = el; selector = s; break; }
     }
-    if (!global && !launcher) continue;
-    const found_by = global ? "global " + global : "element " + selector;
+    const patterns = v.scripts.map(pattern).filter(Boolean);
+    const script = loaded.find((u) => patterns.some((re) => re.test(u)));
+    if (!global && !launcher && !script) continue;
+    const found_by = global ? "global " + global : launcher ? "element " + selector : "script " + script;
     chats.push({ vendor: v.id, found_by, launcher: launcher ? { selector, ...launcherState(launcher) } : null });
   }
   const s = window.__shopaudit || { input: false, popups: [], media: [], vendorOpen: [] };

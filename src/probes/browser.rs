@@ -412,11 +412,15 @@ fn look(
         }
     }
 
+    // Scripts too: a widget a tag manager adds after load, or whose own script never ran
+    // (blocked, broken), is still embedded (the patterns are plain enough for both engines).
     let vendors: Vec<serde_json::Value> = k
         .vendors
         .iter()
-        .filter(|v| !v.globals.is_empty() || !v.launcher.is_empty())
-        .map(|v| serde_json::json!({ "id": v.id, "globals": v.globals, "launcher": v.launcher }))
+        .map(|v| {
+            let scripts: Vec<&str> = v.scripts.iter().map(regex::Regex::as_str).collect();
+            serde_json::json!({ "id": v.id, "globals": v.globals, "launcher": v.launcher, "scripts": scripts })
+        })
         .collect();
     let script = INSPECT_JS.replace("VENDORS", &serde_json::Value::Array(vendors).to_string());
     tracing::debug!(page, ms = millis(started.elapsed()), "watched");
