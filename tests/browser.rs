@@ -125,6 +125,25 @@ async fn a_chat_window_that_opens_itself_is_an_invitation() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_chat_window_that_opens_itself_without_its_vendors_script_is_an_invitation() {
+    let r = browse("chat-autoopen.html", &[Desktop], 3).await;
+    assert_eq!(outcome(&r, "ux.no_intrusive_popup"), Fail, "{}", detail(&r, "ux.no_intrusive_popup"));
+    let popup = &r.evidence.browser.as_ref().unwrap().visits[0].popups[0];
+    assert!(popup.element.starts_with("div#chat-window") && popup.coverage < 0.3, "{popup:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invitation_sound_and_audio_in_a_frame_are_autoplay() {
+    let r = browse("sound-invite.html", &[Desktop], 2).await;
+    assert_eq!(outcome(&r, "ux.no_autoplay_audio"), Fail, "{:?}", r.evidence.browser.as_ref().unwrap().visits[0].media);
+    assert!(r.evidence.browser.as_ref().unwrap().visits[0].media.iter().any(|m| m.src.ends_with("/tone.wav")));
+    let r = browse("frame-audio.html", &[Desktop], 3).await;
+    assert_eq!(outcome(&r, "ux.no_autoplay_audio"), Fail, "{:?}", r.evidence.browser.as_ref().unwrap().visits[0].media);
+    let media = &r.evidence.browser.as_ref().unwrap().visits[0].media;
+    assert!(media.iter().any(|m| m.src.contains("localhost")), "{media:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn audible_autoplay_fails_and_a_muted_video_passes() {
     let r = browse("audio.html", &[Desktop], 2).await;
     assert_eq!(outcome(&r, "ux.no_autoplay_audio"), Fail, "{:?}", r.evidence.browser);

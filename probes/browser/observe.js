@@ -24,14 +24,46 @@
       set: (fn) => { pageFn = fn; },
     });
   }
+  // Sound, wherever it starts: a media element in the page; one never put in the page (a chat
+  // widget's invitation sound is often `new Audio(...).play()`); Web Audio; and any of these in
+  // a frame, which tells the page at the top.
+  const framed = window !== window.top;
+  const heard = (entry) => {
+    state.media.push(entry);
+    if (framed) { try { window.top.postMessage({ __shopaudit: "media", entry }, "*"); } catch (e) { /* gone */ } }
+  };
+  if (!framed) {
+    addEventListener("message", (e) => {
+      if (e.data && e.data.__shopaudit === "media" && e.data.entry) {
+        const m = e.data.entry;
+        state.media.push({ ...m, src: m.src || "(a frame of " + e.origin + ")", input: m.input || state.input });
+      }
+    });
+  }
+  const media = (m) => ({
+    tag: m.tagName.toLowerCase(), src: m.currentSrc || m.src || "", muted: m.muted,
+    volume: m.volume, at: now(), input: state.input,
+  });
   document.addEventListener("play", (e) => {
     const m = e.target;
-    if (!(m instanceof HTMLMediaElement)) return;
-    state.media.push({
-      tag: m.tagName.toLowerCase(), src: m.currentSrc || m.src || "", muted: m.muted,
-      volume: m.volume, at: now(), input: state.input,
-    });
+    if (m instanceof HTMLMediaElement) heard(media(m));
   }, true);
+  const play = HTMLMediaElement.prototype.play;
+  HTMLMediaElement.prototype.play = function (...args) {
+    const started = play.apply(this, args);
+    // An element in the document is heard by the listener above.
+    if (!this.isConnected && started && started.then) started.then(() => heard(media(this)), () => {});
+    return started;
+  };
+  if (window.AudioScheduledSourceNode) {
+    const start = AudioScheduledSourceNode.prototype.start;
+    AudioScheduledSourceNode.prototype.start = function (...args) {
+      if (this.context && this.context.state === "running") {
+        heard({ tag: "webaudio", src: this.constructor.name, muted: false, volume: 1, at: now(), input: state.input });
+      }
+      return start.apply(this, args);
+    };
+  }
 
   const CONSENT = /cookie|consent|gdpr|privacy|куки|cookies|согласи|персональн|datenschutz|einwilligung|συναίνεση|απόρρητ|18\+|возраст|age verification|alter/i;
   const CLOSE = /^(×|✕|✖|x|close|закрыть|schließen|κλείσιμο|не сейчас|no thanks|nein danke)$/i;
@@ -60,7 +92,12 @@
       const v = visible(el);
       const semantic = el.matches("dialog[open], [role=dialog], [role=alertdialog], [aria-modal=true]");
       const floating = v && (v.position === "fixed" || v.position === "absolute" || v.position === "sticky");
-      const big = v && ((floating && v.coverage >= 0.3) || (semantic && v.coverage >= 0.05));
+      // A chat window that opens itself is an invitation too, though it covers less: a
+      // floating box that asks for text (or a vendor's frame of that size), whether or not the
+      // vendor's script has loaded to say so.
+      const chatty = floating && v.coverage >= 0.08 &&
+        (el.matches("iframe") || el.querySelector("textarea, [contenteditable=true], iframe") !== null);
+      const big = v && ((floating && v.coverage >= 0.3) || (semantic && v.coverage >= 0.05) || chatty);
       let id = ids.get(el);
       let entry = id === undefined ? null : state.popups[id];
       if (big && !entry) {

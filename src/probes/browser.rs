@@ -418,7 +418,9 @@ fn look(
         .vendors
         .iter()
         .map(|v| {
-            let scripts: Vec<&str> = v.scripts.iter().map(regex::Regex::as_str).collect();
+            // `other` is what no known vendor is: its generic script names say nothing alone.
+            let scripts: Vec<&str> =
+                if v.id == "other" { Vec::new() } else { v.scripts.iter().map(regex::Regex::as_str).collect() };
             serde_json::json!({ "id": v.id, "globals": v.globals, "launcher": v.launcher, "scripts": scripts })
         })
         .collect();
