@@ -355,6 +355,8 @@ pub struct Vendor {
     /// The script (probes/hear/*.js) that hears the operator's messages through the vendor's
     /// documented API, for the conversation probe.
     pub hear_script: Option<&'static str>,
+    /// The public page the facts were taken from.
+    pub docs: Option<String>,
 }
 
 /// A stock agency's signature.
@@ -430,6 +432,7 @@ struct VendorEntry {
     launcher: Vec<String>,
     status: Option<String>,
     hear: Option<String>,
+    docs: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -569,6 +572,7 @@ impl Knowledge {
                         .collect::<Result<_>>()?,
                     status_script: script(STATUS_SCRIPTS, "status", &v.id, &v.status)?,
                     hear_script: script(HEAR_SCRIPTS, "hear", &v.id, &v.hear)?,
+                    docs: v.docs,
                     globals: v.globals,
                     launcher: v.launcher,
                     id: v.id,
