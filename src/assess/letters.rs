@@ -40,7 +40,7 @@ impl Terms {
         Terms {
             store: scenario.key.clone(),
             tz: scenario.tz(),
-            host: scenario.store.url.0.host_str().unwrap_or_default().to_string(),
+            host: scenario.host(),
             default_sla: email.default_sla(),
             letters: email.letters.iter().map(|l| (l.id.clone(), (email.sla_of(l), l.questions.clone()))).collect(),
             forms: scenario

@@ -290,7 +290,7 @@ async fn converse(
                 .as_ref()
                 .map(|s| s.name.split_whitespace().map(str::to_string).collect())
                 .unwrap_or_default(),
-            host: scenario.store.url.0.host_str().unwrap_or_default().to_string(),
+            host: scenario.host(),
             vocabulary: vocabulary.clone(),
         },
     });

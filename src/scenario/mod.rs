@@ -732,6 +732,11 @@ impl Scenario {
         self.store.timezone.map_or(chrono_tz::UTC, |t| t.0)
     }
 
+    /// The store's host: links to it send a buyer nowhere else.
+    pub fn host(&self) -> String {
+        self.store.url.0.host_str().unwrap_or_default().to_string()
+    }
+
     /// The scenario `shopaudit audit URL` means: only `store.url`.
     pub fn for_url(url: WebUrl) -> Self {
         Scenario {
