@@ -266,6 +266,8 @@ async fn a_plain_form_takes_the_question_once_and_its_answer_is_filed_and_timed(
     assert_eq!(row.median_first_human_form_response_ms, a.first_human_response_ms);
     // The reports show the question, how it went and its answers.
     let html = shopaudit::report::Format::Html.render(&first).unwrap();
+    // Kept for a person to look at (`chromium --screenshot target/form-report.html`).
+    let _ = std::fs::write(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/form-report.html"), &html);
     assert!(html.contains("Questions through the contact form") && html.contains("filled in"), "the HTML report");
     assert!(html.contains("Спасибо! Ваше сообщение отправлено"));
     let md = shopaudit::report::Format::Md.render(&r).unwrap();

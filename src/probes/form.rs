@@ -460,6 +460,38 @@ mod tests {
     }
 
     #[test]
+    fn questions_go_only_to_the_stores_own_site() {
+        let url = crate::scenario::WebUrl(url::Url::parse("https://www.shop.example/").unwrap());
+        let mut scenario = Scenario::for_url(url);
+        let mut evidence = Evidence::default();
+        assert_eq!(page(&scenario, &evidence).unwrap(), "https://www.shop.example/");
+        evidence.forms.forms.push(crate::model::evidence::ContactForm {
+            page: "https://www.shop.example/contacts".into(),
+            action: None,
+            vendor: None,
+            fields: Vec::new(),
+            consent: false,
+            captcha: None,
+        });
+        assert_eq!(
+            page(&scenario, &evidence).unwrap(),
+            "https://www.shop.example/contacts",
+            "where the crawl found it"
+        );
+        scenario.form.page = Some("/feedback".into());
+        assert_eq!(page(&scenario, &evidence).unwrap(), "https://www.shop.example/feedback");
+        scenario.form.page = Some("https://shop.example/help".into());
+        assert!(page(&scenario, &evidence).is_ok(), "with or without www");
+        for elsewhere in
+            ["https://elsewhere.example/contact", "https://www.shop.example:8443/contact", "//evil.example/x"]
+        {
+            scenario.form.page = Some(elsewhere.into());
+            let err = page(&scenario, &evidence).unwrap_err().to_string();
+            assert!(err.contains("is not on the store's site"), "{elsewhere}: {err}");
+        }
+    }
+
+    #[test]
     fn a_subject_is_the_questions_first_words() {
         assert_eq!(subject("\n Do you have the Runner in size 42?\nAnna"), "Do you have the Runner in size 42?");
         let long = "word ".repeat(30);
