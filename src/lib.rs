@@ -110,7 +110,10 @@ pub async fn audit_with(scenario: &Scenario, options: &Options, progress: &dyn P
         // The store's words, for judging answers' spelling also when `collect` files them.
         if !evidence.vocabulary.is_empty() {
             let words = evidence.vocabulary.iter().map(String::as_str).collect::<Vec<_>>().join("\n");
-            history.save_vocabulary(key, &words).await?;
+            // Most audits find the same words: a read is cheaper than rewriting ~0.5 MB.
+            if history.vocabulary(key).await? != words {
+                history.save_vocabulary(key, &words).await?;
+            }
         }
         if let (Some(mode), true) = (options.email, submits) {
             progress.stage("contact form");
