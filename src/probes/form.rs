@@ -74,17 +74,26 @@ struct Filled {
     missing: Vec<String>,
 }
 
+/// What the page says after sending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum PageSays {
+    Accepted,
+    Refused,
+    Waiting,
+}
+
 /// What `outcome()` read; no state when the script failed (the page between documents).
 #[derive(Debug, Deserialize)]
 struct Said {
-    state: Option<String>,
+    state: Option<PageSays>,
     said: Option<String>,
     why: Option<String>,
 }
 
-/// What the probe does at the click: record the question (true) or find it claimed by another
-/// process (false), which sends it.
-type Record<'a> = dyn FnMut() -> Result<bool> + 'a;
+/// What the probe does at the click: record the question (its row), or find it claimed by
+/// another process (none), which sends it.
+type Record<'a> = dyn FnMut() -> Result<Option<i64>> + 'a;
 
 /// Puts each due question through the store's form (or, in a dry run, fills it and stops), and
 /// records what happened in the history; returns this run's submissions.
@@ -139,12 +148,10 @@ pub async fn submit_due(
         let (store, id, from) = (scenario.key.clone(), question.id.clone(), shopper.email.clone());
         let (history_for_click, plan, clock_now) = (history.clone(), plan.clone(), clock.clone());
         let runtime = tokio::runtime::Handle::current();
-        let row = Arc::new(std::sync::Mutex::new(None::<i64>));
-        let row_at_click = row.clone();
         let values_at_click = values.clone();
         let page_at_click = page.clone();
         let done = tokio::task::spawn_blocking(move || {
-            let mut record = || -> Result<bool> {
+            let mut record = || -> Result<Option<i64>> {
                 let new = NewLetter {
                     store: &store,
                     letter: &id,
@@ -159,27 +166,22 @@ pub async fn submit_due(
                     slot: slot.as_deref(),
                     via: Written::Form,
                 };
-                let claimed = runtime.block_on(history_for_click.begin_letter(&new))?;
-                let recorded = claimed.is_some();
-                *row_at_click.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = claimed;
-                Ok(recorded)
+                runtime.block_on(history_for_click.begin_letter(&new))
             };
             submit(&chromium, &plan, &values, if dry { None } else { Some(&mut record) }, &clock_now)
         })
         .await
         .map_err(|e| Error::browser_by("the contact-form probe crashed", e))?;
-        let submission = match done {
-            Ok(Some(mut s)) => {
+        let (submission, row) = match done? {
+            Some((mut s, row)) => {
                 s.question_id = question.id.clone();
-                s
+                (s, row)
             }
-            Ok(None) => {
+            None => {
                 tracing::info!("form question {} of {} was claimed by another process", question.id, scenario.key);
                 continue;
             }
-            Err(e) => return Err(e),
         };
-        let row = *row.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(row) = row {
             let said = submission.said.clone().unwrap_or_default();
             match submission.outcome {
@@ -260,14 +262,15 @@ fn subject(text: &str) -> String {
     out
 }
 
-/// One question through the form in a fresh tab: `Ok(None)` when another process claimed it.
+/// One question through the form in a fresh tab, with the history's row of it when it was
+/// recorded at the click; `Ok(None)` when another process claimed it.
 fn submit(
     chromium: &Chromium,
     plan: &Plan,
     values: &Values,
     record: Option<&mut Record<'_>>,
     clock: &crate::clock::Clock,
-) -> Result<Option<Submission>> {
+) -> Result<Option<(Submission, Option<i64>)>> {
     let mut s = Submission {
         question_id: String::new(),
         page: plan.page.clone(),
@@ -282,13 +285,14 @@ fn submit(
         Ok(tab) => tab,
         Err(e) => {
             s.said = Some(format!("cannot open a tab: {e:#}"));
-            return Ok(Some(s));
+            return Ok(Some((s, None)));
         }
     };
-    let worked = work(&tab, plan, values, record, clock, &mut s);
+    let mut row = None;
+    let worked = work(&tab, plan, values, record, clock, &mut s, &mut row);
     let _ = tab.close(false);
     match worked {
-        Ok(true) => Ok(Some(s)),
+        Ok(true) => Ok(Some((s, row))),
         Ok(false) => Ok(None),
         Err(Stop::History(e)) => Err(e),
         Err(Stop::Step(e)) => {
@@ -298,7 +302,7 @@ fn submit(
                 s.outcome = Submitted::Unconfirmed;
             }
             s.said = Some(e.to_string());
-            Ok(Some(s))
+            Ok(Some((s, row)))
         }
     }
 }
@@ -315,6 +319,8 @@ impl From<StepError> for Stop {
     }
 }
 
+/// Works the form in `tab` into `s`, and `row` once the question is recorded; false when
+/// another process claimed it.
 fn work(
     tab: &Tab,
     plan: &Plan,
@@ -322,6 +328,7 @@ fn work(
     record: Option<&mut Record<'_>>,
     clock: &crate::clock::Clock,
     s: &mut Submission,
+    row: &mut Option<i64>,
 ) -> std::result::Result<bool, Stop> {
     browser::emulate(tab, Viewport::Desktop)?;
     browser::navigate(tab, &plan.page)?;
@@ -394,9 +401,10 @@ fn work(
         return Ok(true);
     };
     let before = run(&mut frames, &place, "text()")?;
-    if !record().map_err(Stop::History)? {
+    let Some(recorded) = record().map_err(Stop::History)? else {
         return Ok(false);
-    }
+    };
+    *row = Some(recorded);
     s.sent_at = Some(clock.now().fixed_offset());
     let started = Instant::now();
     let button = plan.script.replace("ACTION", "actions.submit()");
@@ -417,7 +425,7 @@ fn work(
                 if said.state.is_none() {
                     last_error = said.why.clone();
                 }
-                Ok(said.state.as_deref().is_some_and(|s| s != "waiting").then_some(said))
+                Ok(said.state.is_some_and(|s| s != PageSays::Waiting).then_some(said))
             }
             Err(e) => {
                 last_error = Some(e.to_string());
@@ -428,7 +436,7 @@ fn work(
     shot(tab, s, Moment::Answer);
     match said {
         Some(Said { state, said, .. }) => {
-            s.outcome = if state.as_deref() == Some("accepted") { Submitted::Accepted } else { Submitted::Refused };
+            s.outcome = if state == Some(PageSays::Accepted) { Submitted::Accepted } else { Submitted::Refused };
             s.said = said.filter(|t| !t.is_empty());
         }
         None => {
