@@ -19,7 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["scenario", "extract", "history"],
     &["schedule"],
     &["probes"],
-    &["assess"],
+    &["assess", "accuracy"],
     &["checks"],
     &["report"],
     &["portfolio", "alerts"],
