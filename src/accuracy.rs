@@ -36,6 +36,9 @@ pub struct Field {
     pub false_alarms: usize,
     /// What it got wrong: `case: expected [..], found [..]`.
     pub wrong: Vec<String>,
+    /// Every value some case states, so that a test can see what the corpus covers.
+    #[serde(skip)]
+    pub labels: BTreeSet<String>,
 }
 
 impl Field {
@@ -45,12 +48,13 @@ impl Field {
     }
 
     fn new(name: &'static str) -> Self {
-        Field { name, cases: 0, right: 0, decoys: 0, false_alarms: 0, wrong: Vec::new() }
+        Field { name, cases: 0, right: 0, decoys: 0, false_alarms: 0, wrong: Vec::new(), labels: BTreeSet::new() }
     }
 
     /// Scores one case: `want` as labelled, `got` as found.
     fn score(&mut self, case: &str, want: &BTreeSet<String>, got: &BTreeSet<String>) {
         self.cases += 1;
+        self.labels.extend(want.iter().cloned());
         if want.is_empty() {
             self.decoys += 1;
             self.false_alarms += usize::from(!got.is_empty());
@@ -117,10 +121,24 @@ pub fn measure(dir: &Path, k: &Knowledge) -> Result<Vec<Field>> {
             Err(e) => Err(Error::io("cannot read", path, e)),
         }
     };
-    let pages: Pages = match read("pages.toml")? {
-        Some(text) => parse(dir, "pages.toml", &text)?,
-        None => Pages { page: Vec::new() },
+    // pages.toml, then pages-<kind>.toml files in name order: one file per field keeps
+    // each readable.
+    let mut page_files: Vec<String> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|name| name.starts_with("pages-") && name.ends_with(".toml"))
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(Error::io("cannot list", dir, e)),
     };
+    page_files.sort();
+    page_files.insert(0, "pages.toml".into());
+    let mut pages = Pages { page: Vec::new() };
+    for name in &page_files {
+        if let Some(text) = read(name)? {
+            pages.page.extend(parse::<Pages>(dir, name, &text)?.page);
+        }
+    }
     let mails: Mails = match read("mail.toml")? {
         Some(text) => parse(dir, "mail.toml", &text)?,
         None => Mails { mail: Vec::new() },

@@ -23,6 +23,17 @@ fn every_field_is_right_on_95_percent_of_the_corpus_without_false_alarms() {
 }
 
 #[test]
+fn every_known_vendor_has_a_case_in_the_corpus() {
+    let k = shopaudit::knowledge::Knowledge::load().unwrap();
+    let fields = shopaudit::accuracy::measure(&corpus(), &k).unwrap();
+    let vendors = fields.iter().find(|f| f.name == "vendors").unwrap();
+    let missing: Vec<&str> =
+        k.vendors.iter().map(|v| v.id.as_str()).filter(|id| !vendors.labels.contains(*id)).collect();
+    assert!(missing.is_empty(), "vendors without a corpus case: {missing:?}");
+    assert!(k.vendors.len() > 100, "{} vendors known", k.vendors.len());
+}
+
+#[test]
 fn the_command_prints_the_table_and_fails_below_the_bar() {
     let shopaudit = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_shopaudit")).args(args).output().unwrap();
     let dir = corpus();

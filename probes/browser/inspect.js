@@ -37,6 +37,9 @@
   // network fetched.
   const loaded = [...new Set([...document.scripts].map((s) => s.src).filter(Boolean)
     .concat(performance.getEntriesByType("resource").filter((r) => r.initiatorType === "script").map((r) => r.name)))];
+  // Every frame the page holds or loaded: a widget may live only in its vendor's frame.
+  const frames = [...new Set([...document.querySelectorAll("iframe")].map((f) => f.src).filter(Boolean)
+    .concat(performance.getEntriesByType("resource").filter((r) => r.initiatorType === "iframe").map((r) => r.name)))];
   const pattern = (p) => { try { return p.startsWith("(?i)") ? new RegExp(p.slice(4), "i") : new RegExp(p); } catch (e) { return null; } };
   for (const v of vendors) {
     const global = v.globals.find((g) => lookup(g) !== undefined);
@@ -48,8 +51,10 @@
     }
     const patterns = v.scripts.map(pattern).filter(Boolean);
     const script = loaded.find((u) => patterns.some((re) => re.test(u)));
-    if (!global && !launcher && !script) continue;
-    const found_by = global ? "global " + global : launcher ? "element " + selector : "script " + script;
+    const framePatterns = v.frames.map(pattern).filter(Boolean);
+    const frame = frames.find((u) => framePatterns.some((re) => re.test(u)));
+    if (!global && !launcher && !script && !frame) continue;
+    const found_by = global ? "global " + global : launcher ? "element " + selector : script ? "script " + script : "frame " + frame;
     chats.push({ vendor: v.id, found_by, launcher: launcher ? { selector, ...launcherState(launcher) } : null });
   }
   const s = window.__shopaudit || { input: false, popups: [], media: [], vendorOpen: [] };

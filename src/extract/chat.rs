@@ -14,7 +14,7 @@ use crate::knowledge::Knowledge;
 pub struct Embed {
     /// Vendor id.
     pub vendor: String,
-    /// `script`, `inline` or `dom`.
+    /// `script`, `inline`, `frame` or `dom`.
     pub how: &'static str,
     /// The script URL, marker or selector.
     pub matched: String,
@@ -24,11 +24,14 @@ pub struct Embed {
 /// vendor matched.
 pub fn embeds(doc: &Html, base: &Url, k: &Knowledge) -> Vec<Embed> {
     let selector = Selector::parse("script").expect("static selector");
+    let iframe = Selector::parse("iframe[src]").expect("static selector");
+    let absolute = |src: &str| base.join(src.trim()).map_or_else(|_| src.to_string(), |u| u.to_string());
+    let frames: Vec<String> = doc.select(&iframe).filter_map(|f| f.value().attr("src")).map(absolute).collect();
     let mut sources = Vec::new();
     let mut inline = Vec::new();
     for script in doc.select(&selector) {
         match script.value().attr("src") {
-            Some(src) => sources.push(base.join(src.trim()).map_or_else(|_| src.to_string(), |u| u.to_string())),
+            Some(src) => sources.push(absolute(src)),
             None => inline.push(script.text().collect::<String>()),
         }
     }
@@ -48,6 +51,9 @@ pub fn embeds(doc: &Html, base: &Url, k: &Knowledge) -> Vec<Embed> {
                 .find(|marker| inline.iter().any(|code| code.contains(marker.as_str())))
                 .map(|marker| ("inline", marker.clone()))
         };
+        let by_frame = || {
+            frames.iter().find(|src| vendor.frames.iter().any(|re| re.is_match(src))).map(|src| ("frame", src.clone()))
+        };
         let by_dom = || {
             vendor
                 .dom
@@ -55,7 +61,7 @@ pub fn embeds(doc: &Html, base: &Url, k: &Knowledge) -> Vec<Embed> {
                 .find(|(_, sel)| doc.select(sel).next().is_some())
                 .map(|(source, _)| ("dom", source.clone()))
         };
-        if let Some((how, matched)) = by_script.or_else(by_inline).or_else(by_dom) {
+        if let Some((how, matched)) = by_script.or_else(by_inline).or_else(by_frame).or_else(by_dom) {
             found.push(Embed { vendor: vendor.id.clone(), how, matched });
         }
     }

@@ -344,6 +344,8 @@ pub struct Vendor {
     pub scripts: Vec<Regex>,
     /// Substrings of inline script text.
     pub inline: Vec<String>,
+    /// Patterns over absolute `<iframe src>` URLs: a widget that lives in the vendor's frame.
+    pub frames: Vec<Regex>,
     /// CSS selectors (as written, compiled) of elements the widget's snippet puts in the page.
     pub dom: Vec<(String, scraper::Selector)>,
     /// Window properties (dotted paths) that exist once the widget has loaded.
@@ -424,6 +426,8 @@ struct VendorEntry {
     scripts: Vec<String>,
     #[serde(default)]
     inline: Vec<String>,
+    #[serde(default)]
+    frames: Vec<String>,
     #[serde(default)]
     dom: Vec<String>,
     #[serde(default)]
@@ -561,6 +565,7 @@ impl Knowledge {
             .map(|v| {
                 Ok(Vendor {
                     scripts: regexes(file, &v.scripts)?,
+                    frames: regexes(file, &v.frames)?,
                     dom: v
                         .dom
                         .iter()

@@ -421,7 +421,8 @@ fn look(
             // `other` is what no known vendor is: its generic script names say nothing alone.
             let scripts: Vec<&str> =
                 if v.id == "other" { Vec::new() } else { v.scripts.iter().map(regex::Regex::as_str).collect() };
-            serde_json::json!({ "id": v.id, "globals": v.globals, "launcher": v.launcher, "scripts": scripts })
+            let frames: Vec<&str> = v.frames.iter().map(regex::Regex::as_str).collect();
+            serde_json::json!({ "id": v.id, "globals": v.globals, "launcher": v.launcher, "scripts": scripts, "frames": frames })
         })
         .collect();
     let script = INSPECT_JS.replace("VENDORS", &serde_json::Value::Array(vendors).to_string());
