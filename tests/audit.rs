@@ -117,6 +117,22 @@ async fn commented_snippet_and_blog_mentions_are_not_a_chat() {
 }
 
 #[tokio::test]
+async fn a_chat_only_in_a_tag_manager_container_is_found_without_a_browser() {
+    // The page loads Google Tag Manager's container by its documented snippet (the address is
+    // built in code); the container's escaped "Custom HTML" tag adds jivo's loader.
+    let r = audit_store("gtm-chat", |_| {}).await;
+    assert_eq!(outcome(&r, "chat.present"), Pass, "{}", common::detail(&r, "chat.present"));
+    let embed = r.evidence.chat.embeds.iter().find(|e| e.vendor == "jivo").expect("jivo found");
+    assert_eq!(embed.how, "tag manager");
+    assert!(embed.matched.ends_with("/gtm.js?id=GTM-TEST1"), "{}", embed.matched);
+
+    // The same page with a container of analytics tags only: no chat.
+    let r = audit_store("gtm-no-chat", |_| {}).await;
+    assert!(r.evidence.chat.embeds.is_empty(), "{:?}", r.evidence.chat.embeds);
+    assert_eq!(outcome(&r, "chat.present"), Fail);
+}
+
+#[tokio::test]
 async fn stock_staff_photos_by_every_signal() {
     let r = audit_store("stock-photos", |_| {}).await;
     let stock = |name: &str| {

@@ -68,6 +68,61 @@ pub fn embeds(doc: &Html, base: &Url, k: &Knowledge) -> Vec<Embed> {
     found
 }
 
+/// The tag-manager containers `doc` loads: by a `<script src>` of a known container, or
+/// through Google Tag Manager's documented snippet, which builds the address in code from the
+/// container id (`'…/gtm.js?id='+i` … `'GTM-XXXX'`), on Google's host or the store's own.
+pub fn containers(doc: &Html, base: &Url, k: &Knowledge) -> Vec<Url> {
+    static GTM_LOADER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"['"]((?:https?:)?//[^'"\s]*)?/gtm\.js\?id=['"]"#).expect("static regex")
+    });
+    static GTM_ID: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"\bGTM-[A-Z0-9]{4,10}\b").expect("static regex"));
+    let selector = Selector::parse("script").expect("static selector");
+    let mut found: Vec<Url> = Vec::new();
+    for script in doc.select(&selector) {
+        let url = match script.value().attr("src") {
+            Some(src) => base.join(src.trim()).ok().filter(|u| k.tag_managers.iter().any(|re| re.is_match(u.as_str()))),
+            None => {
+                let code = script.text().collect::<String>();
+                let loader = GTM_LOADER.captures(&code);
+                let id = GTM_ID.find(&code);
+                loader.zip(id).and_then(|(loader, id)| {
+                    let host = loader.get(1).map_or("", |h| h.as_str());
+                    base.join(&format!("{host}/gtm.js?id={}", id.as_str())).ok()
+                })
+            }
+        };
+        if let Some(url) = url.filter(|u| !found.contains(u)) {
+            found.push(url);
+        }
+    }
+    found
+}
+
+/// The widgets a tag-manager container at `container` adds: a vendor's loader address or
+/// snippet marker anywhere in its configuration, read after undoing the string escapes
+/// containers are written with (`\/`, `\u003c`, `\x3c`, `\"`). The generic `other` is left
+/// out: a file name alone, in a configuration, says nothing.
+pub fn in_container(text: &str, container: &Url, k: &Knowledge) -> Vec<Embed> {
+    let text = text
+        .replace("\\/", "/")
+        .replace("\\u003c", "<")
+        .replace("\\u003e", ">")
+        .replace("\\x3c", "<")
+        .replace("\\x3e", ">")
+        .replace("\\\"", "\"")
+        .replace("\\'", "'");
+    k.vendors
+        .iter()
+        .filter(|v| v.id != "other")
+        .filter(|v| {
+            v.scripts.iter().any(|re| re.is_match(&text))
+                || v.inline.iter().any(|marker| text.contains(marker.as_str()))
+        })
+        .map(|v| Embed { vendor: v.id.clone(), how: "tag manager", matched: container.to_string() })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,6 +131,33 @@ mod tests {
         let k = Knowledge::load().unwrap();
         let base = Url::parse("https://shop.example/").unwrap();
         embeds(&Html::parse_document(html), &base, &k).into_iter().map(|e| e.vendor).collect()
+    }
+
+    #[test]
+    fn tag_manager_containers_by_script_and_by_googles_snippet() {
+        let k = Knowledge::load().unwrap();
+        let base = Url::parse("https://shop.example/catalog/").unwrap();
+        let found = |html: &str| -> Vec<String> {
+            containers(&Html::parse_document(html), &base, &k).into_iter().map(|u| u.to_string()).collect()
+        };
+        let google = "<script>(function(w,d,s,l,i){j.src='https://www.googletagmanager.com/gtm.js?id='+i+dl;})(window,document,'script','dataLayer','GTM-AB12CD');</script>";
+        assert_eq!(found(google), ["https://www.googletagmanager.com/gtm.js?id=GTM-AB12CD"]);
+        let own_host = "<script>(function(w,d,s,l,i){j.src='/gtm.js?id='+i;})(window,document,'script','dataLayer','GTM-AB12CD');</script>";
+        assert_eq!(found(own_host), ["https://shop.example/gtm.js?id=GTM-AB12CD"]);
+        let tealium = "<script src='//tags.tiqcdn.com/utag/shop/main/prod/utag.js'></script>";
+        assert_eq!(found(tealium), ["https://tags.tiqcdn.com/utag/shop/main/prod/utag.js"]);
+        // An analytics tag, and a snippet naming a container in a comment, load none.
+        assert!(found("<script src='https://www.googletagmanager.com/gtag/js?id=G-1'></script>").is_empty());
+        assert!(
+            found("<!-- <script src='https://www.googletagmanager.com/gtm.js?id=GTM-AB12CD'></script> -->").is_empty()
+        );
+
+        let container = Url::parse("https://www.googletagmanager.com/gtm.js?id=GTM-AB12CD").unwrap();
+        let escaped = r#"{"vtp_html":"\u003Cscript\u003Ewindow.__lc={};__lc.license=1;\u003C\/script\u003E"}"#;
+        let ids: Vec<String> = in_container(escaped, &container, &k).into_iter().map(|e| e.vendor).collect();
+        assert_eq!(ids, ["livechat"]);
+        let analytics = r#"{"function":"__googtag","vtp_tagId":"G-1","vtp_eventName":"chat_widget_open.js"}"#;
+        assert!(in_container(analytics, &container, &k).is_empty());
     }
 
     #[test]

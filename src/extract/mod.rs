@@ -32,6 +32,8 @@ pub struct PageFacts {
     pub links: Vec<links::Link>,
     /// Chat widgets embedded.
     pub chat: Vec<chat::Embed>,
+    /// Tag-manager containers the page loads, whose configuration may add a chat.
+    pub containers: Vec<Url>,
     /// Contacts.
     pub contacts: Vec<contacts::Found>,
     /// Posted hours.
@@ -69,6 +71,7 @@ pub fn page(html: &str, url: &Url, country: Option<phonenumber::country::Id>, k:
         callbacks,
         links: links::links(&doc, &base, k),
         chat: chat::embeds(&doc, &base, k),
+        containers: chat::containers(&doc, &base, k),
         contacts: contacts::contacts(&doc, &lines, country, k),
         hours: hours::find(&lines, &k.hours).into_iter().chain(structured::hours(&doc)).collect(),
         images: images::images(&doc, &base, k),

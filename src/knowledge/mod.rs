@@ -73,6 +73,8 @@ fn script(
 pub struct Knowledge {
     /// Chat vendors in file order; `other` last.
     pub vendors: Vec<Vendor>,
+    /// Patterns over the URLs of tag-manager containers, which can carry a chat's snippet.
+    pub tag_managers: Vec<Regex>,
     /// Stock agencies.
     pub agencies: Vec<Agency>,
     /// Words that mark a photo as showing staff, as one case-insensitive matcher.
@@ -414,7 +416,14 @@ impl PageKinds {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct VendorsFile {
+    tag_managers: TagManagersEntry,
     vendor: Vec<VendorEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TagManagersEntry {
+    scripts: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -559,6 +568,7 @@ impl Knowledge {
             .collect::<Result<Vec<_>>>()?;
 
         let file = "probes/vendors.toml";
+        let tag_managers = regexes(file, &vendors.tag_managers.scripts)?;
         let vendors = vendors
             .vendor
             .into_iter()
@@ -608,6 +618,7 @@ impl Knowledge {
         };
         Ok(Knowledge {
             vendors,
+            tag_managers,
             agencies,
             staff_words: alternation("probes/stock.toml", &stock.staff.words)?,
             page_kinds,

@@ -17,6 +17,10 @@ use crate::probes::Progress;
 use crate::probes::{decode, http};
 use crate::scenario::Scenario;
 
+/// Tag-manager containers read per store: a store has one or two; more is a page listing
+/// others' snippets, not its own configuration.
+const MAX_CONTAINERS: usize = 3;
+
 /// Page kinds a shopper looks for, in the order they are visited.
 const KEY_KINDS: &[&str] = &["contacts", "about", "delivery", "returns", "faq", "cart", "privacy", "terms"];
 
@@ -126,7 +130,43 @@ pub async fn crawl(
         progress.page_done(&crawled.page.url, pages.len() + 1, max_pages);
         pages.push(crawled);
     }
+    look_inside_containers(&mut pages, client, settings.max_page_bytes, knowledge).await;
     Ok(pages)
+}
+
+/// Reads the tag-manager containers the pages load and adds the chats they carry to the
+/// pages that load them, so a widget whose snippet lives only in the container's
+/// configuration is found without a browser. A container that cannot be read adds nothing:
+/// the browser probe still sees what it adds.
+async fn look_inside_containers(pages: &mut [CrawledPage], client: &http::Client, cap: usize, k: &Knowledge) {
+    let mut containers: Vec<Url> = Vec::new();
+    for url in pages.iter().flat_map(|p| p.facts.iter().flat_map(|f| &f.containers)) {
+        if !containers.contains(url) && containers.len() < MAX_CONTAINERS {
+            containers.push(url.clone());
+        }
+    }
+    for container in containers {
+        let embeds = match http::get(client, &container, cap).await {
+            Ok(fetched) if fetched.status < 400 => {
+                extract::chat::in_container(&String::from_utf8_lossy(&fetched.body), &container, k)
+            }
+            Ok(fetched) => {
+                tracing::debug!(%container, status = fetched.status, "tag-manager container not read");
+                continue;
+            }
+            Err(e) => {
+                tracing::debug!(%container, error = %e, "tag-manager container not read");
+                continue;
+            }
+        };
+        for facts in pages.iter_mut().filter_map(|p| p.facts.as_mut()).filter(|f| f.containers.contains(&container)) {
+            for embed in &embeds {
+                if !facts.chat.iter().any(|e| e.vendor == embed.vendor) {
+                    facts.chat.push(embed.clone());
+                }
+            }
+        }
+    }
 }
 
 /// Fetches one page and extracts its facts on a blocking thread.
