@@ -85,9 +85,14 @@ pub fn page(html: &str, url: &Url, country: Option<phonenumber::country::Id>, k:
 fn guess_country(url: &Url, lang: Option<&str>) -> Option<phonenumber::country::Id> {
     let host = url.host_str().unwrap_or_default();
     let tld = host.rsplit('.').next().unwrap_or_default();
+    // Country-code domains name their country, except those sold to everyone as a brand
+    // ("shop.io", "brand.co", "get.me"), which say nothing of where buyers call.
+    const GENERIC: &[&str] =
+        &["ac", "ai", "am", "cc", "co", "fm", "gg", "io", "la", "ly", "me", "sh", "to", "tv", "ws"];
     let by_tld = match tld {
         "ru" | "su" | "рф" | "xn--p1ai" => Some("RU"),
-        "by" | "kz" | "ua" | "gr" | "de" | "at" | "ch" | "cy" | "uk" | "us" => Some(tld),
+        "uk" => Some("GB"),
+        t if t.len() == 2 && t.bytes().all(|b| b.is_ascii_lowercase()) && !GENERIC.contains(&t) => Some(t),
         _ => None,
     };
     let code = by_tld.or(match lang {
@@ -96,5 +101,5 @@ fn guess_country(url: &Url, lang: Option<&str>) -> Option<phonenumber::country::
         Some("de") => Some("DE"),
         _ => None,
     })?;
-    code.to_ascii_uppercase().replace("UK", "GB").parse().ok()
+    code.to_ascii_uppercase().parse().ok()
 }

@@ -12,15 +12,7 @@ use crate::model::Channel;
 /// JSON-LD blocks read per page, and their size: a page is not a database.
 const MAX_BLOCKS: usize = 20;
 const MAX_BLOCK_BYTES: usize = 256 * 1024;
-const DAYS: [(&str, &str); 7] = [
-    ("monday", "Mo"),
-    ("tuesday", "Tu"),
-    ("wednesday", "We"),
-    ("thursday", "Th"),
-    ("friday", "Fr"),
-    ("saturday", "Sa"),
-    ("sunday", "Su"),
-];
+const DAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 
 /// The hours statements of the page's structured data.
 pub fn hours(doc: &Html) -> Vec<Statement> {
@@ -80,12 +72,14 @@ fn specification(v: &Value) -> String {
         Value::Array(items) => items.iter().collect(),
         other => vec![other],
     };
-    let mut rules = Vec::new();
+    // (days, opens, closes): specifications with the same times join, as a page that gives
+    // one per day means "Mo-Fr 09:00-18:00".
+    let mut rules: Vec<(u8, String, String)> = Vec::new();
     for spec in specs {
-        let days: Vec<&str> = match spec.get("dayOfWeek") {
-            Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).filter_map(day).collect(),
-            Some(Value::String(d)) => day(d).into_iter().collect(),
-            _ => Vec::new(),
+        let days: u8 = match spec.get("dayOfWeek") {
+            Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).filter_map(day).fold(0, |set, d| set | d),
+            Some(Value::String(d)) => day(d).unwrap_or(0),
+            _ => 0,
         };
         let (Some(opens), Some(closes)) =
             (spec.get("opens").and_then(Value::as_str), spec.get("closes").and_then(Value::as_str))
@@ -96,17 +90,26 @@ fn specification(v: &Value) -> String {
         let (opens, closes) = (time(opens), time(closes));
         let closes =
             if closes == "23:59" || closes == "00:00" && opens == "00:00" { "24:00".to_string() } else { closes };
-        if !days.is_empty() {
-            rules.push(format!("{} {opens}-{closes}", days.join(",")));
+        if days == 0 {
+            continue;
+        }
+        match rules.iter_mut().find(|(_, o, c)| *o == opens && *c == closes) {
+            Some((set, _, _)) => *set |= days,
+            None => rules.push((days, opens, closes)),
         }
     }
-    rules.join("; ")
+    rules.sort_by_key(|(days, _, _)| days.trailing_zeros());
+    rules
+        .iter()
+        .map(|(days, opens, closes)| format!("{} {opens}-{closes}", crate::hours::format_days(*days)))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
-/// schema.org's day ("Monday", "https://schema.org/Monday") as opening_hours' ("Mo").
-fn day(name: &str) -> Option<&'static str> {
+/// schema.org's day ("Monday", "https://schema.org/Monday") as a day bit (Monday bit 0).
+fn day(name: &str) -> Option<u8> {
     let bare = name.rsplit('/').next().unwrap_or(name).to_lowercase();
-    DAYS.iter().find(|(long, _)| *long == bare).map(|(_, short)| *short)
+    DAYS.iter().position(|long| *long == bare).map(|i| 1 << i)
 }
 
 fn push(out: &mut Vec<Statement>, channel: Channel, source: &str, rules: &str) {
@@ -138,8 +141,8 @@ mod tests {
         assert_eq!(
             found(store),
             [
-                (Channel::Store, Some("Mo,Tu,We,Th,Fr 09:00-18:00; Sa 10:00-16:00".into())),
-                (Channel::Support, Some("Mo,Tu,We,Th,Fr,Sa,Su 00:00-24:00".into())),
+                (Channel::Store, Some("Mo-Fr 09:00-18:00; Sa 10:00-16:00".into())),
+                (Channel::Support, Some("Mo-Su 00:00-24:00".into())),
             ]
         );
         let listed = r#"<script type="application/ld+json">[{"@type":"LocalBusiness","openingHours":["Mo-Fr 08:00-20:00","Sa 09:00-14:00"]}]</script>

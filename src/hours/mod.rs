@@ -24,8 +24,8 @@ pub struct HoursLexicon {
     pub language: String,
     /// `mo` .. `su` -> spellings.
     pub days: BTreeMap<String, Vec<String>>,
-    /// Word classes: every_day, all_day, from, to, break, closed, am, pm, suffix, and, context,
-    /// unrelated.
+    /// Word classes: every_day, weekdays, weekend, all_day, from, to, break, closed, am, pm,
+    /// suffix, and, context, unrelated.
     pub words: BTreeMap<String, Vec<String>>,
     /// Channel id -> words that say the hours are for it.
     pub channels: BTreeMap<String, Vec<String>>,
@@ -34,6 +34,7 @@ pub struct HoursLexicon {
 /// Lines longer than this are prose, not an hours statement.
 const MAX_LINE_CHARS: usize = 300;
 const ALL_DAYS: u8 = 0b111_1111;
+const WEEKDAYS: u8 = 0b001_1111;
 const DAY_NAMES: [&str; 7] = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"];
 
 /// One language's hours vocabulary, compiled for lookup.
@@ -66,6 +67,10 @@ pub struct Statement {
 enum Tok {
     Day(u8),
     EveryDay,
+    /// "weekdays", "будни": Monday to Friday.
+    Weekdays,
+    /// "weekends", "Wochenende": Saturday and Sunday.
+    Weekend,
     AllDay,
     AllWeek,
     From,
@@ -121,6 +126,8 @@ impl Vocab {
         for (class, entries) in &lexicon.words {
             let tok = match class.as_str() {
                 "every_day" => Tok::EveryDay,
+                "weekdays" => Tok::Weekdays,
+                "weekend" => Tok::Weekend,
                 "all_day" => Tok::AllDay,
                 "from" => Tok::From,
                 "to" => Tok::To,
@@ -256,6 +263,8 @@ static TIME_LIKE: LazyLock<Regex> = LazyLock::new(|| {
 fn sentinel(tok: Tok) -> &'static str {
     match tok {
         Tok::EveryDay => " \u{E000}everyday\u{E000} ",
+        Tok::Weekdays => " \u{E000}weekdays\u{E000} ",
+        Tok::Weekend => " \u{E000}weekend\u{E000} ",
         Tok::AllDay => " \u{E000}allday\u{E000} ",
         Tok::Break => " \u{E000}break\u{E000} ",
         Tok::Closed => " \u{E000}closed\u{E000} ",
@@ -273,6 +282,8 @@ fn from_sentinel(word: &str) -> Option<Tok> {
     let inner = word.strip_prefix('\u{E000}')?.strip_suffix('\u{E000}')?;
     Some(match inner {
         "everyday" => Tok::EveryDay,
+        "weekdays" => Tok::Weekdays,
+        "weekend" => Tok::Weekend,
         "allday" => Tok::AllDay,
         "allweek" => Tok::AllWeek,
         "break" => Tok::Break,
@@ -478,6 +489,14 @@ fn parse(toks: &[Tok]) -> Vec<Rule> {
                 pending = Some(ALL_DAYS);
                 i += 1;
             }
+            Tok::Weekdays => {
+                pending = Some(WEEKDAYS);
+                i += 1;
+            }
+            Tok::Weekend => {
+                pending = Some(ALL_DAYS & !WEEKDAYS);
+                i += 1;
+            }
             Tok::AllDay => {
                 let days = pending.take();
                 rules.push(whole_day(days.unwrap_or(ALL_DAYS), false));
@@ -537,7 +556,9 @@ fn subtract(times: &[(u16, u16)], (bs, be): (u16, u16)) -> Vec<(u16, u16)> {
     out
 }
 
-fn format_days(days: u8) -> String {
+/// A set of days (bit 0 Monday .. bit 6 Sunday) as opening_hours writes it: runs of three
+/// or more as ranges ("Mo-Fr"), the rest listed ("Sa,Su").
+pub fn format_days(days: u8) -> String {
     let mut parts = Vec::new();
     let mut d = 0;
     while d < 7 {
@@ -638,9 +659,11 @@ pub fn find(lines: &[String], vocabs: &[Vocab]) -> Vec<Statement> {
         let lower = line.to_lowercase();
         let previous = index.checked_sub(1).map(|p| lines[p].to_lowercase());
         let label = previous.as_deref().filter(|p| p.chars().count() <= 80);
-        let trusted = rules.iter().all(|r| !r.implicit)
-            || vocab.talks_about_hours(&lower)
-            || label.is_some_and(|l| vocab.talks_about_hours(l));
+        // A line of times alone has no language of its own ("Support hours: 10:00-20:00"
+        // parses alike in every vocabulary), so any language's words for hours or a channel
+        // may vouch for it.
+        let talks = |text: &str| vocabs.iter().any(|v| v.talks_about_hours(text));
+        let trusted = rules.iter().all(|r| !r.implicit) || talks(&lower) || label.is_some_and(talks);
         // "Оплата онлайн 24/7", "Order online 24/7": the hours of ordering or paying, not of
         // anyone who helps, unless the line names a channel too.
         // (Words of every language: "24/7" says nothing of which one the line is in.)
