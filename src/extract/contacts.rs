@@ -74,6 +74,12 @@ pub fn contacts(doc: &Html, lines: &[String], country: Option<phonenumber::count
             if let Some(e164) = phone(&percent_decode(rest), country, true) {
                 push(&mut found, ContactKind::Phone, e164);
             }
+        } else if let Some((_, hex)) = href.split_once("/cdn-cgi/l/email-protection#") {
+            // Cloudflare's e-mail protection rewrites a mailto: link into this, with the
+            // address in the fragment as it writes data-cfemail.
+            if let Some(address) = cloudflare_email(hex) {
+                emails_in(&address).into_iter().for_each(|e| push(&mut found, ContactKind::Email, e));
+            }
         } else if !lower.starts_with(['/', '#', '?', '.']) {
             // A link within the site ("/delivery") is neither a messenger nor a network.
             let target = lower.trim_start_matches("https://").trim_start_matches("http://").trim_start_matches("www.");
