@@ -48,6 +48,38 @@ async fn six_vendors_report_offline_and_offer_a_form() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn salesforce_live_agent_and_dynamics_365_say_online_and_offline_their_own_way() {
+    for (vendor, page, how) in [
+        ("salesforce-liveagent", "liveagent", "liveagent.showWhen"),
+        ("dynamics365", "dynamics365", "getAgentAvailability() returned isAgentAvailable"),
+    ] {
+        for (state, want, check) in [("online", ChatStatus::Online, Pass), ("offline", ChatStatus::Offline, Fail)] {
+            let r = browse(&format!("{page}-{state}.html"), &[Desktop], 1).await;
+            let chats = &r.evidence.browser.as_ref().unwrap().visits[0].chats;
+            let chat = chats.iter().find(|c| c.vendor == vendor).unwrap_or_else(|| panic!("{page}-{state}: {chats:?}"));
+            assert_eq!(chat.status, want, "{page}-{state}: {}", chat.status_how);
+            assert!(chat.status_how.contains(how), "{page}-{state}: {}", chat.status_how);
+            assert_eq!(outcome(&r, "chat.online"), check, "{page}-{state}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_chat_that_is_only_a_vendors_frame_is_found_by_the_frames_address() {
+    let r = browse("frame-only.html", &[Desktop], 1).await;
+    let chats = &r.evidence.browser.as_ref().unwrap().visits[0].chats;
+    let chat = chats.iter().find(|c| c.vendor == "cisco-bubble").unwrap_or_else(|| panic!("{chats:?}"));
+    assert!(
+        chat.found_by.starts_with("frame ") && chat.found_by.contains("/ccp/ui/BubbleChat.html"),
+        "{}",
+        chat.found_by
+    );
+    // Without the frame, the same page holds no chat.
+    let r = browse("quiet.html", &[Desktop], 1).await;
+    assert!(r.evidence.browser.as_ref().unwrap().visits[0].chats.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn hidden_transparent_footer_and_covered_launchers_fail() {
     for (page, problem) in [
         ("hidden.html", "not rendered"),

@@ -38,6 +38,8 @@ const STATUS_SCRIPTS: &[(&str, &str)] = &[
     ("olark.js", include_str!("../../probes/status/olark.js")),
     ("tidio.js", include_str!("../../probes/status/tidio.js")),
     ("drift.js", include_str!("../../probes/status/drift.js")),
+    ("liveagent.js", include_str!("../../probes/status/liveagent.js")),
+    ("dynamics365.js", include_str!("../../probes/status/dynamics365.js")),
     ("ui.js", include_str!("../../probes/status/ui.js")),
 ];
 
