@@ -199,10 +199,9 @@ fn found_on(html: &str, url: &url::Url, k: &Knowledge) -> [BTreeSet<String>; 7] 
         .images
         .iter()
         .filter_map(|i| {
-            std::iter::once(&i.url).chain(&i.variants).find_map(|u| {
-                let name = u.path_segments().and_then(|mut s| s.next_back()).unwrap_or_default();
-                crate::extract::stock::judge(name, &[], k).map(|s| s.agency)
-            })
+            std::iter::once(&i.url)
+                .chain(&i.variants)
+                .find_map(|u| crate::extract::stock::judge_url(u.as_str(), &[], k).map(|s| s.agency))
         })
         .collect();
     let callbacks = facts.callbacks.iter().map(|c| c.vendor.clone().unwrap_or_else(|| "plain".into())).collect();

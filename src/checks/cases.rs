@@ -234,14 +234,11 @@ fn through_form(mut ev: Evidence) -> Evidence {
 fn submitted(outcome: Submitted, said: &str) -> Evidence {
     let mut ev = Evidence::default();
     ev.forms.submissions.push(Submission {
-        question_id: "size".into(),
-        page: CONTACTS.into(),
         place: Some("on the page".into()),
-        outcome,
         said: Some(said.into()),
         filled: vec!["email email".into(), "message message".into()],
         sent_at: Some(at()),
-        screenshots: Vec::new(),
+        ..Submission::new("size", CONTACTS, outcome)
     });
     ev
 }

@@ -41,6 +41,12 @@ static XMP_ELEMENT: LazyLock<Regex> = LazyLock::new(|| {
 });
 static TAGS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"<[^>]*>").expect("static regex"));
 
+/// Judges an image by its address's file name (the query and fragment left out) and credits.
+pub fn judge_url(url: &str, credits: &[Credit], k: &Knowledge) -> Option<Stock> {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    judge(path.rsplit('/').next().unwrap_or(path), credits, k)
+}
+
 /// Judges an image by file name and metadata credits.
 pub fn judge(file_name: &str, credits: &[Credit], k: &Knowledge) -> Option<Stock> {
     let file_name = file_name.to_lowercase();

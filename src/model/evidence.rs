@@ -824,6 +824,22 @@ pub struct Submission {
     pub screenshots: Vec<Screenshot<Moment>>,
 }
 
+impl Submission {
+    /// A submission of `question_id` on `page` that ended so, with nothing else known yet.
+    pub fn new(question_id: &str, page: &str, outcome: Submitted) -> Self {
+        Submission {
+            question_id: question_id.into(),
+            page: page.into(),
+            place: None,
+            outcome,
+            said: None,
+            filled: Vec::new(),
+            sent_at: None,
+            screenshots: Vec::new(),
+        }
+    }
+}
+
 /// A contact or feedback form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactForm {

@@ -54,6 +54,44 @@ struct Plan {
     script: String,
 }
 
+/// One question's trip through the form, owned, so that it crosses into the blocking task
+/// that drives the tab: what is filled in, and what the history records at the click.
+struct Click {
+    plan: Arc<Plan>,
+    values: Values,
+    store: crate::model::StoreKey,
+    question: String,
+    from: String,
+    message_id: String,
+    token: String,
+    attempt: u32,
+    slot: Option<String>,
+    history: History,
+    clock: crate::clock::Clock,
+    /// Fill the form and stop before the click.
+    dry: bool,
+}
+
+impl Click {
+    /// The history's row of this question, written before the click.
+    fn letter(&self) -> NewLetter<'_> {
+        NewLetter {
+            store: &self.store,
+            letter: &self.question,
+            message_id: &self.message_id,
+            token: &self.token,
+            from: &self.from,
+            to: &self.plan.page,
+            subject: &self.values.subject,
+            body: &self.values.message,
+            attempt: self.attempt,
+            at: self.clock.now().fixed_offset(),
+            slot: self.slot.as_deref(),
+            via: Written::Form,
+        }
+    }
+}
+
 /// What `find()` says of one document (nothing, when its script failed there).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -120,63 +158,42 @@ pub async fn submit_due(
         else {
             continue;
         };
-        let unsent = |outcome, said: String| Submission {
-            question_id: question.id.clone(),
-            page: page.clone(),
-            place: None,
-            outcome,
-            said: Some(said),
-            filled: Vec::new(),
-            sent_at: None,
-            screenshots: Vec::new(),
-        };
         let Some(chromium) = chromium.clone() else {
-            let why = "the contact-form probe works the form in the browser, and browser.enabled is false";
-            out.push(unsent(Submitted::Failed, why.into()));
+            let mut s = Submission::new(&question.id, &page, Submitted::Failed);
+            s.said = Some("the contact-form probe works the form in the browser, and browser.enabled is false".into());
+            out.push(s);
             continue;
         };
         let token = uuid::Uuid::new_v4().simple().to_string()[..10].to_string();
-        let values = Values {
-            name: shopper.name.clone(),
-            email: shopper.email.clone(),
-            phone: shopper.phone.clone(),
-            subject: subject(&question.text),
-            message: with_token(&question.text, &token),
+        let click = Click {
+            plan: plan.clone(),
+            values: Values {
+                name: shopper.name.clone(),
+                email: shopper.email.clone(),
+                phone: shopper.phone.clone(),
+                subject: subject(&question.text),
+                message: with_token(&question.text, &token),
+            },
+            store: scenario.key.clone(),
+            question: question.id.clone(),
+            from: shopper.email.clone(),
+            message_id: format!("<form.{token}@{}>", shopper.email.rsplit('@').next().unwrap_or("shopaudit.invalid")),
+            token,
+            attempt,
+            slot,
+            history: history.clone(),
+            clock: clock.clone(),
+            dry: mode == crate::probes::email::Mode::DryRun,
         };
-        let message_id = format!("<form.{token}@{}>", shopper.email.rsplit('@').next().unwrap_or("shopaudit.invalid"));
-        let dry = mode == crate::probes::email::Mode::DryRun;
-        let (store, id, from) = (scenario.key.clone(), question.id.clone(), shopper.email.clone());
-        let (history_for_click, plan, clock_now) = (history.clone(), plan.clone(), clock.clone());
         let runtime = tokio::runtime::Handle::current();
-        let values_at_click = values.clone();
-        let page_at_click = page.clone();
         let done = tokio::task::spawn_blocking(move || {
-            let mut record = || -> Result<Option<i64>> {
-                let new = NewLetter {
-                    store: &store,
-                    letter: &id,
-                    message_id: &message_id,
-                    token: &token,
-                    from: &from,
-                    to: &page_at_click,
-                    subject: &values_at_click.subject,
-                    body: &values_at_click.message,
-                    attempt,
-                    at: clock_now.now().fixed_offset(),
-                    slot: slot.as_deref(),
-                    via: Written::Form,
-                };
-                runtime.block_on(history_for_click.begin_letter(&new))
-            };
-            submit(&chromium, &plan, &values, if dry { None } else { Some(&mut record) }, &clock_now)
+            let mut record = || runtime.block_on(click.history.begin_letter(&click.letter()));
+            submit(&chromium, &click, if click.dry { None } else { Some(&mut record) })
         })
         .await
         .map_err(|e| Error::browser_by("the contact-form probe crashed", e))?;
         let (submission, row) = match done? {
-            Some((mut s, row)) => {
-                s.question_id = question.id.clone();
-                (s, row)
-            }
+            Some(done) => done,
             None => {
                 tracing::info!("form question {} of {} was claimed by another process", question.id, scenario.key);
                 continue;
@@ -266,21 +283,10 @@ fn subject(text: &str) -> String {
 /// recorded at the click; `Ok(None)` when another process claimed it.
 fn submit(
     chromium: &Chromium,
-    plan: &Plan,
-    values: &Values,
+    click: &Click,
     record: Option<&mut Record<'_>>,
-    clock: &crate::clock::Clock,
 ) -> Result<Option<(Submission, Option<i64>)>> {
-    let mut s = Submission {
-        question_id: String::new(),
-        page: plan.page.clone(),
-        place: None,
-        outcome: Submitted::Failed,
-        said: None,
-        filled: Vec::new(),
-        sent_at: None,
-        screenshots: Vec::new(),
-    };
+    let mut s = Submission::new(&click.question, &click.plan.page, Submitted::Failed);
     let tab = match chromium.browser().new_tab() {
         Ok(tab) => tab,
         Err(e) => {
@@ -289,7 +295,7 @@ fn submit(
         }
     };
     let mut row = None;
-    let worked = work(&tab, plan, values, record, clock, &mut s, &mut row);
+    let worked = work(&tab, click, record, &mut s, &mut row);
     let _ = tab.close(false);
     match worked {
         Ok(true) => Ok(Some((s, row))),
@@ -323,13 +329,12 @@ impl From<StepError> for Stop {
 /// another process claimed it.
 fn work(
     tab: &Tab,
-    plan: &Plan,
-    values: &Values,
+    click: &Click,
     record: Option<&mut Record<'_>>,
-    clock: &crate::clock::Clock,
     s: &mut Submission,
     row: &mut Option<i64>,
 ) -> std::result::Result<bool, Stop> {
+    let (plan, values) = (&click.plan, &click.values);
     browser::emulate(tab, Viewport::Desktop)?;
     browser::navigate(tab, &plan.page)?;
     let mut frames = Frames::new(tab);
@@ -405,7 +410,7 @@ fn work(
         return Ok(false);
     };
     *row = Some(recorded);
-    s.sent_at = Some(clock.now().fixed_offset());
+    s.sent_at = Some(click.clock.now().fixed_offset());
     let started = Instant::now();
     let button = plan.script.replace("ACTION", "actions.submit()");
     if !frames.click(&place, &button)? {

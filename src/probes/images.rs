@@ -75,13 +75,7 @@ pub async fn probe(client: &http::Client, refs: Vec<(ImageRef, String)>, knowled
 /// The stock agency an image is from: by its file's name and credits, else by the name of
 /// one of its variants.
 fn stock_of(image: &Image, credits: &[stock::Credit], k: &Knowledge) -> Option<crate::model::evidence::Stock> {
-    stock::judge(file_name(&image.url), credits, k)
-        .or_else(|| image.variants.iter().find_map(|v| stock::judge(file_name(v), &[], k)))
-}
-
-fn file_name(url: &str) -> &str {
-    let path = url.split(['?', '#']).next().unwrap_or(url);
-    path.rsplit('/').next().unwrap_or(path)
+    stock::judge_url(&image.url, credits, k).or_else(|| image.variants.iter().find_map(|v| stock::judge_url(v, &[], k)))
 }
 
 async fn inspect(
