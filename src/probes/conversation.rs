@@ -253,14 +253,14 @@ impl Widget<'_> {
     /// How a part is named in errors: its selector, or "found in the widget".
     fn named(&self, part: ChatSelector) -> String {
         match self.selectors.get(&part) {
-            Some(selector) => format!("the {} ({selector})", part.key()),
-            None => format!("the {} (found in the widget)", part.key()),
+            Some(selector) => format!("the {} ({selector})", part.as_str()),
+            None => format!("the {} (found in the widget)", part.as_str()),
         }
     }
 
     /// Clicks a part where it was seen, with the browser's own mouse.
     fn click(&mut self, place: &Place, part: ChatSelector) -> Step<()> {
-        let element = self.script(&format!("actions.element('{}')", part.key()));
+        let element = self.script(&format!("actions.element('{}')", part.as_str()));
         if self.frames.click(place, &element)? {
             Ok(())
         } else {

@@ -244,10 +244,7 @@ fn script(selectors: &BTreeMap<FormSelector, String>, k: &Knowledge) -> String {
     json["not_contact"] = serde_json::json!(words.not_contact);
     json["captchas"] = serde_json::json!(captchas);
     let named: serde_json::Map<String, serde_json::Value> =
-        [FormSelector::Form, FormSelector::Open, FormSelector::Submit]
-            .into_iter()
-            .map(|s| (s.key().to_string(), serde_json::json!(selectors.get(&s))))
-            .collect();
+        FormSelector::ALL.iter().map(|s| (s.as_str().to_string(), serde_json::json!(selectors.get(s)))).collect();
     browser::with_prelude(FORM_JS)
         .replace("SELECTORS", &serde_json::Value::Object(named).to_string())
         .replace("WORDS", &json.to_string())

@@ -15,6 +15,7 @@ use url::Url;
 
 use crate::error::{Error, Result};
 use crate::model::evidence::Asked;
+use crate::model::named_enum;
 use crate::model::CheckId;
 use crate::model::{Channel, Severity, StoreKey, Viewport};
 
@@ -435,56 +436,38 @@ impl Form {
     }
 }
 
-/// The parts of a contact form the form probe may be told.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FormSelector {
-    /// The form itself.
-    Form,
-    /// The button that shows a form kept in a modal ("Write to us").
-    Open,
-    /// The button that sends it.
-    Submit,
-}
-
-impl FormSelector {
-    /// The key in `form.selectors`.
-    pub fn key(self) -> &'static str {
-        match self {
-            FormSelector::Form => "form",
-            FormSelector::Open => "open",
-            FormSelector::Submit => "submit",
-        }
+named_enum! {
+    /// The parts of a contact form the form probe may be told (the keys of `form.selectors`).
+    #[derive(PartialOrd, Ord)]
+    pub enum FormSelector ("form selector") {
+        /// The form itself.
+        Form = "form",
+        /// The button that shows a form kept in a modal ("Write to us").
+        Open = "open",
+        /// The button that sends it.
+        Submit = "submit",
     }
 }
 
-/// The parts of a chat widget the conversation probe needs to find.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-#[allow(missing_docs)] // the names say it
-pub enum ChatSelector {
-    Launcher,
-    Input,
-    Send,
-    OperatorMessage,
-    OperatorName,
-    Typing,
-    /// Where the widget asks to rate the conversation (optional; its wording is also read).
-    Rating,
-}
-
-impl ChatSelector {
-    /// The key in `chat.selectors`.
-    pub fn key(self) -> &'static str {
-        match self {
-            ChatSelector::Launcher => "launcher",
-            ChatSelector::Input => "input",
-            ChatSelector::Send => "send",
-            ChatSelector::OperatorMessage => "operator_message",
-            ChatSelector::OperatorName => "operator_name",
-            ChatSelector::Typing => "typing",
-            ChatSelector::Rating => "rating",
-        }
+named_enum! {
+    /// The parts of a chat widget the conversation probe needs to find (the keys of
+    /// `chat.selectors`).
+    #[derive(PartialOrd, Ord)]
+    pub enum ChatSelector ("chat selector") {
+        /// The button that opens the widget.
+        Launcher = "launcher",
+        /// The message box.
+        Input = "input",
+        /// The send button.
+        Send = "send",
+        /// An operator's message.
+        OperatorMessage = "operator_message",
+        /// The operator's name.
+        OperatorName = "operator_name",
+        /// The "typing…" sign.
+        Typing = "typing",
+        /// Where the widget asks to rate the conversation (optional; its wording is also read).
+        Rating = "rating",
     }
 }
 
@@ -886,7 +869,7 @@ fn host_and_port(url: &Url) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{ChatSelector, Scenario, WebUrl};
+    use super::{Scenario, WebUrl};
 
     #[test]
     fn a_letter_lists_its_questions_or_one_expect_list_but_never_both() {
@@ -928,13 +911,5 @@ mod tests {
         let bare = |u: &str| Scenario::for_url(WebUrl(url::Url::parse(u).unwrap())).key.to_string();
         assert_eq!(bare("https://shop.example/catalog"), "shop.example");
         assert_eq!(bare("http://127.0.0.1:8080/"), "127.0.0.1:8080");
-    }
-
-    #[test]
-    fn a_chat_selectors_key_is_its_name_in_scenarios() {
-        use ChatSelector::*;
-        for part in [Launcher, Input, Send, OperatorMessage, OperatorName, Typing, Rating] {
-            assert_eq!(serde_json::to_value(part).unwrap(), part.key());
-        }
     }
 }
