@@ -82,6 +82,9 @@ struct PageCase {
     url: String,
     html: Option<String>,
     file: Option<String>,
+    /// What the tag-manager containers the page loads answer, as a file beside the corpus:
+    /// the static probe reads them for chats the page itself does not name.
+    container: Option<String>,
     hours: Option<Vec<String>>,
     phones: Option<Vec<String>>,
     emails: Option<Vec<String>>,
@@ -158,7 +161,13 @@ pub fn measure(dir: &Path, k: &Knowledge) -> Result<Vec<Field>> {
         };
         let url = url::Url::parse(&case.url)
             .map_err(|e| Error::Usage(format!("case {:?}: url {:?}: {e}", case.name, case.url)))?;
-        let found = found_on(&html, &url, k);
+        let container = match &case.container {
+            Some(file) => Some(read(file)?.ok_or_else(|| {
+                Error::Usage(format!("case {:?}: {} does not exist", case.name, dir.join(file).display()))
+            })?),
+            None => None,
+        };
+        let found = found_on(&html, &url, container.as_deref(), k);
         let labelled =
             [&case.hours, &case.phones, &case.emails, &case.social, &case.vendors, &case.stock, &case.callbacks];
         for ((field, want), got) in fields.iter_mut().zip(labelled).zip(found) {
@@ -188,8 +197,13 @@ fn parse<T: serde::de::DeserializeOwned>(dir: &Path, name: &str, text: &str) -> 
 }
 
 /// What the extractors find on one page, field by field in the order of [`measure`]'s names.
-fn found_on(html: &str, url: &url::Url, k: &Knowledge) -> [BTreeSet<String>; 7] {
-    let facts = crate::extract::page(html, url, None, k);
+fn found_on(html: &str, url: &url::Url, container: Option<&str>, k: &Knowledge) -> [BTreeSet<String>; 7] {
+    let mut facts = crate::extract::page(html, url, None, k);
+    // As the crawl does: each container the page loads answers with the case's file.
+    for at in facts.containers.clone() {
+        let found = container.map(|text| crate::extract::chat::in_container(text, &at, k)).unwrap_or_default();
+        crate::extract::chat::merge(&mut facts.chat, found);
+    }
     let contacts = |kinds: &[ContactKind]| -> BTreeSet<String> {
         facts.contacts.iter().filter(|c| kinds.contains(&c.kind)).map(|c| c.value.clone()).collect()
     };

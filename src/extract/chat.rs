@@ -68,6 +68,16 @@ pub fn embeds(doc: &Html, base: &Url, k: &Knowledge) -> Vec<Embed> {
     found
 }
 
+/// Adds `found` to a page's `chat`, each vendor once (a container may name one the page
+/// already embeds).
+pub fn merge(chat: &mut Vec<Embed>, found: Vec<Embed>) {
+    for embed in found {
+        if !chat.iter().any(|e| e.vendor == embed.vendor) {
+            chat.push(embed);
+        }
+    }
+}
+
 /// The tag-manager containers `doc` loads: by a `<script src>` of a known container, or
 /// through Google Tag Manager's documented snippet, which builds the address in code from the
 /// container id (`'…/gtm.js?id='+i` … `'GTM-XXXX'`), on Google's host or the store's own.

@@ -160,11 +160,7 @@ async fn look_inside_containers(pages: &mut [CrawledPage], client: &http::Client
             }
         };
         for facts in pages.iter_mut().filter_map(|p| p.facts.as_mut()).filter(|f| f.containers.contains(&container)) {
-            for embed in &embeds {
-                if !facts.chat.iter().any(|e| e.vendor == embed.vendor) {
-                    facts.chat.push(embed.clone());
-                }
-            }
+            extract::chat::merge(&mut facts.chat, embeds.clone());
         }
     }
 }
