@@ -4,6 +4,8 @@
 //! the snippet renders. Parsing the HTML first means a snippet inside an HTML comment and a
 //! vendor merely named in an article are never mistaken for a widget.
 
+use std::sync::LazyLock;
+
 use scraper::{Html, Selector};
 use url::Url;
 
@@ -82,11 +84,10 @@ pub fn merge(chat: &mut Vec<Embed>, found: Vec<Embed>) {
 /// through Google Tag Manager's documented snippet, which builds the address in code from the
 /// container id (`'…/gtm.js?id='+i` … `'GTM-XXXX'`), on Google's host or the store's own.
 pub fn containers(doc: &Html, base: &Url, k: &Knowledge) -> Vec<Url> {
-    static GTM_LOADER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r#"['"]((?:https?:)?//[^'"\s]*)?/gtm\.js\?id=['"]"#).expect("static regex")
-    });
-    static GTM_ID: std::sync::LazyLock<regex::Regex> =
-        std::sync::LazyLock::new(|| regex::Regex::new(r"\bGTM-[A-Z0-9]{4,10}\b").expect("static regex"));
+    static GTM_LOADER: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r#"['"]((?:https?:)?//[^'"\s]*)?/gtm\.js\?id=['"]"#).expect("static regex"));
+    static GTM_ID: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r"\bGTM-[A-Z0-9]{4,10}\b").expect("static regex"));
     let selector = Selector::parse("script").expect("static selector");
     let mut found: Vec<Url> = Vec::new();
     for script in doc.select(&selector) {
@@ -110,18 +111,11 @@ pub fn containers(doc: &Html, base: &Url, k: &Knowledge) -> Vec<Url> {
 }
 
 /// The widgets a tag-manager container at `container` adds: a vendor's loader address or
-/// snippet marker anywhere in its configuration, read after undoing the string escapes
-/// containers are written with (`\/`, `\u003c`, `\x3c`, `\"`). The generic `other` is left
-/// out: a file name alone, in a configuration, says nothing.
+/// snippet marker anywhere in its configuration, read after undoing the string escapes that
+/// touch them (`\/`, `\"`, `\'`; escaped angle brackets are left, as no marker has one).
+/// The generic `other` is left out: a file name alone, in a configuration, says nothing.
 pub fn in_container(text: &str, container: &Url, k: &Knowledge) -> Vec<Embed> {
-    let text = text
-        .replace("\\/", "/")
-        .replace("\\u003c", "<")
-        .replace("\\u003e", ">")
-        .replace("\\x3c", "<")
-        .replace("\\x3e", ">")
-        .replace("\\\"", "\"")
-        .replace("\\'", "'");
+    let text = text.replace("\\/", "/").replace("\\\"", "\"").replace("\\'", "'");
     k.vendors
         .iter()
         .filter(|v| v.id != "other")
